@@ -1,0 +1,18 @@
+// Parsing and formatting of human-friendly quantities: byte sizes and rates.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace s3up::util {
+
+// Parses "8MiB", "64MB", "1GiB", "5M", "1.5GB", "4096" (plain bytes). Decimal suffixes (kB, MB,
+// GB, TB) are powers of 1000, binary ones (KiB, MiB, GiB, TiB, and bare K, M, G, T) powers of
+// 1024. Case-insensitive, optional "B". Returns nullopt on anything else or on overflow.
+std::optional<std::uint64_t> parse_size(std::string_view text);
+
+// "4.0 KiB", "12.3 MiB": for messages and summaries.
+std::string format_bytes(std::uint64_t bytes);
+
+}  // namespace s3up::util
