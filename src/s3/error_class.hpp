@@ -1,0 +1,20 @@
+// What a failed S3 request means for the run: retry it, stop everything, or give up on one file.
+#pragma once
+#include <string_view>
+
+namespace s3up::s3 {
+
+enum class ErrorClass {
+  Retryable,    // transient (throttling, server trouble, timeouts): retry with backoff
+  FatalForRun,  // affects every file (credentials, clock, bucket, region): stop, exit code 2
+  FailFile,     // specific to this file or upload: fail the file, go on with the others
+};
+
+// Classifies a reply by HTTP status and S3 error <Code> (empty when the reply has no body, e.g.
+// HEAD). A known code decides first; otherwise the status does. Never throws.
+ErrorClass classify(unsigned http_status, std::string_view s3_code);
+
+// "Retryable", "FatalForRun", "FailFile".
+std::string_view to_string(ErrorClass c);
+
+}  // namespace s3up::s3
