@@ -1,0 +1,1 @@
+"""Benchmark harness for s3up: datasets, sinks, clients, runner, report (stdlib only)."""

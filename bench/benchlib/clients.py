@@ -1,0 +1,222 @@
+"""The clients under test: s3up (both engines) and the peers, as commands for one run."""
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import sys
+import urllib.parse
+from pathlib import Path
+
+from .common import ACCESS_KEY, BUCKET, SECRET_KEY, SEED_THREADS, base_env, which
+from .datasets import Dataset
+
+PEERS = ["seed_threads", "aws-cli", "rclone", "curl"]
+# Each peer's own default, shown as "default (N)".
+PEER_DEFAULT = {"seed_threads": 100, "aws-cli": 10, "rclone": 4, "curl": 50}
+# Settings tried besides the default; the best one is the peer's "best".
+PEER_SETTINGS_FULL = {"seed_threads": [32, 64], "aws-cli": [32, 64], "rclone": [64, 128],
+                      "curl": [64, 128]}
+PEER_SETTINGS_QUICK = {p: [64] for p in PEERS}
+SEED_DATASETS = {"small", "medium"}        # seed_threads is slow: only there
+S3UP_CONCURRENCY = [1, 8, 32, 64, 128, 256]
+S3UP_THREADS = [1, 2]
+
+
+@dataclasses.dataclass
+class Config:
+    dataset: str
+    transport: str
+    tool: str                    # "s3up" or a peer name
+    engine: str = ""             # s3up: async | threaded | default (no --engine flag)
+    threads: int | None = None   # s3up --threads
+    concurrency: str = ""        # "64", "auto"; peers: "" for their default
+    note: str = ""
+
+    @property
+    def is_default(self) -> bool:
+        return self.tool != "s3up" and self.concurrency == ""
+
+    @property
+    def conc_label(self) -> str:
+        if self.tool != "s3up" and not self.concurrency:
+            return f"default ({PEER_DEFAULT[self.tool]})"
+        return self.concurrency
+
+    @property
+    def conc_num(self) -> int | None:
+        """Concurrency as a number for plots and sorting (None for auto)."""
+        if self.concurrency.isdigit():
+            return int(self.concurrency)
+        if self.tool != "s3up" and not self.concurrency:
+            return PEER_DEFAULT[self.tool]
+        return None
+
+    @property
+    def key(self) -> str:
+        parts = [self.dataset, self.transport, self.tool]
+        if self.tool == "s3up":
+            parts += [self.engine, f"t{self.threads}", f"c{self.concurrency}"]
+        else:
+            parts.append(f"c{self.concurrency or 'default'}")
+        return "-".join(parts)
+
+
+class S3up:
+    def __init__(self, binary: Path):
+        self.binary = binary
+        self.available = False
+        self.why = ""
+        self.help = ""
+        self.version = ""
+        self.has_engine = False
+        self.has_auto = False
+        if not binary.exists():
+            self.why = f"{binary} not built"
+            return
+        try:
+            r = subprocess.run([str(binary), "--help"], capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.SubprocessError) as e:
+            self.why = f"{binary} --help failed: {e}"
+            return
+        self.help = r.stdout + r.stderr
+        if r.returncode != 0 or "--concurrency" not in self.help:
+            self.why = f"{binary} --help printed no usage (exit {r.returncode}): the program is not there yet"
+            return
+        self.available = True
+        self.has_engine = bool(re.search(r"--engine\b", self.help))
+        self.has_auto = bool(re.search(r"--concurrency[^\n]*\n?[^\n]*\bauto\b", self.help))
+        v = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=20)
+        self.version = (v.stdout or v.stderr).strip().splitlines()[0] if (v.stdout or v.stderr).strip() else "?"
+
+    def engines(self) -> list[str]:
+        return ["async", "threaded"] if self.has_engine else ["default"]
+
+    def concurrencies(self, only: list[int] | None = None) -> list[str]:
+        c = [str(x) for x in (only or S3UP_CONCURRENCY)]
+        return c + (["auto"] if self.has_auto else [])
+
+    def command(self, cfg: Config, ds: Dataset, sink, prefix: str, run_dir: Path, quick: bool):
+        cmd = [str(self.binary), "--endpoint-url", sink.url, "--quiet",
+               "--json", str(run_dir / "report.json"),
+               "--concurrency", cfg.concurrency, "--threads", str(cfg.threads)]
+        if self.has_engine:
+            cmd += ["--engine", cfg.engine]
+        if sink.tls:
+            cmd += ["--ca-bundle", str(sink.ca)]
+        cmd += s3up_size_args(ds, sink, quick)
+        cmd += [str(ds.path), f"s3://{BUCKET}/{prefix}"]
+        env = base_env()
+        return cmd, env
+
+
+def s3up_size_args(ds: Dataset, sink, quick: bool) -> list[str]:
+    if not sink.multipart:
+        return ["--multipart-threshold", "4GiB"]          # nginx takes single PUTs only
+    if quick and ds.name == "large":
+        return ["--multipart-threshold", "8MiB", "--part-size", "8MiB"]
+    return []
+
+
+class Peers:
+    """Finds the peer programs; a missing one is reported, not fatal."""
+
+    def __init__(self):
+        self.paths: dict[str, str | None] = {
+            "aws-cli": which("aws"), "rclone": which("rclone"), "curl": which("curl"),
+            "seed_threads": str(SEED_THREADS) if SEED_THREADS.exists() else None}
+        self.why: dict[str, str] = {}
+        if self.paths["seed_threads"]:
+            r = subprocess.run([sys.executable, "-c", "import boto3"], capture_output=True)
+            if r.returncode != 0:
+                self.paths["seed_threads"] = None
+                self.why["seed_threads"] = f"{sys.executable} has no boto3"
+        else:
+            self.why["seed_threads"] = f"{SEED_THREADS} not found"
+        for p in ("aws-cli", "rclone", "curl"):
+            if not self.paths[p]:
+                self.why[p] = "not installed"
+        self.versions = {p: self._version(p) for p in PEERS if self.paths[p]}
+
+    def _version(self, p: str) -> str:
+        try:
+            if p == "seed_threads":
+                r = subprocess.run([sys.executable, "-c", "import boto3; print('boto3', boto3.__version__)"],
+                                   capture_output=True, text=True, timeout=30)
+            else:
+                r = subprocess.run([self.paths[p], "--version"], capture_output=True, text=True, timeout=30)
+            out = (r.stdout + r.stderr).strip().splitlines()
+            return " ".join(out[0].split()[:3]) if out else "?"
+        except (OSError, subprocess.SubprocessError):
+            return "?"
+
+    def applies(self, peer: str, dataset: str, sink) -> str | None:
+        """None if the peer runs on this dataset/sink, else why not."""
+        if not self.paths.get(peer):
+            return f"{peer} missing: {self.why.get(peer, '')}"
+        if peer == "seed_threads" and dataset not in SEED_DATASETS:
+            return "seed_threads runs on small/medium only (slow)"
+        if peer == "curl" and sink.kind != "nginx":
+            return "curl: single PUTs to nginx only"
+        return None
+
+    def command(self, cfg: Config, ds: Dataset, sink, prefix: str, run_dir: Path, quick: bool):
+        n = int(cfg.concurrency) if cfg.concurrency else None
+        env = base_env()
+        if cfg.tool == "seed_threads":
+            cmd = [sys.executable, str(SEED_THREADS), str(ds.path), BUCKET, prefix, sink.url]
+            if n:
+                cmd.append(str(n))
+            if sink.tls:
+                env["AWS_CA_BUNDLE"] = str(sink.ca)
+            return cmd, env
+        if cfg.tool == "aws-cli":
+            conf = run_dir / "aws-config"
+            lines = ["[default]", "region = us-east-1", "s3 =", "  addressing_style = path"]
+            if n:
+                lines.append(f"  max_concurrent_requests = {n}")
+            if not sink.multipart:
+                lines.append("  multipart_threshold = 5GB")
+            conf.write_text("\n".join(lines) + "\n")
+            env["AWS_CONFIG_FILE"] = str(conf)
+            if sink.tls:
+                env["AWS_CA_BUNDLE"] = str(sink.ca)
+            cmd = [self.paths["aws-cli"], "--endpoint-url", sink.url, "s3", "cp", "--recursive",
+                   "--only-show-errors", "--no-progress", str(ds.path), f"s3://{BUCKET}/{prefix}"]
+            return cmd, env
+        if cfg.tool == "rclone":
+            conf = run_dir / "rclone.conf"
+            conf.write_text("[bench]\ntype = s3\nprovider = Other\nenv_auth = false\n"
+                            f"access_key_id = {ACCESS_KEY}\nsecret_access_key = {SECRET_KEY}\n"
+                            f"endpoint = {sink.url}\nregion = us-east-1\nforce_path_style = true\n")
+            env.pop("AWS_CA_BUNDLE", None)      # rclone 1.60 fails on it
+            cmd = [self.paths["rclone"], "--config", str(conf), "copy", str(ds.path),
+                   f"bench:{BUCKET}/{prefix.rstrip('/')}", "-q", "--no-check-dest",
+                   "--s3-no-check-bucket"]
+            if n:
+                cmd += ["--transfers", str(n), "--checkers", str(n)]
+                if sink.multipart:
+                    # per-file part concurrency so that about n parts are in flight
+                    cmd += ["--s3-upload-concurrency", str(max(4, n // max(1, min(n, ds.count))))]
+            if not sink.multipart:
+                cmd += ["--ignore-checksum", "--s3-upload-cutoff", "5G"]
+            elif quick and ds.name == "large":
+                cmd += ["--s3-upload-cutoff", "8Mi", "--s3-chunk-size", "8Mi"]
+            if sink.tls:
+                cmd += ["--ca-cert", str(sink.ca)]
+            return cmd, env
+        if cfg.tool == "curl":
+            cfgfile = run_dir / "curl.cfg"
+            with open(cfgfile, "w") as f:
+                for rel in ds.files:
+                    path = str(ds.path / rel).replace("\\", "\\\\").replace('"', '\\"')
+                    url = f"{sink.url}/{BUCKET}/{urllib.parse.quote(prefix + rel, safe='/~')}"
+                    f.write(f'upload-file = "{path}"\nurl = "{url}"\noutput = "/dev/null"\n')
+            cmd = [self.paths["curl"], "-s", "-S", "--fail", "-Z"]
+            if n:
+                cmd += ["--parallel-max", str(n)]
+            if sink.tls:
+                cmd += ["--cacert", str(sink.ca)]
+            cmd += ["-K", str(cfgfile)]
+            return cmd, env
+        raise ValueError(cfg.tool)
