@@ -85,7 +85,7 @@ class S3up:
             return
         self.available = True
         self.has_engine = bool(re.search(r"--engine\b", self.help))
-        self.has_auto = bool(re.search(r"--concurrency[^\n]*\n?[^\n]*\bauto\b", self.help))
+        self.has_auto = "auto" in option_help(self.help, "--concurrency")
         v = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=20)
         self.version = (v.stdout or v.stderr).strip().splitlines()[0] if (v.stdout or v.stderr).strip() else "?"
 
@@ -108,6 +108,20 @@ class S3up:
         cmd += [str(ds.path), f"s3://{BUCKET}/{prefix}"]
         env = base_env()
         return cmd, env
+
+
+def option_help(help_text: str, option: str) -> str:
+    """The help lines of one option: its line and the continuation lines under it."""
+    lines = help_text.splitlines()
+    for i, line in enumerate(lines):
+        if re.search(rf"(^|[\s,]){re.escape(option)}\b", line):
+            block = [line]
+            for nxt in lines[i + 1:]:
+                if not nxt.strip() or nxt.strip().startswith("-"):
+                    break
+                block.append(nxt)
+            return "\n".join(block)
+    return ""
 
 
 def s3up_size_args(ds: Dataset, sink, quick: bool) -> list[str]:

@@ -170,7 +170,8 @@ def write_md(path: Path, groups: list[Group], datasets: dict[str, Dataset], info
     out.append("## Summary: best configuration of each client\n")
     out.append("Throughput is files/s for small, medium and tree, MB/s (10^6 bytes) for large. "
                "× peer = best signing peer's wall time / this wall time (above 1: faster than it); "
-               "× curl likewise against curl, the unsigned transport ceiling.\n")
+               "× curl likewise against curl, the unsigned transport ceiling. s3up settings read "
+               "`ENGINE tT cC` for `--engine ENGINE --threads T --concurrency C`.\n")
     for g in groups:
         unit = "files/s" if METRIC[g.ds.name] == "files_per_s" else "MB/s"
         out.append(f"### {g.ds.name} — {g.transport}\n")
