@@ -74,6 +74,13 @@ def _f(x, nd=2):
     return "" if x is None else f"{x:.{nd}f}"
 
 
+def _rate(x):
+    """A throughput with as many decimals as it needs to say something."""
+    if x is None:
+        return ""
+    return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+
+
 def _sort_key(r: Result):
     tools = ["s3up"] + PEERS
     c = r.cfg.conc_num
@@ -188,7 +195,7 @@ def write_md(path: Path, groups: list[Group], datasets: dict[str, Dataset], info
                 out.append(f"| {tool} | {st}: {why} | | | | | | |")
                 continue
             setting = _label(b).split(" ", 1)[1]
-            out.append(f"| {tool} | {setting} | {_f(b.wall)} | {_f(g.metric(b), 1)} | "
+            out.append(f"| {tool} | {setting} | {_f(b.wall)} | {_rate(g.metric(b))} | "
                        f"{_f(b.cpu)} | {_f(b.rss_mib, 0)} | {_f(g.vs_peer(b))} | {_f(g.vs_curl(b))} |")
         out.append("")
     out.append("## Every configuration\n")
@@ -211,7 +218,7 @@ def write_md(path: Path, groups: list[Group], datasets: dict[str, Dataset], info
             mark = " **(best)**" if r is g.best_s3up or r is g.best_peer else ""
             out.append(f"| {c.tool}{mark} | {c.engine} | {c.threads or ''} | {c.conc_label} | OK | "
                        f"{_f(r.wall)} [{_f(min(walls))}–{_f(max(walls))}] | "
-                       f"{_f(g.files_per_s(r), 0)} | {_f(g.mb_per_s(r), 1)} | "
+                       f"{_rate(g.files_per_s(r))} | {_rate(g.mb_per_s(r))} | "
                        f"{_f(r.med('user'))}+{_f(r.med('sys'))} | {_f(r.rss_mib, 1)} | "
                        f"{_f(g.vs_peer(r))} | {_f(g.vs_curl(r))} |")
         out.append("")
