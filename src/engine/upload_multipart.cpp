@@ -120,6 +120,19 @@ asio::awaitable<void> upload_part(RunContext& ctx, walker::Entry entry, std::str
   }
 }
 
+// Whether `key` exists as the multipart object we meant to complete: its size and its ETag's
+// part count ("...-N") match.
+asio::awaitable<bool> object_is_complete(RunContext& ctx, std::string key, std::uint64_t size,
+                                         std::uint64_t parts) {
+  const s3::OpResult head = co_await with_retries(ctx, [&] { return ctx.s3.head_object(key); });
+  if (!head.ok) co_return false;
+  std::string etag = head.header("etag");
+  while (!etag.empty() && etag.back() == '"') etag.pop_back();
+  const std::string suffix = "-" + std::to_string(parts);
+  co_return head.header("content-length") == std::to_string(size) && etag.size() > suffix.size() &&
+      etag.compare(etag.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace
 
 asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std::string key,
@@ -174,8 +187,13 @@ asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std
     co_return;
   }
 
-  const s3::OpResult completed = co_await with_retries(
+  s3::OpResult completed = co_await with_retries(
       ctx, [&] { return ctx.s3.complete_multipart(key, state->upload_id, state->parts); });
+  if (!completed.ok && completed.code == "NoSuchUpload" &&
+      co_await object_is_complete(ctx, key, entry.size, plan.part_count)) {
+    // An earlier attempt completed the upload but its reply was lost; the object is there.
+    completed.ok = true;
+  }
   if (!completed.ok) {
     const s3::OpResult aborted = co_await with_retries(
         ctx, [&] { return ctx.s3.abort_multipart(key, state->upload_id); });
