@@ -95,7 +95,8 @@ int run(int argc, char** argv) {
     upload.source = cli.source;
     upload.bucket = url.bucket;
     upload.prefix = url.prefix;
-    upload.concurrency = cli.concurrency;
+    upload.concurrency = cli.concurrency_auto ? 32 : cli.concurrency;
+    upload.adaptive_concurrency = cli.concurrency_auto;
     upload.threads = cli.threads ? cli.threads : std::max(1u, std::thread::hardware_concurrency());
     upload.checksum = *checksum;
     upload.retries = cli.retries;
@@ -123,7 +124,8 @@ int run(int argc, char** argv) {
 
   engine::RunSummary summary;
   try {
-    summary = engine::run_async(service, upload);
+    summary = cli.engine == "threaded" ? engine::run_threaded(service, upload)
+                                       : engine::run_async(service, upload);
   } catch (const walker::WalkError& e) {
     return usage_error(e.what());
   } catch (const std::exception& e) {

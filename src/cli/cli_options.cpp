@@ -42,7 +42,8 @@ CliOptions parse_command_line(int argc, char** argv) {
     ("ca-bundle", "PEM file of CAs to trust for HTTPS (env AWS_CA_BUNDLE)", cxxopts::value<std::string>(), "FILE")
     ("no-verify-ssl", "do not verify TLS certificates (insecure; prints a warning)");
   spec.add_options("Transfer")
-    ("concurrency", "requests in flight", cxxopts::value<long>()->default_value("64"), "N")
+    ("concurrency", "requests in flight, or 'auto' to adapt to the endpoint (start at 32, grow while throughput rises, halve on SlowDown)", cxxopts::value<std::string>()->default_value("64"), "N|auto")
+    ("engine", "async (coroutines, the default) or threaded (blocking requests on a thread pool, for comparison)", cxxopts::value<std::string>()->default_value("async"), "NAME")
     ("threads", "threads running the I/O loop (default: number of cores)", cxxopts::value<long>(), "N")
     ("checksum", "integrity check S3 verifies: crc32c, crc32, sha256, md5 (Content-MD5) or none", cxxopts::value<std::string>()->default_value("crc32c"), "ALGO")
     ("multipart-threshold", "files larger than this use multipart upload (default 64MiB)", cxxopts::value<std::string>(), "SIZE")
@@ -98,7 +99,21 @@ CliOptions parse_command_line(int argc, char** argv) {
   o.quiet = r.count("quiet") > 0;
   o.follow_symlinks = r.count("follow-symlinks") > 0;
   try {
-    o.concurrency = static_cast<std::size_t>(positive<long>(r, "concurrency", 64));
+    const auto concurrency = r["concurrency"].as<std::string>();
+    if (concurrency == "auto") {
+      o.concurrency_auto = true;
+    } else {
+      std::size_t used = 0;
+      long value = 0;
+      try {
+        value = std::stol(concurrency, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != concurrency.size() || value <= 0)
+        throw UsageError("--concurrency: '" + concurrency + "' is not a positive number or 'auto'");
+      o.concurrency = static_cast<std::size_t>(value);
+    }
     o.threads = static_cast<std::size_t>(positive<long>(r, "threads", 0));
     o.retries = static_cast<int>(r["retries"].as<long>());
     o.connect_timeout = positive<double>(r, "connect-timeout", 10);
@@ -110,6 +125,9 @@ CliOptions parse_command_line(int argc, char** argv) {
   if (o.retries < 0) throw UsageError("--retries must be 0 or more");
   if (o.request_timeout < 0) throw UsageError("--request-timeout must be 0 or more");
   o.checksum = r["checksum"].as<std::string>();
+  o.engine = r["engine"].as<std::string>();
+  if (o.engine != "async" && o.engine != "threaded")
+    throw UsageError("--engine: '" + o.engine + "' is not async or threaded");
   o.multipart_threshold = size_option(r, "multipart-threshold");
   o.part_size = size_option(r, "part-size");
   o.max_memory = size_option(r, "max-memory");

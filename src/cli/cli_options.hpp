@@ -21,6 +21,8 @@ struct CliOptions {
   bool quiet = false;
   bool follow_symlinks = false;
   std::size_t concurrency = 64;
+  bool concurrency_auto = false;  // --concurrency auto
+  std::string engine = "async";   // async | threaded
   std::size_t threads = 0;  // 0: number of cores
   std::string checksum = "crc32c";
   std::uint64_t multipart_threshold = 0, part_size = 0, max_memory = 0;  // 0: defaults

@@ -11,4 +11,9 @@ namespace s3up::engine {
 // that goes wrong after that is in the summary.
 RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt);
 
+// The threaded engine, for comparison: a pool of OS threads doing blocking requests, throttled
+// by std::counting_semaphore. Same walker, signing, checksums, part planning, retries and report;
+// same exceptions as run_async.
+RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt);
+
 }  // namespace s3up::engine

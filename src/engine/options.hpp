@@ -27,7 +27,8 @@ struct UploadOptions {
   std::string source;  // directory (or one file)
   std::string bucket;
   std::string prefix;  // "" or ending in '/'
-  std::size_t concurrency = 64;
+  std::size_t concurrency = 64;        // requests in flight (the starting point when adaptive)
+  bool adaptive_concurrency = false;   // --concurrency auto
   std::size_t threads = 2;
   s3::ChecksumAlgorithm checksum = s3::ChecksumAlgorithm::Crc32c;
   std::uint64_t multipart_threshold = 64ull << 20;
