@@ -74,6 +74,9 @@ def main(argv) -> int:
             if not s3up.has_engine:
                 notes.append("s3up has no `--engine` flag yet: only its one engine is measured "
                              "(engine column `default`); the threaded rows are skipped.")
+            for e, why in s3up.engine_why.items():
+                log(f"s3up --engine {e} skipped: {why}")
+                notes.append(f"s3up `--engine {e}` skipped: `{why}`.")
             if not s3up.has_auto:
                 notes.append("s3up has no `--concurrency auto` yet: no auto rows.")
         else:
@@ -102,7 +105,7 @@ def main(argv) -> int:
         if ts_why:
             log(ts_why)
             notes.append(ts_why + ": the multipart rows (ts-http, ts-https) are marked not available.")
-    notes.append("nginx takes single PUTs only: on it s3up runs with `--multipart-threshold 4GiB`, "
+    notes.append("nginx takes single PUTs only: on it s3up runs with `--multipart-threshold` raised to the largest file when that is over its 64MiB default, "
                  "aws-cli with `multipart_threshold = 5GB`, rclone with `--s3-upload-cutoff 5G "
                  "--ignore-checksum` (nginx returns no ETag).")
     if "large" in want_ds:

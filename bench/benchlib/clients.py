@@ -89,8 +89,34 @@ class S3up:
         v = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=20)
         self.version = (v.stdout or v.stderr).strip().splitlines()[0] if (v.stdout or v.stderr).strip() else "?"
 
+        self.engine_why: dict[str, str] = {}
+        if self.has_engine:
+            for e in ("async", "threaded"):
+                why = self._probe_engine(e)
+                if why:
+                    self.engine_why[e] = why
+
+    def _probe_engine(self, engine: str) -> str:
+        """'' if `--engine ENGINE` is accepted: a run over an empty folder against a closed port
+        tells a usage error ("not available in this build") from anything else."""
+        import tempfile
+        with tempfile.TemporaryDirectory() as empty:
+            try:
+                r = subprocess.run([str(self.binary), "--engine", engine, "--quiet",
+                                    "--endpoint-url", "http://127.0.0.1:9", "--connect-timeout", "1",
+                                    "--retries", "0", empty, "s3://probe/p/"],
+                                   capture_output=True, text=True, timeout=30, env=base_env())
+            except subprocess.TimeoutExpired:
+                return ""
+        msg = (r.stderr + r.stdout).strip()
+        if r.returncode == 2 and "engine" in msg.lower():
+            return msg.splitlines()[-1] if msg else f"exit {r.returncode}"
+        return ""
+
     def engines(self) -> list[str]:
-        return ["async", "threaded"] if self.has_engine else ["default"]
+        if not self.has_engine:
+            return ["default"]
+        return [e for e in ("async", "threaded") if e not in self.engine_why]
 
     def concurrencies(self, only: list[int] | None = None) -> list[str]:
         c = [str(x) for x in (only or S3UP_CONCURRENCY)]
@@ -126,7 +152,13 @@ def option_help(help_text: str, option: str) -> str:
 
 def s3up_size_args(ds: Dataset, sink, quick: bool) -> list[str]:
     if not sink.multipart:
-        return ["--multipart-threshold", "4GiB"]          # nginx takes single PUTs only
+        # nginx takes single PUTs only: raise the threshold to the largest file when the
+        # default (64MiB) would split it (the threshold may not exceed --max-memory, 512MiB).
+        largest = max(ds.files.values(), default=0)
+        if largest <= 64 * 1024 * 1024:
+            return []
+        return ["--multipart-threshold", str(largest)] + (
+            ["--max-memory", str(largest)] if largest > 512 * 1024 * 1024 else [])
     if quick and ds.name == "large":
         return ["--multipart-threshold", "8MiB", "--part-size", "8MiB"]
     return []
