@@ -278,7 +278,7 @@ def write_plots(outdir: Path, groups: list[Group]) -> list[str]:
         plots = [f"'{dat}' using 1:{i + 2} with linespoints lw 2 pt {7 if t == 1 else 5} "
                  f"dt {1 if t == 1 else 2} lc rgb '{colors.get(e, '#333333')}' title '"
                  f"{'s3up' if e == 'default' else e} --threads {t}'" for i, (e, t) in enumerate(series)]
-        script = f"""set terminal {term} size 900,560 font ',10'
+        script = f"""set terminal {term} noenhanced size 900,560 font ',10'
 set output '{outdir / (name + '.png')}'
 set datafile missing '-'
 set title 's3up {g.ds.name} ({g.ds.count:,} files, {human_bytes(g.ds.total_bytes)}) over {g.transport}: {unit} against --concurrency'
@@ -312,7 +312,7 @@ plot {', '.join(plots + refs)}
         name = f"bars-{ds_name}"
         first = f"'{dat}' using 2:xtic(1) title '{present[0]}'"
         rest = [f"'' using {i + 2} title '{t}'" for i, t in enumerate(present) if i > 0]
-        script = f"""set terminal {term} size 900,520 font ',10'
+        script = f"""set terminal {term} noenhanced size 900,520 font ',10'
 set output '{outdir / (name + '.png')}'
 set datafile missing '-'
 set title '{ds_name} ({gs[0].ds.count:,} files, {human_bytes(gs[0].ds.total_bytes)}): best setting of each client, {unit} (higher is better)'
