@@ -80,6 +80,21 @@ class Result:
         return max(vals) if self.ok and vals else None
 
 
+def check_report(path: Path, ds: Dataset, why: str, auto: bool) -> tuple[bool, str]:
+    """s3up's own --json report must agree: every file uploaded, none failed."""
+    try:
+        rep = json.loads(path.read_text())
+        t = rep.get("totals", {})
+    except (OSError, ValueError) as e:
+        return False, f"no readable --json report: {e}"
+    if t.get("failed") or t.get("files") != ds.count or rep.get("exit_code", 0) != 0:
+        return False, (f"report says files={t.get('files')} failed={t.get('failed')} "
+                       f"exit_code={rep.get('exit_code')} (want {ds.count} files)")
+    if auto and "concurrency" in rep:
+        why += f"; auto: report's concurrency {rep['concurrency']}"
+    return True, why
+
+
 class Runner:
     def __init__(self, reps: int, quick: bool, s3up, peers, timeouts: dict[str, float]):
         self.reps, self.quick, self.s3up, self.peers, self.timeouts = reps, quick, s3up, peers, timeouts
@@ -127,6 +142,8 @@ class Runner:
             ok, why = sink.verify(prefix, ds.files)
             if not ok:
                 why = "verification: " + why
+            elif cfg.tool == "s3up":
+                ok, why = check_report(run_dir / "report.json", ds, why, cfg.concurrency == "auto")
         self.journal.write(json.dumps({"key": cfg.key, "rep": rep + 1, "ok": ok, "why": why,
                                        "wall": m.wall, "user": m.user, "sys": m.sys,
                                        "rss_kib": m.rss_kib, "cmd": cmd,
