@@ -216,7 +216,9 @@ def write_md(path: Path, groups: list[Group], datasets: dict[str, Dataset], info
                 continue
             walls = [x.wall for x in r.ok_reps]
             mark = " **(best)**" if r is g.best_s3up or r is g.best_peer else ""
-            out.append(f"| {c.tool}{mark} | {c.engine} | {c.threads or ''} | {c.conc_label} | OK | "
+            auto = [n.split("concurrency ", 1)[1] for n in r.info.split("; ") if n.startswith("auto:")]
+            label = c.conc_label + (f" (ended at {', '.join(auto)})" if auto else "")
+            out.append(f"| {c.tool}{mark} | {c.engine} | {c.threads or ''} | {label} | OK | "
                        f"{_f(r.wall)} [{_f(min(walls))}–{_f(max(walls))}] | "
                        f"{_rate(g.files_per_s(r))} | {_rate(g.mb_per_s(r))} | "
                        f"{_f(r.med('user'))}+{_f(r.med('sys'))} | {_f(r.rss_mib, 1)} | "
