@@ -138,6 +138,7 @@ std::string status_text(unsigned status) { return std::to_string(status); }
 template <class Stream>
 asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
   beast::flat_buffer fbuf;
+  fbuf.reserve(64 * 1024);  // Beast reads at most the free capacity (and at least 512 bytes)
   std::vector<unsigned char> buf(kBodyBuffer);
   BodyReader body;
   Exchange x;
@@ -192,21 +193,9 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
       reset_at = length ? std::max<std::uint64_t>(1, *length / 2) : 1;
       if (parser.is_done()) reset_at = 0;
     }
-    while (!parser.is_done() && received < reset_at) {
-      auto& b = req.body();
-      b.data = buf.data();
-      b.size = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), reset_at - received));
-      const std::size_t offered = b.size;
-      tcp_of(stream).expires_after(kIdleTimeout);
-      auto [rec, rn] = co_await http::async_read(stream, fbuf, parser, as_tuple(use_awaitable));
-      if (rec == http::error::need_buffer) rec = {};
-      const std::size_t got = offered - req.body().size;
+    auto take = [&](std::size_t got) {
       received += got;
       st->stats.count_bytes(got);
-      if (rec) {
-        log_line(*st, x, "client-gone", received);
-        co_return;
-      }
       if (x.process_body && got > 0) {
         try {
           body.feed(std::span<const unsigned char>(buf.data(), got));
@@ -218,6 +207,46 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
           x.process_body = false;
         }
       }
+    };
+    if (!parser.is_done() && !parser.chunked() && parser.content_length()) {
+      // Fast path for a Content-Length body: straight from the socket into `buf`, no parser
+      // copy in between. What the header read already buffered comes first.
+      const std::uint64_t length = *parser.content_length();
+      const std::uint64_t limit = std::min(length, reset_at);
+      while (received < limit) {
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), limit - received));
+        std::size_t got = 0;
+        if (fbuf.size() > 0) {
+          got = asio::buffer_copy(asio::buffer(buf.data(), want), fbuf.data());
+          fbuf.consume(got);
+        } else {
+          tcp_of(stream).expires_after(kIdleTimeout);
+          auto [rec, rn] = co_await stream.async_read_some(asio::buffer(buf.data(), want),
+                                                          as_tuple(use_awaitable));
+          if (rec) {
+            log_line(*st, x, "client-gone", received);
+            co_return;
+          }
+          got = rn;
+        }
+        take(got);
+      }
+    }
+    while (received < reset_at && !parser.is_done() &&
+           !(!parser.chunked() && parser.content_length())) {
+      auto& b = req.body();
+      b.data = buf.data();
+      b.size = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), reset_at - received));
+      const std::size_t offered = b.size;
+      tcp_of(stream).expires_after(kIdleTimeout);
+      auto [rec, rn] = co_await http::async_read(stream, fbuf, parser, as_tuple(use_awaitable));
+      if (rec == http::error::need_buffer) rec = {};
+      const std::size_t got = offered - req.body().size;
+      if (rec) {
+        log_line(*st, x, "client-gone", received + got);
+        co_return;
+      }
+      take(got);
     }
     if (received >= reset_at) {
       log_line(*st, x, "reset", received);
@@ -286,7 +315,13 @@ asio::awaitable<void> accept_loop(tcp::acceptor* acceptor, std::shared_ptr<State
 int run_server(const Options& options) {
   std::signal(SIGPIPE, SIG_IGN);
   auto st = std::make_shared<State>(options);
-  for (const auto& b : options.buckets) st->store.create_bucket(b);
+  for (const auto& b : options.buckets) {
+    try {
+      st->store.create_bucket(b);
+    } catch (const S3Error& e) {
+      throw std::runtime_error("--bucket " + b + ": " + e.what());
+    }
+  }
   if (!options.tls_cert.empty()) {
     st->tls.emplace(ssl::context::tls_server);
     st->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |

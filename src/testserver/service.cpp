@@ -281,6 +281,21 @@ void Service::plan_body(const RequestHeader& req, Exchange& x, BodyReader& body)
           throw invalid_argument("Part number must be an integer between 1 and 10000, inclusive");
         store_.require_upload(r.bucket, r.key, r.upload_id);
       }
+      constexpr std::uint64_t kMaxObject = 5ull << 30;  // S3's limit for one PUT or part
+      const auto length = plan.decoded_length ? plan.decoded_length : [&]() -> std::optional<std::uint64_t> {
+        if (const auto cl = req.find(http::field::content_length); cl != req.end()) {
+          std::uint64_t n = 0;
+          const auto v = cl->value();
+          if (std::from_chars(v.data(), v.data() + v.size(), n).ec == std::errc()) return n;
+        }
+        return std::nullopt;
+      }();
+      if (length && *length > kMaxObject) {
+        S3Error e(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+        e.details.emplace_back("ProposedSize", std::to_string(*length));
+        e.details.emplace_back("MaxSizeAllowed", std::to_string(kMaxObject));
+        throw e;
+      }
       const std::string content_md5 = header(req, "content-md5");
       if (req.find(http::field::content_md5) != req.end()) {
         const auto raw = base64_decode(content_md5);
@@ -430,7 +445,8 @@ Reply Service::run(const RequestHeader& req, Exchange& x, BodyReader& body) {
       const auto page = store_.list_uploads(r.bucket, r.get("prefix"), r.get("key-marker"),
                                             r.get("upload-id-marker"), max);
       return xml_reply(xml::list_uploads(r.bucket, r.get("prefix"), r.get("key-marker"),
-                                         r.get("upload-id-marker"), max, page));
+                                         r.get("upload-id-marker"), max, page,
+                                         r.get("encoding-type") == "url"));
     }
     case Operation::ListParts: {
       const std::size_t max = parse_max(r, "max-parts", 1000);

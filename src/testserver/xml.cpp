@@ -201,22 +201,23 @@ std::string list_objects_v2(const ListV2Params& p, const ListPage& page,
 
 std::string list_uploads(std::string_view bucket, std::string_view prefix,
                          std::string_view key_marker, std::string_view upload_id_marker,
-                         std::size_t max_uploads, const UploadsPage& page) {
+                         std::size_t max_uploads, const UploadsPage& page, bool url) {
   pugi::xml_document doc;
   auto r = root(doc, "ListMultipartUploadsResult");
   add(r, "Bucket", bucket);
-  add(r, "KeyMarker", key_marker);
+  add(r, "KeyMarker", maybe_url(key_marker, url));
   add(r, "UploadIdMarker", upload_id_marker);
   if (page.truncated && !page.uploads.empty()) {
-    add(r, "NextKeyMarker", page.uploads.back().key);
+    add(r, "NextKeyMarker", maybe_url(page.uploads.back().key, url));
     add(r, "NextUploadIdMarker", page.uploads.back().upload_id);
   }
-  add(r, "Prefix", prefix);
+  add(r, "Prefix", maybe_url(prefix, url));
   add(r, "MaxUploads", max_uploads);
   add_bool(r, "IsTruncated", page.truncated);
+  if (url) add(r, "EncodingType", "url");
   for (const auto& u : page.uploads) {
     auto e = r.append_child("Upload");
-    add(e, "Key", u.key);
+    add(e, "Key", maybe_url(u.key, url));
     add(e, "UploadId", u.upload_id);
     add(e, "StorageClass", "STANDARD");
     add(e, "Initiated", iso8601(u.initiated));

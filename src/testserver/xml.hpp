@@ -40,7 +40,7 @@ std::string list_objects_v2(const ListV2Params& p, const ListPage& page,
 
 std::string list_uploads(std::string_view bucket, std::string_view prefix,
                          std::string_view key_marker, std::string_view upload_id_marker,
-                         std::size_t max_uploads, const UploadsPage& page);
+                         std::size_t max_uploads, const UploadsPage& page, bool url_encoded);
 
 std::string list_parts(std::string_view bucket, std::string_view key, std::string_view upload_id,
                        int marker, std::size_t max_parts, const PartsPage& page);

@@ -25,6 +25,17 @@ REGION = "us-east-1"
 BUCKET = "test-bucket"
 
 
+_SESSION = None
+
+
+def _session():
+    """One boto3 session for all clients: making a session loads the service models (slow)."""
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = boto3.session.Session()
+    return _SESSION
+
+
 class TestServer:
     """s3-testserver in its own process, serving `bucket` (and any extra --bucket in
     extra_args). root=None and discard=False store objects in a temporary folder removed by
@@ -115,7 +126,7 @@ class TestServer:
         if retries is not None:
             config["retries"] = {"total_max_attempts": retries, "mode": "standard"}
         config.setdefault("s3", {"addressing_style": "path"})
-        return boto3.session.Session().client(
+        return _session().client(
             "s3", endpoint_url=self.url, region_name=REGION,
             aws_access_key_id=access_key or self.access_key,
             aws_secret_access_key=secret or self.secret,
