@@ -24,8 +24,7 @@ void Stats::reset() {
 std::string Stats::to_json(std::uint64_t objects, std::uint64_t open_uploads) const {
   boost::json::object by_op;
   for (std::size_t i = 0; i < by_op_.size(); ++i) {
-    const auto n = by_op_[i].load(std::memory_order_relaxed);
-    if (n) by_op[operation_name(static_cast<Operation>(i))] = n;
+    by_op[operation_name(static_cast<Operation>(i))] = by_op_[i].load(std::memory_order_relaxed);
   }
   boost::json::object o;
   o["requests"] = requests_.load(std::memory_order_relaxed);

@@ -41,7 +41,7 @@ class Stats {
   void reset();
 
   // {"requests":..,"by_operation":{..},"faults_injected":..,"bytes_received":..,
-  //  "objects":..,"open_uploads":..}; by_operation lists the operations seen at least once.
+  //  "objects":..,"open_uploads":..}; by_operation lists every operation, 0 for unseen ones.
   std::string to_json(std::uint64_t objects, std::uint64_t open_uploads) const;
 
  private:
