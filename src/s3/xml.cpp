@@ -130,7 +130,8 @@ CompleteResult parse_complete(std::string_view body) {
   CompleteResult out{false, {}, {}};
   pugi::xml_document doc;
   const pugi::xml_node root = load(doc, body);
-  if (is(root, "CompleteMultipartUploadResult")) {
+  // S3 says CompleteMultipartUploadResult; some implementations (moto) ...Response.
+  if (is(root, "CompleteMultipartUploadResult") || is(root, "CompleteMultipartUploadResponse")) {
     out.ok = true;
     out.etag = text(root, "ETag");
     return out;

@@ -44,4 +44,30 @@ std::optional<std::size_t> utf8_error_offset(std::string_view text) {
   return std::nullopt;
 }
 
+std::string printable(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  const auto escape = [&out](unsigned char c) {
+    out += "\\x";
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 0xF]);
+  };
+  while (!text.empty()) {
+    const auto bad = utf8_error_offset(text);
+    const std::string_view good = text.substr(0, bad.value_or(text.size()));
+    for (char ch : good) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '\n') out += "\\n";
+      else if (c == '\t') out += "\\t";
+      else if (c < 0x20 || c == 0x7f) escape(c);
+      else out.push_back(ch);
+    }
+    if (!bad) break;
+    escape(static_cast<unsigned char>(text[*bad]));
+    text.remove_prefix(*bad + 1);
+  }
+  return out;
+}
+
 }  // namespace s3up::util

@@ -319,4 +319,14 @@ BOOST_AUTO_TEST_CASE(external_entities_are_not_resolved) {
   if (e) BOOST_TEST(e->code.find("root:") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(complete_reply_named_response_as_moto_does) {
+  const auto r = s3up::s3::parse_complete(
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<CompleteMultipartUploadResponse "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Location>http://b.s3.amazonaws.com/k"
+      "</Location><Bucket>b</Bucket><Key>k</Key><ETag>\"cb8d-1\"</ETag>"
+      "</CompleteMultipartUploadResponse>");
+  BOOST_TEST(r.ok);
+  BOOST_TEST(r.etag == "\"cb8d-1\"");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -73,4 +73,13 @@ BOOST_AUTO_TEST_CASE(offset_of_first_error) {
   BOOST_TEST(utf8_error_offset("ok\xC3\xA9\xE2\x82").value_or(999) == 4u);
 }
 
+BOOST_AUTO_TEST_CASE(printable_escapes_invalid_bytes_and_controls) {
+  using s3up::util::printable;
+  BOOST_TEST(printable("plain caf\xc3\xa9 \xf0\x9f\x9a\x80") == "plain caf\xc3\xa9 \xf0\x9f\x9a\x80");
+  BOOST_TEST(printable("bad-\xff\xfe.txt") == "bad-\\xff\\xfe.txt");
+  BOOST_TEST(printable("a\nb\tc\x01") == "a\\nb\\tc\\x01");
+  BOOST_TEST(printable("\xc3") == "\\xc3");  // truncated sequence
+  BOOST_TEST(s3up::util::is_valid_utf8(printable("\xed\xa0\x80 \xc0\xaf")));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

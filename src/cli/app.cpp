@@ -1,0 +1,156 @@
+#include "cli/app.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "cli/cli_options.hpp"
+#include "engine/engine.hpp"
+#include "engine/part_plan.hpp"
+#include "s3/aws_config.hpp"
+#include "s3/location.hpp"
+#include "walker/walker.hpp"
+
+namespace s3up::cli {
+namespace {
+
+constexpr int kExitUsage = 2;
+
+int usage_error(const std::string& message) {
+  std::cerr << "s3up: error: " << message << "\n";
+  return kExitUsage;
+}
+
+// A hint for run-wide S3 errors, by error code found in the message.
+std::string hint_for(const std::string& message) {
+  struct Hint {
+    const char* code;
+    const char* text;
+  };
+  static constexpr Hint hints[] = {
+      {"SignatureDoesNotMatch",
+       "the secret access key does not match the access key id: check AWS_SECRET_ACCESS_KEY or "
+       "the profile's aws_secret_access_key"},
+      {"InvalidAccessKeyId", "the access key id is unknown to this endpoint: check the credentials"},
+      {"AccessDenied", "the credentials are not allowed to write to this bucket"},
+      {"NoSuchBucket", "the bucket does not exist: check the s3:// URL and the endpoint"},
+      {"RequestTimeTooSkewed", "this machine's clock is off: synchronise it (NTP)"},
+      {"ExpiredToken", "the session token has expired: refresh the credentials"},
+      {"InvalidToken", "the session token is invalid: refresh the credentials"},
+      {"certificate", "use --ca-bundle FILE to trust the endpoint's CA"},
+  };
+  for (const auto& h : hints)
+    if (message.find(h.code) != std::string::npos) return h.text;
+  return {};
+}
+
+void print_failures(const engine::RunSummary& s, const std::string& bucket) {
+  for (const auto& f : s.failed) {
+    std::cerr << "failed: " << f.path;
+    if (!f.key.empty()) std::cerr << " -> s3://" << bucket << "/" << f.key;
+    std::cerr << ": " << f.reason << "\n";
+  }
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CliOptions cli;
+  try {
+    cli = parse_command_line(argc, argv);
+  } catch (const UsageError& e) {
+    return usage_error(std::string(e.what()) + " (see s3up --help)");
+  }
+  if (cli.show_help) {
+    std::cout << cli.help_text;
+    return 0;
+  }
+  if (cli.show_version) {
+    std::cout << "s3up " << S3UP_VERSION << "\n";
+    return 0;
+  }
+
+  engine::ServiceOptions service;
+  engine::UploadOptions upload;
+  try {
+    const s3::S3Url url = s3::parse_s3_url(cli.destination);
+    const auto checksum = s3::parse_checksum_algorithm(cli.checksum);
+    if (!checksum)
+      return usage_error("--checksum: '" + cli.checksum +
+                         "' is not one of crc32c, crc32, sha256, md5, none");
+    const s3::ResolvedConfig config = s3::resolve_config(
+        {cli.profile, cli.region, cli.endpoint_url, cli.ca_bundle}, s3::Environment::process());
+
+    service.endpoint = config.endpoint_url ? s3::parse_endpoint(*config.endpoint_url)
+                                           : s3::default_endpoint(config.region);
+    service.path_style = s3::should_use_path_style(service.endpoint, url.bucket, cli.path_style);
+    service.credentials = config.credentials;
+    service.region = config.region;
+    service.tls.ca_bundle = config.ca_bundle;
+    service.tls.verify_peer = !cli.no_verify_ssl;
+    service.timeouts.connect = std::chrono::milliseconds(static_cast<long>(cli.connect_timeout * 1000));
+    service.timeouts.idle = std::chrono::milliseconds(static_cast<long>(cli.read_timeout * 1000));
+    service.timeouts.request = std::chrono::milliseconds(static_cast<long>(cli.request_timeout * 1000));
+
+    upload.source = cli.source;
+    upload.bucket = url.bucket;
+    upload.prefix = url.prefix;
+    upload.concurrency = cli.concurrency_auto ? 32 : cli.concurrency;
+    upload.adaptive_concurrency = cli.concurrency_auto;
+    upload.threads = cli.threads ? cli.threads : std::max(1u, std::thread::hardware_concurrency());
+    upload.checksum = *checksum;
+    upload.retries = cli.retries;
+    upload.follow_symlinks = cli.follow_symlinks;
+    if (cli.multipart_threshold) upload.multipart_threshold = cli.multipart_threshold;
+    if (cli.part_size) upload.part_size = cli.part_size;
+    if (cli.max_memory) upload.max_memory = cli.max_memory;
+    if (upload.multipart_threshold > engine::kMaxSinglePut)
+      return usage_error("--multipart-threshold cannot exceed S3's 5 GiB single-upload limit");
+    if (upload.part_size < engine::kMinPartSize || upload.part_size > engine::kMaxPartSize)
+      return usage_error("--part-size must be between 5MiB and 5GiB (S3's part limits)");
+    const std::uint64_t largest_buffer = std::max(upload.multipart_threshold, upload.part_size);
+    if (upload.max_memory < largest_buffer)
+      return usage_error("--max-memory must be at least the larger of --part-size and "
+                         "--multipart-threshold (" + std::to_string(largest_buffer) + " bytes)");
+  } catch (const s3::UsageError& e) {
+    return usage_error(e.what());
+  } catch (const s3::ConfigError& e) {
+    return usage_error(e.what());
+  }
+
+  if (cli.no_verify_ssl && service.endpoint.scheme == "https")
+    std::cerr << "s3up: warning: --no-verify-ssl: TLS certificates are not verified; anyone on "
+                 "the path can read and change this upload\n";
+
+  engine::RunSummary summary;
+  try {
+    summary = cli.engine == "threaded" ? engine::run_threaded(service, upload)
+                                       : engine::run_async(service, upload);
+  } catch (const walker::WalkError& e) {
+    return usage_error(e.what());
+  } catch (const std::exception& e) {
+    return usage_error(e.what());
+  }
+
+  print_failures(summary, upload.bucket);
+  const bool json_to_stdout = cli.json_path && *cli.json_path == "-";
+  std::ostream& out = json_to_stdout ? std::cerr : std::cout;
+  if (summary.fatal) {
+    std::cerr << "s3up: error: " << *summary.fatal;
+    if (const auto hint = hint_for(*summary.fatal); !hint.empty()) std::cerr << " (" << hint << ")";
+    std::cerr << "\n";
+  }
+  out << engine::summary_line(summary) << "\n";
+  if (cli.json_path) {
+    if (json_to_stdout) {
+      engine::write_json(summary, std::cout);
+    } else {
+      std::ofstream file(*cli.json_path);
+      engine::write_json(summary, file);
+      if (!file) std::cerr << "s3up: error: cannot write the report to " << *cli.json_path << "\n";
+    }
+  }
+  return summary.exit_code();
+}
+
+}  // namespace s3up::cli

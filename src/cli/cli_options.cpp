@@ -1,0 +1,137 @@
+#include "cli/cli_options.hpp"
+
+#include <cxxopts.hpp>
+
+#include "util/units.hpp"
+
+namespace s3up::cli {
+namespace {
+
+std::uint64_t size_option(const cxxopts::ParseResult& r, const char* name) {
+  if (!r.count(name)) return 0;
+  const auto text = r[name].as<std::string>();
+  const auto value = util::parse_size(text);
+  if (!value || *value == 0)
+    throw UsageError(std::string("--") + name + ": '" + text +
+                     "' is not a size (examples: 8MiB, 64MB, 1GiB, 5242880)");
+  return *value;
+}
+
+template <class T>
+T positive(const cxxopts::ParseResult& r, const char* name, T fallback) {
+  if (!r.count(name)) return fallback;
+  const auto v = r[name].as<T>();
+  if (v <= 0) throw UsageError(std::string("--") + name + " must be greater than 0");
+  return v;
+}
+
+}  // namespace
+
+CliOptions parse_command_line(int argc, char** argv) {
+  cxxopts::Options spec("s3up",
+                        "Upload a directory tree to Amazon S3 or an S3-compatible endpoint,\n"
+                        "keeping its structure as object keys.\n");
+  spec.custom_help("[OPTIONS]");
+  spec.positional_help("SOURCE_DIR s3://BUCKET[/PREFIX]");
+  // clang-format off
+  spec.add_options("Destination")
+    ("endpoint-url", "S3 endpoint, e.g. http://127.0.0.1:9000 (env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)", cxxopts::value<std::string>(), "URL")
+    ("region", "signing region (env AWS_REGION, AWS_DEFAULT_REGION, profile; default us-east-1)", cxxopts::value<std::string>(), "REGION")
+    ("profile", "profile in ~/.aws/credentials and ~/.aws/config (env AWS_PROFILE)", cxxopts::value<std::string>(), "NAME")
+    ("path-style", "address the bucket in the path (automatic for IP and localhost endpoints and dotted bucket names)")
+    ("ca-bundle", "PEM file of CAs to trust for HTTPS (env AWS_CA_BUNDLE)", cxxopts::value<std::string>(), "FILE")
+    ("no-verify-ssl", "do not verify TLS certificates (insecure; prints a warning)");
+  spec.add_options("Transfer")
+    ("concurrency", "requests in flight, or 'auto' to adapt to the endpoint (start at 32, grow while throughput rises, halve on SlowDown)", cxxopts::value<std::string>()->default_value("64"), "N|auto")
+    ("engine", "async (coroutines, the default) or threaded (blocking requests on a thread pool, for comparison)", cxxopts::value<std::string>()->default_value("async"), "NAME")
+    ("threads", "threads running the I/O loop (default: number of cores)", cxxopts::value<long>(), "N")
+    ("checksum", "integrity check S3 verifies: crc32c, crc32, sha256, md5 (Content-MD5) or none", cxxopts::value<std::string>()->default_value("crc32c"), "ALGO")
+    ("multipart-threshold", "files larger than this use multipart upload (default 64MiB)", cxxopts::value<std::string>(), "SIZE")
+    ("part-size", "multipart part size, grown as needed to stay within 10,000 parts (default 16MiB)", cxxopts::value<std::string>(), "SIZE")
+    ("max-memory", "file data held in memory at once (default 512MiB)", cxxopts::value<std::string>(), "SIZE")
+    ("retries", "retries of a failed request (backoff with jitter)", cxxopts::value<long>()->default_value("5"), "N")
+    ("connect-timeout", "seconds to connect (and TLS handshake)", cxxopts::value<double>()->default_value("10"), "S")
+    ("read-timeout", "seconds without progress on a request before it is retried", cxxopts::value<double>()->default_value("30"), "S")
+    ("request-timeout", "seconds for a whole request, 0 for no limit", cxxopts::value<double>()->default_value("0"), "S")
+    ("follow-symlinks", "follow symbolic links (with loop detection); skipped otherwise");
+  spec.add_options("Output")
+    ("json", "write a machine-readable report to FILE ('-' for stdout)", cxxopts::value<std::string>(), "FILE")
+    ("quiet", "print only errors and the summary")
+    ("h,help", "show this help")
+    ("version", "show the version");
+  spec.add_options()
+    ("source", "", cxxopts::value<std::string>())
+    ("destination", "", cxxopts::value<std::string>())
+    ("extra", "", cxxopts::value<std::vector<std::string>>());
+  // clang-format on
+  spec.parse_positional({"source", "destination", "extra"});
+
+  cxxopts::ParseResult r;
+  try {
+    r = spec.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw UsageError(e.what());
+  }
+
+  CliOptions o;
+  o.help_text = spec.help({"Destination", "Transfer", "Output"});
+  o.show_help = r.count("help") > 0;
+  o.show_version = r.count("version") > 0;
+  if (o.show_help || o.show_version) return o;
+
+  if (r.count("extra"))
+    throw UsageError("too many arguments: expected SOURCE_DIR s3://BUCKET[/PREFIX]");
+  if (!r.count("source") || !r.count("destination"))
+    throw UsageError("expected SOURCE_DIR s3://BUCKET[/PREFIX] (see --help)");
+  o.source = r["source"].as<std::string>();
+  o.destination = r["destination"].as<std::string>();
+  const auto opt_string = [&](const char* name) -> std::optional<std::string> {
+    if (!r.count(name)) return std::nullopt;
+    return r[name].as<std::string>();
+  };
+  o.endpoint_url = opt_string("endpoint-url");
+  o.region = opt_string("region");
+  o.profile = opt_string("profile");
+  o.ca_bundle = opt_string("ca-bundle");
+  o.json_path = opt_string("json");
+  o.path_style = r.count("path-style") > 0;
+  o.no_verify_ssl = r.count("no-verify-ssl") > 0;
+  o.quiet = r.count("quiet") > 0;
+  o.follow_symlinks = r.count("follow-symlinks") > 0;
+  try {
+    const auto concurrency = r["concurrency"].as<std::string>();
+    if (concurrency == "auto") {
+      o.concurrency_auto = true;
+    } else {
+      std::size_t used = 0;
+      long value = 0;
+      try {
+        value = std::stol(concurrency, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != concurrency.size() || value <= 0)
+        throw UsageError("--concurrency: '" + concurrency + "' is not a positive number or 'auto'");
+      o.concurrency = static_cast<std::size_t>(value);
+    }
+    o.threads = static_cast<std::size_t>(positive<long>(r, "threads", 0));
+    o.retries = static_cast<int>(r["retries"].as<long>());
+    o.connect_timeout = positive<double>(r, "connect-timeout", 10);
+    o.read_timeout = positive<double>(r, "read-timeout", 30);
+    o.request_timeout = r["request-timeout"].as<double>();
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw UsageError(e.what());
+  }
+  if (o.retries < 0) throw UsageError("--retries must be 0 or more");
+  if (o.request_timeout < 0) throw UsageError("--request-timeout must be 0 or more");
+  o.checksum = r["checksum"].as<std::string>();
+  o.engine = r["engine"].as<std::string>();
+  if (o.engine != "async" && o.engine != "threaded")
+    throw UsageError("--engine: '" + o.engine + "' is not async or threaded");
+  o.multipart_threshold = size_option(r, "multipart-threshold");
+  o.part_size = size_option(r, "part-size");
+  o.max_memory = size_option(r, "max-memory");
+  return o;
+}
+
+}  // namespace s3up::cli

@@ -1,0 +1,39 @@
+// The command line: s3up [OPTIONS] SOURCE_DIR s3://BUCKET[/PREFIX]
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace s3up::cli {
+
+// A bad command line: the message says what to fix (exit 2).
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct CliOptions {
+  std::string source;
+  std::string destination;  // s3://bucket[/prefix]
+  std::optional<std::string> endpoint_url, region, profile, ca_bundle, json_path;
+  bool path_style = false;
+  bool no_verify_ssl = false;
+  bool quiet = false;
+  bool follow_symlinks = false;
+  std::size_t concurrency = 64;
+  bool concurrency_auto = false;  // --concurrency auto
+  std::string engine = "async";   // async | threaded
+  std::size_t threads = 0;  // 0: number of cores
+  std::string checksum = "crc32c";
+  std::uint64_t multipart_threshold = 0, part_size = 0, max_memory = 0;  // 0: defaults
+  int retries = 5;
+  double connect_timeout = 10, read_timeout = 30, request_timeout = 0;  // seconds
+  bool show_help = false, show_version = false;
+  std::string help_text;
+};
+
+// Parses argv. Throws UsageError with a one-line message for anything wrong on the command
+// line itself (unknown option, bad number, missing arguments); --help and --version set flags.
+CliOptions parse_command_line(int argc, char** argv);
+
+}  // namespace s3up::cli

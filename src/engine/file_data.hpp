@@ -1,0 +1,26 @@
+// Reading file bytes for upload, refusing torn data: the file must still be the one the walker
+// listed (same size and modification time) before and after the read.
+#pragma once
+#include "walker/file_reader.hpp"
+#include "walker/walker.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace s3up::engine {
+
+// Reads `length` bytes at `offset` of the entry's file into `out`. Returns "" on success, else a
+// one-line reason (open failure, changed since listed, changed while read, short read).
+std::string read_range(const walker::Entry& entry, std::uint64_t offset, std::span<char> out);
+
+// Memory for file data, allocated without zero-filling.
+struct DataBuffer {
+  explicit DataBuffer(std::size_t size) : data(size ? new char[size] : nullptr), size(size) {}
+  std::unique_ptr<char[]> data;
+  std::size_t size;
+  std::span<char> span() { return {data.get(), size}; }
+};
+
+}  // namespace s3up::engine

@@ -1,0 +1,42 @@
+// What one upload run is asked to do, as plain values (filled by the CLI, or by tests).
+#pragma once
+#include "net/http_client.hpp"
+#include "s3/checksum.hpp"
+#include "s3/credentials.hpp"
+#include "s3/location.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace s3up::engine {
+
+// Where and as whom to talk to S3.
+struct ServiceOptions {
+  s3::Endpoint endpoint;
+  bool path_style = false;
+  s3::Credentials credentials;
+  std::string region = "us-east-1";
+  http::TlsSettings tls;
+  http::Timeouts timeouts;
+
+  bool endpoint_tls() const { return endpoint.scheme == "https"; }
+};
+
+// What to upload and how hard to push.
+struct UploadOptions {
+  std::string source;  // directory (or one file)
+  std::string bucket;
+  std::string prefix;  // "" or ending in '/'
+  std::size_t concurrency = 64;        // requests in flight (the starting point when adaptive)
+  bool adaptive_concurrency = false;   // --concurrency auto
+  std::size_t threads = 2;
+  s3::ChecksumAlgorithm checksum = s3::ChecksumAlgorithm::Crc32c;
+  std::uint64_t multipart_threshold = 64ull << 20;
+  std::uint64_t part_size = 16ull << 20;
+  std::uint64_t max_memory = 512ull << 20;
+  int retries = 5;
+  bool follow_symlinks = false;
+  bool handle_signals = true;  // SIGINT/SIGTERM stop the run (exit 130)
+};
+
+}  // namespace s3up::engine

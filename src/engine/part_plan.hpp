@@ -1,0 +1,32 @@
+// How a file is cut into S3 multipart parts.
+#pragma once
+#include <cstdint>
+
+namespace s3up::engine {
+
+inline constexpr std::uint64_t kMiB = 1024ull * 1024;
+inline constexpr std::uint64_t kGiB = 1024ull * kMiB;
+inline constexpr std::uint64_t kMinPartSize = 5 * kMiB;        // S3: every part but the last
+inline constexpr std::uint64_t kMaxPartSize = 5 * kGiB;        // S3: largest part
+inline constexpr std::uint64_t kMaxParts = 10'000;             // S3: most parts per upload
+inline constexpr std::uint64_t kMaxObjectSize = 5ull * 1024 * kGiB;  // S3: 5 TiB
+inline constexpr std::uint64_t kMaxSinglePut = 5 * kGiB;      // S3: largest PutObject
+
+struct PartPlan {
+  std::uint64_t part_size = 0;  // every part but the last has this size
+  std::uint64_t part_count = 0;
+  std::uint64_t last_part_size = 0;
+
+  std::uint64_t offset(std::uint64_t part_index) const { return part_index * part_size; }
+  std::uint64_t length(std::uint64_t part_index) const {
+    return part_index + 1 == part_count ? last_part_size : part_size;
+  }
+};
+
+// Plans the parts of an object of object_size bytes, starting from the requested part size:
+// clamped to S3's 5 MiB..5 GiB, then grown (in whole MiB) until no more than 10,000 parts are
+// needed. An empty object gets one empty part. Returns nullopt-like part_count 0 only when the
+// object is larger than S3's maximum object size.
+PartPlan plan_parts(std::uint64_t object_size, std::uint64_t requested_part_size);
+
+}  // namespace s3up::engine

@@ -1,0 +1,144 @@
+#include "engine/report.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <ctime>
+
+#include "util/units.hpp"
+#include "util/utf8.hpp"
+
+namespace s3up::engine {
+
+int RunSummary::exit_code() const {
+  if (fatal) return 2;
+  if (interrupted) return 130;
+  return failed.empty() ? 0 : 1;
+}
+
+void Report::uploaded(std::uint64_t bytes, bool multipart) {
+  files_.fetch_add(1, std::memory_order_relaxed);
+  bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  if (multipart) multipart_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Report::failed(FailedFile f) {
+  f.path = util::printable(f.path);
+  f.key = util::printable(f.key);
+  f.reason = util::printable(f.reason);
+  std::lock_guard lock(mutex_);
+  failed_.push_back(std::move(f));
+}
+
+void Report::skipped(SkippedEntry s) {
+  s.path = util::printable(s.path);
+  s.reason = util::printable(s.reason);
+  std::lock_guard lock(mutex_);
+  skipped_.push_back(std::move(s));
+}
+
+void Report::sent(std::uint64_t bytes) { sent_.fetch_add(bytes, std::memory_order_relaxed); }
+
+void Report::retried() { retries_.fetch_add(1, std::memory_order_relaxed); }
+
+bool Report::fatal(std::string reason) {
+  std::lock_guard lock(mutex_);
+  if (fatal_) return false;
+  fatal_ = util::printable(reason);
+  has_fatal_.store(true, std::memory_order_release);
+  return true;
+}
+
+std::uint64_t Report::failures() const {
+  std::lock_guard lock(mutex_);
+  return failed_.size();
+}
+
+RunSummary Report::finish() {
+  RunSummary s;
+  s.files_uploaded = files_.load();
+  s.bytes_uploaded = bytes_.load();
+  s.multipart_uploads = multipart_.load();
+  s.retries = retries_.load();
+  std::lock_guard lock(mutex_);
+  s.failed = std::move(failed_);
+  s.skipped = std::move(skipped_);
+  s.fatal = std::move(fatal_);
+  return s;
+}
+
+namespace {
+
+std::string grouped(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+}  // namespace
+
+std::string summary_line(const RunSummary& s) {
+  const double secs = s.seconds > 0 ? s.seconds : 1e-9;
+  char rate[128];
+  std::snprintf(rate, sizeof rate, " in %.2f s: %.1f MB/s, %.0f files/s", s.seconds,
+                static_cast<double>(s.bytes_uploaded) / 1e6 / secs,
+                static_cast<double>(s.files_uploaded) / secs);
+  std::string line = "Uploaded " + grouped(s.files_uploaded) + " file" +
+                     (s.files_uploaded == 1 ? "" : "s") + " (" +
+                     util::format_bytes(s.bytes_uploaded) + ")" + rate;
+  line += "; " + grouped(s.failed.size()) + " failed";
+  if (!s.skipped.empty()) line += ", " + grouped(s.skipped.size()) + " skipped";
+  line += ", " + grouped(s.retries) + " retr" + (s.retries == 1 ? "y" : "ies");
+  if (s.interrupted) line += " (interrupted)";
+  return line;
+}
+
+void write_json(const RunSummary& s, std::ostream& out) {
+  boost::json::object totals{
+      {"files", s.files_uploaded},
+      {"bytes", s.bytes_uploaded},
+      {"failed", s.failed.size()},
+      {"skipped", s.skipped.size()},
+      {"retries", s.retries},
+      {"multipart_uploads", s.multipart_uploads},
+      {"seconds", s.seconds},
+  };
+  boost::json::array failed;
+  for (const auto& f : s.failed)
+    failed.push_back(boost::json::object{{"path", f.path}, {"key", f.key}, {"reason", f.reason}});
+  boost::json::array skipped;
+  for (const auto& k : s.skipped)
+    skipped.push_back(boost::json::object{{"path", k.path}, {"reason", k.reason}});
+  boost::json::object doc{
+      {"totals", std::move(totals)},
+      {"failed", std::move(failed)},
+      {"skipped", std::move(skipped)},
+      {"exit_code", s.exit_code()},
+      {"interrupted", s.interrupted},
+      {"engine", s.engine},
+      {"concurrency", s.concurrency},
+      {"threads", s.threads},
+      {"started", iso8601(s.started)},
+      {"finished", iso8601(s.finished)},
+  };
+  if (s.fatal) doc["error"] = *s.fatal;
+  out << boost::json::serialize(doc) << '\n';
+}
+
+}  // namespace s3up::engine

@@ -1,0 +1,80 @@
+// What a run did, file by file where it matters: counted while the run goes on (thread-safe),
+// then frozen into a RunSummary for the summary line and the JSON report.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace s3up::engine {
+
+struct FailedFile {
+  std::string path;
+  std::string key;
+  std::string reason;
+};
+
+struct SkippedEntry {
+  std::string path;
+  std::string reason;
+};
+
+struct RunSummary {
+  std::uint64_t files_uploaded = 0;
+  std::uint64_t bytes_uploaded = 0;
+  std::uint64_t multipart_uploads = 0;
+  std::uint64_t retries = 0;
+  double seconds = 0;
+  std::vector<FailedFile> failed;
+  std::vector<SkippedEntry> skipped;
+  std::optional<std::string> fatal;  // the run stopped early for this reason (exit 2)
+  bool interrupted = false;          // stopped by SIGINT/SIGTERM (exit 130)
+  std::string engine = "async";
+  std::size_t concurrency = 0;
+  std::size_t threads = 0;
+  std::chrono::system_clock::time_point started, finished;
+
+  // 0 all uploaded, 1 some failed, 2 fatal (credentials, bucket...), 130 interrupted.
+  int exit_code() const;
+};
+
+class Report {
+ public:
+  void uploaded(std::uint64_t bytes, bool multipart);
+  void failed(FailedFile f);
+  void skipped(SkippedEntry s);
+  void retried();
+  void sent(std::uint64_t bytes);  // file bytes accepted by the endpoint (parts count as they land)
+  // Records the first reason to stop the whole run; later ones are dropped. Returns true for
+  // the first.
+  bool fatal(std::string reason);
+  bool has_fatal() const { return has_fatal_.load(std::memory_order_acquire); }
+
+  std::uint64_t files_uploaded() const { return files_.load(std::memory_order_relaxed); }
+  std::uint64_t bytes_uploaded() const { return bytes_.load(std::memory_order_relaxed); }
+  std::uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
+  std::uint64_t bytes_sent() const { return sent_.load(std::memory_order_relaxed); }
+  std::uint64_t failures() const;
+
+  // Moves everything recorded into a summary (the Report is spent afterwards).
+  RunSummary finish();
+
+ private:
+  std::atomic<std::uint64_t> files_{0}, bytes_{0}, multipart_{0}, retries_{0}, sent_{0};
+  std::atomic<bool> has_fatal_{false};
+  mutable std::mutex mutex_;
+  std::vector<FailedFile> failed_;
+  std::vector<SkippedEntry> skipped_;
+  std::optional<std::string> fatal_;
+};
+
+// "Uploaded 1,234 files (5.6 MiB) in 1.23 s: 4.5 MB/s, 1,003 files/s; 2 failed, 3 retries"
+std::string summary_line(const RunSummary& s);
+// The machine-readable report (Boost.JSON). Holds no credential.
+void write_json(const RunSummary& s, std::ostream& out);
+
+}  // namespace s3up::engine

@@ -1,0 +1,56 @@
+// One file, one PutObject: read, checksum, sign, send; retried from a fresh read.
+#include "engine/file_data.hpp"
+#include "engine/run_context.hpp"
+#include "engine/verify.hpp"
+
+namespace s3up::engine {
+
+asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::string key,
+                                    [[maybe_unused]] coro::Permit permit) {
+  // File bytes count against --max-memory while they are held.
+  coro::Permit memory = co_await coro::acquire_permit(ctx.memory, std::max<std::size_t>(entry.size, 1));
+  DataBuffer buffer(entry.size);
+  for (int attempt = 0;; ++attempt) {
+    if (ctx.stopping.load() && attempt > 0) {
+      ctx.report.failed({entry.path, key, "not completed: the run was stopped"});
+      co_return;
+    }
+    if (auto problem = read_range(entry, 0, buffer.span()); !problem.empty()) {
+      ctx.report.failed({entry.path, key, problem});
+      co_return;
+    }
+    s3::Headers headers;
+    const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(buffer.data.get()),
+                                               buffer.size);
+    std::string checksum;
+    if (ctx.opt.checksum != s3::ChecksumAlgorithm::None) {
+      checksum = s3::checksum_of(ctx.opt.checksum, bytes);
+      headers.emplace_back(std::string(s3::header_name(ctx.opt.checksum)), checksum);
+    }
+    const s3::OpResult r =
+        co_await ctx.s3.put_object(key, std::span<const char>(buffer.data.get(), buffer.size), headers);
+    if (r.ok) {
+      if (auto bad = verify_stored_checksum(ctx.opt.checksum, checksum, r); !bad.empty()) {
+        ctx.report.failed({entry.path, key, bad});
+      } else {
+        ctx.report.sent(entry.size);
+        ctx.report.uploaded(entry.size, false);
+      }
+      co_return;
+    }
+    switch (after_failure(ctx, r, attempt)) {
+      case Next::Retry:
+        co_await backoff(ctx, attempt + 1);
+        break;
+      case Next::RetryNow:
+        break;
+      case Next::Fail:
+        ctx.report.failed({entry.path, key, r.message});
+        co_return;
+      case Next::Stop:
+        co_return;
+    }
+  }
+}
+
+}  // namespace s3up::engine

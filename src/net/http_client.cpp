@@ -1,0 +1,293 @@
+#include "net/http_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/x509.h>
+
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace s3up::http {
+
+namespace beast = boost::beast;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxIdlePerTarget = 1024;
+constexpr std::uint64_t kResponseBodyLimit = 64ull << 20;
+constexpr std::size_t kWriteChunk = 256 * 1024;
+
+struct Connection {
+  Target target;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+};
+
+bool is_ip_literal(const std::string& host) {
+  error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+bool is_reset(const error_code& ec) {
+  return ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
+         ec == asio::error::connection_aborted || ec == ssl::error::stream_truncated ||
+         ec == bhttp::error::partial_message;
+}
+
+Failure classify(const error_code& ec) {
+  if (ec == beast::error::timeout) return Failure::Timeout;
+  if (is_reset(ec)) return Failure::Reset;
+  if (ec.category() == make_error_code(bhttp::error::end_of_stream).category()) return Failure::Protocol;
+  return Failure::Reset;
+}
+
+// Sets the stream's deadline for the next operation: the idle timeout, capped by the deadline
+// of the whole request when there is one.
+void arm(beast::tcp_stream& s, const Timeouts& t, std::optional<Clock::time_point> deadline) {
+  auto when = Clock::now() + t.idle;
+  if (deadline && *deadline < when) when = *deadline;
+  s.expires_at(when);
+}
+
+template <class Stream>
+asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
+                                     beast::flat_buffer& buffer, Request& request,
+                                     Response& response, Timeouts timeouts) {
+  std::optional<Clock::time_point> deadline;
+  if (timeouts.request.count() > 0) deadline = Clock::now() + timeouts.request;
+
+  // Written piece by piece so that the idle timeout measures progress, not the whole body.
+  bhttp::serializer<true, bhttp::span_body<const char>> serializer(request);
+  serializer.limit(kWriteChunk);
+  while (!serializer.is_done()) {
+    arm(lowest, timeouts, deadline);
+    auto [ec, n] = co_await bhttp::async_write_some(stream, serializer, use_tuple);
+    if (ec) co_return ec;
+  }
+
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(kResponseBodyLimit);
+  if (request.method() == bhttp::verb::head) parser.skip(true);
+  while (!parser.is_done()) {
+    arm(lowest, timeouts, deadline);
+    auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);
+    if (ec) co_return ec;
+  }
+  lowest.expires_never();
+  response = parser.release();
+  co_return error_code{};
+}
+
+std::string certificate_problem(SSL* ssl) {
+  const long result = SSL_get_verify_result(ssl);
+  if (result == X509_V_OK) return {};
+  return X509_verify_cert_error_string(result);
+}
+
+}  // namespace
+
+const char* to_string(Failure f) {
+  switch (f) {
+    case Failure::None: return "none";
+    case Failure::Resolve: return "name resolution failed";
+    case Failure::Connect: return "connection failed";
+    case Failure::Tls: return "TLS handshake failed";
+    case Failure::Certificate: return "TLS certificate verification failed";
+    case Failure::Timeout: return "timed out";
+    case Failure::Reset: return "connection reset";
+    case Failure::Protocol: return "invalid HTTP response";
+  }
+  return "unknown";
+}
+
+std::string Target::to_string() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return std::string(tls ? "https://" : "http://") + (v6 ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
+}
+
+struct Client::Impl {
+  asio::any_io_executor executor;
+  ssl::context tls_context{ssl::context::tls_client};
+  TlsSettings tls;
+  Timeouts timeouts;
+  std::atomic<std::uint64_t> opened{0};
+
+  std::mutex mutex;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+  std::unordered_map<std::string, tcp::resolver::results_type> resolved;
+
+  std::unique_ptr<Connection> take_idle(const std::string& key) {
+    std::lock_guard lock(mutex);
+    auto it = idle.find(key);
+    if (it == idle.end() || it->second.empty()) return nullptr;
+    auto conn = std::move(it->second.back());
+    it->second.pop_back();
+    return conn;
+  }
+
+  void give_back(const std::string& key, std::unique_ptr<Connection> conn) {
+    std::lock_guard lock(mutex);
+    auto& list = idle[key];
+    if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
+  }
+};
+
+namespace {
+
+// Resolves (once per target, then from the cache), connects and, for TLS, handshakes with SNI
+// and host-name verification. On failure returns nullptr and fills outcome.
+asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Client::Impl> impl,
+                                                             Target target, Outcome& outcome) {
+  const std::string key = target.to_string();
+  tcp::resolver::results_type endpoints;
+  {
+    std::lock_guard lock(impl->mutex);
+    if (auto it = impl->resolved.find(key); it != impl->resolved.end()) endpoints = it->second;
+  }
+  if (endpoints.empty()) {
+    tcp::resolver resolver(impl->executor);
+    auto [ec, results] = co_await resolver.async_resolve(target.host, std::to_string(target.port),
+                                                         use_tuple);
+    if (ec) {
+      outcome = {Failure::Resolve, ec, "cannot resolve " + target.host + ": " + ec.message(), {}};
+      co_return nullptr;
+    }
+    endpoints = results;
+    std::lock_guard lock(impl->mutex);
+    impl->resolved[key] = endpoints;
+  }
+
+  auto conn = std::make_unique<Connection>();
+  conn->target = target;
+  if (target.tls)
+    conn->secure.emplace(impl->executor, impl->tls_context);
+  else
+    conn->plain.emplace(impl->executor);
+  auto& lowest = conn->lowest();
+  lowest.expires_after(impl->timeouts.connect);
+  auto [cec, ep] = co_await lowest.async_connect(endpoints, use_tuple);
+  if (cec) {
+    const Failure f = cec == beast::error::timeout ? Failure::Timeout : Failure::Connect;
+    outcome = {f, cec, "cannot connect to " + key + ": " + cec.message(), {}};
+    co_return nullptr;
+  }
+  lowest.socket().set_option(tcp::no_delay(true));
+  impl->opened.fetch_add(1, std::memory_order_relaxed);
+
+  if (conn->secure) {
+    auto& stream = *conn->secure;
+    if (!is_ip_literal(target.host))
+      SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str());
+    if (impl->tls.verify_peer) {
+      stream.set_verify_mode(ssl::verify_peer);
+      stream.set_verify_callback(ssl::host_name_verification(target.host));
+    } else {
+      stream.set_verify_mode(ssl::verify_none);
+    }
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
+    if (hec) {
+      const std::string cert = certificate_problem(stream.native_handle());
+      if (!cert.empty()) {
+        outcome = {Failure::Certificate, hec,
+                   "TLS certificate verification failed for " + key + ": " + cert +
+                       " (trust its CA with --ca-bundle FILE or AWS_CA_BUNDLE)",
+                   {}};
+      } else {
+        const Failure f = hec == beast::error::timeout ? Failure::Timeout : Failure::Tls;
+        outcome = {f, hec, "TLS handshake with " + key + " failed: " + hec.message(), {}};
+      }
+      co_return nullptr;
+    }
+  }
+  lowest.expires_never();
+  co_return conn;
+}
+
+}  // namespace
+
+Client::Client(asio::any_io_executor executor, TlsSettings tls, Timeouts timeouts)
+    : impl_(std::make_shared<Impl>()) {
+  impl_->executor = std::move(executor);
+  impl_->tls = std::move(tls);
+  impl_->timeouts = timeouts;
+  impl_->tls_context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                                 ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                                 ssl::context::no_tlsv1_1);
+  error_code ec;
+  if (impl_->tls.ca_bundle && !impl_->tls.ca_bundle->empty()) {
+    impl_->tls_context.load_verify_file(*impl_->tls.ca_bundle, ec);
+    if (ec)
+      throw std::runtime_error("cannot load CA bundle " + *impl_->tls.ca_bundle + ": " +
+                               ec.message());
+  } else {
+    impl_->tls_context.set_default_verify_paths(ec);
+  }
+}
+
+Client::~Client() = default;
+
+asio::awaitable<Outcome> Client::send(Target target, Request& request) {
+  auto impl = impl_;
+  const std::string key = target.to_string();
+  request.prepare_payload();
+  if (request.find(bhttp::field::host) == request.end())
+    request.set(bhttp::field::host, target.host);
+  for (int attempt = 0;; ++attempt) {
+    Outcome outcome;
+    std::unique_ptr<Connection> conn = attempt == 0 ? impl->take_idle(key) : nullptr;
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      conn = co_await open_connection(impl, target, outcome);
+      if (!conn) co_return outcome;
+    }
+    error_code ec;
+    if (conn->secure)
+      ec = co_await exchange(*conn->secure, conn->lowest(), conn->buffer, request,
+                             outcome.response, impl->timeouts);
+    else
+      ec = co_await exchange(*conn->plain, conn->lowest(), conn->buffer, request,
+                             outcome.response, impl->timeouts);
+    if (!ec) {
+      if (outcome.response.keep_alive()) impl->give_back(key, std::move(conn));
+      co_return outcome;
+    }
+    // A pooled connection the server closed while it sat idle: try once on a fresh one.
+    if (reused && is_reset(ec)) continue;
+    outcome.failure = classify(ec);
+    outcome.ec = ec;
+    outcome.detail = std::string(to_string(outcome.failure)) + " talking to " + key + ": " +
+                     ec.message();
+    co_return outcome;
+  }
+}
+
+void Client::close_idle() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->idle.clear();
+}
+
+std::uint64_t Client::connections_opened() const { return impl_->opened.load(); }
+const Timeouts& Client::timeouts() const { return impl_->timeouts; }
+
+}  // namespace s3up::http

@@ -1,0 +1,84 @@
+// A keep-alive HTTP/1.1 client over plain TCP or TLS, with a connection pool per target.
+// It knows nothing of S3: it sends a prepared request and returns the whole response.
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/span_body.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace s3up::http {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+
+// Where to connect. host is a DNS name or an IP literal (IPv6 without brackets).
+struct Target {
+  std::string host;
+  std::uint16_t port = 0;
+  bool tls = false;
+
+  std::string to_string() const;  // "https://host:port"
+};
+
+struct TlsSettings {
+  std::optional<std::string> ca_bundle;  // PEM file of trusted CAs; system store when empty
+  bool verify_peer = true;               // false only with --no-verify-ssl
+};
+
+struct Timeouts {
+  std::chrono::milliseconds connect{10'000};  // TCP connect plus TLS handshake
+  std::chrono::milliseconds idle{30'000};     // no progress on a read or a write for this long
+  std::chrono::milliseconds request{0};       // whole exchange, 0 = unlimited
+};
+
+// The request body is a view of caller-owned memory that must stay alive until send() completes.
+using Request = bhttp::request<bhttp::span_body<const char>>;
+using Response = bhttp::response<bhttp::string_body>;
+
+// What went wrong below HTTP. None means a response (of any status) was received.
+enum class Failure { None, Resolve, Connect, Tls, Certificate, Timeout, Reset, Protocol };
+const char* to_string(Failure f);
+
+struct Outcome {
+  Failure failure = Failure::None;
+  boost::system::error_code ec;
+  std::string detail;  // one line: what failed, where, and why
+  Response response;   // valid when failure == None
+
+  bool ok() const { return failure == Failure::None; }
+};
+
+class Client {
+ public:
+  // Throws std::runtime_error when the CA bundle cannot be loaded.
+  Client(asio::any_io_executor executor, TlsSettings tls, Timeouts timeouts);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends the request over an idle pooled connection to target, or a new one, and reads the
+  // whole response. A reused connection that the server closed while idle is replaced once,
+  // transparently. Never throws for network problems: they come back in Outcome. Thread-safe.
+  asio::awaitable<Outcome> send(Target target, Request& request);
+
+  // Drops every idle connection (at the end of a run).
+  void close_idle();
+
+  std::uint64_t connections_opened() const;
+  const Timeouts& timeouts() const;
+
+  struct Impl;  // implementation detail, defined in http_client.cpp
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace s3up::http

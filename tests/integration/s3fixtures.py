@@ -1,0 +1,197 @@
+"""Fixtures for s3up's integration tests: independent S3 endpoints on 127.0.0.1 (moto, with or
+without SigV4 checking, over HTTP or HTTPS; nginx as a PUT sink), trees of awkward files, and a
+runner for the s3up binary. Nothing here talks to any address but loopback."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import boto3
+from botocore.config import Config
+
+S3UP = os.environ.get("S3UP_BIN", os.path.join(os.path.dirname(__file__), "../../build/s3up"))
+BUILD = os.environ.get("S3UP_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
+REGION = "us-east-1"
+BUCKET = "test-bucket"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=30.0):
+    """A bare TCP connect: an HTTP probe would count as one of moto's unauthenticated actions."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+def make_self_signed_cert(directory):
+    """A certificate for IP 127.0.0.1 and localhost, made with the openssl CLI."""
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True)
+    return cert, key
+
+
+class Moto:
+    """moto's S3 server in its own process. With check_signatures it serves the bootstrap
+    requests unauthenticated and then verifies every request's SigV4 signature."""
+
+    def __init__(self, check_signatures=False, tls=False, workdir=None):
+        self.workdir = workdir or tempfile.mkdtemp(prefix="s3up-moto-")
+        self.port = free_port()
+        self.scheme = "https" if tls else "http"
+        self.url = f"{self.scheme}://127.0.0.1:{self.port}"
+        self.cert = None
+        env = dict(os.environ)
+        args = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        if tls:
+            self.cert, key = make_self_signed_cert(self.workdir)
+            args += ["-c", self.cert, "-k", key]
+        if check_signatures:
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = "4"
+        self.log = open(os.path.join(self.workdir, "moto.log"), "wb")
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=env)
+        wait_for_port(self.port)
+        if check_signatures:
+            self.access_key, self.secret_key = self._bootstrap_iam()
+        else:
+            self.access_key, self.secret_key = "AKIDS3UPTEST", "s3up-test-secret-do-not-print"
+            self.client().create_bucket(Bucket=BUCKET)
+
+    def _bootstrap_iam(self):
+        kw = dict(endpoint_url=self.url, region_name=REGION, aws_access_key_id="boot",
+                  aws_secret_access_key="boot", verify=self.cert or True)
+        iam = boto3.client("iam", **kw)
+        iam.create_user(UserName="up")
+        key = iam.create_access_key(UserName="up")["AccessKey"]
+        iam.put_user_policy(UserName="up", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17",
+             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        boto3.client("s3", endpoint_url=self.url, region_name=REGION,
+                     aws_access_key_id=key["AccessKeyId"],
+                     aws_secret_access_key=key["SecretAccessKey"],
+                     verify=self.cert or True).create_bucket(Bucket=BUCKET)
+        return key["AccessKeyId"], key["SecretAccessKey"]
+
+    def client(self):
+        return boto3.client("s3", endpoint_url=self.url, region_name=REGION,
+                            aws_access_key_id=self.access_key,
+                            aws_secret_access_key=self.secret_key,
+                            verify=self.cert or True,
+                            config=Config(s3={"addressing_style": "path"},
+                                          retries={"max_attempts": 2}))
+
+    def objects(self, prefix=""):
+        """{key: bytes} of everything under prefix, read back with boto3."""
+        c = self.client()
+        return {k: c.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in self.keys(prefix)}
+
+    def keys(self, prefix=""):
+        """Keys under prefix. The listing is unfiltered and the prefix applied here: moto's
+        signature check mishandles an encoded '/' in the query string."""
+        c = self.client()
+        keys = []
+        for page in c.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+            keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].startswith(prefix)]
+        return keys
+
+    def open_multipart_uploads(self):
+        return self.client().list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+
+    def env(self, secret=None):
+        """The environment s3up runs with: this server's credentials and nothing else of AWS."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID=self.access_key,
+                   AWS_SECRET_ACCESS_KEY=secret if secret is not None else self.secret_key,
+                   AWS_REGION=REGION, AWS_CONFIG_FILE="/nonexistent",
+                   AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+        return env
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def run_s3up(args, env, timeout=600, check_secret=None):
+    """Runs s3up; returns CompletedProcess. When check_secret is given, asserts that it appears
+    in no output."""
+    proc = subprocess.run([S3UP] + [str(a) for a in args], env=env, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    if check_secret:
+        assert check_secret not in proc.stdout and check_secret not in proc.stderr, \
+            "the secret key appeared in s3up's output"
+    return proc
+
+
+AWKWARD_NAMES = [
+    "plain.txt", "with space.txt", "plus+sign.txt", "percent%20.txt", "hash#tag.txt",
+    "question?.txt", "equals=sign.txt", "amp&ersand.txt", "semi;colon.txt", "quote'single.txt",
+    'quote"double.txt', "brackets[1](2){3}.txt", "caf\u00e9.txt", "\u65e5\u672c\u8a9e.txt",
+    "emoji\U0001F680.txt", "tilde~dash-under_score.txt", "comma,excl!at@dollar$.txt",
+    "star*colon:.txt",
+]
+
+
+NESTED_DIRS = ["", "sub", "sub/deeper/deepest", "dir with space", ".hidden-dir"]
+
+
+def make_tree(root, names=AWKWARD_NAMES, nested=True, sizes=(0, 1, 100, 4096, 70000), dirs=None):
+    """Writes a tree of files with the given names spread over nested folders, hidden files
+    and empty files. Returns {relative path: bytes}."""
+    files = {}
+    if dirs is None:
+        dirs = NESTED_DIRS if nested else [""]
+    i = 0
+    for d in dirs:
+        for name in names:
+            rel = f"{d}/{name}" if d else name
+            size = sizes[i % len(sizes)]
+            i += 1
+            data = os.urandom(size)
+            path = os.path.join(root, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+            files[rel] = data
+    for rel in [".hidden", "sub/.dotfile", "empty-file"]:
+        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+        with open(os.path.join(root, rel), "wb"):
+            pass
+        files[rel] = b""
+    return files
+
+
+def fresh_dir(prefix):
+    base = os.environ.get("S3UP_TEST_TMP") or None
+    if base:
+        os.makedirs(base, exist_ok=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=base)
+
+
+def rmtree(path):
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,109 @@
+// Multipart part planning at the edges of S3's limits.
+#include <boost/test/unit_test.hpp>
+
+#include "engine/part_plan.hpp"
+
+using namespace s3up::engine;
+
+namespace {
+
+// Every plan must cover the object exactly, within S3's limits.
+void check_valid(std::uint64_t size, const PartPlan& p) {
+  BOOST_TEST_REQUIRE(p.part_count >= 1u);
+  BOOST_TEST(p.part_count <= kMaxParts);
+  BOOST_TEST(p.part_size >= kMinPartSize);
+  BOOST_TEST(p.part_size <= kMaxPartSize);
+  BOOST_TEST(p.last_part_size <= p.part_size);
+  BOOST_TEST((p.part_count - 1) * p.part_size + p.last_part_size == size);
+  if (size > 0) BOOST_TEST(p.last_part_size > 0u);
+  BOOST_TEST(p.offset(p.part_count - 1) + p.length(p.part_count - 1) == size);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(part_plan)
+
+BOOST_AUTO_TEST_CASE(empty_object_is_one_empty_part) {
+  const auto p = plan_parts(0, 8 * kMiB);
+  BOOST_TEST(p.part_count == 1u);
+  BOOST_TEST(p.last_part_size == 0u);
+  check_valid(0, p);
+}
+
+BOOST_AUTO_TEST_CASE(one_byte) {
+  const auto p = plan_parts(1, 8 * kMiB);
+  BOOST_TEST(p.part_count == 1u);
+  BOOST_TEST(p.last_part_size == 1u);
+  check_valid(1, p);
+}
+
+BOOST_AUTO_TEST_CASE(exact_multiple_and_one_more) {
+  const std::uint64_t part = 8 * kMiB;
+  auto p = plan_parts(4 * part, part);
+  BOOST_TEST(p.part_count == 4u);
+  BOOST_TEST(p.last_part_size == part);
+  check_valid(4 * part, p);
+  p = plan_parts(4 * part + 1, part);
+  BOOST_TEST(p.part_count == 5u);
+  BOOST_TEST(p.last_part_size == 1u);
+  check_valid(4 * part + 1, p);
+}
+
+BOOST_AUTO_TEST_CASE(threshold_and_threshold_plus_one) {
+  const std::uint64_t threshold = 64 * kMiB, part = 16 * kMiB;
+  auto p = plan_parts(threshold, part);
+  BOOST_TEST(p.part_count == 4u);
+  check_valid(threshold, p);
+  p = plan_parts(threshold + 1, part);
+  BOOST_TEST(p.part_count == 5u);
+  BOOST_TEST(p.last_part_size == 1u);
+  check_valid(threshold + 1, p);
+}
+
+BOOST_AUTO_TEST_CASE(requested_size_clamped_to_s3_limits) {
+  auto p = plan_parts(100 * kMiB, 1 * kMiB);
+  BOOST_TEST(p.part_size == kMinPartSize);
+  BOOST_TEST(p.part_count == 20u);
+  check_valid(100 * kMiB, p);
+  p = plan_parts(20 * kGiB, 10 * kGiB);
+  BOOST_TEST(p.part_size == kMaxPartSize);
+  BOOST_TEST(p.part_count == 4u);
+  check_valid(20 * kGiB, p);
+}
+
+BOOST_AUTO_TEST_CASE(grows_past_ten_thousand_parts) {
+  // 10,000 parts of 8 MiB fit exactly; one byte more needs a bigger part.
+  const std::uint64_t part = 8 * kMiB;
+  auto p = plan_parts(kMaxParts * part, part);
+  BOOST_TEST(p.part_size == part);
+  BOOST_TEST(p.part_count == kMaxParts);
+  check_valid(kMaxParts * part, p);
+  p = plan_parts(kMaxParts * part + 1, part);
+  BOOST_TEST(p.part_size == part + kMiB);
+  BOOST_TEST(p.part_count <= kMaxParts);
+  check_valid(kMaxParts * part + 1, p);
+  // 1 TiB with 8 MiB parts: 105 MiB parts (1 TiB / 10,000 rounded up to whole MiB).
+  const std::uint64_t tib = 1024 * kGiB;
+  p = plan_parts(tib, part);
+  BOOST_TEST(p.part_size == 105 * kMiB);
+  check_valid(tib, p);
+}
+
+BOOST_AUTO_TEST_CASE(maximum_object_size) {
+  auto p = plan_parts(kMaxObjectSize, 8 * kMiB);
+  check_valid(kMaxObjectSize, p);
+  BOOST_TEST(p.part_size == 525 * kMiB);  // ceil(5 TiB / 10,000) rounded up to whole MiB
+  BOOST_TEST(p.part_count == 9987u);
+  // Beyond S3's largest object there is no plan.
+  p = plan_parts(kMaxObjectSize + 1, 8 * kMiB);
+  BOOST_TEST(p.part_count == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(sweep_sizes_all_valid) {
+  for (std::uint64_t size : {5 * kMiB - 1, 5 * kMiB, 5 * kMiB + 1, std::uint64_t{123456789}, 7 * kGiB + 3,
+                             80 * kGiB, 999 * kGiB, 4 * 1024 * kGiB})
+    for (std::uint64_t part : {5 * kMiB, 8 * kMiB, 16 * kMiB, 100 * kMiB, kGiB})
+      check_valid(size, plan_parts(size, part));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
