@@ -19,7 +19,7 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
       ctx.report.failed({entry.path, key, problem});
       co_return;
     }
-    s3::Headers headers;
+    s3::Headers headers = s3::object_headers(ctx.opt.object, entry.rel, entry.mtime_ns);
     const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(buffer.data.get()),
                                                buffer.size);
     std::string checksum;
@@ -27,6 +27,7 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
       checksum = s3::checksum_of(ctx.opt.checksum, bytes);
       headers.emplace_back(std::string(s3::header_name(ctx.opt.checksum)), checksum);
     }
+    if (!ctx.rate.unlimited()) co_await ctx.rate.consume(buffer.size);
     const s3::OpResult r =
         co_await ctx.s3.put_object(key, std::span<const char>(buffer.data.get(), buffer.size), headers);
     if (r.ok) {
@@ -35,6 +36,7 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
       } else {
         ctx.report.sent(entry.size);
         ctx.report.uploaded(entry.size, false);
+        if (ctx.journal) ctx.journal->record_finished(key, entry.size, entry.mtime_ns);
       }
       co_return;
     }
