@@ -18,7 +18,15 @@ Next after_failure(RunContext& ctx, const s3::OpResult& r, int attempt) {
       ctx.fail_run(r.message);
       return Next::Stop;
     case s3::ErrorClass::Retryable:
-      if (ctx.stopping.load() || attempt >= ctx.retry.max_retries) return Next::Fail;
+      if (ctx.stopping.load()) return Next::Fail;
+      if (attempt >= ctx.retry.max_retries) {
+        // An endpoint that cannot be reached at all concerns every file: stop with one message.
+        if (r.transport == http::Failure::Resolve || r.transport == http::Failure::Connect) {
+          ctx.fail_run(r.message + " (after " + std::to_string(attempt + 1) + " attempts)");
+          return Next::Stop;
+        }
+        return Next::Fail;
+      }
       ctx.report.retried();
       return Next::Retry;
     case s3::ErrorClass::FailFile:

@@ -1,7 +1,9 @@
 // State shared by every coroutine of one async run.
 #pragma once
+#include "coro/rate_limiter.hpp"
 #include "coro/semaphore.hpp"
 #include "coro/wait_group.hpp"
+#include "engine/journal.hpp"
 #include "engine/options.hpp"
 #include "engine/report.hpp"
 #include "engine/retry.hpp"
@@ -25,7 +27,8 @@ struct RunContext {
         report(report),
         requests(options.concurrency),
         memory(options.max_memory),
-        open_multipart(std::max<std::size_t>(2, options.concurrency / 8)) {
+        open_multipart(std::max<std::size_t>(2, options.concurrency / 8)),
+        rate(options.limit_rate) {
     retry.max_retries = options.retries;
   }
 
@@ -37,6 +40,8 @@ struct RunContext {
   coro::AsyncSemaphore memory;          // bytes of file data held in memory (--max-memory)
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
   coro::WaitGroup inflight;             // file uploads started and not finished
+  coro::RateLimiter rate;               // --limit-rate
+  Journal* journal = nullptr;           // --journal, when given
   std::atomic<bool> stopping{false};    // interrupted or fatal: start nothing new
   std::atomic<bool> interrupted{false};
   std::function<void()> on_stop;        // wakes the dispatcher (closes the walker channel)
@@ -64,6 +69,16 @@ asio::awaitable<void> backoff(RunContext& ctx, int retry);
 // Uploads one file in a single PutObject. `permit` is the request slot the dispatcher took.
 asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::string key,
                                     coro::Permit permit);
+
+// Uploads one file, unless --sync finds `remote` (the object listed at its key) unchanged.
+// `permit` is a request slot, or for a multipart file its place among open multipart uploads.
+asio::awaitable<void> upload_file(RunContext& ctx, walker::Entry entry, std::string key,
+                                  std::optional<s3::ListedObject> remote, bool multipart,
+                                  coro::Permit permit);
+
+// Writes the zero-byte "dir/" object of an empty directory (--dir-markers).
+asio::awaitable<void> upload_dir_marker(RunContext& ctx, walker::Entry entry, std::string key,
+                                        coro::Permit permit);
 
 // Uploads one file as a multipart upload; `slot` is its place among open multipart uploads.
 asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std::string key,

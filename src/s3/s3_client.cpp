@@ -262,8 +262,8 @@ asio::awaitable<OpResult> S3Client::list_parts(std::string key, std::string uplo
   co_return r;
 }
 
-asio::awaitable<OpResult> S3Client::head_object(std::string key) {
-  OpResult r = co_await send(bhttp::verb::head, std::move(key), "", {}, {});
+asio::awaitable<OpResult> S3Client::head_object(std::string key, Headers headers) {
+  OpResult r = co_await send(bhttp::verb::head, std::move(key), "", {}, std::move(headers));
   if (!r.ok && r.transport == http::Failure::None) describe_error(r, "HeadObject");
   co_return r;
 }

@@ -61,7 +61,7 @@ class S3Client {
                                                    std::string upload_id_marker);
   asio::awaitable<OpResult> list_objects_v2(std::string prefix, std::string continuation);
   asio::awaitable<OpResult> list_parts(std::string key, std::string upload_id, int marker);
-  asio::awaitable<OpResult> head_object(std::string key);
+  asio::awaitable<OpResult> head_object(std::string key, Headers headers = {});
 
   // Re-targets signing (and, for AWS's own endpoints, the host) at another region: S3 named the
   // bucket's region in a reply. Thread-safe: requests already under way keep their route.
