@@ -33,9 +33,9 @@ def parse_size(text: str) -> int:
 
 def upload(s3up: S3up, sink, src: Path, prefix: str, extra: list[str], files: dict[str, int],
            name: str) -> tuple[bool, str, float, float]:
+    sink.clear()            # before the command: the test server comes back on a new port
     cmd = [str(s3up.binary), "--endpoint-url", sink.url, "--quiet", *extra, str(src),
            f"s3://{BUCKET}/{prefix}"]
-    sink.clear()
     m = run_timed(cmd, base_env(), work_dir() / "memory" / f"{name}.log", timeout=3600)
     if m.timed_out:
         return False, "timed out", 0, m.wall
