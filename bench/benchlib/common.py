@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -112,17 +113,23 @@ def run_timed(cmd: list[str], env: dict[str, str], log_path: Path, timeout: floa
         t0 = time.monotonic()
         p = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                              env=env, start_new_session=True)
-        timed_out = False
-        try:
-            rc = p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+        # A blocking wait with a timer for the cap: Popen.wait(timeout=) polls with sleeps of up
+        # to 50 ms, which would round every wall time up to the next poll.
+        killed = threading.Event()
+
+        def cap() -> None:
+            killed.set()
             try:
                 os.killpg(p.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            rc = p.wait()
+
+        timer = threading.Timer(timeout, cap)
+        timer.start()
+        rc = p.wait()
         wall = time.monotonic() - t0
+        timer.cancel()
+        timed_out = killed.is_set()
     user = sys_ = 0.0
     rss = 0
     try:
