@@ -105,6 +105,10 @@ http {{
                 self.proc.wait()
         shutil.rmtree(self.root, ignore_errors=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
+        try:
+            self.root.parent.rmdir()     # the per-run folder in /dev/shm, when nothing else is left
+        except OSError:
+            pass
 
 
 class NginxSink(Sink):
