@@ -21,10 +21,6 @@ using Channel =
     asio::experimental::concurrent_channel<void(boost::system::error_code, walker::Entry)>;
 constexpr std::size_t kWalkQueue = 1024;  // entries between the walker and the dispatcher
 
-std::string describe_skip(const walker::Entry& e) {
-  return e.reason.empty() ? "skipped" : e.reason;
-}
-
 // Hands every walked entry to an upload coroutine, holding a request slot for it first so
 // that at most --concurrency uploads (and their buffers) exist at once.
 asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
@@ -40,24 +36,9 @@ asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
   for (;;) {
     auto [ec, entry] = co_await channel.async_receive(asio::as_tuple(asio::use_awaitable));
     if (ec || ctx.stopping.load()) break;
-    switch (entry.kind) {
-      case walker::EntryKind::Error:
-        ctx.report.failed({entry.path, "", entry.reason});
-        continue;
-      case walker::EntryKind::Skipped:
-        ctx.report.skipped({entry.path, describe_skip(entry)});
-        continue;
-      case walker::EntryKind::EmptyDir:
-        ctx.report.skipped({entry.path, "empty directory: S3 has no directories, nothing uploaded"});
-        continue;
-      case walker::EntryKind::File:
-        break;
-    }
-    std::string key = s3::make_key(ctx.opt.prefix, entry.rel);
-    if (auto problem = s3::key_problem(key)) {
-      ctx.report.failed({entry.path, key, *problem});
-      continue;
-    }
+    auto accepted = accept_entry(ctx, entry);
+    if (!accepted) continue;
+    std::string key = std::move(*accepted);
     if (entry.size > ctx.opt.multipart_threshold) {
       coro::Permit slot = co_await coro::acquire_permit(ctx.open_multipart);
       if (ctx.stopping.load()) break;

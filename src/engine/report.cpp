@@ -39,6 +39,14 @@ void Report::skipped(SkippedEntry s) {
 
 void Report::sent(std::uint64_t bytes) { sent_.fetch_add(bytes, std::memory_order_relaxed); }
 
+void Report::request_finished(bool ok, bool throttled, std::chrono::microseconds latency) {
+  if (ok) {
+    requests_ok_.fetch_add(1, std::memory_order_relaxed);
+    latencies_.record(latency);
+  }
+  if (throttled) throttled_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Report::retried() { retries_.fetch_add(1, std::memory_order_relaxed); }
 
 bool Report::fatal(std::string reason) {
@@ -60,6 +68,7 @@ RunSummary Report::finish() {
   s.bytes_uploaded = bytes_.load();
   s.multipart_uploads = multipart_.load();
   s.retries = retries_.load();
+  s.throttled = throttled_.load();
   std::lock_guard lock(mutex_);
   s.failed = std::move(failed_);
   s.skipped = std::move(skipped_);
@@ -116,6 +125,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"failed", s.failed.size()},
       {"skipped", s.skipped.size()},
       {"retries", s.retries},
+      {"throttled", s.throttled},
       {"multipart_uploads", s.multipart_uploads},
       {"seconds", s.seconds},
   };
@@ -133,6 +143,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"interrupted", s.interrupted},
       {"engine", s.engine},
       {"concurrency", s.concurrency},
+      {"concurrency_peak", s.concurrency_peak},
       {"threads", s.threads},
       {"started", iso8601(s.started)},
       {"finished", iso8601(s.finished)},

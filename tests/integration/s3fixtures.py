@@ -18,6 +18,14 @@ S3UP = os.environ.get("S3UP_BIN", os.path.join(os.path.dirname(__file__), "../..
 BUILD = os.environ.get("S3UP_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 REGION = "us-east-1"
 BUCKET = "test-bucket"
+# Which engine the tests drive: S3UP_ENGINE=threaded runs every test against --engine threaded
+# (ctest registers each file twice: integration.NAME and integration.threaded.NAME).
+ENGINE = os.environ.get("S3UP_ENGINE", "")
+
+
+def engine_args():
+    """["--engine", ENGINE] when S3UP_ENGINE is set: put it on every s3up command line."""
+    return ["--engine", ENGINE] if ENGINE else []
 
 
 def free_port():
@@ -140,7 +148,8 @@ class Moto:
 def run_s3up(args, env, timeout=600, check_secret=None):
     """Runs s3up; returns CompletedProcess. When check_secret is given, asserts that it appears
     in no output."""
-    proc = subprocess.run([S3UP] + [str(a) for a in args], env=env, capture_output=True,
+    proc = subprocess.run([S3UP] + engine_args() + [str(a) for a in args], env=env,
+                          capture_output=True,
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     if check_secret:
         assert check_secret not in proc.stdout and check_secret not in proc.stderr, \

@@ -7,7 +7,7 @@ import subprocess
 import time
 import unittest
 
-from s3fixtures import Moto, fresh_dir, rmtree, run_s3up, S3UP, BUCKET
+from s3fixtures import Moto, engine_args, fresh_dir, rmtree, run_s3up, S3UP, BUCKET
 
 MiB = 1024 * 1024
 THRESHOLD = 8 * MiB
@@ -78,7 +78,7 @@ class Multipart(unittest.TestCase):
         write_random(os.path.join(self.src, "huge.bin"), 300 * MiB)
         write_random(os.path.join(self.src, "a-small.txt"), 10)
         proc = subprocess.Popen(
-            [S3UP, "--endpoint-url", self.moto.url, "--multipart-threshold", "8MiB",
+            [S3UP, *engine_args(), "--endpoint-url", self.moto.url, "--multipart-threshold", "8MiB",
              "--part-size", "5MiB", "--concurrency", "2", self.src, f"s3://{BUCKET}/interrupted/"],
             env=self.moto.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # Wait until the multipart upload exists, then interrupt in the middle of its parts.
