@@ -11,6 +11,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "engine/adaptive_concurrency.hpp"
 #include "engine/engine.hpp"
 #include "engine/run_context.hpp"
 
@@ -87,6 +88,10 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
                       /*sign_payload=*/!service.endpoint_tls());
   Report report;
   RunContext ctx(opt, client, report);
+  AdaptiveConfig adaptive;
+  adaptive.initial = opt.concurrency;
+  ConcurrencyController controller(ioc.get_executor(), ctx.requests, report, adaptive);
+  if (opt.adaptive_concurrency) controller.start();
   Channel channel(ioc, kWalkQueue);
   ctx.on_stop = [&channel] { channel.close(); };
 
@@ -118,6 +123,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
       }
     }
     signals.cancel();
+    controller.stop();
     http.close_idle();
   });
 
@@ -138,7 +144,8 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   summary.seconds = seconds;
   summary.interrupted = ctx.interrupted.load();
   summary.engine = "async";
-  summary.concurrency = opt.concurrency;
+  summary.concurrency = opt.adaptive_concurrency ? controller.limit() : opt.concurrency;
+  summary.concurrency_peak = opt.adaptive_concurrency ? controller.peak() : opt.concurrency;
   summary.threads = threads;
   return summary;
 }
