@@ -29,7 +29,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxIdlePerTarget = 1024;
-using detail::classify;
 using detail::is_reset;
 using detail::kResponseBodyLimit;
 using detail::kWriteChunk;
