@@ -4,8 +4,11 @@
 #include <iostream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "cli/cli_options.hpp"
 #include "engine/engine.hpp"
+#include "engine/journal.hpp"
 #include "engine/part_plan.hpp"
 #include "s3/aws_config.hpp"
 #include "s3/location.hpp"
@@ -104,6 +107,37 @@ int run(int argc, char** argv) {
     if (cli.multipart_threshold) upload.multipart_threshold = cli.multipart_threshold;
     if (cli.part_size) upload.part_size = cli.part_size;
     if (cli.max_memory) upload.max_memory = cli.max_memory;
+    for (const auto& [include, pattern] : cli.filters) upload.filter.add({include, pattern});
+    upload.dry_run = cli.dry_run;
+    upload.print = [](const std::string& line) { std::cout << line << "\n"; };
+    upload.sync = !cli.sync           ? engine::SyncMode::Off
+                  : cli.size_only     ? engine::SyncMode::SizeOnly
+                  : cli.sync_checksum ? engine::SyncMode::Checksum
+                                      : engine::SyncMode::SizeAndMtime;
+    upload.dir_markers = cli.dir_markers;
+    if (cli.shard) {
+      upload.shard = engine::parse_shard(*cli.shard);
+      if (!upload.shard)
+        return usage_error("--shard: '" + *cli.shard + "' is not K/N with 0 <= K < N");
+    }
+    if (cli.journal) upload.journal = *cli.journal;
+    upload.object.content_type = cli.content_type;
+    upload.object.guess_content_type = !cli.no_guess_mime_type;
+    upload.object.cache_control = cli.cache_control;
+    upload.object.content_encoding = cli.content_encoding;
+    upload.object.metadata = cli.metadata;
+    upload.object.storage_class = cli.storage_class;
+    upload.object.sse = cli.sse;
+    upload.object.sse_kms_key_id = cli.sse_kms_key_id;
+    upload.object.acl = cli.acl;
+    if (auto problem = s3::settings_problem(upload.object)) return usage_error(*problem);
+    upload.limit_rate = cli.limit_rate;
+    try {
+      upload.progress = engine::choose_progress_mode(cli.progress, ::isatty(STDERR_FILENO) != 0,
+                                                     cli.quiet);
+    } catch (const std::invalid_argument&) {
+      return usage_error("--progress: '" + cli.progress + "' is not auto, bar, log or none");
+    }
     if (upload.multipart_threshold > engine::kMaxSinglePut)
       return usage_error("--multipart-threshold cannot exceed S3's 5 GiB single-upload limit");
     if (upload.part_size < engine::kMinPartSize || upload.part_size > engine::kMaxPartSize)
@@ -127,6 +161,8 @@ int run(int argc, char** argv) {
     summary = cli.engine == "threaded" ? engine::run_threaded(service, upload)
                                        : engine::run_async(service, upload);
   } catch (const walker::WalkError& e) {
+    return usage_error(e.what());
+  } catch (const engine::JournalError& e) {
     return usage_error(e.what());
   } catch (const std::exception& e) {
     return usage_error(e.what());

@@ -25,6 +25,26 @@ T positive(const cxxopts::ParseResult& r, const char* name, T fallback) {
   return v;
 }
 
+// --include and --exclude in the order given (cxxopts keeps each option's values, not their
+// interleaving, and the order decides which rule wins).
+std::vector<std::pair<bool, std::string>> ordered_filters(int argc, char** argv) {
+  std::vector<std::pair<bool, std::string>> rules;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    for (const auto& [name, include] : {std::pair{"--include", true}, std::pair{"--exclude", false}}) {
+      const std::string_view flag = name;
+      if (arg == flag && i + 1 < argc) {
+        rules.emplace_back(include, argv[++i]);
+      } else if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag &&
+                 arg[flag.size()] == '=') {
+        rules.emplace_back(include, std::string(arg.substr(flag.size() + 1)));
+      }
+    }
+  }
+  return rules;
+}
+
 }  // namespace
 
 CliOptions parse_command_line(int argc, char** argv) {
@@ -54,7 +74,29 @@ CliOptions parse_command_line(int argc, char** argv) {
     ("read-timeout", "seconds without progress on a request before it is retried", cxxopts::value<double>()->default_value("30"), "S")
     ("request-timeout", "seconds for a whole request, 0 for no limit", cxxopts::value<double>()->default_value("0"), "S")
     ("follow-symlinks", "follow symbolic links (with loop detection); skipped otherwise");
+  spec.add_options("Selection")
+    ("include", "upload only matching files again after an --exclude (glob on the relative path; '*' stays in a folder, '**' crosses folders); repeatable, applied in order", cxxopts::value<std::vector<std::string>>(), "GLOB")
+    ("exclude", "leave out matching files (see --include); repeatable", cxxopts::value<std::vector<std::string>>(), "GLOB")
+    ("dry-run", "print what would be uploaded (path -> s3://bucket/key (size)) and send nothing that changes anything")
+    ("sync", "skip files already in the bucket unchanged: same size, and the object newer than the file or carrying its mtime")
+    ("size-only", "with --sync: compare sizes only")
+    ("sync-checksum", "with --sync: compare the checksum S3 stores (--checksum algorithm) with the file's")
+    ("shard", "upload only the files whose key hashes to shard K of N (0 <= K < N)", cxxopts::value<std::string>(), "K/N")
+    ("journal", "resume journal: a rerun skips finished files and continues open multipart uploads", cxxopts::value<std::string>(), "FILE")
+    ("dir-markers", "upload empty directories as zero-byte 'key/' objects");
+  spec.add_options("Object")
+    ("content-type", "Content-Type for every object (default: guessed from the extension)", cxxopts::value<std::string>(), "TYPE")
+    ("no-guess-mime-type", "do not guess Content-Type from the extension")
+    ("cache-control", "Cache-Control header", cxxopts::value<std::string>(), "VALUE")
+    ("content-encoding", "Content-Encoding header", cxxopts::value<std::string>(), "VALUE")
+    ("metadata", "user metadata x-amz-meta-KEY: VALUE; repeatable", cxxopts::value<std::vector<std::string>>(), "KEY=VALUE")
+    ("storage-class", "STANDARD, STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR, ...", cxxopts::value<std::string>(), "CLASS")
+    ("sse", "server-side encryption: AES256 or aws:kms", cxxopts::value<std::string>(), "ALGO")
+    ("sse-kms-key-id", "KMS key for --sse aws:kms", cxxopts::value<std::string>(), "ID")
+    ("acl", "canned ACL: private, public-read, bucket-owner-full-control, ...", cxxopts::value<std::string>(), "ACL")
+    ("limit-rate", "cap the upload bandwidth over the whole run, in bytes per second (8MiB = 8 MiB/s)", cxxopts::value<std::string>(), "SIZE");
   spec.add_options("Output")
+    ("progress", "auto (a live line on a terminal, a log line every 5 s otherwise), bar, log or none", cxxopts::value<std::string>()->default_value("auto"), "MODE")
     ("json", "write a machine-readable report to FILE ('-' for stdout)", cxxopts::value<std::string>(), "FILE")
     ("quiet", "print only errors and the summary")
     ("h,help", "show this help")
@@ -74,7 +116,7 @@ CliOptions parse_command_line(int argc, char** argv) {
   }
 
   CliOptions o;
-  o.help_text = spec.help({"Destination", "Transfer", "Output"});
+  o.help_text = spec.help({"Destination", "Transfer", "Selection", "Object", "Output"});
   o.show_help = r.count("help") > 0;
   o.show_version = r.count("version") > 0;
   if (o.show_help || o.show_version) return o;
@@ -125,6 +167,36 @@ CliOptions parse_command_line(int argc, char** argv) {
   if (o.retries < 0) throw UsageError("--retries must be 0 or more");
   if (o.request_timeout < 0) throw UsageError("--request-timeout must be 0 or more");
   o.checksum = r["checksum"].as<std::string>();
+  o.filters = ordered_filters(argc, argv);
+  o.dry_run = r.count("dry-run") > 0;
+  o.sync = r.count("sync") > 0;
+  o.size_only = r.count("size-only") > 0;
+  o.sync_checksum = r.count("sync-checksum") > 0;
+  if ((o.size_only || o.sync_checksum) && !o.sync)
+    throw UsageError("--size-only and --sync-checksum go with --sync");
+  if (o.size_only && o.sync_checksum)
+    throw UsageError("choose one of --size-only and --sync-checksum");
+  o.dir_markers = r.count("dir-markers") > 0;
+  o.shard = opt_string("shard");
+  o.journal = opt_string("journal");
+  o.content_type = opt_string("content-type");
+  o.no_guess_mime_type = r.count("no-guess-mime-type") > 0;
+  o.cache_control = opt_string("cache-control");
+  o.content_encoding = opt_string("content-encoding");
+  o.storage_class = opt_string("storage-class");
+  o.sse = opt_string("sse");
+  o.sse_kms_key_id = opt_string("sse-kms-key-id");
+  o.acl = opt_string("acl");
+  if (r.count("metadata")) {
+    for (const auto& item : r["metadata"].as<std::vector<std::string>>()) {
+      const auto eq = item.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw UsageError("--metadata: '" + item + "' is not KEY=VALUE");
+      o.metadata.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    }
+  }
+  o.limit_rate = size_option(r, "limit-rate");
+  o.progress = r["progress"].as<std::string>();
   o.engine = r["engine"].as<std::string>();
   if (o.engine != "async" && o.engine != "threaded")
     throw UsageError("--engine: '" + o.engine + "' is not async or threaded");

@@ -4,6 +4,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace s3up::cli {
 
@@ -28,6 +30,18 @@ struct CliOptions {
   std::uint64_t multipart_threshold = 0, part_size = 0, max_memory = 0;  // 0: defaults
   int retries = 5;
   double connect_timeout = 10, read_timeout = 30, request_timeout = 0;  // seconds
+  // Choosing what to upload.
+  std::vector<std::pair<bool, std::string>> filters;  // (include?, glob) in command-line order
+  bool dry_run = false, sync = false, size_only = false, sync_checksum = false;
+  bool dir_markers = false;
+  std::optional<std::string> shard, journal;
+  // Object settings.
+  std::optional<std::string> content_type, cache_control, content_encoding, storage_class, sse,
+      sse_kms_key_id, acl;
+  bool no_guess_mime_type = false;
+  std::vector<std::pair<std::string, std::string>> metadata;
+  std::uint64_t limit_rate = 0;
+  std::string progress = "auto";
   bool show_help = false, show_version = false;
   std::string help_text;
 };

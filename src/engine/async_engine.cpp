@@ -14,6 +14,8 @@
 #include "engine/adaptive_concurrency.hpp"
 #include "engine/engine.hpp"
 #include "engine/run_context.hpp"
+#include "engine/sync.hpp"
+#include "util/utf8.hpp"
 
 namespace s3up::engine {
 namespace {
@@ -22,8 +24,19 @@ using Channel =
     asio::experimental::concurrent_channel<void(boost::system::error_code, walker::Entry)>;
 constexpr std::size_t kWalkQueue = 1024;  // entries between the walker and the dispatcher
 
+std::string describe_skip(const walker::Entry& e) {
+  return e.reason.empty() ? "skipped" : e.reason;
+}
+
+// "path -> s3://bucket/key (size)": a --dry-run line.
+std::string plan_line(const RunContext& ctx, const walker::Entry& entry, const std::string& key) {
+  return util::printable(entry.path) + " -> s3://" + ctx.opt.bucket + "/" + util::printable(key) +
+         " (" + std::to_string(entry.size) + " bytes)";
+}
+
 // Hands every walked entry to an upload coroutine, holding a request slot for it first so
-// that at most --concurrency uploads (and their buffers) exist at once.
+// that at most --concurrency uploads (and their buffers) exist at once. Entries arrive in key
+// order, which lets --sync merge them with the destination listing.
 asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
   auto executor = co_await asio::this_coro::executor;
   const auto on_error = [&ctx](std::exception_ptr e) {
@@ -34,42 +47,101 @@ asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
       ctx.fail_run(std::string("internal error: ") + ex.what());
     }
   };
+  const auto finished = [&ctx, on_error](std::exception_ptr e) {
+    on_error(e);
+    ctx.inflight.done();
+  };
+  std::optional<DestinationListing> listing;
+  if (ctx.opt.sync != SyncMode::Off) listing.emplace(ctx, ctx.opt.prefix);
+
   for (;;) {
     auto [ec, entry] = co_await channel.async_receive(asio::as_tuple(asio::use_awaitable));
     if (ec || ctx.stopping.load()) break;
-    auto accepted = accept_entry(ctx, entry);
-    if (!accepted) continue;
-    std::string key = std::move(*accepted);
-    if (entry.size > ctx.opt.multipart_threshold) {
-      coro::Permit slot = co_await coro::acquire_permit(ctx.open_multipart);
-      if (ctx.stopping.load()) break;
-      ctx.inflight.add();
-      asio::co_spawn(executor, upload_multipart(ctx, std::move(entry), std::move(key), std::move(slot)),
-                     [&ctx, on_error](std::exception_ptr e) {
-                       on_error(e);
-                       ctx.inflight.done();
-                     });
-    } else {
-      coro::Permit permit = co_await coro::acquire_permit(ctx.requests);
-      if (ctx.stopping.load()) break;
-      ctx.inflight.add();
-      asio::co_spawn(executor, upload_single(ctx, std::move(entry), std::move(key), std::move(permit)),
-                     [&ctx, on_error](std::exception_ptr e) {
-                       on_error(e);
-                       ctx.inflight.done();
-                     });
+    switch (entry.kind) {
+      case walker::EntryKind::Error:
+        ctx.report.failed({entry.path, "", entry.reason});
+        continue;
+      case walker::EntryKind::Skipped:
+        ctx.report.skipped({entry.path, describe_skip(entry)});
+        continue;
+      case walker::EntryKind::EmptyDir:
+        if (!ctx.opt.dir_markers) {
+          ctx.report.skipped(
+              {entry.path, "empty directory not uploaded (S3 has no directories; use --dir-markers)"});
+          continue;
+        }
+        break;
+      case walker::EntryKind::File:
+        break;
     }
+    const bool marker = entry.kind == walker::EntryKind::EmptyDir;
+    std::string key = s3::make_key(ctx.opt.prefix, marker ? entry.rel + "/" : entry.rel);
+    if (auto problem = s3::key_problem(key)) {
+      ctx.report.failed({entry.path, key, *problem});
+      continue;
+    }
+    if (ctx.opt.shard && !in_shard(key, *ctx.opt.shard)) continue;
+    if (ctx.journal && !marker && ctx.journal->finished(key, entry.size, entry.mtime_ns)) {
+      ctx.report.unchanged(entry.size);
+      continue;
+    }
+    std::optional<s3::ListedObject> remote;
+    if (listing) remote = co_await listing->find(key);
+    if (ctx.stopping.load()) break;
+    if (marker && remote) {  // an existing "dir/" object is the marker
+      ctx.report.unchanged(0);
+      continue;
+    }
+    if (ctx.opt.dry_run) {
+      bool unchanged = false;
+      if (remote) unchanged = co_await is_unchanged(ctx, entry, key, *remote);
+      if (unchanged) {
+        ctx.report.unchanged(entry.size);
+        continue;
+      }
+      if (marker) {
+        ctx.report.dir_marker();
+        if (ctx.opt.print) ctx.opt.print(util::printable(entry.path) + "/ -> s3://" + ctx.opt.bucket + "/" + util::printable(key) + " (directory marker)");
+      } else {
+        ctx.report.planned(entry.size);
+        if (ctx.opt.print) ctx.opt.print(plan_line(ctx, entry, key));
+      }
+      continue;
+    }
+    const bool multipart = !marker && entry.size > ctx.opt.multipart_threshold;
+    coro::Permit permit =
+        co_await coro::acquire_permit(multipart ? ctx.open_multipart : ctx.requests);
+    if (ctx.stopping.load()) break;
+    ctx.inflight.add();
+    if (marker)
+      asio::co_spawn(executor, upload_dir_marker(ctx, std::move(entry), std::move(key), std::move(permit)),
+                     finished);
+    else
+      asio::co_spawn(executor,
+                     upload_file(ctx, std::move(entry), std::move(key), std::move(remote), multipart,
+                                 std::move(permit)),
+                     finished);
   }
   channel.close();
   co_await ctx.inflight.wait();
 }
 
+// What the walk has found so far, for the progress line.
+struct WalkTotals {
+  std::atomic<std::uint64_t> files{0}, bytes{0};
+  std::atomic<bool> done{false};
+};
+
 // Feeds the channel from the walker on its own thread (the walk does blocking file-system
 // calls); blocks while the queue is full, so memory does not grow with the tree.
-void walk_into(walker::Walker& walker, Channel& channel) {
+void walk_into(walker::Walker& walker, Channel& channel, WalkTotals& totals) {
   try {
-    while (auto entry = walker.next())
+    while (auto entry = walker.next()) {
+      totals.files.store(walker.files_seen(), std::memory_order_relaxed);
+      totals.bytes.store(walker.bytes_seen(), std::memory_order_relaxed);
       channel.async_send(boost::system::error_code{}, std::move(*entry), asio::use_future).get();
+    }
+    totals.done.store(true, std::memory_order_release);
     channel.async_send(asio::error::eof, walker::Entry{}, asio::use_future).get();
   } catch (const boost::system::system_error&) {
     // The channel was closed: the run is stopping and wants no more entries.
@@ -79,7 +151,16 @@ void walk_into(walker::Walker& walker, Channel& channel) {
 }  // namespace
 
 RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
-  walker::Walker walker(opt.source, walker::Options{opt.follow_symlinks, true});
+  walker::Options walk_options;
+  walk_options.follow_symlinks = opt.follow_symlinks;
+  walk_options.filter = opt.filter.empty() ? nullptr : &opt.filter;
+  walker::Walker walker(opt.source, walk_options);
+  // Throws JournalError (a run-wide problem) before anything is sent.
+  std::unique_ptr<Journal> journal;
+  if (!opt.journal.empty() && !opt.dry_run)
+    journal = std::make_unique<Journal>(opt.journal, "s3://" + opt.bucket + "/" + opt.prefix +
+                                                         " @ " + service.endpoint.host + ":" +
+                                                         std::to_string(service.endpoint.port));
   const auto threads = std::max<std::size_t>(1, opt.threads);
   asio::io_context ioc(static_cast<int>(threads));
   http::Client http(ioc.get_executor(), service.tls, service.timeouts);
@@ -92,6 +173,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   adaptive.initial = opt.concurrency;
   ConcurrencyController controller(ioc.get_executor(), ctx.requests, report, adaptive);
   if (opt.adaptive_concurrency) controller.start();
+  ctx.journal = journal.get();
   Channel channel(ioc, kWalkQueue);
   ctx.on_stop = [&channel] { channel.close(); };
 
@@ -127,12 +209,32 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
     http.close_idle();
   });
 
-  std::thread walking([&] { walk_into(walker, channel); });
+  WalkTotals totals;
+  std::thread walking([&] { walk_into(walker, channel, totals); });
+  std::optional<ProgressReporter> progress;
+  if (opt.progress != ProgressMode::None && !opt.dry_run) {
+    progress.emplace(opt.progress, [&]() {
+      ProgressSnapshot s{};
+      s.files_done = report.files_uploaded() + report.files_unchanged();
+      s.files_total = totals.files.load(std::memory_order_relaxed);
+      s.bytes_done = report.bytes_sent();
+      s.bytes_total = totals.bytes.load(std::memory_order_relaxed);
+      s.failed = report.failures();
+      s.retries = report.retries();
+      s.in_flight = ctx.requests.in_use();
+      s.totals_final = totals.done.load(std::memory_order_acquire);
+      s.elapsed_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      return s;
+    });
+  }
   std::vector<std::thread> runners;
   for (std::size_t i = 1; i < threads; ++i) runners.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : runners) t.join();
   walking.join();
+  if (progress) progress->stop();
+  if (journal) journal->close();
 
   // The clock stops after the last request has completed and every thread has returned.
   const double seconds =
@@ -144,6 +246,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   summary.seconds = seconds;
   summary.interrupted = ctx.interrupted.load();
   summary.engine = "async";
+  summary.dry_run = opt.dry_run;
   summary.concurrency = opt.adaptive_concurrency ? controller.limit() : opt.concurrency;
   summary.concurrency_peak = opt.adaptive_concurrency ? controller.peak() : opt.concurrency;
   summary.threads = threads;

@@ -4,8 +4,14 @@
 #include "s3/checksum.hpp"
 #include "s3/credentials.hpp"
 #include "s3/location.hpp"
+#include "s3/object_settings.hpp"
+#include "engine/progress.hpp"
+#include "engine/shard.hpp"
+#include "walker/path_filter.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace s3up::engine {
@@ -20,6 +26,14 @@ struct ServiceOptions {
   http::Timeouts timeouts;
 
   bool endpoint_tls() const { return endpoint.scheme == "https"; }
+};
+
+// --sync: which files count as already uploaded.
+enum class SyncMode {
+  Off,           // upload everything
+  SizeAndMtime,  // same size, and the object is newer than the file or carries its mtime
+  SizeOnly,      // same size
+  Checksum,      // same size and the same stored checksum (--checksum algorithm)
 };
 
 // What to upload and how hard to push.
@@ -37,6 +51,20 @@ struct UploadOptions {
   int retries = 5;
   bool follow_symlinks = false;
   bool handle_signals = true;  // SIGINT/SIGTERM stop the run (exit 130)
+
+  // What to upload.
+  walker::PathFilter filter;        // --include / --exclude
+  std::optional<Shard> shard;       // --shard K/N
+  SyncMode sync = SyncMode::Off;    // --sync [--size-only | --sync-checksum]
+  bool dir_markers = false;         // empty directories become "key/" objects
+  bool dry_run = false;             // list what would be uploaded; change nothing
+  std::function<void(const std::string&)> print;  // receives dry-run lines
+
+  // How objects are stored and sent.
+  s3::ObjectSettings object;
+  std::uint64_t limit_rate = 0;     // bytes per second over the whole run, 0 = unlimited
+  std::string journal;              // --journal FILE, "" for none
+  ProgressMode progress = ProgressMode::None;
 };
 
 }  // namespace s3up::engine

@@ -47,6 +47,18 @@ void Report::request_finished(bool ok, bool throttled, std::chrono::microseconds
   if (throttled) throttled_.fetch_add(1, std::memory_order_relaxed);
 }
 
+void Report::unchanged(std::uint64_t bytes) {
+  unchanged_.fetch_add(1, std::memory_order_relaxed);
+  unchanged_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void Report::dir_marker() { markers_.fetch_add(1, std::memory_order_relaxed); }
+
+void Report::planned(std::uint64_t bytes) {
+  planned_.fetch_add(1, std::memory_order_relaxed);
+  planned_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+}
+
 void Report::retried() { retries_.fetch_add(1, std::memory_order_relaxed); }
 
 bool Report::fatal(std::string reason) {
@@ -69,6 +81,11 @@ RunSummary Report::finish() {
   s.multipart_uploads = multipart_.load();
   s.retries = retries_.load();
   s.throttled = throttled_.load();
+  s.files_unchanged = unchanged_.load();
+  s.bytes_unchanged = unchanged_bytes_.load();
+  s.dir_markers = markers_.load();
+  s.files_planned = planned_.load();
+  s.bytes_planned = planned_bytes_.load();
   std::lock_guard lock(mutex_);
   s.failed = std::move(failed_);
   s.skipped = std::move(skipped_);
@@ -104,6 +121,21 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
 
 std::string summary_line(const RunSummary& s) {
   const double secs = s.seconds > 0 ? s.seconds : 1e-9;
+  if (s.dry_run) {
+    std::string line = "Dry run: would upload " + grouped(s.files_planned) + " file" +
+                       (s.files_planned == 1 ? "" : "s") + " (" +
+                       util::format_bytes(s.bytes_planned) + ")";
+    if (s.dir_markers) line += " and " + grouped(s.dir_markers) + " directory markers";
+    if (s.files_unchanged) line += "; " + grouped(s.files_unchanged) + " unchanged";
+    line += "; " + grouped(s.failed.size()) + " failed";
+    if (!s.skipped.empty()) line += ", " + grouped(s.skipped.size()) + " skipped";
+    return line + "; nothing was sent";
+  }
+  if (s.files_uploaded == 0 && s.files_unchanged > 0 && s.failed.empty() && !s.fatal &&
+      !s.interrupted)
+    return "Nothing to upload: " + grouped(s.files_unchanged) + " file" +
+           (s.files_unchanged == 1 ? "" : "s") + " (" + util::format_bytes(s.bytes_unchanged) +
+           ") already in the bucket, unchanged";
   char rate[128];
   std::snprintf(rate, sizeof rate, " in %.2f s: %.1f MB/s, %.0f files/s", s.seconds,
                 static_cast<double>(s.bytes_uploaded) / 1e6 / secs,
@@ -111,6 +143,8 @@ std::string summary_line(const RunSummary& s) {
   std::string line = "Uploaded " + grouped(s.files_uploaded) + " file" +
                      (s.files_uploaded == 1 ? "" : "s") + " (" +
                      util::format_bytes(s.bytes_uploaded) + ")" + rate;
+  if (s.dir_markers) line += ", " + grouped(s.dir_markers) + " directory markers";
+  if (s.files_unchanged) line += ", " + grouped(s.files_unchanged) + " unchanged";
   line += "; " + grouped(s.failed.size()) + " failed";
   if (!s.skipped.empty()) line += ", " + grouped(s.skipped.size()) + " skipped";
   line += ", " + grouped(s.retries) + " retr" + (s.retries == 1 ? "y" : "ies");
@@ -127,6 +161,9 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"retries", s.retries},
       {"throttled", s.throttled},
       {"multipart_uploads", s.multipart_uploads},
+      {"unchanged", s.files_unchanged},
+      {"unchanged_bytes", s.bytes_unchanged},
+      {"dir_markers", s.dir_markers},
       {"seconds", s.seconds},
   };
   boost::json::array failed;
@@ -149,6 +186,8 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"finished", iso8601(s.finished)},
   };
   if (s.fatal) doc["error"] = *s.fatal;
+  if (s.dry_run)
+    doc["dry_run"] = boost::json::object{{"files", s.files_planned}, {"bytes", s.bytes_planned}};
   out << boost::json::serialize(doc) << '\n';
 }
 

@@ -31,6 +31,12 @@ struct RunSummary {
   std::uint64_t multipart_uploads = 0;
   std::uint64_t retries = 0;
   std::uint64_t throttled = 0;  // replies that asked us to slow down (503 / SlowDown)
+  std::uint64_t files_unchanged = 0;   // --sync / --journal: already in the bucket, not sent
+  std::uint64_t bytes_unchanged = 0;
+  std::uint64_t dir_markers = 0;       // --dir-markers objects written (or planned)
+  std::uint64_t files_planned = 0;     // --dry-run: what would be uploaded
+  std::uint64_t bytes_planned = 0;
+  bool dry_run = false;
   double seconds = 0;
   std::vector<FailedFile> failed;
   std::vector<SkippedEntry> skipped;
@@ -56,6 +62,9 @@ class Report {
   // Every request that got a reply or failed below HTTP (fed by the S3 layer's observer):
   // successes are counted with their latency; `throttled` replies asked us to slow down.
   void request_finished(bool ok, bool throttled, std::chrono::microseconds latency);
+  void unchanged(std::uint64_t bytes);  // a file already in the bucket, not sent
+  void dir_marker();
+  void planned(std::uint64_t bytes);    // --dry-run
   // Records the first reason to stop the whole run; later ones are dropped. Returns true for
   // the first.
   bool fatal(std::string reason);
@@ -68,6 +77,7 @@ class Report {
   std::uint64_t requests_ok() const { return requests_ok_.load(std::memory_order_relaxed); }
   std::uint64_t throttled() const { return throttled_.load(std::memory_order_relaxed); }
   const LatencyHistogram& latencies() const { return latencies_; }
+  std::uint64_t files_unchanged() const { return unchanged_.load(std::memory_order_relaxed); }
   std::uint64_t failures() const;
 
   // Moves everything recorded into a summary (the Report is spent afterwards).
@@ -77,6 +87,8 @@ class Report {
   std::atomic<std::uint64_t> files_{0}, bytes_{0}, multipart_{0}, retries_{0}, sent_{0};
   std::atomic<std::uint64_t> requests_ok_{0}, throttled_{0};
   LatencyHistogram latencies_;
+  std::atomic<std::uint64_t> unchanged_{0}, unchanged_bytes_{0}, markers_{0}, planned_{0},
+      planned_bytes_{0};
   std::atomic<bool> has_fatal_{false};
   mutable std::mutex mutex_;
   std::vector<FailedFile> failed_;

@@ -1,7 +1,9 @@
 // State shared by every coroutine of one async run.
 #pragma once
+#include "coro/rate_limiter.hpp"
 #include "coro/semaphore.hpp"
 #include "coro/wait_group.hpp"
+#include "engine/journal.hpp"
 #include "engine/options.hpp"
 #include "engine/report.hpp"
 #include "engine/retry.hpp"
@@ -26,13 +28,16 @@ struct RunContext : RunControl {
         s3(client),
         requests(options.concurrency),
         memory(options.max_memory),
-        open_multipart(std::max<std::size_t>(2, options.concurrency / 8)) {}
+        open_multipart(std::max<std::size_t>(2, options.concurrency / 8)),
+        rate(options.limit_rate) {}
 
   s3::S3Client& s3;
   coro::AsyncSemaphore requests;        // requests in flight (--concurrency)
   coro::AsyncSemaphore memory;          // bytes of file data held in memory (--max-memory)
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
   coro::WaitGroup inflight;             // file uploads started and not finished
+  coro::RateLimiter rate;               // --limit-rate
+  Journal* journal = nullptr;           // --journal, when given
 };
 
 // after_failure(ctx, r, attempt) and accept_entry(ctx, entry): see run_control.hpp.
@@ -43,6 +48,16 @@ asio::awaitable<void> backoff(RunContext& ctx, int retry);
 // Uploads one file in a single PutObject. `permit` is the request slot the dispatcher took.
 asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::string key,
                                     coro::Permit permit);
+
+// Uploads one file, unless --sync finds `remote` (the object listed at its key) unchanged.
+// `permit` is a request slot, or for a multipart file its place among open multipart uploads.
+asio::awaitable<void> upload_file(RunContext& ctx, walker::Entry entry, std::string key,
+                                  std::optional<s3::ListedObject> remote, bool multipart,
+                                  coro::Permit permit);
+
+// Writes the zero-byte "dir/" object of an empty directory (--dir-markers).
+asio::awaitable<void> upload_dir_marker(RunContext& ctx, walker::Entry entry, std::string key,
+                                        coro::Permit permit);
 
 // Uploads one file as a multipart upload; `slot` is its place among open multipart uploads.
 asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std::string key,

@@ -35,7 +35,15 @@ Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
       run.fail_run(r.message);
       return Next::Stop;
     case s3::ErrorClass::Retryable:
-      if (run.stopping.load() || attempt >= run.retry.max_retries) return Next::Fail;
+      if (run.stopping.load()) return Next::Fail;
+      if (attempt >= run.retry.max_retries) {
+        // An endpoint that cannot be reached at all concerns every file: stop with one message.
+        if (r.transport == http::Failure::Resolve || r.transport == http::Failure::Connect) {
+          run.fail_run(r.message + " (after " + std::to_string(attempt + 1) + " attempts)");
+          return Next::Stop;
+        }
+        return Next::Fail;
+      }
       run.report.retried();
       return Next::Retry;
     case s3::ErrorClass::FailFile:

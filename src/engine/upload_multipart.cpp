@@ -68,6 +68,7 @@ asio::awaitable<void> upload_part(RunContext& ctx, walker::Entry entry, std::str
   DataBuffer buffer(length);
   for (int attempt = 0;; ++attempt) {
     if (state->failed.load() || (attempt > 0 && ctx.stopping.load())) co_return;
+    if (!ctx.rate.unlimited()) co_await ctx.rate.consume(length);
     if (auto problem = read_range(entry, plan.offset(index), buffer.span()); !problem.empty()) {
       state->fail(problem);
       co_return;
@@ -99,6 +100,8 @@ asio::awaitable<void> upload_part(RunContext& ctx, walker::Entry entry, std::str
       slot.checksum_name = std::string(s3::xml_element(ctx.opt.checksum));
       if (!slot.checksum_name.empty()) slot.checksum_value = checksum;
       ctx.report.sent(length);
+      if (ctx.journal)
+        ctx.journal->record_part(key, state->upload_id, {number, r.etag, checksum, length});
       co_return;
     }
     // Release the request slot while backing off so other work keeps the pipe full.
@@ -133,6 +136,34 @@ asio::awaitable<bool> object_is_complete(RunContext& ctx, std::string key, std::
       etag.compare(etag.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// Fills `state.parts` with the parts of the journal's open upload that S3 still holds (ListParts,
+// ETag and size agreeing with the journal). Returns false when the upload is gone (start over).
+asio::awaitable<bool> resume_parts(RunContext& ctx, std::string key, JournalUpload open,
+                                   PartPlan plan, MultipartState& state) {
+  int marker = 0;
+  for (;;) {
+    const s3::OpResult r =
+        co_await with_retries(ctx, [&] { return ctx.s3.list_parts(key, open.upload_id, marker); });
+    if (!r.ok) co_return false;
+    const auto page = s3::parse_list_parts(r.body);
+    if (!page) co_return false;
+    for (const auto& listed : page->parts) {
+      const auto index = static_cast<std::uint64_t>(listed.number - 1);
+      const auto journaled = open.parts.find(listed.number);
+      if (listed.number < 1 || index >= plan.part_count || journaled == open.parts.end() ||
+          listed.size != plan.length(index) || journaled->second.etag != listed.etag)
+        continue;
+      auto& slot = state.parts[index];
+      slot.number = listed.number;
+      slot.etag = listed.etag;
+      slot.checksum_name = std::string(s3::xml_element(ctx.opt.checksum));
+      if (!slot.checksum_name.empty()) slot.checksum_value = journaled->second.checksum;
+    }
+    if (!page->truncated) co_return true;
+    marker = page->next_part_number_marker;
+  }
+}
+
 }  // namespace
 
 asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std::string key,
@@ -142,23 +173,41 @@ asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std
     ctx.report.failed({entry.path, key, "file is larger than S3's 5 TiB object limit"});
     co_return;
   }
-  s3::Headers create_headers;
-  if (auto algo = s3::algorithm_header_value(ctx.opt.checksum); !algo.empty())
-    create_headers.emplace_back("x-amz-checksum-algorithm", std::string(algo));
-  const s3::OpResult created = co_await with_retries(
-      ctx, [&] { return ctx.s3.create_multipart(key, create_headers); });
-  if (!created.ok) {
-    if (created.error_class != s3::ErrorClass::FatalForRun)
-      ctx.report.failed({entry.path, key, created.message});
-    co_return;
+  auto state = std::make_shared<MultipartState>();
+  state->parts.resize(plan.part_count);
+  // --journal: continue an upload an earlier run left open, from the parts S3 still holds.
+  if (ctx.journal) {
+    if (auto open = ctx.journal->open_upload(key); open && open->size == entry.size &&
+                                                   open->mtime_ns == entry.mtime_ns &&
+                                                   open->part_size == plan.part_size) {
+      if (co_await resume_parts(ctx, key, *open, plan, *state)) state->upload_id = open->upload_id;
+    }
+  }
+  if (state->upload_id.empty()) {
+    s3::Headers create_headers = s3::object_headers(ctx.opt.object, entry.rel, entry.mtime_ns);
+    if (auto algo = s3::algorithm_header_value(ctx.opt.checksum); !algo.empty())
+      create_headers.emplace_back("x-amz-checksum-algorithm", std::string(algo));
+    const s3::OpResult created = co_await with_retries(
+        ctx, [&] { return ctx.s3.create_multipart(key, create_headers); });
+    if (!created.ok) {
+      if (created.error_class != s3::ErrorClass::FatalForRun)
+        ctx.report.failed({entry.path, key, created.message});
+      co_return;
+    }
+    state->upload_id = *s3::parse_upload_id(created.body);
+    for (auto& part : state->parts) part = {};
+    if (ctx.journal)
+      ctx.journal->record_upload_started(
+          {key, state->upload_id, entry.size, entry.mtime_ns, plan.part_size, {}});
   }
 
-  auto state = std::make_shared<MultipartState>();
-  state->upload_id = *s3::parse_upload_id(created.body);
-  state->parts.resize(plan.part_count);
   auto executor = co_await asio::this_coro::executor;
   for (std::uint64_t index = 0; index < plan.part_count; ++index) {
     if (state->failed.load() || ctx.stopping.load()) break;
+    if (!state->parts[index].etag.empty()) {  // resumed: S3 holds this part already
+      ctx.report.sent(plan.length(index));
+      continue;
+    }
     coro::Permit permit = co_await coro::acquire_permit(ctx.requests);
     if (state->failed.load() || ctx.stopping.load()) break;
     state->parts_in_flight.add();
@@ -180,6 +229,7 @@ asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std
     std::string reason = state->failure.empty() ? "interrupted" : state->failure;
     const s3::OpResult aborted = co_await with_retries(
         ctx, [&] { return ctx.s3.abort_multipart(key, state->upload_id); });
+    if (aborted.ok && ctx.journal) ctx.journal->record_upload_closed(key, state->upload_id);
     reason += aborted.ok ? "; multipart upload aborted"
                          : "; could not abort multipart upload " + state->upload_id + ": " +
                                aborted.message;
@@ -189,20 +239,25 @@ asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std
 
   s3::OpResult completed = co_await with_retries(
       ctx, [&] { return ctx.s3.complete_multipart(key, state->upload_id, state->parts); });
-  if (!completed.ok && completed.code == "NoSuchUpload" &&
-      co_await object_is_complete(ctx, key, entry.size, plan.part_count)) {
-    // An earlier attempt completed the upload but its reply was lost; the object is there.
-    completed.ok = true;
+  if (!completed.ok && completed.code == "NoSuchUpload") {
+    // An earlier attempt may have completed the upload and lost its reply: look for the object.
+    // (No co_await inside a short-circuit condition: GCC 12 miscompiles it.)
+    completed.ok = co_await object_is_complete(ctx, key, entry.size, plan.part_count);
   }
   if (!completed.ok) {
     const s3::OpResult aborted = co_await with_retries(
         ctx, [&] { return ctx.s3.abort_multipart(key, state->upload_id); });
+    if (aborted.ok && ctx.journal) ctx.journal->record_upload_closed(key, state->upload_id);
     ctx.report.failed({entry.path, key,
                        completed.message + (aborted.ok ? "; multipart upload aborted"
                                                        : "; abort failed: " + aborted.message)});
     co_return;
   }
   ctx.report.uploaded(entry.size, true);
+  if (ctx.journal) {
+    ctx.journal->record_finished(key, entry.size, entry.mtime_ns);
+    ctx.journal->record_upload_closed(key, state->upload_id);
+  }
 }
 
 }  // namespace s3up::engine

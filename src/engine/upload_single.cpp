@@ -15,11 +15,13 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
       ctx.report.failed({entry.path, key, "not completed: the run was stopped"});
       co_return;
     }
+    // Wait for --limit-rate before reading, so the bytes sent are as fresh as possible.
+    if (!ctx.rate.unlimited()) co_await ctx.rate.consume(buffer.size);
     if (auto problem = read_range(entry, 0, buffer.span()); !problem.empty()) {
       ctx.report.failed({entry.path, key, problem});
       co_return;
     }
-    s3::Headers headers;
+    s3::Headers headers = s3::object_headers(ctx.opt.object, entry.rel, entry.mtime_ns);
     const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(buffer.data.get()),
                                                buffer.size);
     std::string checksum;
@@ -35,6 +37,7 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
       } else {
         ctx.report.sent(entry.size);
         ctx.report.uploaded(entry.size, false);
+        if (ctx.journal) ctx.journal->record_finished(key, entry.size, entry.mtime_ns);
       }
       co_return;
     }

@@ -37,7 +37,9 @@ class S3BlockingClient {
   OpResult abort_multipart(std::string key, const std::string& upload_id) {
     return run(S3Call::abort_multipart(std::move(key), upload_id));
   }
-  OpResult head_object(std::string key) { return run(S3Call::head_object(std::move(key))); }
+  OpResult head_object(std::string key, Headers headers = {}) {
+    return run(S3Call::head_object(std::move(key), std::move(headers)));
+  }
 
   S3Protocol& protocol() { return protocol_; }
 

@@ -70,8 +70,8 @@ asio::awaitable<OpResult> S3Client::list_parts(std::string key, std::string uplo
   co_return co_await run(std::move(call));
 }
 
-asio::awaitable<OpResult> S3Client::head_object(std::string key) {
-  S3Call call = S3Call::head_object(std::move(key));
+asio::awaitable<OpResult> S3Client::head_object(std::string key, Headers headers) {
+  S3Call call = S3Call::head_object(std::move(key), std::move(headers));
   co_return co_await run(std::move(call));
 }
 

@@ -43,7 +43,7 @@ class S3Client {
                                                    std::string upload_id_marker);
   asio::awaitable<OpResult> list_objects_v2(std::string prefix, std::string continuation);
   asio::awaitable<OpResult> list_parts(std::string key, std::string upload_id, int marker);
-  asio::awaitable<OpResult> head_object(std::string key);
+  asio::awaitable<OpResult> head_object(std::string key, Headers headers = {});
 
   S3Protocol& protocol() { return *protocol_; }
   // Re-targets signing at another region (see S3Protocol::set_region). Thread-safe.

@@ -186,8 +186,9 @@ S3Call S3Call::list_parts(std::string key, const std::string& upload_id, int mar
                    {});
 }
 
-S3Call S3Call::head_object(std::string key) {
-  return make_call(Operation::HeadObject, bhttp::verb::head, std::move(key), "", {}, {});
+S3Call S3Call::head_object(std::string key, Headers headers) {
+  return make_call(Operation::HeadObject, bhttp::verb::head, std::move(key), "", {},
+                   std::move(headers));
 }
 
 // ---- the protocol -------------------------------------------------------------------------

@@ -87,7 +87,7 @@ struct S3Call {
                                        const std::string& upload_id_marker);
   static S3Call list_objects_v2(const std::string& prefix, const std::string& continuation);
   static S3Call list_parts(std::string key, const std::string& upload_id, int marker);
-  static S3Call head_object(std::string key);
+  static S3Call head_object(std::string key, Headers headers = {});
 };
 
 // A signed request ready for a transport. Its body is a view of the call's payload: keep the

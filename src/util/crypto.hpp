@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +47,8 @@ class Md5 {
 
 std::string hex_lower(std::span<const unsigned char> bytes);
 std::string base64(std::span<const unsigned char> bytes);
+// Decodes standard base64 (with padding); nullopt when `text` is not valid base64.
+std::optional<std::string> base64_decode(std::string_view text);
 
 inline std::span<const unsigned char> as_bytes(std::string_view s) {
   return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "walker/path_filter.hpp"
 #include "walker/posix_dir.hpp"
 #include "walker/unique_fd.hpp"
 
@@ -69,6 +70,13 @@ struct Walker::Impl {
   std::vector<Frame> stack;          // the directories on the current path, root first
   std::uint64_t files = 0;
   std::uint64_t bytes = 0;
+  std::uint64_t filtered = 0;
+
+  // Whether the include/exclude rules keep this entry (an empty directory as "dir/").
+  bool selected(const Entry& e) const {
+    if (e.kind == EntryKind::EmptyDir) return options.filter->selected(e.rel + "/");
+    return options.filter->selected(e.rel);
+  }
 
   std::string path_of(const std::string& rel) const {
     return root == "/" ? "/" + rel : root + "/" + rel;
@@ -137,6 +145,7 @@ std::optional<Entry> Walker::Impl::visit(int dir_fd, const std::string& name, st
 // nullopt so that next() continues inside it.
 std::optional<Entry> Walker::Impl::enter(int dir_fd, const std::string& name, std::string rel,
                                          const struct stat& st, bool via_link) {
+  if (options.filter && options.filter->prunes_directory(rel)) return std::nullopt;
   if (on_ancestor_chain(st.st_dev, st.st_ino)) {
     return make(EntryKind::Error, std::move(rel), via_link ? "symlink loop" : "directory loop");
   }
@@ -150,7 +159,7 @@ std::optional<Entry> Walker::Impl::enter(int dir_fd, const std::string& name, st
   }
   Frame frame;
   try {
-    frame.names = read_sorted_names(fd.get());
+    frame.names = read_sorted_names(fd.get(), options.follow_symlinks);
   } catch (const std::system_error& e) {
     return make(EntryKind::Error, std::move(rel), errno_reason(e.code().value()));
   }
@@ -192,7 +201,7 @@ Walker::Walker(std::string root, Options options) : impl_(std::make_unique<Impl>
   frame.fd.reset(::open(impl_->root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!frame.fd) throw root_error(root, errno_reason(errno));
   try {
-    frame.names = read_sorted_names(frame.fd.get());
+    frame.names = read_sorted_names(frame.fd.get(), impl_->options.follow_symlinks);
   } catch (const std::system_error& e) {
     throw root_error(root, errno_reason(e.code().value()));
   }
@@ -222,6 +231,10 @@ std::optional<Entry> Walker::next() {
     std::string name = std::move(dir.names[dir.next++]);
     std::string rel = dir.rel.empty() ? name : dir.rel + "/" + name;
     entry = walk.visit(dir.fd.get(), name, std::move(rel));  // may push a frame: `dir` dangles
+    if (entry && walk.options.filter && !walk.selected(*entry)) {
+      if (entry->kind == EntryKind::File) ++walk.filtered;
+      entry.reset();
+    }
   }
   if (entry && entry->kind == EntryKind::File) {
     ++walk.files;
@@ -232,5 +245,6 @@ std::optional<Entry> Walker::next() {
 
 std::uint64_t Walker::files_seen() const { return impl_->files; }
 std::uint64_t Walker::bytes_seen() const { return impl_->bytes; }
+std::uint64_t Walker::files_filtered() const { return impl_->filtered; }
 
 }  // namespace s3up::walker

@@ -11,6 +11,8 @@
 
 namespace s3up::walker {
 
+class PathFilter;
+
 enum class EntryKind { File, EmptyDir, Skipped, Error };
 
 // "file", "empty dir", "skipped", "error": for messages.
@@ -29,6 +31,9 @@ struct Entry {
 struct Options {
   bool follow_symlinks = false;
   bool report_empty_dirs = true;
+  // --include/--exclude rules: entries they exclude are not returned at all, and directories
+  // they exclude entirely are not descended. Not owned; must outlive the walker.
+  const PathFilter* filter = nullptr;
 };
 
 // The root does not exist or cannot be read. what(): one line naming the root and the cause.
@@ -48,8 +53,9 @@ class Walker {
   Walker(Walker&&) noexcept;
   Walker& operator=(Walker&&) noexcept;
 
-  // Returns the next entry, nullopt at the end. Depth-first; names sorted bytewise within each
-  // directory, a directory's contents coming at its own name's place; hidden names included.
+  // Returns the next entry, nullopt at the end. Depth-first, in the byte order of the relative
+  // paths (a directory's contents come where "name/" sorts), which is the order S3 lists keys
+  // in; hidden names included.
   // Never throws for problems below the root: they become entries:
   //  - regular file: File (even if unreadable: opening it is the uploader's business);
   //  - directory without any entry: EmptyDir (if report_empty_dirs; never for the root);
@@ -64,6 +70,7 @@ class Walker {
 
   std::uint64_t files_seen() const;  // File entries returned so far
   std::uint64_t bytes_seen() const;  // sum of their sizes
+  std::uint64_t files_filtered() const;  // files left out by the filter
 
  private:
   struct Impl;

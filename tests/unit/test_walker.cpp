@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "temp_tree.hpp"
+#include "walker/path_filter.hpp"
 #include "walker/walker.hpp"
 
 namespace {
@@ -419,6 +420,81 @@ BOOST_AUTO_TEST_CASE(deep_trees_are_walked_iteratively) {
   const std::vector<Entry> entries = walk(tree.root());
   BOOST_REQUIRE(entries.size() == 1u);
   BOOST_TEST(describe(entries[0]) == "file " + rel.substr(0, rel.size() - 2) + "/leaf 9");
+}
+
+// The walk yields relative paths in byte order, the order S3 lists keys in, even where a
+// directory name is a prefix of file names holding bytes below '/' ('-', '.', ' ').
+BOOST_AUTO_TEST_CASE(walk_order_is_the_byte_order_of_paths) {
+  TempTree tree;
+  tree.dir("a");
+  tree.file("a/x", 1);
+  tree.file("a-b", 1);
+  tree.file("a.txt", 1);
+  tree.file("a b", 1);
+  tree.dir("a0");
+  tree.file("a0/y", 1);
+  tree.dir("b");
+  tree.dir("b/c");
+  tree.file("b/c/d", 1);
+  tree.file("b/c-d", 1);
+  tree.file("b/c.", 1);
+  std::vector<std::string> rels;
+  for (const Entry& e : walk(tree.root())) rels.push_back(e.rel);
+  const std::vector<std::string> expected = {"a b", "a-b", "a.txt", "a/x", "a0/y",
+                                             "b/c-d", "b/c.", "b/c/d"};
+  BOOST_TEST(rels == expected, tt::per_element());
+  BOOST_TEST(std::is_sorted(rels.begin(), rels.end()));
+}
+
+BOOST_AUTO_TEST_CASE(followed_directory_links_sort_as_directories) {
+  TempTree tree;
+  tree.dir("real");
+  tree.file("real/f", 1);
+  tree.symlink("real", "link");
+  tree.file("link-file", 1);
+  Options options;
+  options.follow_symlinks = true;
+  std::vector<std::string> rels;
+  for (const Entry& e : walk(tree.root(), options)) rels.push_back(e.rel);
+  const std::vector<std::string> expected = {"link-file", "link/f", "real/f"};
+  BOOST_TEST(rels == expected, tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(filter_drops_excluded_entries_and_prunes_directories) {
+  TempTree tree;
+  tree.dir("build");
+  tree.dir("build/obj");
+  tree.file("build/obj/x.o", 1);
+  tree.file("build/keep.txt", 1);
+  tree.dir("src");
+  tree.file("src/main.cpp", 3);
+  tree.file("src/notes.txt", 2);
+  tree.file("top.txt", 4);
+  tree.dir("empty");
+  tree.chmod("build/obj", 0);  // would be an Error entry if the walker descended into it
+
+  s3up::walker::PathFilter filter;
+  filter.add({false, "build/**"});
+  filter.add({false, "*.cpp"});
+  filter.add({false, "**/*.cpp"});
+  Options options;
+  options.filter = &filter;
+  Walker walker(tree.root(), options);
+  std::vector<std::string> seen;
+  while (auto e = walker.next()) seen.push_back(describe(*e));
+  const std::vector<std::string> expected = {"empty dir empty", "file src/notes.txt 2",
+                                             "file top.txt 4"};
+  BOOST_TEST(seen == expected, tt::per_element());
+  BOOST_TEST(walker.files_filtered() == 1u);  // src/main.cpp; build/ was never entered
+
+  s3up::walker::PathFilter only_txt;
+  only_txt.add({false, "**"});
+  only_txt.add({true, "**/*.txt"});
+  options.filter = &only_txt;
+  std::vector<std::string> rels;
+  for (const Entry& e : walk(tree.root(), options)) rels.push_back(e.rel);
+  const std::vector<std::string> txt = {"build/keep.txt", "src/notes.txt", "top.txt"};
+  BOOST_TEST(rels == txt, tt::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,34 @@
+// A shared bandwidth cap for coroutines: each consumer reserves its bytes on one timeline and
+// sleeps until its slot, so the total rate over the run stays at or under the limit.
+// Thread-safe.
+#pragma once
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+
+namespace s3up::coro {
+
+class RateLimiter {
+ public:
+  // bytes_per_second == 0 means unlimited. `burst` bytes may go at once after idle time.
+  explicit RateLimiter(std::uint64_t bytes_per_second, std::uint64_t burst = 1 << 20);
+
+  // Waits until `bytes` more may be sent without exceeding the rate. Throws on cancellation.
+  boost::asio::awaitable<void> consume(std::uint64_t bytes);
+
+  // The delay a consumer of `bytes` at time `now` must wait, and books the bytes (exposed for
+  // tests; consume() uses it).
+  std::chrono::nanoseconds reserve(std::uint64_t bytes, std::chrono::steady_clock::time_point now);
+
+  bool unlimited() const { return rate_ == 0; }
+
+ private:
+  std::uint64_t rate_;
+  std::chrono::nanoseconds burst_;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point next_free_{};
+};
+
+}  // namespace s3up::coro

@@ -1,0 +1,117 @@
+#include "s3/object_settings.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+
+#include "s3/content_type.hpp"
+
+namespace s3up::s3 {
+namespace {
+
+constexpr std::array kStorageClasses = {
+    "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+    "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE"};
+constexpr std::array kCannedAcls = {"private", "public-read", "public-read-write",
+                                    "authenticated-read", "aws-exec-read", "bucket-owner-read",
+                                    "bucket-owner-full-control"};
+
+template <class Table>
+bool listed(const Table& table, std::string_view value) {
+  return std::find(table.begin(), table.end(), value) != table.end();
+}
+
+// RFC 7230 token characters: what an HTTP header name may hold.
+bool is_token(std::string_view name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                  std::string_view::npos;
+  });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+}  // namespace
+
+std::string format_mtime(std::int64_t mtime_ns) {
+  const bool negative = mtime_ns < 0;
+  const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(mtime_ns)
+                                           : static_cast<std::uint64_t>(mtime_ns);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s%llu.%09llu", negative ? "-" : "",
+                static_cast<unsigned long long>(magnitude / 1'000'000'000),
+                static_cast<unsigned long long>(magnitude % 1'000'000'000));
+  return buf;
+}
+
+std::optional<std::int64_t> parse_mtime(std::string_view text) {
+  bool negative = false;
+  if (!text.empty() && text.front() == '-') {
+    negative = true;
+    text.remove_prefix(1);
+  }
+  const auto dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  std::int64_t seconds = 0;
+  auto [p, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
+  if (ec != std::errc{} || p != whole.data() + whole.size() || whole.empty()) return std::nullopt;
+  std::int64_t nanos = 0;
+  int digits = 0;
+  for (char c : frac) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (digits < 9) {
+      nanos = nanos * 10 + (c - '0');
+      ++digits;
+    }
+  }
+  for (; digits < 9; ++digits) nanos *= 10;
+  const std::int64_t total = seconds * 1'000'000'000 + nanos;
+  return negative ? -total : total;
+}
+
+std::optional<std::string> settings_problem(const ObjectSettings& s) {
+  if (s.storage_class && !listed(kStorageClasses, *s.storage_class))
+    return "--storage-class: '" + *s.storage_class + "' is not an S3 storage class";
+  if (s.acl && !listed(kCannedAcls, *s.acl))
+    return "--acl: '" + *s.acl + "' is not a canned ACL (private, public-read, ...)";
+  if (s.sse && *s.sse != "AES256" && *s.sse != "aws:kms")
+    return "--sse: '" + *s.sse + "' is not AES256 or aws:kms";
+  if (s.sse_kms_key_id && (!s.sse || *s.sse != "aws:kms"))
+    return "--sse-kms-key-id needs --sse aws:kms";
+  for (const auto& [name, value] : s.metadata) {
+    if (!is_token(name)) return "--metadata: '" + name + "' is not a valid metadata name";
+    if (value.find_first_of("\r\n") != std::string::npos)
+      return "--metadata: the value of '" + name + "' holds a line break";
+  }
+  return std::nullopt;
+}
+
+Headers object_headers(const ObjectSettings& s, std::string_view rel, std::int64_t mtime_ns) {
+  Headers h;
+  if (s.content_type) {
+    h.emplace_back("content-type", *s.content_type);
+  } else if (s.guess_content_type) {
+    if (auto type = guess_content_type(rel); !type.empty())
+      h.emplace_back("content-type", std::string(type));
+  }
+  if (s.cache_control) h.emplace_back("cache-control", *s.cache_control);
+  if (s.content_encoding) h.emplace_back("content-encoding", *s.content_encoding);
+  for (const auto& [name, value] : s.metadata) h.emplace_back("x-amz-meta-" + lower(name), value);
+  h.emplace_back(std::string(kMtimeHeader), format_mtime(mtime_ns));
+  if (s.storage_class) h.emplace_back("x-amz-storage-class", *s.storage_class);
+  if (s.sse) h.emplace_back("x-amz-server-side-encryption", *s.sse);
+  if (s.sse_kms_key_id) h.emplace_back("x-amz-server-side-encryption-aws-kms-key-id", *s.sse_kms_key_id);
+  if (s.acl) h.emplace_back("x-amz-acl", *s.acl);
+  return h;
+}
+
+}  // namespace s3up::s3
