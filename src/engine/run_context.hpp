@@ -21,7 +21,7 @@ namespace s3up::engine {
 
 namespace asio = boost::asio;
 
-// The shared part (options, report, retry policy, stop flags, fail_run) is RunControl.
+// The shared part (options, report, retry policy, journal, stop flags, fail_run) is RunControl.
 struct RunContext : RunControl {
   RunContext(const UploadOptions& options, s3::S3Client& client, Report& report)
       : RunControl(options, client.protocol(), report),
@@ -37,7 +37,6 @@ struct RunContext : RunControl {
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
   coro::WaitGroup inflight;             // file uploads started and not finished
   coro::RateLimiter rate;               // --limit-rate
-  Journal* journal = nullptr;           // --journal, when given
 };
 
 // after_failure(ctx, r, attempt) and accept_entry(ctx, entry): see run_control.hpp.

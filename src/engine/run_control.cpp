@@ -1,5 +1,9 @@
 #include "engine/run_control.hpp"
 
+#include "engine/shard.hpp"
+#include "s3/object_settings.hpp"
+#include "util/utf8.hpp"
+
 namespace s3up::engine {
 
 RunControl::RunControl(const UploadOptions& options, s3::S3Protocol& protocol, Report& report)
@@ -52,7 +56,7 @@ Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
   return Next::Fail;
 }
 
-std::optional<std::string> accept_entry(const RunControl& run, const walker::Entry& entry) {
+std::optional<Accepted> accept_entry(const RunControl& run, const walker::Entry& entry) {
   switch (entry.kind) {
     case walker::EntryKind::Error:
       run.report.failed({entry.path, "", entry.reason});
@@ -61,17 +65,56 @@ std::optional<std::string> accept_entry(const RunControl& run, const walker::Ent
       run.report.skipped({entry.path, entry.reason.empty() ? "skipped" : entry.reason});
       return std::nullopt;
     case walker::EntryKind::EmptyDir:
-      run.report.skipped({entry.path, "empty directory: S3 has no directories, nothing uploaded"});
-      return std::nullopt;
+      if (!run.opt.dir_markers) {
+        run.report.skipped(
+            {entry.path, "empty directory not uploaded (S3 has no directories; use --dir-markers)"});
+        return std::nullopt;
+      }
+      break;
     case walker::EntryKind::File:
       break;
   }
-  std::string key = s3::make_key(run.opt.prefix, entry.rel);
-  if (auto problem = s3::key_problem(key)) {
-    run.report.failed({entry.path, key, *problem});
+  Accepted a;
+  a.marker = entry.kind == walker::EntryKind::EmptyDir;
+  a.key = s3::make_key(run.opt.prefix, a.marker ? entry.rel + "/" : entry.rel);
+  if (auto problem = s3::key_problem(a.key)) {
+    run.report.failed({entry.path, a.key, *problem});
     return std::nullopt;
   }
-  return key;
+  if (run.opt.shard && !in_shard(a.key, *run.opt.shard)) return std::nullopt;
+  if (run.journal && !a.marker && run.journal->finished(a.key, entry.size, entry.mtime_ns)) {
+    run.report.unchanged(entry.size);
+    return std::nullopt;
+  }
+  return a;
+}
+
+void plan_entry(const RunControl& run, const walker::Entry& entry, const Accepted& accepted) {
+  const std::string dest = " -> s3://" + run.opt.bucket + "/" + util::printable(accepted.key);
+  if (accepted.marker) {
+    run.report.dir_marker();
+    if (run.opt.print) run.opt.print(util::printable(entry.path) + "/" + dest + " (directory marker)");
+  } else {
+    run.report.planned(entry.size);
+    if (run.opt.print)
+      run.opt.print(util::printable(entry.path) + dest + " (" + std::to_string(entry.size) +
+                    " bytes)");
+  }
+}
+
+s3::Headers dir_marker_headers(const UploadOptions& opt) {
+  s3::Headers headers = s3::object_headers(opt.object, "", 0);
+  std::erase_if(headers, [](const s3::Header& h) { return h.first == s3::kMtimeHeader; });
+  if (opt.checksum != s3::ChecksumAlgorithm::None)
+    headers.emplace_back(std::string(s3::header_name(opt.checksum)), s3::checksum_of(opt.checksum, {}));
+  return headers;
+}
+
+std::unique_ptr<Journal> open_journal(const ServiceOptions& service, const UploadOptions& opt) {
+  if (opt.journal.empty() || opt.dry_run) return nullptr;
+  return std::make_unique<Journal>(opt.journal, "s3://" + opt.bucket + "/" + opt.prefix + " @ " +
+                                                    service.endpoint.host + ":" +
+                                                    std::to_string(service.endpoint.port));
 }
 
 }  // namespace s3up::engine

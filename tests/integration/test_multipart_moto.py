@@ -103,7 +103,7 @@ class Multipart(unittest.TestCase):
         path = os.path.join(self.src, "growing.bin")
         write_random(path, 30 * MiB)
         proc = subprocess.Popen(
-            [S3UP, "--endpoint-url", self.moto.url, "--multipart-threshold", "8MiB",
+            [S3UP, *engine_args(), "--endpoint-url", self.moto.url, "--multipart-threshold", "8MiB",
              "--part-size", "5MiB", "--concurrency", "1", "--limit-rate", "8MiB",
              "--progress", "none", self.src, f"s3://{BUCKET}/changing/"],
             env=self.moto.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from s3fixtures import fresh_dir, rmtree, run_s3up, S3UP
+from s3fixtures import engine_args, fresh_dir, rmtree, run_s3up, S3UP
 from testserver import TestServer
 
 MiB = 1024 * 1024
@@ -56,7 +56,7 @@ class Resume(unittest.TestCase):
     def test_sigkill_then_resume_sends_only_what_was_missing(self):
         with TestServer(access_key="AKIDRESUME", secret="resume-secret-never-shown") as server:
             # First run, slowed down so that it can be killed in the middle of the big file.
-            first = subprocess.Popen([S3UP, "--limit-rate", "12MiB", *self.args(server)],
+            first = subprocess.Popen([S3UP, *engine_args(), "--limit-rate", "12MiB", *self.args(server)],
                                      env=self.env(server), stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
             deadline = time.time() + 60
