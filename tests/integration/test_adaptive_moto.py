@@ -1,11 +1,13 @@
 """--concurrency auto against moto (SigV4 checking on): a tree of small files and a multipart
-file upload correctly while the limit adapts; the report gives the final and peak limits."""
+file upload correctly while the limit adapts; the report gives the final and peak limits. Against
+s3-testserver injecting 503 SlowDown, the limit is cut and every file still arrives."""
 import hashlib
 import json
 import os
 import unittest
 
 from s3fixtures import ENGINE, Moto, make_tree, fresh_dir, rmtree, run_s3up, BUCKET
+from testserver import TestServer
 
 MiB = 1024 * 1024
 
@@ -75,6 +77,37 @@ class AdaptiveConcurrency(unittest.TestCase):
         self.assertEqual(doc["concurrency"], 7)
         self.assertEqual(doc["concurrency_peak"], 7)
         self.assertEqual(self.moto.keys("fixed/"), ["fixed/one.txt"])
+
+
+class SlowDown(unittest.TestCase):
+    def test_slowdowns_cut_the_limit_and_every_file_arrives(self):
+        src = fresh_dir("s3up-slowdown-")
+        server = TestServer(faults="503", fault_rate=0.05, seed=7)
+        try:
+            files = make_tree(src, names=[f"f{i:03}.txt" for i in range(150)], sizes=(10, 500),
+                              dirs=["", "a", "b", "c"])
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+            env.update(AWS_ACCESS_KEY_ID=server.access_key, AWS_SECRET_ACCESS_KEY=server.secret,
+                       AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+            proc = run_s3up(["--endpoint-url", server.url, "--concurrency", "auto",
+                             "--retries", "10", "--json", "-", src, f"s3://{server.bucket}/slow/"],
+                            env)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            doc = json.loads(proc.stdout)
+            self.assertEqual(doc["totals"]["files"], len(files))
+            self.assertGreater(doc["totals"]["throttled"], 0)
+            self.assertEqual(doc["totals"]["throttled"], doc["totals"]["retries"])
+            if ENGINE != "threaded":
+                self.assertLess(doc["concurrency"], 32)  # halved at least once
+                self.assertGreaterEqual(doc["concurrency_peak"], 32)
+            keys = []
+            for page in server.client().get_paginator("list_objects_v2").paginate(
+                    Bucket=server.bucket, Prefix="slow/"):
+                keys += [o["Key"] for o in page.get("Contents", [])]
+            self.assertEqual(sorted(keys), sorted("slow/" + rel for rel in files))
+        finally:
+            server.stop()
+            rmtree(src)
 
 
 if __name__ == "__main__":
