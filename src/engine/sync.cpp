@@ -48,9 +48,12 @@ asio::awaitable<bool> DestinationListing::fetch_page() {
 
 asio::awaitable<std::optional<s3::ListedObject>> DestinationListing::find(std::string key) {
   if (failed_) co_return std::nullopt;
+  // The awaited result goes to a variable first: GCC 12 miscompiles a co_return inside an
+  // `if (co_await ...)` (the coroutine dies on an illegal instruction when resumed).
   if (!started_) {
     started_ = true;
-    if (!co_await fetch_page()) {
+    const bool fetched = co_await fetch_page();
+    if (!fetched) {
       failed_ = true;
       co_return std::nullopt;
     }
@@ -62,7 +65,8 @@ asio::awaitable<std::optional<s3::ListedObject>> DestinationListing::find(std::s
       co_return std::nullopt;
     }
     if (!page_.truncated || page_.next_continuation_token.empty()) co_return std::nullopt;
-    if (!co_await fetch_page()) {
+    const bool fetched = co_await fetch_page();
+    if (!fetched) {
       failed_ = true;
       co_return std::nullopt;
     }
