@@ -68,6 +68,7 @@ asio::awaitable<void> upload_part(RunContext& ctx, walker::Entry entry, std::str
   DataBuffer buffer(length);
   for (int attempt = 0;; ++attempt) {
     if (state->failed.load() || (attempt > 0 && ctx.stopping.load())) co_return;
+    if (!ctx.rate.unlimited()) co_await ctx.rate.consume(length);
     if (auto problem = read_range(entry, plan.offset(index), buffer.span()); !problem.empty()) {
       state->fail(problem);
       co_return;
@@ -80,7 +81,6 @@ asio::awaitable<void> upload_part(RunContext& ctx, walker::Entry entry, std::str
           {reinterpret_cast<const unsigned char*>(buffer.data.get()), buffer.size});
       headers.emplace_back(std::string(s3::header_name(ctx.opt.checksum)), checksum);
     }
-    if (!ctx.rate.unlimited()) co_await ctx.rate.consume(length);
     s3::OpResult r = co_await ctx.s3.upload_part(
         key, state->upload_id, number, std::span<const char>(buffer.data.get(), buffer.size),
         headers);

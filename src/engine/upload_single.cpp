@@ -15,6 +15,8 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
       ctx.report.failed({entry.path, key, "not completed: the run was stopped"});
       co_return;
     }
+    // Wait for --limit-rate before reading, so the bytes sent are as fresh as possible.
+    if (!ctx.rate.unlimited()) co_await ctx.rate.consume(buffer.size);
     if (auto problem = read_range(entry, 0, buffer.span()); !problem.empty()) {
       ctx.report.failed({entry.path, key, problem});
       co_return;
@@ -31,7 +33,6 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
       if (auto algo = s3::algorithm_header_value(ctx.opt.checksum); !algo.empty())
         headers.emplace_back("x-amz-sdk-checksum-algorithm", std::string(algo));
     }
-    if (!ctx.rate.unlimited()) co_await ctx.rate.consume(buffer.size);
     const s3::OpResult r =
         co_await ctx.s3.put_object(key, std::span<const char>(buffer.data.get(), buffer.size), headers);
     if (r.ok) {

@@ -52,7 +52,16 @@ def make_self_signed_cert(directory):
 
 class Moto:
     """moto's S3 server in its own process. With check_signatures it serves the bootstrap
-    requests unauthenticated and then verifies every request's SigV4 signature."""
+    requests unauthenticated and then verifies every request's SigV4 signature.
+
+    With S3UP_BACKEND=testserver in the environment the same tests run against the project's
+    own s3-testserver instead (signatures and checksums verified when check_signatures), so
+    that both servers answer the same suite."""
+
+    def __new__(cls, check_signatures=False, tls=False, workdir=None):
+        if os.environ.get("S3UP_BACKEND") == "testserver":
+            return TestServerEndpoint(check_signatures, tls, workdir)
+        return super().__new__(cls)
 
     def __init__(self, check_signatures=False, tls=False, workdir=None):
         self.workdir = workdir or tempfile.mkdtemp(prefix="s3up-moto-")
@@ -135,6 +144,35 @@ class Moto:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+class TestServerEndpoint(Moto):
+    """The Moto interface over build/s3-testserver (see Moto)."""
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, check_signatures=False, tls=False, workdir=None):
+        from testserver import TestServer, make_self_signed_cert
+        self.workdir = workdir or tempfile.mkdtemp(prefix="s3up-ts-")
+        self.cert = None
+        kwargs = {}
+        if tls:
+            self.cert, key = make_self_signed_cert(self.workdir)
+            kwargs.update(tls_cert=self.cert, tls_key=key)
+        if check_signatures:
+            kwargs.update(access_key="AKIDTESTSERVERCHECK", secret="testserver-checked-secret")
+        self.server = TestServer(**kwargs)
+        self.url = self.server.url
+        self.port = self.server.port
+        self.scheme = "https" if tls else "http"
+        self.access_key, self.secret_key = self.server.access_key, self.server.secret
+
+    def client(self):
+        return self.server.client()
+
+    def stop(self):
+        self.server.stop()
 
 
 def run_s3up(args, env, timeout=600, check_secret=None):

@@ -1,0 +1,120 @@
+#include "testserver/options.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cxxopts.hpp>
+#include <iostream>
+
+#include "util/units.hpp"
+
+namespace s3up::testserver {
+namespace {
+
+[[noreturn]] void fail(const std::string& why) {
+  std::cerr << "s3-testserver: " << why << " (see --help)\n";
+  std::exit(2);
+}
+
+}  // namespace
+
+Options parse_options(int argc, char** argv) {
+  cxxopts::Options spec("s3-testserver",
+                        "A local S3-compatible server (path-style) for tests, benchmarks and "
+                        "fault injection. Listens on 127.0.0.1 only.");
+  // clang-format off
+  spec.add_options()
+    ("port", "TCP port, 0 to let the system pick one", cxxopts::value<unsigned>()->default_value("0"))
+    ("threads", "threads running the server", cxxopts::value<int>()->default_value("2"))
+    ("root", "store objects as files under DIR", cxxopts::value<std::string>())
+    ("discard", "benchmark mode: keep sizes, ETags and metadata only, throw the bytes away")
+    ("bucket", "create bucket NAME at start (repeatable)", cxxopts::value<std::vector<std::string>>())
+    ("access-key", "verify SigV4 signatures for this access key id (secret from "
+                   "S3_TESTSERVER_SECRET)", cxxopts::value<std::string>())
+    ("tls-cert", "serve HTTPS with this PEM certificate (chain)", cxxopts::value<std::string>())
+    ("tls-key", "PEM private key of --tls-cert", cxxopts::value<std::string>())
+    ("fault-rate", "probability 0..1 that a request suffers a fault", cxxopts::value<double>()->default_value("0"))
+    ("faults", "comma list of fault kinds: 500,503,reset-before,reset-mid,stall,truncate,"
+               "complete-error", cxxopts::value<std::string>()->default_value("500,503"))
+    ("seed", "seed of the fault decisions", cxxopts::value<std::uint64_t>()->default_value("1"))
+    ("stall-seconds", "how long a stalled request is held", cxxopts::value<int>()->default_value("60"))
+    ("fail-key", "GLOB[=500|403|503]: every request for a matching key fails (repeatable)",
+                 cxxopts::value<std::vector<std::string>>())
+    ("min-part-size", "smallest non-last multipart part (default 5MiB)", cxxopts::value<std::string>())
+    ("log", "append one line per request to FILE", cxxopts::value<std::string>())
+    ("no-etag-md5", "skip MD5: fake but stable ETags (pure speed tests)")
+    ("h,help", "this help");
+  // clang-format on
+
+  cxxopts::ParseResult r;
+  try {
+    r = spec.parse(argc, argv);
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+  if (r.count("help")) {
+    std::cout << spec.help() << std::endl;
+    std::exit(0);
+  }
+  if (!r.unmatched().empty()) fail("unexpected argument " + r.unmatched().front());
+
+  Options o;
+  try {
+    const unsigned port = r["port"].as<unsigned>();
+    if (port > 65535) fail("--port must be 0..65535");
+    o.port = static_cast<std::uint16_t>(port);
+    o.threads = r["threads"].as<int>();
+    if (o.threads < 1 || o.threads > 256) fail("--threads must be 1..256");
+    if (r.count("root")) o.root = r["root"].as<std::string>();
+    o.discard = r.count("discard") > 0;
+    if (o.root.empty() == !o.discard) fail("give exactly one of --root DIR and --discard");
+    if (r.count("bucket")) o.buckets = r["bucket"].as<std::vector<std::string>>();
+    if (r.count("access-key")) {
+      o.access_key = r["access-key"].as<std::string>();
+      const char* secret = std::getenv("S3_TESTSERVER_SECRET");
+      if (!secret || !*secret) fail("--access-key needs the secret in S3_TESTSERVER_SECRET");
+      o.secret_key = secret;
+    }
+    if (r.count("tls-cert")) o.tls_cert = r["tls-cert"].as<std::string>();
+    if (r.count("tls-key")) o.tls_key = r["tls-key"].as<std::string>();
+    if (o.tls_cert.empty() != o.tls_key.empty()) fail("--tls-cert and --tls-key go together");
+    o.fault_rate = r["fault-rate"].as<double>();
+    if (!(o.fault_rate >= 0 && o.fault_rate <= 1)) fail("--fault-rate must be within 0..1");
+    std::string list = r["faults"].as<std::string>();
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      auto comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      const auto name = std::string_view(list).substr(start, comma - start);
+      if (!name.empty()) {
+        const auto kind = parse_fault_kind(name);
+        if (!kind) fail("unknown fault kind '" + std::string(name) + "'");
+        bool seen = false;
+        for (auto k : o.faults) seen |= k == *kind;
+        if (!seen) o.faults.push_back(*kind);
+      }
+      start = comma + 1;
+    }
+    o.seed = r["seed"].as<std::uint64_t>();
+    o.stall_seconds = r["stall-seconds"].as<int>();
+    if (o.stall_seconds < 0) fail("--stall-seconds must be >= 0");
+    if (r.count("fail-key")) {
+      for (const auto& text : r["fail-key"].as<std::vector<std::string>>()) {
+        auto fk = parse_fail_key(text);
+        if (!fk) fail("bad --fail-key '" + text + "'");
+        o.fail_keys.push_back(std::move(*fk));
+      }
+    }
+    if (r.count("min-part-size")) {
+      const auto size = util::parse_size(r["min-part-size"].as<std::string>());
+      if (!size) fail("bad --min-part-size");
+      o.min_part_size = *size;
+    }
+    if (r.count("log")) o.log_file = r["log"].as<std::string>();
+    o.no_etag_md5 = r.count("no-etag-md5") > 0;
+  } catch (const cxxopts::exceptions::exception& e) {
+    fail(e.what());
+  }
+  return o;
+}
+
+}  // namespace s3up::testserver

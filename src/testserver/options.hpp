@@ -1,0 +1,34 @@
+// Command line of s3-testserver.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "testserver/faults.hpp"
+
+namespace s3up::testserver {
+
+struct Options {
+  std::uint16_t port = 0;  // 0: the system picks one
+  int threads = 2;
+  std::string root;        // objects stored as files under this folder
+  bool discard = false;    // keep only sizes, ETags and metadata
+  std::vector<std::string> buckets;
+  std::string access_key;  // empty: no signature checks
+  std::string secret_key;  // from S3_TESTSERVER_SECRET, never printed
+  std::string tls_cert, tls_key;
+  double fault_rate = 0;
+  std::vector<FaultKind> faults;
+  std::uint64_t seed = 1;
+  int stall_seconds = 60;
+  std::vector<FailKey> fail_keys;
+  std::uint64_t min_part_size = 5ull << 20;
+  std::string log_file;
+  bool no_etag_md5 = false;
+};
+
+// Parses argv. On --help prints usage and exits 0; on a bad command line prints the reason to
+// stderr and exits 2.
+Options parse_options(int argc, char** argv);
+
+}  // namespace s3up::testserver
