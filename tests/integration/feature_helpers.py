@@ -5,14 +5,20 @@ import json
 import os
 import re
 import subprocess
+import time
 
 from s3fixtures import S3UP
 
 MiB = 1024 * 1024
 
-# Werkzeug's access log line: 127.0.0.1 - - [date] "PUT /bucket/key HTTP/1.1" 200 -
-_REQUEST = re.compile(r'"(GET|PUT|POST|DELETE|HEAD|PATCH) (\S+) HTTP/[\d.]+" (\d{3})')
+# moto (werkzeug): 127.0.0.1 - - [date] "PUT /bucket/key HTTP/1.1" 200 -
+_MOTO_LINE = re.compile(r'"(GET|PUT|POST|DELETE|HEAD|PATCH) (\S+) HTTP/[\d.]+" (\d{3})')
+# s3-testserver --log: 2026-11-25T00:31:08.000Z PUT /bucket/key 200 PutObject - 1
+_TESTSERVER_LINE = re.compile(r"(?m)^\S+ (GET|PUT|POST|DELETE|HEAD|PATCH) (\S+) (\d{3}) (\S+)")
 MUTATING = ("PUT", "POST", "DELETE", "PATCH")
+
+# S3UP_BACKEND=testserver: the Moto fixture is s3-testserver (see s3fixtures.Moto).
+TESTSERVER = os.environ.get("S3UP_BACKEND") == "testserver"
 
 
 def write_files(root, files):
@@ -32,22 +38,43 @@ def mtime_meta(path):
 
 
 class RequestLog:
-    """The requests moto received, from its access log: mark() before a run, since() after it
-    gives [(method, path, status)] of what that run sent (werkzeug logs a request before its
-    response goes out, so the lines are there once the client has exited)."""
+    """The requests the endpoint received, from its request log: mark() before a run, since()
+    after it gives [(method, path, status)] of what that run sent. moto logs a request before
+    its response goes out, s3-testserver just after: for it, since() waits until the log holds
+    every request its statistics counted."""
 
-    def __init__(self, moto):
-        self.path = os.path.join(moto.workdir, "moto.log")
+    def __init__(self, endpoint):
+        self.server = getattr(endpoint, "server", None)  # s3-testserver
+        self.path = (endpoint.request_log if self.server else
+                     os.path.join(endpoint.workdir, "moto.log"))
         self.offset = 0
+        self.counted = 0
 
     def mark(self):
-        self.offset = os.path.getsize(self.path)
+        if self.server:
+            self.counted = self.server.stats()["requests"]
+        self.offset = os.path.getsize(self.path) if os.path.exists(self.path) else 0
 
-    def since(self):
+    def _read(self):
+        if not os.path.exists(self.path):
+            return []
         with open(self.path, "rb") as f:
             f.seek(self.offset)
             text = f.read().decode("utf-8", "replace")
-        return [(m.group(1), m.group(2), int(m.group(3))) for m in _REQUEST.finditer(text)]
+        if not self.server:
+            return [(m.group(1), m.group(2), int(m.group(3))) for m in _MOTO_LINE.finditer(text)]
+        return [(m.group(1), m.group(2), int(m.group(3))) for m in _TESTSERVER_LINE.finditer(text)
+                if m.group(4) != "Internal"]
+
+    def since(self):
+        requests = self._read()
+        if self.server:
+            expected = self.server.stats()["requests"] - self.counted
+            deadline = time.monotonic() + 5
+            while len(requests) < expected and time.monotonic() < deadline:
+                time.sleep(0.02)
+                requests = self._read()
+        return requests
 
     def mutating(self):
         return [r for r in self.since() if r[0] in MUTATING]

@@ -162,6 +162,9 @@ class TestServerEndpoint(Moto):
             kwargs.update(tls_cert=self.cert, tls_key=key)
         if check_signatures:
             kwargs.update(access_key="AKIDTESTSERVERCHECK", secret="testserver-checked-secret")
+        # One line per request, as moto.log holds moto's (feature_helpers.RequestLog reads both).
+        self.request_log = os.path.join(self.workdir, "requests.log")
+        kwargs.update(extra_args=["--log", self.request_log])
         self.server = TestServer(**kwargs)
         self.url = self.server.url
         self.port = self.server.port
