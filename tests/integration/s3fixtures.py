@@ -153,6 +153,10 @@ class TestServerEndpoint(Moto):
         return object.__new__(cls)
 
     def __init__(self, check_signatures=False, tls=False, workdir=None):
+        if hasattr(self, "server"):
+            # Moto(...) returned this object already built, and Python calls __init__ on it
+            # again: a second server would be started and the first one left running.
+            return
         from testserver import TestServer, make_self_signed_cert
         self.workdir = workdir or tempfile.mkdtemp(prefix="s3up-ts-")
         self.cert = None
