@@ -105,8 +105,11 @@ void plan_entry(const RunControl& run, const walker::Entry& entry, const Accepte
 s3::Headers dir_marker_headers(const UploadOptions& opt) {
   s3::Headers headers = s3::object_headers(opt.object, "", 0);
   std::erase_if(headers, [](const s3::Header& h) { return h.first == s3::kMtimeHeader; });
-  if (opt.checksum != s3::ChecksumAlgorithm::None)
+  if (opt.checksum != s3::ChecksumAlgorithm::None) {
     headers.emplace_back(std::string(s3::header_name(opt.checksum)), s3::checksum_of(opt.checksum, {}));
+    if (auto algo = s3::algorithm_header_value(opt.checksum); !algo.empty())
+      headers.emplace_back("x-amz-sdk-checksum-algorithm", std::string(algo));
+  }
   return headers;
 }
 

@@ -342,6 +342,10 @@ class Worker {
       s3::Headers headers = s3::object_headers(run_.opt.object, entry.rel, entry.mtime_ns);
       for (auto& h : checksum_headers(run_.opt.checksum, body, checksum))
         headers.push_back(std::move(h));
+      // Named as the SDKs name it: some S3 implementations (moto) store the checksum, and
+      // return it to HeadObject for --sync-checksum, only with this header.
+      if (auto algo = s3::algorithm_header_value(run_.opt.checksum); !algo.empty())
+        headers.emplace_back("x-amz-sdk-checksum-algorithm", std::string(algo));
       const s3::OpResult r = throttled([&] { return s3_.put_object(job.key, body, headers); });
       if (r.ok) {
         if (auto bad = verify_stored_checksum(run_.opt.checksum, checksum, r); !bad.empty()) {

@@ -161,6 +161,10 @@ class TestServerEndpoint(Moto):
         return object.__new__(cls)
 
     def __init__(self, check_signatures=False, tls=False, workdir=None):
+        if hasattr(self, "server"):
+            # Moto(...) returned this object already built, and Python calls __init__ on it
+            # again: a second server would be started and the first one left running.
+            return
         from testserver import TestServer, make_self_signed_cert
         self.workdir = workdir or tempfile.mkdtemp(prefix="s3up-ts-")
         self.cert = None
@@ -170,6 +174,9 @@ class TestServerEndpoint(Moto):
             kwargs.update(tls_cert=self.cert, tls_key=key)
         if check_signatures:
             kwargs.update(access_key="AKIDTESTSERVERCHECK", secret="testserver-checked-secret")
+        # One line per request, as moto.log holds moto's (feature_helpers.RequestLog reads both).
+        self.request_log = os.path.join(self.workdir, "requests.log")
+        kwargs.update(extra_args=["--log", self.request_log])
         self.server = TestServer(**kwargs)
         self.url = self.server.url
         self.port = self.server.port
