@@ -12,7 +12,8 @@ RateLimiter::RateLimiter(std::uint64_t bytes_per_second, std::uint64_t burst)
     : rate_(bytes_per_second),
       burst_(bytes_per_second ? nanoseconds(static_cast<std::int64_t>(
                                     static_cast<long double>(burst) * 1e9L / bytes_per_second))
-                              : nanoseconds(0)) {}
+                              : nanoseconds(0)),
+      next_free_(steady_clock::now()) {}  // no credit for the time before the run
 
 nanoseconds RateLimiter::reserve(std::uint64_t bytes, steady_clock::time_point now) {
   if (rate_ == 0) return nanoseconds(0);
@@ -21,9 +22,10 @@ nanoseconds RateLimiter::reserve(std::uint64_t bytes, steady_clock::time_point n
   std::lock_guard lock(mutex_);
   // Idle time earns at most `burst` worth of credit.
   if (next_free_ < now - burst_) next_free_ = now - burst_;
-  const auto start = next_free_;
   next_free_ += cost;
-  return start > now ? duration_cast<nanoseconds>(start - now) : nanoseconds(0);
+  // The bytes go when their booking ends: going at its start would let every request (and a
+  // whole file smaller than a part) out at full speed ahead of the rate.
+  return next_free_ > now ? duration_cast<nanoseconds>(next_free_ - now) : nanoseconds(0);
 }
 
 boost::asio::awaitable<void> RateLimiter::consume(std::uint64_t bytes) {

@@ -1,5 +1,7 @@
-// A shared bandwidth cap for coroutines: each consumer reserves its bytes on one timeline and
-// sleeps until its slot, so the total rate over the run stays at or under the limit.
+// A shared bandwidth cap for coroutines: each consumer books its bytes on one timeline that
+// starts when the limiter is made, and sleeps until its booking ends before sending, so the
+// bytes sent by any moment never exceed the rate times the time elapsed: the total rate over
+// the run stays at or under the limit. Only idle time earns credit (at most `burst`).
 // Thread-safe.
 #pragma once
 #include <boost/asio/awaitable.hpp>
@@ -18,8 +20,8 @@ class RateLimiter {
   // Waits until `bytes` more may be sent without exceeding the rate. Throws on cancellation.
   boost::asio::awaitable<void> consume(std::uint64_t bytes);
 
-  // The delay a consumer of `bytes` at time `now` must wait, and books the bytes (exposed for
-  // tests; consume() uses it).
+  // Books `bytes` at time `now` and returns how long their sender must wait: until the end of
+  // the booking (exposed for tests; consume() uses it).
   std::chrono::nanoseconds reserve(std::uint64_t bytes, std::chrono::steady_clock::time_point now);
 
   bool unlimited() const { return rate_ == 0; }

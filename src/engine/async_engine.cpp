@@ -11,6 +11,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "engine/adaptive_concurrency.hpp"
 #include "engine/engine.hpp"
 #include "engine/run_context.hpp"
 #include "engine/sync.hpp"
@@ -22,16 +23,6 @@ namespace {
 using Channel =
     asio::experimental::concurrent_channel<void(boost::system::error_code, walker::Entry)>;
 constexpr std::size_t kWalkQueue = 1024;  // entries between the walker and the dispatcher
-
-std::string describe_skip(const walker::Entry& e) {
-  return e.reason.empty() ? "skipped" : e.reason;
-}
-
-// "path -> s3://bucket/key (size)": a --dry-run line.
-std::string plan_line(const RunContext& ctx, const walker::Entry& entry, const std::string& key) {
-  return util::printable(entry.path) + " -> s3://" + ctx.opt.bucket + "/" + util::printable(key) +
-         " (" + std::to_string(entry.size) + " bytes)";
-}
 
 // Hands every walked entry to an upload coroutine, holding a request slot for it first so
 // that at most --concurrency uploads (and their buffers) exist at once. Entries arrive in key
@@ -56,34 +47,12 @@ asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
   for (;;) {
     auto [ec, entry] = co_await channel.async_receive(asio::as_tuple(asio::use_awaitable));
     if (ec || ctx.stopping.load()) break;
-    switch (entry.kind) {
-      case walker::EntryKind::Error:
-        ctx.report.failed({entry.path, "", entry.reason});
-        continue;
-      case walker::EntryKind::Skipped:
-        ctx.report.skipped({entry.path, describe_skip(entry)});
-        continue;
-      case walker::EntryKind::EmptyDir:
-        if (!ctx.opt.dir_markers) {
-          ctx.report.skipped(
-              {entry.path, "empty directory not uploaded (S3 has no directories; use --dir-markers)"});
-          continue;
-        }
-        break;
-      case walker::EntryKind::File:
-        break;
-    }
-    const bool marker = entry.kind == walker::EntryKind::EmptyDir;
-    std::string key = s3::make_key(ctx.opt.prefix, marker ? entry.rel + "/" : entry.rel);
-    if (auto problem = s3::key_problem(key)) {
-      ctx.report.failed({entry.path, key, *problem});
-      continue;
-    }
-    if (ctx.opt.shard && !in_shard(key, *ctx.opt.shard)) continue;
-    if (ctx.journal && !marker && ctx.journal->finished(key, entry.size, entry.mtime_ns)) {
-      ctx.report.unchanged(entry.size);
-      continue;
-    }
+    // Errors, skips, bad keys, other shards and journaled files end here (shared with the
+    // threaded engine).
+    auto accepted = accept_entry(ctx, entry);
+    if (!accepted) continue;
+    const bool marker = accepted->marker;
+    std::string key = accepted->key;
     std::optional<s3::ListedObject> remote;
     if (listing) remote = co_await listing->find(key);
     if (ctx.stopping.load()) break;
@@ -98,13 +67,7 @@ asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
         ctx.report.unchanged(entry.size);
         continue;
       }
-      if (marker) {
-        ctx.report.dir_marker();
-        if (ctx.opt.print) ctx.opt.print(util::printable(entry.path) + "/ -> s3://" + ctx.opt.bucket + "/" + util::printable(key) + " (directory marker)");
-      } else {
-        ctx.report.planned(entry.size);
-        if (ctx.opt.print) ctx.opt.print(plan_line(ctx, entry, key));
-      }
+      plan_entry(ctx, entry, *accepted);
       continue;
     }
     const bool multipart = !marker && entry.size > ctx.opt.multipart_threshold;
@@ -155,11 +118,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   walk_options.filter = opt.filter.empty() ? nullptr : &opt.filter;
   walker::Walker walker(opt.source, walk_options);
   // Throws JournalError (a run-wide problem) before anything is sent.
-  std::unique_ptr<Journal> journal;
-  if (!opt.journal.empty() && !opt.dry_run)
-    journal = std::make_unique<Journal>(opt.journal, "s3://" + opt.bucket + "/" + opt.prefix +
-                                                         " @ " + service.endpoint.host + ":" +
-                                                         std::to_string(service.endpoint.port));
+  std::unique_ptr<Journal> journal = open_journal(service, opt);
   const auto threads = std::max<std::size_t>(1, opt.threads);
   asio::io_context ioc(static_cast<int>(threads));
   http::Client http(ioc.get_executor(), service.tls, service.timeouts);
@@ -168,6 +127,10 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
                       /*sign_payload=*/!service.endpoint_tls());
   Report report;
   RunContext ctx(opt, client, report);
+  AdaptiveConfig adaptive;
+  adaptive.initial = opt.concurrency;
+  ConcurrencyController controller(ioc.get_executor(), ctx.requests, report, adaptive);
+  if (opt.adaptive_concurrency) controller.start();
   ctx.journal = journal.get();
   Channel channel(ioc, kWalkQueue);
   ctx.on_stop = [&channel] { channel.close(); };
@@ -200,6 +163,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
       }
     }
     signals.cancel();
+    controller.stop();
     http.close_idle();
   });
 
@@ -241,7 +205,8 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   summary.interrupted = ctx.interrupted.load();
   summary.engine = "async";
   summary.dry_run = opt.dry_run;
-  summary.concurrency = opt.concurrency;
+  summary.concurrency = opt.adaptive_concurrency ? controller.limit() : opt.concurrency;
+  summary.concurrency_peak = opt.adaptive_concurrency ? controller.peak() : opt.concurrency;
   summary.threads = threads;
   return summary;
 }

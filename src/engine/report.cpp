@@ -39,6 +39,14 @@ void Report::skipped(SkippedEntry s) {
 
 void Report::sent(std::uint64_t bytes) { sent_.fetch_add(bytes, std::memory_order_relaxed); }
 
+void Report::request_finished(bool ok, bool throttled, std::chrono::microseconds latency) {
+  if (ok) {
+    requests_ok_.fetch_add(1, std::memory_order_relaxed);
+    latencies_.record(latency);
+  }
+  if (throttled) throttled_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Report::unchanged(std::uint64_t bytes) {
   unchanged_.fetch_add(1, std::memory_order_relaxed);
   unchanged_bytes_.fetch_add(bytes, std::memory_order_relaxed);
@@ -72,6 +80,7 @@ RunSummary Report::finish() {
   s.bytes_uploaded = bytes_.load();
   s.multipart_uploads = multipart_.load();
   s.retries = retries_.load();
+  s.throttled = throttled_.load();
   s.files_unchanged = unchanged_.load();
   s.bytes_unchanged = unchanged_bytes_.load();
   s.dir_markers = markers_.load();
@@ -150,6 +159,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"failed", s.failed.size()},
       {"skipped", s.skipped.size()},
       {"retries", s.retries},
+      {"throttled", s.throttled},
       {"multipart_uploads", s.multipart_uploads},
       {"unchanged", s.files_unchanged},
       {"unchanged_bytes", s.bytes_unchanged},
@@ -170,6 +180,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"interrupted", s.interrupted},
       {"engine", s.engine},
       {"concurrency", s.concurrency},
+      {"concurrency_peak", s.concurrency_peak},
       {"threads", s.threads},
       {"started", iso8601(s.started)},
       {"finished", iso8601(s.finished)},

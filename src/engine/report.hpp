@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/latency_histogram.hpp"
+
 namespace s3up::engine {
 
 struct FailedFile {
@@ -28,6 +30,7 @@ struct RunSummary {
   std::uint64_t bytes_uploaded = 0;
   std::uint64_t multipart_uploads = 0;
   std::uint64_t retries = 0;
+  std::uint64_t throttled = 0;  // replies that asked us to slow down (503 / SlowDown)
   std::uint64_t files_unchanged = 0;   // --sync / --journal: already in the bucket, not sent
   std::uint64_t bytes_unchanged = 0;
   std::uint64_t dir_markers = 0;       // --dir-markers objects written (or planned)
@@ -40,7 +43,8 @@ struct RunSummary {
   std::optional<std::string> fatal;  // the run stopped early for this reason (exit 2)
   bool interrupted = false;          // stopped by SIGINT/SIGTERM (exit 130)
   std::string engine = "async";
-  std::size_t concurrency = 0;
+  std::size_t concurrency = 0;       // requests in flight allowed at the end of the run
+  std::size_t concurrency_peak = 0;  // the most allowed at any time (adaptive concurrency)
   std::size_t threads = 0;
   std::chrono::system_clock::time_point started, finished;
 
@@ -55,6 +59,9 @@ class Report {
   void skipped(SkippedEntry s);
   void retried();
   void sent(std::uint64_t bytes);  // file bytes accepted by the endpoint (parts count as they land)
+  // Every request that got a reply or failed below HTTP (fed by the S3 layer's observer):
+  // successes are counted with their latency; `throttled` replies asked us to slow down.
+  void request_finished(bool ok, bool throttled, std::chrono::microseconds latency);
   void unchanged(std::uint64_t bytes);  // a file already in the bucket, not sent
   void dir_marker();
   void planned(std::uint64_t bytes);    // --dry-run
@@ -67,6 +74,9 @@ class Report {
   std::uint64_t bytes_uploaded() const { return bytes_.load(std::memory_order_relaxed); }
   std::uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
   std::uint64_t bytes_sent() const { return sent_.load(std::memory_order_relaxed); }
+  std::uint64_t requests_ok() const { return requests_ok_.load(std::memory_order_relaxed); }
+  std::uint64_t throttled() const { return throttled_.load(std::memory_order_relaxed); }
+  const LatencyHistogram& latencies() const { return latencies_; }
   std::uint64_t files_unchanged() const { return unchanged_.load(std::memory_order_relaxed); }
   std::uint64_t failures() const;
 
@@ -75,6 +85,8 @@ class Report {
 
  private:
   std::atomic<std::uint64_t> files_{0}, bytes_{0}, multipart_{0}, retries_{0}, sent_{0};
+  std::atomic<std::uint64_t> requests_ok_{0}, throttled_{0};
+  LatencyHistogram latencies_;
   std::atomic<std::uint64_t> unchanged_{0}, unchanged_bytes_{0}, markers_{0}, planned_{0},
       planned_bytes_{0};
   std::atomic<bool> has_fatal_{false};

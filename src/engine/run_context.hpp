@@ -7,6 +7,7 @@
 #include "engine/options.hpp"
 #include "engine/report.hpp"
 #include "engine/retry.hpp"
+#include "engine/run_control.hpp"
 #include "s3/s3_client.hpp"
 #include "walker/walker.hpp"
 
@@ -20,48 +21,25 @@ namespace s3up::engine {
 
 namespace asio = boost::asio;
 
-struct RunContext {
+// The shared part (options, report, retry policy, journal, stop flags, fail_run) is RunControl.
+struct RunContext : RunControl {
   RunContext(const UploadOptions& options, s3::S3Client& client, Report& report)
-      : opt(options),
+      : RunControl(options, client.protocol(), report),
         s3(client),
-        report(report),
         requests(options.concurrency),
         memory(options.max_memory),
         open_multipart(std::max<std::size_t>(2, options.concurrency / 8)),
-        rate(options.limit_rate) {
-    retry.max_retries = options.retries;
-  }
+        rate(options.limit_rate) {}
 
-  const UploadOptions& opt;
   s3::S3Client& s3;
-  Report& report;
-  RetryPolicy retry;
   coro::AsyncSemaphore requests;        // requests in flight (--concurrency)
   coro::AsyncSemaphore memory;          // bytes of file data held in memory (--max-memory)
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
   coro::WaitGroup inflight;             // file uploads started and not finished
   coro::RateLimiter rate;               // --limit-rate
-  Journal* journal = nullptr;           // --journal, when given
-  std::atomic<bool> stopping{false};    // interrupted or fatal: start nothing new
-  std::atomic<bool> interrupted{false};
-  std::function<void()> on_stop;        // wakes the dispatcher (closes the walker channel)
-
-  // Stops the run for a reason that concerns every file (exit 2).
-  void fail_run(const std::string& reason) {
-    report.fatal(reason);
-    stop();
-  }
-  void stop() {
-    if (!stopping.exchange(true) && on_stop) on_stop();
-  }
 };
 
-// What to do after a failed request.
-enum class Next { Retry, RetryNow, Fail, Stop };
-
-// Decides from a failed OpResult: retries transient errors (counting them) within the policy,
-// follows a region redirect once, stops the run on errors that concern every file.
-Next after_failure(RunContext& ctx, const s3::OpResult& r, int attempt);
+// after_failure(ctx, r, attempt) and accept_entry(ctx, entry): see run_control.hpp.
 
 // Sleeps for the policy's backoff before retry number `retry`.
 asio::awaitable<void> backoff(RunContext& ctx, int retry);

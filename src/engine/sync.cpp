@@ -11,24 +11,47 @@ namespace s3up::engine {
 DestinationListing::DestinationListing(RunContext& ctx, std::string prefix)
     : ctx_(ctx), prefix_(std::move(prefix)) {}
 
+ListingCursor::Seek ListingCursor::seek(const std::string& key) {
+  if (!started_) return Seek::NeedPage;
+  while (position_ < page_.objects.size() && page_.objects[position_].key < key) ++position_;
+  if (position_ < page_.objects.size())
+    return page_.objects[position_].key == key ? Seek::Found : Seek::Absent;
+  if (!page_.truncated || page_.next_continuation_token.empty()) return Seek::Absent;
+  return Seek::NeedPage;
+}
+
+void ListingCursor::set_page(s3::ListObjectsPage page) {
+  page_ = std::move(page);
+  position_ = 0;
+  started_ = true;
+}
+
+std::optional<s3::ListObjectsPage> read_listing(s3::OpResult& r) {
+  if (!r.ok) return std::nullopt;
+  auto page = s3::parse_list_objects_v2(r.body);
+  if (page) return page;
+  r.ok = false;
+  r.error_class = s3::ErrorClass::Retryable;
+  r.message = "ListObjectsV2: unreadable reply";
+  return std::nullopt;
+}
+
+std::string listing_failure(const UploadOptions& opt, const std::string& prefix,
+                            const s3::OpResult& r) {
+  return "cannot list s3://" + opt.bucket + "/" + prefix + " for --sync: " + r.message;
+}
+
 asio::awaitable<bool> DestinationListing::fetch_page() {
-  const std::string token = page_.next_continuation_token;
+  const std::string token = cursor_.continuation();
   for (int attempt = 0;; ++attempt) {
     s3::OpResult r;
     {
       coro::Permit permit = co_await coro::acquire_permit(ctx_.requests);
       r = co_await ctx_.s3.list_objects_v2(prefix_, token);
     }
-    if (r.ok) {
-      auto page = s3::parse_list_objects_v2(r.body);
-      if (page) {
-        page_ = std::move(*page);
-        position_ = 0;
-        co_return true;
-      }
-      r.ok = false;
-      r.error_class = s3::ErrorClass::Retryable;
-      r.message = "ListObjectsV2: unreadable reply";
+    if (auto page = read_listing(r)) {
+      cursor_.set_page(std::move(*page));
+      co_return true;
     }
     switch (after_failure(ctx_, r, attempt)) {
       case Next::Retry:
@@ -37,8 +60,7 @@ asio::awaitable<bool> DestinationListing::fetch_page() {
       case Next::RetryNow:
         break;
       case Next::Fail:
-        ctx_.fail_run("cannot list s3://" + ctx_.opt.bucket + "/" + prefix_ + " for --sync: " +
-                      r.message);
+        ctx_.fail_run(listing_failure(ctx_.opt, prefix_, r));
         co_return false;
       case Next::Stop:
         co_return false;
@@ -47,25 +69,18 @@ asio::awaitable<bool> DestinationListing::fetch_page() {
 }
 
 asio::awaitable<std::optional<s3::ListedObject>> DestinationListing::find(std::string key) {
-  if (failed_) co_return std::nullopt;
-  if (!started_) {
-    started_ = true;
-    if (!co_await fetch_page()) {
-      failed_ = true;
-      co_return std::nullopt;
-    }
-  }
   for (;;) {
-    while (position_ < page_.objects.size() && page_.objects[position_].key < key) ++position_;
-    if (position_ < page_.objects.size()) {
-      if (page_.objects[position_].key == key) co_return page_.objects[position_];
-      co_return std::nullopt;
+    if (failed_) co_return std::nullopt;
+    switch (cursor_.seek(key)) {
+      case ListingCursor::Seek::Found:
+        co_return cursor_.object();
+      case ListingCursor::Seek::Absent:
+        co_return std::nullopt;
+      case ListingCursor::Seek::NeedPage:
+        break;
     }
-    if (!page_.truncated || page_.next_continuation_token.empty()) co_return std::nullopt;
-    if (!co_await fetch_page()) {
-      failed_ = true;
-      co_return std::nullopt;
-    }
+    const bool fetched = co_await fetch_page();
+    if (!fetched) failed_ = true;
   }
 }
 
@@ -106,12 +121,13 @@ std::optional<std::string> local_checksum(const walker::Entry& entry, s3::Checks
 
 // What S3 stores for an object uploaded whole ("base64") or in N parts ("base64-N": the
 // checksum of the parts' checksums), computed from the local file with our part plan.
-std::optional<std::string> expected_stored_checksum(RunContext& ctx, const walker::Entry& entry,
+std::optional<std::string> expected_stored_checksum(const UploadOptions& opt,
+                                                    const walker::Entry& entry,
                                                     const std::string& stored) {
-  const auto algo = ctx.opt.checksum;
+  const auto algo = opt.checksum;
   const auto dash = stored.rfind('-');
   if (dash == std::string::npos) return local_checksum(entry, algo, 0, entry.size);
-  const PartPlan plan = plan_parts(entry.size, ctx.opt.part_size);
+  const PartPlan plan = plan_parts(entry.size, opt.part_size);
   if (std::to_string(plan.part_count) != stored.substr(dash + 1)) return std::nullopt;
   std::string raw;
   for (std::uint64_t i = 0; i < plan.part_count; ++i) {
@@ -126,38 +142,56 @@ std::optional<std::string> expected_stored_checksum(RunContext& ctx, const walke
 
 }  // namespace
 
-asio::awaitable<bool> is_unchanged(RunContext& ctx, walker::Entry entry, std::string key,
-                                   s3::ListedObject remote) {
-  if (remote.size != entry.size) co_return false;
-  switch (ctx.opt.sync) {
+UnchangedCheck start_unchanged_check(const UploadOptions& opt, const walker::Entry& entry,
+                                     const s3::ListedObject& remote) {
+  if (remote.size != entry.size) return {false, {}};
+  switch (opt.sync) {
     case SyncMode::Off:
-      co_return false;
+      return {false, {}};
     case SyncMode::SizeOnly:
-      co_return true;
-    case SyncMode::SizeAndMtime: {
+      return {true, {}};
+    case SyncMode::SizeAndMtime:
       // Written after the file last changed: unchanged (aws s3 sync's rule). Otherwise the
       // object may still carry the file's exact mtime from an earlier s3up upload.
       if (auto written = parse_s3_time(remote.last_modified); written && *written >= entry.mtime_ns)
-        co_return true;
-      const s3::OpResult head = co_await ctx.s3.head_object(key);
-      co_return head.ok && head.header(std::string(s3::kMtimeHeader)) == s3::format_mtime(entry.mtime_ns);
-    }
+        return {true, {}};
+      return {std::nullopt, {}};
     case SyncMode::Checksum: {
-      if (ctx.opt.checksum == s3::ChecksumAlgorithm::None ||
-          ctx.opt.checksum == s3::ChecksumAlgorithm::Md5)
-        co_return false;  // nothing comparable is stored: upload
-      s3::Headers mode;
-      mode.emplace_back("x-amz-checksum-mode", "ENABLED");
-      const s3::OpResult head = co_await ctx.s3.head_object(key, std::move(mode));
-      if (!head.ok) co_return false;
-      std::string name(s3::header_name(ctx.opt.checksum));
-      const std::string stored = head.header(name);
-      if (stored.empty()) co_return false;
-      const auto expected = expected_stored_checksum(ctx, entry, stored);
-      co_return expected && *expected == stored;
+      if (opt.checksum == s3::ChecksumAlgorithm::None || opt.checksum == s3::ChecksumAlgorithm::Md5)
+        return {false, {}};  // nothing comparable is stored: upload
+      UnchangedCheck check;
+      check.head_headers.emplace_back("x-amz-checksum-mode", "ENABLED");
+      return check;
     }
   }
-  co_return false;
+  return {false, {}};
+}
+
+bool unchanged_after_head(const UploadOptions& opt, const walker::Entry& entry,
+                          const s3::OpResult& head) {
+  if (!head.ok) return false;
+  switch (opt.sync) {
+    case SyncMode::SizeAndMtime:
+      return head.header(std::string(s3::kMtimeHeader)) == s3::format_mtime(entry.mtime_ns);
+    case SyncMode::Checksum: {
+      const std::string stored = head.header(std::string(s3::header_name(opt.checksum)));
+      if (stored.empty()) return false;
+      const auto expected = expected_stored_checksum(opt, entry, stored);
+      return expected && *expected == stored;
+    }
+    case SyncMode::Off:
+    case SyncMode::SizeOnly:
+      return false;
+  }
+  return false;
+}
+
+asio::awaitable<bool> is_unchanged(RunContext& ctx, walker::Entry entry, std::string key,
+                                   s3::ListedObject remote) {
+  UnchangedCheck check = start_unchanged_check(ctx.opt, entry, remote);
+  if (check.decided) co_return *check.decided;
+  const s3::OpResult head = co_await ctx.s3.head_object(key, std::move(check.head_headers));
+  co_return unchanged_after_head(ctx.opt, entry, head);
 }
 
 }  // namespace s3up::engine

@@ -9,6 +9,45 @@
 
 namespace s3up::engine {
 
+// The merge of the walk with the destination listing, without I/O (both engines fetch the
+// pages their own way): where a key stands in the pages fetched so far.
+class ListingCursor {
+ public:
+  enum class Seek { Found, Absent, NeedPage };
+
+  // Found (see object()), Absent, or NeedPage: fetch the page after continuation() (the first
+  // page when nothing was fetched yet), set_page() it and seek again. Keys must be asked in
+  // ascending byte order; listed keys before `key` are passed over.
+  Seek seek(const std::string& key);
+  const s3::ListedObject& object() const { return page_.objects[position_]; }
+  const std::string& continuation() const { return page_.next_continuation_token; }
+  void set_page(s3::ListObjectsPage page);
+
+ private:
+  s3::ListObjectsPage page_;
+  std::size_t position_ = 0;
+  bool started_ = false;
+};
+
+// The page in a ListObjectsV2 reply; a success that cannot be read becomes a Retryable failure
+// of `r` (and nullopt).
+std::optional<s3::ListObjectsPage> read_listing(s3::OpResult& r);
+// Why the run stops when the listing fails for good.
+std::string listing_failure(const UploadOptions& opt, const std::string& prefix,
+                            const s3::OpResult& r);
+
+// is_unchanged in two steps, without I/O: a decision from the listing alone, or the HeadObject
+// (with these headers) whose reply decides.
+struct UnchangedCheck {
+  std::optional<bool> decided;
+  s3::Headers head_headers;
+};
+UnchangedCheck start_unchanged_check(const UploadOptions& opt, const walker::Entry& entry,
+                                     const s3::ListedObject& remote);
+bool unchanged_after_head(const UploadOptions& opt, const walker::Entry& entry,
+                          const s3::OpResult& head);
+
+// The async engine's listing, on ListingCursor.
 class DestinationListing {
  public:
   DestinationListing(RunContext& ctx, std::string prefix);
@@ -23,15 +62,13 @@ class DestinationListing {
 
   RunContext& ctx_;
   std::string prefix_;
-  s3::ListObjectsPage page_;
-  std::size_t position_ = 0;
-  bool started_ = false;
+  ListingCursor cursor_;
   bool failed_ = false;
 };
 
 // Whether `remote` (the listed object at the file's key) already is the file as it is now, by
 // ctx.opt.sync. May send a HeadObject (mtime metadata, stored checksum) and read the file
-// (checksum mode).
+// (checksum mode). The async form of start_unchanged_check / unchanged_after_head.
 asio::awaitable<bool> is_unchanged(RunContext& ctx, walker::Entry entry, std::string key,
                                    s3::ListedObject remote);
 

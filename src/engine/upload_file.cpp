@@ -26,9 +26,12 @@ asio::awaitable<void> upload_dir_marker(RunContext& ctx, walker::Entry entry, st
                                         [[maybe_unused]] coro::Permit permit) {
   s3::Headers headers = s3::object_headers(ctx.opt.object, "", 0);
   std::erase_if(headers, [](const s3::Header& h) { return h.first == s3::kMtimeHeader; });
-  if (ctx.opt.checksum != s3::ChecksumAlgorithm::None)
+  if (ctx.opt.checksum != s3::ChecksumAlgorithm::None) {
     headers.emplace_back(std::string(s3::header_name(ctx.opt.checksum)),
                          s3::checksum_of(ctx.opt.checksum, {}));
+    if (auto algo = s3::algorithm_header_value(ctx.opt.checksum); !algo.empty())
+      headers.emplace_back("x-amz-sdk-checksum-algorithm", std::string(algo));
+  }
   for (int attempt = 0;; ++attempt) {
     const s3::OpResult r = co_await ctx.s3.put_object(key, {}, headers);
     if (r.ok) {

@@ -28,6 +28,10 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
     if (ctx.opt.checksum != s3::ChecksumAlgorithm::None) {
       checksum = s3::checksum_of(ctx.opt.checksum, bytes);
       headers.emplace_back(std::string(s3::header_name(ctx.opt.checksum)), checksum);
+      // Named as the SDKs name it: some S3 implementations (moto) store the checksum, and
+      // return it to HeadObject for --sync-checksum, only with this header.
+      if (auto algo = s3::algorithm_header_value(ctx.opt.checksum); !algo.empty())
+        headers.emplace_back("x-amz-sdk-checksum-algorithm", std::string(algo));
     }
     const s3::OpResult r =
         co_await ctx.s3.put_object(key, std::span<const char>(buffer.data.get(), buffer.size), headers);

@@ -1,4 +1,5 @@
 #include "net/http_client.hpp"
+#include "net/http_common.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,7 +11,6 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <openssl/x509.h>
 
 #include <atomic>
 #include <mutex>
@@ -29,8 +29,9 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxIdlePerTarget = 1024;
-constexpr std::uint64_t kResponseBodyLimit = 64ull << 20;
-constexpr std::size_t kWriteChunk = 256 * 1024;
+using detail::is_reset;
+using detail::kResponseBodyLimit;
+using detail::kWriteChunk;
 
 struct Connection {
   Target target;
@@ -40,26 +41,6 @@ struct Connection {
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 };
-
-bool is_ip_literal(const std::string& host) {
-  error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
-
-bool is_reset(const error_code& ec) {
-  return ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
-         ec == asio::error::connection_aborted || ec == ssl::error::stream_truncated ||
-         ec == bhttp::error::partial_message;
-}
-
-Failure classify(const error_code& ec) {
-  if (ec == beast::error::timeout) return Failure::Timeout;
-  if (is_reset(ec)) return Failure::Reset;
-  if (ec.category() == make_error_code(bhttp::error::end_of_stream).category()) return Failure::Protocol;
-  return Failure::Reset;
-}
 
 // Sets the stream's deadline for the next operation: the idle timeout, capped by the deadline
 // of the whole request when there is one.
@@ -96,12 +77,6 @@ asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
   lowest.expires_never();
   response = parser.release();
   co_return error_code{};
-}
-
-std::string certificate_problem(SSL* ssl) {
-  const long result = SSL_get_verify_result(ssl);
-  if (result == X509_V_OK) return {};
-  return X509_verify_cert_error_string(result);
 }
 
 }  // namespace
@@ -170,7 +145,7 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
     auto [ec, results] = co_await resolver.async_resolve(target.host, std::to_string(target.port),
                                                          use_tuple);
     if (ec) {
-      outcome = {Failure::Resolve, ec, "cannot resolve " + target.host + ": " + ec.message(), {}};
+      outcome = detail::resolve_failure(ec, target);
       co_return nullptr;
     }
     endpoints = results;
@@ -188,8 +163,7 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
   lowest.expires_after(impl->timeouts.connect);
   auto [cec, ep] = co_await lowest.async_connect(endpoints, use_tuple);
   if (cec) {
-    const Failure f = cec == beast::error::timeout ? Failure::Timeout : Failure::Connect;
-    outcome = {f, cec, "cannot connect to " + key + ": " + cec.message(), {}};
+    outcome = detail::connect_failure(cec, key);
     co_return nullptr;
   }
   lowest.socket().set_option(tcp::no_delay(true));
@@ -197,26 +171,10 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
 
   if (conn->secure) {
     auto& stream = *conn->secure;
-    if (!is_ip_literal(target.host))
-      SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str());
-    if (impl->tls.verify_peer) {
-      stream.set_verify_mode(ssl::verify_peer);
-      stream.set_verify_callback(ssl::host_name_verification(target.host));
-    } else {
-      stream.set_verify_mode(ssl::verify_none);
-    }
+    detail::prepare_tls(stream, target, impl->tls);
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
-      const std::string cert = certificate_problem(stream.native_handle());
-      if (!cert.empty()) {
-        outcome = {Failure::Certificate, hec,
-                   "TLS certificate verification failed for " + key + ": " + cert +
-                       " (trust its CA with --ca-bundle FILE or AWS_CA_BUNDLE)",
-                   {}};
-      } else {
-        const Failure f = hec == beast::error::timeout ? Failure::Timeout : Failure::Tls;
-        outcome = {f, hec, "TLS handshake with " + key + " failed: " + hec.message(), {}};
-      }
+      outcome = detail::handshake_failure(stream.native_handle(), hec, key);
       co_return nullptr;
     }
   }
@@ -231,18 +189,7 @@ Client::Client(asio::any_io_executor executor, TlsSettings tls, Timeouts timeout
   impl_->executor = std::move(executor);
   impl_->tls = std::move(tls);
   impl_->timeouts = timeouts;
-  impl_->tls_context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                                 ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                                 ssl::context::no_tlsv1_1);
-  error_code ec;
-  if (impl_->tls.ca_bundle && !impl_->tls.ca_bundle->empty()) {
-    impl_->tls_context.load_verify_file(*impl_->tls.ca_bundle, ec);
-    if (ec)
-      throw std::runtime_error("cannot load CA bundle " + *impl_->tls.ca_bundle + ": " +
-                               ec.message());
-  } else {
-    impl_->tls_context.set_default_verify_paths(ec);
-  }
+  detail::configure_tls_context(impl_->tls_context, impl_->tls);
 }
 
 Client::~Client() = default;
@@ -250,9 +197,7 @@ Client::~Client() = default;
 asio::awaitable<Outcome> Client::send(Target target, Request& request) {
   auto impl = impl_;
   const std::string key = target.to_string();
-  request.prepare_payload();
-  if (request.find(bhttp::field::host) == request.end())
-    request.set(bhttp::field::host, target.host);
+  detail::prepare_request(request, target);
   for (int attempt = 0;; ++attempt) {
     Outcome outcome;
     std::unique_ptr<Connection> conn = attempt == 0 ? impl->take_idle(key) : nullptr;
@@ -274,11 +219,7 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
     }
     // A pooled connection the server closed while it sat idle: try once on a fresh one.
     if (reused && is_reset(ec)) continue;
-    outcome.failure = classify(ec);
-    outcome.ec = ec;
-    outcome.detail = std::string(to_string(outcome.failure)) + " talking to " + key + ": " +
-                     ec.message();
-    co_return outcome;
+    co_return detail::exchange_failure(ec, key);
   }
 }
 

@@ -82,8 +82,10 @@ bool same(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Authenticator::Authenticator(std::string access_key, std::string secret_key)
-    : access_key_(std::move(access_key)), secret_key_(std::move(secret_key)) {}
+Authenticator::Authenticator(std::string access_key, std::string secret_key, std::string region)
+    : access_key_(std::move(access_key)),
+      secret_key_(std::move(secret_key)),
+      region_(std::move(region)) {}
 
 const s3::SigV4Signer& Authenticator::signer_for(const std::string& region) {
   const std::lock_guard lock(mutex_);
@@ -218,6 +220,14 @@ VerifiedRequest Authenticator::verify(const http::request_header<>& req, std::st
     throw malformed("The authorization header is malformed; the Credential scope " +
                     cred->date + "/" + cred->region + "/" + cred->service + "/" +
                     cred->terminator + " does not fit the request date and S3.");
+
+  if (!region_.empty() && cred->region != region_) {
+    S3Error e(400, "AuthorizationHeaderMalformed",
+              "The authorization header is malformed; the region '" + cred->region +
+                  "' is wrong; expecting '" + region_ + "'");
+    e.details.emplace_back("Region", region_);
+    throw e;
+  }
 
   s3::RequestToSign rts;
   rts.method = std::string(req.method_string());

@@ -24,7 +24,9 @@ struct VerifiedRequest {
 class Authenticator {
  public:
   // An empty access key disables verification.
-  Authenticator(std::string access_key, std::string secret_key);
+  // A non-empty region is the only signing region accepted (S3 answers requests signed for
+  // another region with 400 AuthorizationHeaderMalformed and names the right one).
+  Authenticator(std::string access_key, std::string secret_key, std::string region = {});
 
   bool enabled() const { return !access_key_.empty(); }
 
@@ -40,6 +42,7 @@ class Authenticator {
 
   std::string access_key_;
   std::string secret_key_;
+  std::string region_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<s3::SigV4Signer>> signers_;  // by region
 };

@@ -30,6 +30,8 @@ Options parse_options(int argc, char** argv) {
     ("bucket", "create bucket NAME at start (repeatable)", cxxopts::value<std::vector<std::string>>())
     ("access-key", "verify SigV4 signatures for this access key id (secret from "
                    "S3_TESTSERVER_SECRET)", cxxopts::value<std::string>())
+    ("region", "with --access-key: the bucket's region; requests signed for another region get "
+               "400 AuthorizationHeaderMalformed naming it, as S3 answers", cxxopts::value<std::string>())
     ("tls-cert", "serve HTTPS with this PEM certificate (chain)", cxxopts::value<std::string>())
     ("tls-key", "PEM private key of --tls-cert", cxxopts::value<std::string>())
     ("fault-rate", "probability 0..1 that a request suffers a fault", cxxopts::value<double>()->default_value("0"))
@@ -68,6 +70,7 @@ Options parse_options(int argc, char** argv) {
     o.discard = r.count("discard") > 0;
     if (o.root.empty() == !o.discard) fail("give exactly one of --root DIR and --discard");
     if (r.count("bucket")) o.buckets = r["bucket"].as<std::vector<std::string>>();
+    if (r.count("region")) o.region = r["region"].as<std::string>();
     if (r.count("access-key")) {
       o.access_key = r["access-key"].as<std::string>();
       const char* secret = std::getenv("S3_TESTSERVER_SECRET");

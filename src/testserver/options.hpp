@@ -15,6 +15,7 @@ struct Options {
   bool discard = false;    // keep only sizes, ETags and metadata
   std::vector<std::string> buckets;
   std::string access_key;  // empty: no signature checks
+  std::string region;      // empty: any signing region is accepted
   std::string secret_key;  // from S3_TESTSERVER_SECRET, never printed
   std::string tls_cert, tls_key;
   double fault_rate = 0;

@@ -36,7 +36,7 @@ struct State {
       : options(o),
         store(o.discard ? std::string() : o.root, o.min_part_size, o.no_etag_md5),
         faults(o.seed, o.fault_rate, o.faults, o.fail_keys),
-        auth(o.access_key, o.secret_key),
+        auth(o.access_key, o.secret_key, o.region),
         log(o.log_file),
         service(options, store, stats, faults, auth, log) {}
 

@@ -18,6 +18,14 @@ S3UP = os.environ.get("S3UP_BIN", os.path.join(os.path.dirname(__file__), "../..
 BUILD = os.environ.get("S3UP_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 REGION = "us-east-1"
 BUCKET = "test-bucket"
+# Which engine the tests drive: S3UP_ENGINE=threaded runs every test against --engine threaded
+# (ctest registers each file twice: integration.NAME and integration.threaded.NAME).
+ENGINE = os.environ.get("S3UP_ENGINE", "")
+
+
+def engine_args():
+    """["--engine", ENGINE] when S3UP_ENGINE is set: put it on every s3up command line."""
+    return ["--engine", ENGINE] if ENGINE else []
 
 
 def free_port():
@@ -52,7 +60,16 @@ def make_self_signed_cert(directory):
 
 class Moto:
     """moto's S3 server in its own process. With check_signatures it serves the bootstrap
-    requests unauthenticated and then verifies every request's SigV4 signature."""
+    requests unauthenticated and then verifies every request's SigV4 signature.
+
+    With S3UP_BACKEND=testserver in the environment the same tests run against the project's
+    own s3-testserver instead (signatures and checksums verified when check_signatures), so
+    that both servers answer the same suite."""
+
+    def __new__(cls, check_signatures=False, tls=False, workdir=None):
+        if os.environ.get("S3UP_BACKEND") == "testserver":
+            return TestServerEndpoint(check_signatures, tls, workdir)
+        return super().__new__(cls)
 
     def __init__(self, check_signatures=False, tls=False, workdir=None):
         self.workdir = workdir or tempfile.mkdtemp(prefix="s3up-moto-")
@@ -137,10 +154,47 @@ class Moto:
         self.log.close()
 
 
+class TestServerEndpoint(Moto):
+    """The Moto interface over build/s3-testserver (see Moto)."""
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, check_signatures=False, tls=False, workdir=None):
+        if hasattr(self, "server"):
+            # Moto(...) returned this object already built, and Python calls __init__ on it
+            # again: a second server would be started and the first one left running.
+            return
+        from testserver import TestServer, make_self_signed_cert
+        self.workdir = workdir or tempfile.mkdtemp(prefix="s3up-ts-")
+        self.cert = None
+        kwargs = {}
+        if tls:
+            self.cert, key = make_self_signed_cert(self.workdir)
+            kwargs.update(tls_cert=self.cert, tls_key=key)
+        if check_signatures:
+            kwargs.update(access_key="AKIDTESTSERVERCHECK", secret="testserver-checked-secret")
+        # One line per request, as moto.log holds moto's (feature_helpers.RequestLog reads both).
+        self.request_log = os.path.join(self.workdir, "requests.log")
+        kwargs.update(extra_args=["--log", self.request_log])
+        self.server = TestServer(**kwargs)
+        self.url = self.server.url
+        self.port = self.server.port
+        self.scheme = "https" if tls else "http"
+        self.access_key, self.secret_key = self.server.access_key, self.server.secret
+
+    def client(self):
+        return self.server.client()
+
+    def stop(self):
+        self.server.stop()
+
+
 def run_s3up(args, env, timeout=600, check_secret=None):
     """Runs s3up; returns CompletedProcess. When check_secret is given, asserts that it appears
     in no output."""
-    proc = subprocess.run([S3UP] + [str(a) for a in args], env=env, capture_output=True,
+    proc = subprocess.run([S3UP] + engine_args() + [str(a) for a in args], env=env,
+                          capture_output=True,
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     if check_secret:
         assert check_secret not in proc.stdout and check_secret not in proc.stderr, \

@@ -8,7 +8,7 @@ import threading
 import time
 import unittest
 
-from s3fixtures import Moto, fresh_dir, rmtree, run_s3up, S3UP, BUCKET
+from s3fixtures import Moto, engine_args, fresh_dir, rmtree, run_s3up, S3UP, BUCKET
 
 
 def write(path, data=b"x"):
@@ -133,7 +133,7 @@ class BadInput(unittest.TestCase):
         os.chmod(self.src, 0o755)
         os.chmod(os.path.join(self.src, "secret.txt"), 0o000)
         os.chmod(os.path.join(self.src, "closed"), 0o000)
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", S3UP,
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", S3UP, *engine_args(),
                "--endpoint-url", self.moto.url, "--progress", "none", self.src,
                f"s3://{BUCKET}/perm/"]
         proc = subprocess.run(cmd, env=self.moto.env(), capture_output=True, text=True, timeout=60)
@@ -150,7 +150,7 @@ class BadInput(unittest.TestCase):
         for name in ["b-grows.txt", "c-shrinks.txt", "d-deleted.txt", "e-same.txt"]:
             write(os.path.join(self.src, name), b"0123456789")
         proc = subprocess.Popen(
-            [S3UP, "--endpoint-url", self.moto.url, "--progress", "none", "--concurrency", "1",
+            [S3UP, *engine_args(), "--endpoint-url", self.moto.url, "--progress", "none", "--concurrency", "1",
              "--limit-rate", "1MiB", self.src, f"s3://{BUCKET}/changing/"],
             env=self.moto.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(0.7)  # the 3 MiB file goes at once (1 MiB burst); the next wait ~2 s

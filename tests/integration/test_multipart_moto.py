@@ -7,7 +7,7 @@ import subprocess
 import time
 import unittest
 
-from s3fixtures import Moto, fresh_dir, rmtree, run_s3up, S3UP, BUCKET
+from s3fixtures import Moto, engine_args, fresh_dir, rmtree, run_s3up, S3UP, BUCKET
 
 MiB = 1024 * 1024
 THRESHOLD = 8 * MiB
@@ -78,7 +78,7 @@ class Multipart(unittest.TestCase):
         write_random(os.path.join(self.src, "huge.bin"), 300 * MiB)
         write_random(os.path.join(self.src, "a-small.txt"), 10)
         proc = subprocess.Popen(
-            [S3UP, "--endpoint-url", self.moto.url, "--multipart-threshold", "8MiB",
+            [S3UP, *engine_args(), "--endpoint-url", self.moto.url, "--multipart-threshold", "8MiB",
              "--part-size", "5MiB", "--concurrency", "2", self.src, f"s3://{BUCKET}/interrupted/"],
             env=self.moto.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # Wait until the multipart upload exists, then interrupt in the middle of its parts.
@@ -98,6 +98,25 @@ class Multipart(unittest.TestCase):
         self.assertNotIn("interrupted/huge.bin", self.moto.keys("interrupted/"))
         self.assertNotIn(self.moto.secret_key, out + err)
 
+
+    def test_file_changing_during_its_parts_fails_and_is_aborted(self):
+        path = os.path.join(self.src, "growing.bin")
+        write_random(path, 30 * MiB)
+        proc = subprocess.Popen(
+            [S3UP, *engine_args(), "--endpoint-url", self.moto.url, "--multipart-threshold", "8MiB",
+             "--part-size", "5MiB", "--concurrency", "1", "--limit-rate", "8MiB",
+             "--progress", "none", self.src, f"s3://{BUCKET}/changing/"],
+            env=self.moto.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while time.time() < deadline and not self.moto.open_multipart_uploads():
+            time.sleep(0.05)
+        with open(path, "ab") as f:
+            f.write(b"appended while uploading")
+        out, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertRegex(err, r"failed: .*growing.bin -> .*: file changed .*; multipart upload aborted")
+        self.assertEqual(self.moto.open_multipart_uploads(), [])
+        self.assertEqual(self.moto.keys("changing/"), [])
 
 if __name__ == "__main__":
     unittest.main()

@@ -46,8 +46,9 @@ class TestServer:
 
     def __init__(self, root=None, discard=False, access_key=None, secret=None, faults=None,
                  fault_rate=0, seed=1, fail_keys=(), tls_cert=None, tls_key=None,
-                 min_part_size=None, extra_args=(), bucket=BUCKET):
+                 min_part_size=None, extra_args=(), bucket=BUCKET, region=None):
         self.bucket = bucket
+        self.region = region
         self.access_key = access_key or "AKIDTESTSERVER"
         self.secret = secret or "testserver-secret"
         self.tls_cert = tls_cert
@@ -62,6 +63,8 @@ class TestServer:
         if access_key:
             args += ["--access-key", access_key]
             env["S3_TESTSERVER_SECRET"] = self.secret
+        if region:
+            args += ["--region", region]
         if faults is not None:
             args += ["--faults", faults if isinstance(faults, str) else ",".join(faults)]
         if fault_rate:
@@ -127,7 +130,7 @@ class TestServer:
             config["retries"] = {"total_max_attempts": retries, "mode": "standard"}
         config.setdefault("s3", {"addressing_style": "path"})
         return _session().client(
-            "s3", endpoint_url=self.url, region_name=REGION,
+            "s3", endpoint_url=self.url, region_name=self.region or REGION,
             aws_access_key_id=access_key or self.access_key,
             aws_secret_access_key=secret or self.secret,
             verify=self.tls_cert if self.tls_cert else None,

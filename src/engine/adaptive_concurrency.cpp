@@ -1,0 +1,248 @@
+#include "engine/adaptive_concurrency.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <limits>
+#include <mutex>
+
+namespace s3up::engine {
+
+namespace asio = boost::asio;
+
+const char* to_string(Decision d) {
+  switch (d) {
+    case Decision::Hold: return "hold";
+    case Decision::Grow: return "grow";
+    case Decision::Cut: return "cut";
+    case Decision::Undo: return "undo";
+  }
+  return "?";
+}
+
+namespace {
+
+double rate(std::uint64_t count, double seconds) {
+  return seconds > 0 ? static_cast<double>(count) / seconds : 0;
+}
+
+// How much `now` rose over `before`, as a fraction (0.1 = +10%).
+double gain(double now, double before) {
+  if (before <= 0) return now > 0 ? std::numeric_limits<double>::infinity() : 0;
+  return now / before - 1;
+}
+
+}  // namespace
+
+// ---- the policy ---------------------------------------------------------------------------
+
+AdaptiveConcurrency::AdaptiveConcurrency(AdaptiveConfig config) : config_(config) {
+  config_.min = std::max<std::size_t>(1, config_.min);
+  config_.max = std::max(config_.min, config_.max);
+  limit_ = std::clamp(config_.initial, config_.min, config_.max);
+  peak_ = limit_;
+}
+
+void AdaptiveConcurrency::set(std::size_t limit) {
+  limit_ = std::clamp(limit, config_.min, config_.max);
+  peak_ = std::max(peak_, limit_);
+}
+
+Decision AdaptiveConcurrency::observe(const Window& w) {
+  const std::size_t before = limit_;
+  const auto cut = [&] {
+    set(static_cast<std::size_t>(std::floor(static_cast<double>(limit_) * config_.cut)));
+    settle_ = config_.settle_windows;
+    holds_ = 0;
+    probe_from_.reset();
+  };
+  const auto grow = [&] {
+    const auto grown = static_cast<std::size_t>(std::ceil(static_cast<double>(limit_) * config_.growth));
+    set(std::max(grown, limit_ + 1));
+    holds_ = 0;
+    // Every growth is on probation: the next window must show the gain or it is undone.
+    probe_from_ = before;
+  };
+
+  // Asked to slow down: cut at once, then let the requests sent under the old limit drain
+  // (their SlowDowns are not counted twice).
+  if (settle_ > 0) {
+    --settle_;
+    previous_ = w;
+    return Decision::Hold;
+  }
+  if (w.throttled > 0) {
+    cut();
+    previous_ = w;
+    return limit_ != before ? Decision::Cut : Decision::Hold;
+  }
+  // Nothing completed (a pause in the walk, or requests longer than the window): no judgement.
+  if (w.seconds <= 0 || (w.requests == 0 && w.bytes == 0)) return Decision::Hold;
+  if (!previous_ || previous_->seconds <= 0 ||
+      (previous_->requests == 0 && previous_->bytes == 0)) {
+    // The first measure: nothing to compare with yet. Start probing at once when the limit
+    // holds requests back (throughput at a steady limit is flat, so waiting would never grow).
+    previous_ = w;
+    if (!w.saturated) return Decision::Hold;
+    grow();
+    return limit_ != before ? Decision::Grow : Decision::Hold;
+  }
+
+  const Window& p = *previous_;
+  const double g = std::max(gain(rate(w.bytes, w.seconds), rate(p.bytes, p.seconds)),
+                            gain(rate(w.requests, w.seconds), rate(p.requests, p.seconds)));
+  const bool rising = g > config_.rise;
+  const bool slower = w.requests >= config_.min_requests && p.requests >= config_.min_requests &&
+                      p.p50_us > 0 && w.p50_us > p.p50_us * (1 + config_.latency_rise);
+
+  Decision d = Decision::Hold;
+  if (slower && !rising) {
+    cut();
+    d = Decision::Cut;
+  } else if (probe_from_ && !rising) {
+    // The last growth brought nothing: back to where throughput stopped rising, and hold.
+    set(*probe_from_);
+    probe_from_.reset();
+    holds_ = 0;
+    d = Decision::Undo;
+  } else if (rising && w.saturated) {
+    grow();
+    d = Decision::Grow;
+  } else {
+    probe_from_.reset();
+    if (w.saturated && ++holds_ >= config_.probe_windows) {
+      grow();  // the endpoint may have more to give now
+      d = Decision::Grow;
+    }
+  }
+  previous_ = w;
+  return limit_ != before ? d : Decision::Hold;
+}
+
+// ---- the controller -----------------------------------------------------------------------
+
+struct ConcurrencyController::State {
+  State(asio::any_io_executor executor, coro::AsyncSemaphore& requests, const Report& report,
+        AdaptiveConfig config, std::chrono::milliseconds window)
+      : strand(asio::make_strand(executor)),
+        timer(strand),
+        requests(requests),
+        report(report),
+        policy(config),
+        window(window),
+        limit(policy.limit()),
+        peak(policy.peak()),
+        debug(std::getenv("S3UP_DEBUG_CONCURRENCY") != nullptr) {}
+
+  asio::strand<asio::any_io_executor> strand;
+  asio::steady_timer timer;  // touched on the strand only
+  coro::AsyncSemaphore& requests;
+  const Report& report;
+  AdaptiveConcurrency policy;  // touched by the loop only
+  std::chrono::milliseconds window;
+  bool stopped = false;        // on the strand only
+  std::atomic<std::size_t> limit;
+  std::atomic<std::size_t> peak;
+  bool debug;
+
+  // The counters at the start of the current window.
+  std::chrono::steady_clock::time_point since;
+  std::uint64_t bytes = 0, requests_ok = 0, throttled = 0;
+  LatencyHistogram::Counts latencies{};
+
+  void mark() {
+    since = std::chrono::steady_clock::now();
+    bytes = report.bytes_sent();
+    requests_ok = report.requests_ok();
+    throttled = report.throttled();
+    latencies = report.latencies().snapshot();
+  }
+
+  Window take() {
+    Window w;
+    const auto now = std::chrono::steady_clock::now();
+    const auto lat = report.latencies().snapshot();
+    w.seconds = std::chrono::duration<double>(now - since).count();
+    w.bytes = report.bytes_sent() - bytes;
+    w.requests = report.requests_ok() - requests_ok;
+    w.throttled = report.throttled() - throttled;
+    w.p50_us = LatencyHistogram::quantile(lat, latencies, 0.5);
+    w.saturated = requests.waiting() > 0 || requests.in_use() >= requests.capacity();
+    return w;
+  }
+};
+
+namespace {
+
+// Samples every window (at least twice the median latency, so that a window sees requests
+// complete) and applies the policy's limit, until stopped.
+asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State> s) {
+  s->mark();
+  while (!s->stopped) {
+    s->timer.expires_after(s->window);
+    co_await s->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (s->stopped) co_return;
+    const Window w = s->take();
+    s->mark();
+    const Decision d = s->policy.observe(w);
+    const std::size_t limit = s->policy.limit();
+    if (limit != s->requests.capacity()) s->requests.set_capacity(limit);
+    s->limit = limit;
+    s->peak = s->policy.peak();
+    if (s->debug)
+      std::fprintf(stderr,
+                   "s3up: concurrency: %.3f s, %.1f MB/s, %.0f req/s, p50 %.1f ms, %llu slowdowns,"
+                   " %s -> %s %zu\n",
+                   w.seconds, rate(w.bytes, w.seconds) / 1e6, rate(w.requests, w.seconds),
+                   w.p50_us / 1000, static_cast<unsigned long long>(w.throttled),
+                   w.saturated ? "saturated" : "not saturated", to_string(d), limit);
+    if (w.requests > 0) {
+      const auto p50 = std::chrono::microseconds(static_cast<std::int64_t>(w.p50_us));
+      s->window = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(2 * p50),
+                             ConcurrencyController::kWindow, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
+}  // namespace
+
+ConcurrencyController::ConcurrencyController(asio::any_io_executor executor,
+                                             coro::AsyncSemaphore& requests, const Report& report,
+                                             AdaptiveConfig config,
+                                             std::chrono::milliseconds window)
+    : state_(std::make_shared<State>(std::move(executor), requests, report, config, window)) {}
+
+ConcurrencyController::~ConcurrencyController() = default;
+
+void ConcurrencyController::start() {
+  state_->requests.set_capacity(state_->policy.limit());
+  asio::co_spawn(state_->strand, control_loop(state_), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      std::fprintf(stderr, "s3up: concurrency controller stopped: %s\n", ex.what());
+    }
+  });
+}
+
+void ConcurrencyController::stop() {
+  asio::post(state_->strand, [s = state_] {
+    s->stopped = true;
+    s->timer.cancel();
+  });
+}
+
+std::size_t ConcurrencyController::limit() const { return state_->limit.load(); }
+std::size_t ConcurrencyController::peak() const { return state_->peak.load(); }
+
+}  // namespace s3up::engine

@@ -1,0 +1,113 @@
+// --concurrency auto: the number of requests in flight adapts to what the endpoint gives.
+//
+// AdaptiveConcurrency is the policy, pure (no clock, no I/O): it is fed one Window of measures
+// at a time and moves the limit, AIMD-like:
+//  - a SlowDown (503) reply in the window: cut (x0.5, at least 1), then let a few windows pass
+//    while the requests sent under the old limit drain;
+//  - throughput (bytes/s or requests/s, whichever rose more) up by more than `rise` on the
+//    previous window while the limit held requests back: grow (x1.25, at least +1, at most max);
+//  - median latency up by more than `latency_rise` without such a throughput gain: cut;
+//  - otherwise hold.
+// Every growth is a probe: when the next window shows no gain it is undone, so the limit settles
+// where throughput stopped rising instead of creeping up. The first window (nothing to compare
+// with) starts probing at once; after `probe_windows` windows of holding at a saturated limit,
+// growth is tried again (the endpoint may have more to give).
+//
+// ConcurrencyController runs the policy in the async engine: a steady_timer loop on its own
+// strand samples the run's Report every window and applies the limit with
+// AsyncSemaphore::set_capacity.
+#pragma once
+#include "coro/semaphore.hpp"
+#include "engine/latency_histogram.hpp"
+#include "engine/report.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+namespace s3up::engine {
+
+struct AdaptiveConfig {
+  std::size_t initial = 32;
+  std::size_t min = 1;
+  std::size_t max = 1024;
+  double growth = 1.25;        // limit x growth (at least +1) while throughput rises
+  double cut = 0.5;            // limit x cut on SlowDown or rising latency
+  double rise = 0.05;          // throughput "rises" when up by more than this fraction
+  double latency_rise = 0.5;   // median latency up by more than this fraction: too many in flight
+  std::uint64_t min_requests = 8;  // windows with fewer completions say nothing about latency
+  int settle_windows = 2;      // windows left unjudged after a cut
+  int probe_windows = 8;       // windows of holding at the limit before growth is tried again
+};
+
+// What happened during one sampling window.
+struct Window {
+  double seconds = 0;
+  std::uint64_t bytes = 0;      // file bytes accepted by the endpoint
+  std::uint64_t requests = 0;   // requests completed successfully
+  std::uint64_t throttled = 0;  // replies asking to slow down (503 SlowDown)
+  double p50_us = 0;            // median latency of the requests completed (0: none)
+  bool saturated = false;       // requests were waiting for a permit: the limit held them back
+};
+
+enum class Decision { Hold, Grow, Cut, Undo };
+const char* to_string(Decision d);
+
+class AdaptiveConcurrency {
+ public:
+  explicit AdaptiveConcurrency(AdaptiveConfig config = {});
+
+  // Judges one window and moves limit() accordingly.
+  Decision observe(const Window& window);
+
+  std::size_t limit() const { return limit_; }
+  std::size_t peak() const { return peak_; }
+  const AdaptiveConfig& config() const { return config_; }
+
+ private:
+  void set(std::size_t limit);
+
+  AdaptiveConfig config_;
+  std::size_t limit_;
+  std::size_t peak_;
+  std::optional<Window> previous_;  // the last window judged (or settling)
+  int settle_ = 0;                  // windows still to let pass after a cut
+  int holds_ = 0;                   // windows held at a saturated limit since the last change
+  std::optional<std::size_t> probe_from_;  // the limit before a probe, until it is judged
+};
+
+// The async engine's sampling loop around the policy.
+class ConcurrencyController {
+ public:
+  static constexpr std::chrono::milliseconds kWindow{250};
+
+  // `requests` is the semaphore whose capacity is the limit; `report` gives the counters. Both
+  // must outlive the controller. With S3UP_DEBUG_CONCURRENCY set, every window's measures and
+  // decision are printed on stderr.
+  ConcurrencyController(boost::asio::any_io_executor executor, coro::AsyncSemaphore& requests,
+                        const Report& report, AdaptiveConfig config,
+                        std::chrono::milliseconds window = kWindow);
+  ~ConcurrencyController();
+  ConcurrencyController(const ConcurrencyController&) = delete;
+  ConcurrencyController& operator=(const ConcurrencyController&) = delete;
+
+  // Sets the semaphore to the initial limit and starts the loop (on a strand of `executor`).
+  void start();
+  // Ends the loop at once (thread-safe, idempotent). The io_context keeps running until it has.
+  void stop();
+
+  std::size_t limit() const;  // the limit now (the final one after stop)
+  std::size_t peak() const;
+
+  struct State;  // shared with the loop
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace s3up::engine

@@ -1,0 +1,123 @@
+#include "engine/run_control.hpp"
+
+#include "engine/shard.hpp"
+#include "s3/object_settings.hpp"
+#include "util/utf8.hpp"
+
+namespace s3up::engine {
+
+RunControl::RunControl(const UploadOptions& options, s3::S3Protocol& protocol, Report& report)
+    : opt(options), report(report), protocol(protocol) {
+  retry.max_retries = options.retries;
+  protocol.set_observer([&report](const s3::OpResult& r) {
+    report.request_finished(r.ok, is_throttle(r), r.latency);
+  });
+}
+
+RunControl::~RunControl() { protocol.set_observer(nullptr); }
+
+void RunControl::fail_run(const std::string& reason) {
+  report.fatal(reason);
+  stop();
+}
+
+void RunControl::stop() {
+  if (!stopping.exchange(true) && on_stop) on_stop();
+}
+
+bool is_throttle(const s3::OpResult& r) { return r.status == 503 || r.code == "SlowDown"; }
+
+Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
+  switch (r.error_class) {
+    case s3::ErrorClass::FatalForRun:
+      // S3 names the bucket's region when we signed for another: follow it. A request that
+      // flew while another one switched the region is simply sent again.
+      if (!r.region_hint.empty() && r.region_hint != r.signed_region) {
+        if (r.region_hint != run.protocol.region()) run.protocol.set_region(r.region_hint);
+        return Next::RetryNow;
+      }
+      run.fail_run(r.message);
+      return Next::Stop;
+    case s3::ErrorClass::Retryable:
+      if (run.stopping.load()) return Next::Fail;
+      if (attempt >= run.retry.max_retries) {
+        // An endpoint that cannot be reached at all concerns every file: stop with one message.
+        if (r.transport == http::Failure::Resolve || r.transport == http::Failure::Connect) {
+          run.fail_run(r.message + " (after " + std::to_string(attempt + 1) + " attempts)");
+          return Next::Stop;
+        }
+        return Next::Fail;
+      }
+      run.report.retried();
+      return Next::Retry;
+    case s3::ErrorClass::FailFile:
+      return Next::Fail;
+  }
+  return Next::Fail;
+}
+
+std::optional<Accepted> accept_entry(const RunControl& run, const walker::Entry& entry) {
+  switch (entry.kind) {
+    case walker::EntryKind::Error:
+      run.report.failed({entry.path, "", entry.reason});
+      return std::nullopt;
+    case walker::EntryKind::Skipped:
+      run.report.skipped({entry.path, entry.reason.empty() ? "skipped" : entry.reason});
+      return std::nullopt;
+    case walker::EntryKind::EmptyDir:
+      if (!run.opt.dir_markers) {
+        run.report.skipped(
+            {entry.path, "empty directory not uploaded (S3 has no directories; use --dir-markers)"});
+        return std::nullopt;
+      }
+      break;
+    case walker::EntryKind::File:
+      break;
+  }
+  Accepted a;
+  a.marker = entry.kind == walker::EntryKind::EmptyDir;
+  a.key = s3::make_key(run.opt.prefix, a.marker ? entry.rel + "/" : entry.rel);
+  if (auto problem = s3::key_problem(a.key)) {
+    run.report.failed({entry.path, a.key, *problem});
+    return std::nullopt;
+  }
+  if (run.opt.shard && !in_shard(a.key, *run.opt.shard)) return std::nullopt;
+  if (run.journal && !a.marker && run.journal->finished(a.key, entry.size, entry.mtime_ns)) {
+    run.report.unchanged(entry.size);
+    return std::nullopt;
+  }
+  return a;
+}
+
+void plan_entry(const RunControl& run, const walker::Entry& entry, const Accepted& accepted) {
+  const std::string dest = " -> s3://" + run.opt.bucket + "/" + util::printable(accepted.key);
+  if (accepted.marker) {
+    run.report.dir_marker();
+    if (run.opt.print) run.opt.print(util::printable(entry.path) + "/" + dest + " (directory marker)");
+  } else {
+    run.report.planned(entry.size);
+    if (run.opt.print)
+      run.opt.print(util::printable(entry.path) + dest + " (" + std::to_string(entry.size) +
+                    " bytes)");
+  }
+}
+
+s3::Headers dir_marker_headers(const UploadOptions& opt) {
+  s3::Headers headers = s3::object_headers(opt.object, "", 0);
+  std::erase_if(headers, [](const s3::Header& h) { return h.first == s3::kMtimeHeader; });
+  if (opt.checksum != s3::ChecksumAlgorithm::None) {
+    headers.emplace_back(std::string(s3::header_name(opt.checksum)), s3::checksum_of(opt.checksum, {}));
+    if (auto algo = s3::algorithm_header_value(opt.checksum); !algo.empty())
+      headers.emplace_back("x-amz-sdk-checksum-algorithm", std::string(algo));
+  }
+  return headers;
+}
+
+std::unique_ptr<Journal> open_journal(const ServiceOptions& service, const UploadOptions& opt) {
+  if (opt.journal.empty() || opt.dry_run) return nullptr;
+  return std::make_unique<Journal>(opt.journal, "s3://" + opt.bucket + "/" + opt.prefix + " @ " +
+                                                    service.endpoint.host + ":" +
+                                                    std::to_string(service.endpoint.port));
+}
+
+}  // namespace s3up::engine

@@ -1,0 +1,78 @@
+// What both engines share while a run goes on: the options, the report, the retry policy, the
+// stop flags, the journal and the S3 protocol (whose region a redirect may change). The async
+// engine's RunContext and the threaded engine's run both build on it, so that the decisions after
+// a failed request (after_failure), the handling of walked entries (accept_entry) and of dry runs
+// (plan_entry) are the same code whichever concurrency model runs.
+#pragma once
+#include "engine/journal.hpp"
+#include "engine/options.hpp"
+#include "engine/report.hpp"
+#include "engine/retry.hpp"
+#include "s3/s3_protocol.hpp"
+#include "walker/walker.hpp"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace s3up::engine {
+
+struct RunControl {
+  // Counts every request's reply in `report` (requests, latency, SlowDown) through the
+  // protocol's observer, until destroyed.
+  RunControl(const UploadOptions& options, s3::S3Protocol& protocol, Report& report);
+  ~RunControl();
+  RunControl(const RunControl&) = delete;
+  RunControl& operator=(const RunControl&) = delete;
+
+  const UploadOptions& opt;
+  Report& report;
+  s3::S3Protocol& protocol;
+  RetryPolicy retry;
+  Journal* journal = nullptr;           // --journal, when given
+  std::atomic<bool> stopping{false};    // interrupted or fatal: start nothing new
+  std::atomic<bool> interrupted{false};
+  std::function<void()> on_stop;        // wakes the dispatcher (and, threaded, the sleepers)
+
+  // Stops the run for a reason that concerns every file (exit 2).
+  void fail_run(const std::string& reason);
+  // Stops starting work; calls on_stop once.
+  void stop();
+};
+
+// What to do after a failed request.
+enum class Next { Retry, RetryNow, Fail, Stop };
+
+// Decides from a failed OpResult: retries transient errors (counting them) within the policy,
+// follows a region redirect once, stops the run on errors that concern every file (including an
+// endpoint that cannot be reached at all).
+Next after_failure(RunControl& run, const s3::OpResult& r, int attempt);
+
+// Whether a reply asked us to slow down (HTTP 503, S3's SlowDown).
+bool is_throttle(const s3::OpResult& r);
+
+// A walked entry to upload: a file, or the "dir/" marker of an empty directory (--dir-markers).
+struct Accepted {
+  std::string key;
+  bool marker = false;
+};
+
+// Sorts a walked entry: records errors, skipped entries, empty directories (without
+// --dir-markers), keys S3 would refuse, and files the journal has as finished (unchanged) in
+// the report; passes over keys of other shards. Returns what is left to upload, or nullopt.
+std::optional<Accepted> accept_entry(const RunControl& run, const walker::Entry& entry);
+
+// --dry-run: records what would be uploaded (a file, or a directory marker) and prints its line.
+void plan_entry(const RunControl& run, const walker::Entry& entry, const Accepted& accepted);
+
+// The headers of a directory marker: the object settings without the mtime, and the checksum of
+// nothing.
+s3::Headers dir_marker_headers(const UploadOptions& opt);
+
+// Opens --journal FILE for this destination (nullptr without --journal, or for a dry run).
+// Throws JournalError.
+std::unique_ptr<Journal> open_journal(const ServiceOptions& service, const UploadOptions& opt);
+
+}  // namespace s3up::engine

@@ -1,0 +1,120 @@
+// The threaded engine's work queue: files from the walker, and batches of numbered items (the
+// parts of open multipart uploads) that workers add while they work. Batches are served before
+// files, in the order they came, so open uploads finish first; files are bounded (the producer
+// waits while `file_capacity` are queued) so memory does not grow with the tree, while batches
+// never make a worker wait (a worker that waited for room could deadlock the pool).
+// Thread-safe.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace s3up::engine {
+
+template <class File, class Batch>
+class WorkQueue {
+ public:
+  // One unit of work: a file, or item `index` of a batch.
+  struct Item {
+    std::optional<File> file;
+    std::shared_ptr<Batch> batch;
+    std::uint64_t index = 0;
+  };
+
+  explicit WorkQueue(std::size_t file_capacity) : capacity_(file_capacity ? file_capacity : 1) {}
+
+  // Queues a file, waiting while the queue holds `file_capacity` of them. Returns false (the
+  // file is dropped) once the queue is closed or stopped.
+  bool push_file(File file) {
+    std::unique_lock lock(mutex_);
+    room_.wait(lock, [&] { return closed_ || files_.size() < capacity_; });
+    if (closed_) return false;
+    files_.push_back(std::move(file));
+    ready_.notify_one();
+    return true;
+  }
+
+  // Queues items 0..count-1 of `batch`. Never waits; allowed after close() and stop() (the
+  // items are still handed out, for the workers to wind them up).
+  void push_batch(std::shared_ptr<Batch> batch, std::uint64_t count) {
+    if (count == 0) return;
+    std::lock_guard lock(mutex_);
+    batches_.push_back({std::move(batch), 0, count});
+    ready_.notify_all();
+  }
+
+  // Waits for an item. Returns nullopt when the queue is closed, nothing is queued and no item
+  // handed out is still being worked on (it might add a batch): the worker can end. Call
+  // done() after working on each item returned.
+  std::optional<Item> pop() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] {
+      return !batches_.empty() || !files_.empty() || (closed_ && active_ == 0);
+    });
+    if (!batches_.empty()) {
+      auto& head = batches_.front();
+      Item item{std::nullopt, head.batch, head.next++};
+      if (head.next == head.count) batches_.pop_front();
+      ++active_;
+      return item;
+    }
+    if (!files_.empty()) {
+      Item item{std::move(files_.front()), nullptr, 0};
+      files_.pop_front();
+      ++active_;
+      room_.notify_one();
+      return item;
+    }
+    ready_.notify_all();  // closed and idle: let every worker see it
+    return std::nullopt;
+  }
+
+  // The item returned by pop() has been worked on.
+  void done() {
+    std::lock_guard lock(mutex_);
+    if (--active_ == 0 && closed_) ready_.notify_all();
+  }
+
+  // No more files will come: workers end once everything queued is done.
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    ready_.notify_all();
+    room_.notify_all();
+  }
+
+  // Closes, and drops the files not handed out yet (batches are kept).
+  void stop() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    files_.clear();
+    ready_.notify_all();
+    room_.notify_all();
+  }
+
+  std::size_t files_queued() const {
+    std::lock_guard lock(mutex_);
+    return files_.size();
+  }
+
+ private:
+  struct Pending {
+    std::shared_ptr<Batch> batch;
+    std::uint64_t next;
+    std::uint64_t count;
+  };
+
+  const std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;  // items to pop, or the end
+  std::condition_variable room_;   // room for a file
+  std::deque<File> files_;
+  std::deque<Pending> batches_;
+  std::size_t active_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace s3up::engine

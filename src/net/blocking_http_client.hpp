@@ -1,0 +1,68 @@
+// A blocking keep-alive HTTP/1.1 client over plain TCP or TLS, for the threaded engine: send()
+// blocks the calling thread until the whole response is read or a timeout fires. Same requests,
+// responses, Outcomes, failure messages and timeouts as the coroutine Client.
+//
+// How timeouts work here. Beast's tcp_stream deadlines (expires_after) apply to asynchronous
+// operations only, and SO_RCVTIMEO/SO_SNDTIMEO do not survive Asio's synchronous calls (on EAGAIN
+// Asio waits again in poll() with no time limit). So the sockets are put in non-blocking mode
+// and every read, write and connect waits in poll(2) for the time left, on the calling thread:
+//  - connect and the TLS handshake share Timeouts::connect;
+//  - each wait for progress (a read or write that cannot go on) gets Timeouts::idle, so a large
+//    body is limited by progress, not by its total duration;
+//  - every wait is also capped by the deadline of the whole exchange, Timeouts::request, when
+//    it is set.
+// Name resolution is a plain getaddrinfo (no timeout of its own); results are cached per target.
+#pragma once
+#include "net/http_client.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace s3up::http {
+
+// What the blocking clients of one run share: the TLS context, the timeouts, the resolved
+// addresses. Thread-safe.
+class BlockingTransport {
+ public:
+  // Throws std::runtime_error when the CA bundle cannot be loaded.
+  BlockingTransport(TlsSettings tls, Timeouts timeouts);
+  ~BlockingTransport();
+  BlockingTransport(const BlockingTransport&) = delete;
+  BlockingTransport& operator=(const BlockingTransport&) = delete;
+
+  std::uint64_t connections_opened() const;
+  const Timeouts& timeouts() const;
+
+  struct Impl;  // defined in blocking_http_client.cpp
+
+ private:
+  friend class BlockingClient;
+  std::shared_ptr<Impl> impl_;
+};
+
+// One thread's connections: idle keep-alive connections kept per target and reused by the next
+// send(). Not thread-safe: one BlockingClient per thread. The transport must outlive it.
+class BlockingClient {
+ public:
+  explicit BlockingClient(BlockingTransport& transport);
+  ~BlockingClient();
+  BlockingClient(const BlockingClient&) = delete;
+  BlockingClient& operator=(const BlockingClient&) = delete;
+
+  // Sends the request over an idle connection to target, or a new one, and reads the whole
+  // response. A reused connection that the server closed while idle is replaced once,
+  // transparently. Never throws for network problems: they come back in Outcome.
+  Outcome send(const Target& target, Request& request);
+
+  // Drops every idle connection.
+  void close_idle();
+
+  struct Connection;  // defined in blocking_http_client.cpp
+
+ private:
+  std::shared_ptr<BlockingTransport::Impl> transport_;
+  struct Pool;
+  std::unique_ptr<Pool> pool_;
+};
+
+}  // namespace s3up::http

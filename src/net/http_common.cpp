@@ -1,0 +1,83 @@
+#include "net/http_common.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <openssl/x509.h>
+
+#include <stdexcept>
+
+namespace s3up::http::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = boost::asio::ssl;
+using boost::system::error_code;
+
+void configure_tls_context(ssl::context& context, const TlsSettings& tls) {
+  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  error_code ec;
+  if (tls.ca_bundle && !tls.ca_bundle->empty()) {
+    context.load_verify_file(*tls.ca_bundle, ec);
+    if (ec)
+      throw std::runtime_error("cannot load CA bundle " + *tls.ca_bundle + ": " + ec.message());
+  } else {
+    context.set_default_verify_paths(ec);
+  }
+}
+
+bool is_ip_literal(const std::string& host) {
+  error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+bool is_reset(const error_code& ec) {
+  return ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
+         ec == asio::error::connection_aborted || ec == ssl::error::stream_truncated ||
+         ec == bhttp::error::partial_message;
+}
+
+Failure classify(const error_code& ec) {
+  if (ec == beast::error::timeout) return Failure::Timeout;
+  if (is_reset(ec)) return Failure::Reset;
+  if (ec.category() == make_error_code(bhttp::error::end_of_stream).category()) return Failure::Protocol;
+  return Failure::Reset;
+}
+
+Outcome resolve_failure(const error_code& ec, const Target& target) {
+  return {Failure::Resolve, ec, "cannot resolve " + target.host + ": " + ec.message(), {}};
+}
+
+Outcome connect_failure(const error_code& ec, const std::string& where) {
+  const Failure f = ec == beast::error::timeout ? Failure::Timeout : Failure::Connect;
+  return {f, ec, "cannot connect to " + where + ": " + ec.message(), {}};
+}
+
+Outcome handshake_failure(SSL* ssl, const error_code& ec, const std::string& where) {
+  const long result = SSL_get_verify_result(ssl);
+  if (result != X509_V_OK)
+    return {Failure::Certificate, ec,
+            "TLS certificate verification failed for " + where + ": " +
+                X509_verify_cert_error_string(result) +
+                " (trust its CA with --ca-bundle FILE or AWS_CA_BUNDLE)",
+            {}};
+  const Failure f = ec == beast::error::timeout ? Failure::Timeout : Failure::Tls;
+  return {f, ec, "TLS handshake with " + where + " failed: " + ec.message(), {}};
+}
+
+Outcome exchange_failure(const error_code& ec, const std::string& where) {
+  const Failure f = classify(ec);
+  return {f, ec, std::string(to_string(f)) + " talking to " + where + ": " + ec.message(), {}};
+}
+
+void prepare_request(Request& request, const Target& target) {
+  request.prepare_payload();
+  if (request.find(bhttp::field::host) == request.end()) request.set(bhttp::field::host, target.host);
+}
+
+}  // namespace s3up::http::detail

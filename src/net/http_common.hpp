@@ -1,0 +1,59 @@
+// What the coroutine client (http_client.cpp) and the blocking one (blocking_http_client.cpp)
+// share: TLS set-up, the classification of transport errors, failure messages and limits. Both
+// report the same failures in the same words, whichever engine runs.
+#pragma once
+#include "net/http_client.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
+#include <openssl/ssl.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace s3up::http::detail {
+
+inline constexpr std::uint64_t kResponseBodyLimit = 64ull << 20;
+inline constexpr std::size_t kWriteChunk = 256 * 1024;
+
+// TLS 1.2 or later, trusting the CA bundle or else the system store. Throws std::runtime_error
+// naming the file when the CA bundle cannot be loaded.
+void configure_tls_context(boost::asio::ssl::context& context, const TlsSettings& tls);
+
+bool is_ip_literal(const std::string& host);
+
+// A connection the server closed or broke (worth one transparent retry on a reused connection).
+bool is_reset(const boost::system::error_code& ec);
+
+// The Failure of an exchange that ended with ec.
+Failure classify(const boost::system::error_code& ec);
+
+// Sets SNI (for names, not IP literals) and peer verification on a client TLS stream before
+// its handshake. Works for any Asio/Beast SSL stream.
+template <class SslStream>
+void prepare_tls(SslStream& stream, const Target& target, const TlsSettings& tls) {
+  namespace ssl = boost::asio::ssl;
+  if (!is_ip_literal(target.host))
+    SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str());
+  if (tls.verify_peer) {
+    stream.set_verify_mode(ssl::verify_peer);
+    stream.set_verify_callback(ssl::host_name_verification(target.host));
+  } else {
+    stream.set_verify_mode(ssl::verify_none);
+  }
+}
+
+// Outcomes of failures before a request could be sent; `where` is Target::to_string().
+Outcome resolve_failure(const boost::system::error_code& ec, const Target& target);
+Outcome connect_failure(const boost::system::error_code& ec, const std::string& where);
+// A failed handshake: a certificate problem (read from `ssl`) or another TLS failure.
+Outcome handshake_failure(SSL* ssl, const boost::system::error_code& ec, const std::string& where);
+// A failed exchange (write or read) on an open connection.
+Outcome exchange_failure(const boost::system::error_code& ec, const std::string& where);
+
+// Fills in Content-Length and, when missing, Host: what send() does before the first attempt.
+void prepare_request(Request& request, const Target& target);
+
+}  // namespace s3up::http::detail

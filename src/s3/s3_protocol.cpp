@@ -1,0 +1,312 @@
+#include "s3/s3_protocol.hpp"
+
+#include "util/crypto.hpp"
+#include "util/uri.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace s3up::s3 {
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kEmptySha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string one_line(std::string s) {
+  for (auto& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  if (s.size() > 300) {
+    s.resize(300);
+    s += "...";
+  }
+  return s;
+}
+
+std::string upload_id_query(const std::string& upload_id) {
+  return "uploadId=" + util::uri_encode(upload_id, true);
+}
+
+// Describes a failed HTTP reply in one line, from its S3 <Error> body when there is one.
+void describe_error(OpResult& r, std::string_view what) {
+  if (auto err = parse_error(r.body)) {
+    r.code = err->code;
+    r.region_hint = err->region;
+    r.message = std::string(what) + ": HTTP " + std::to_string(r.status) + " " + err->code +
+                (err->message.empty() ? "" : ": " + one_line(err->message));
+  } else {
+    // A HEAD reply has no body; a non-S3 server may answer anything.
+    r.message = std::string(what) + ": HTTP " + std::to_string(r.status);
+    if (!r.body.empty() && r.body.find("<Error>") == std::string::npos)
+      r.message += " (not an S3 reply: " + one_line(r.body.substr(0, 120)) + ")";
+  }
+  if (r.region_hint.empty()) r.region_hint = r.header("x-amz-bucket-region");
+  r.error_class = classify(r.status, r.code);
+}
+
+// CreateMultipartUpload: a 2xx is only a success with an UploadId in it.
+void check_create_reply(OpResult& r) {
+  if (r.ok && !parse_upload_id(r.body)) {
+    r.ok = false;
+    r.error_class = ErrorClass::Retryable;
+    r.message = "CreateMultipartUpload: reply without an UploadId";
+  }
+  if (!r.ok && r.status >= 300) describe_error(r, "CreateMultipartUpload");
+}
+
+// S3 may answer CompleteMultipartUpload with 200 and still fail: the error is then in the body.
+void check_complete_reply(OpResult& r) {
+  if (!r.ok) {
+    describe_error(r, "CompleteMultipartUpload");
+    return;
+  }
+  const CompleteResult parsed = parse_complete(r.body);
+  if (parsed.ok) {
+    if (!parsed.etag.empty()) r.etag = parsed.etag;
+    return;
+  }
+  r.ok = false;
+  r.code = parsed.error.code;
+  if (parsed.error.code.empty()) {
+    r.message = "CompleteMultipartUpload: HTTP 200 with an unreadable reply";
+    r.error_class = ErrorClass::Retryable;
+  } else {
+    r.message = "CompleteMultipartUpload: HTTP 200 carrying an error: " + parsed.error.code +
+                ": " + one_line(parsed.error.message);
+    r.error_class = classify(500, parsed.error.code);
+  }
+}
+
+S3Call make_call(Operation op, bhttp::verb method, std::optional<std::string> key,
+                 std::string query, std::span<const char> body, Headers headers) {
+  S3Call call;
+  call.op = op;
+  call.method = method;
+  call.key = std::move(key);
+  call.query = std::move(query);
+  call.body = body;
+  call.headers = std::move(headers);
+  return call;
+}
+
+}  // namespace
+
+std::string OpResult::header(std::string_view lower_name) const {
+  for (const auto& [name, value] : headers)
+    if (name == lower_name) return value;
+  return {};
+}
+
+std::string_view to_string(Operation op) {
+  switch (op) {
+    case Operation::PutObject: return "PutObject";
+    case Operation::CreateMultipartUpload: return "CreateMultipartUpload";
+    case Operation::UploadPart: return "UploadPart";
+    case Operation::CompleteMultipartUpload: return "CompleteMultipartUpload";
+    case Operation::AbortMultipartUpload: return "AbortMultipartUpload";
+    case Operation::ListMultipartUploads: return "ListMultipartUploads";
+    case Operation::ListObjectsV2: return "ListObjectsV2";
+    case Operation::ListParts: return "ListParts";
+    case Operation::HeadObject: return "HeadObject";
+  }
+  return "S3";
+}
+
+// ---- the calls ----------------------------------------------------------------------------
+
+S3Call S3Call::put_object(std::string key, std::span<const char> body, Headers headers) {
+  return make_call(Operation::PutObject, bhttp::verb::put, std::move(key), "", body,
+                   std::move(headers));
+}
+
+S3Call S3Call::create_multipart(std::string key, Headers headers) {
+  return make_call(Operation::CreateMultipartUpload, bhttp::verb::post, std::move(key), "uploads=",
+                   {}, std::move(headers));
+}
+
+S3Call S3Call::upload_part(std::string key, const std::string& upload_id, int part_number,
+                           std::span<const char> body, Headers headers) {
+  return make_call(Operation::UploadPart, bhttp::verb::put, std::move(key),
+                   "partNumber=" + std::to_string(part_number) + "&" + upload_id_query(upload_id),
+                   body, std::move(headers));
+}
+
+S3Call S3Call::complete_multipart(std::string key, const std::string& upload_id,
+                                  const std::vector<CompletedPart>& parts) {
+  Headers headers;
+  headers.emplace_back("content-type", "application/xml");
+  S3Call call = make_call(Operation::CompleteMultipartUpload, bhttp::verb::post, std::move(key),
+                          upload_id_query(upload_id), {}, std::move(headers));
+  call.owned_body = build_complete_body(parts);
+  call.owns_body = true;
+  return call;
+}
+
+S3Call S3Call::abort_multipart(std::string key, const std::string& upload_id) {
+  return make_call(Operation::AbortMultipartUpload, bhttp::verb::delete_, std::move(key),
+                   upload_id_query(upload_id), {}, {});
+}
+
+S3Call S3Call::list_multipart_uploads(const std::string& prefix, const std::string& key_marker,
+                                      const std::string& upload_id_marker) {
+  std::string query = "uploads=";
+  if (!key_marker.empty()) query += "&key-marker=" + util::uri_encode(key_marker, true);
+  if (!prefix.empty()) query += "&prefix=" + util::uri_encode(prefix, true);
+  if (!upload_id_marker.empty())
+    query += "&upload-id-marker=" + util::uri_encode(upload_id_marker, true);
+  return make_call(Operation::ListMultipartUploads, bhttp::verb::get, std::nullopt,
+                   std::move(query), {}, {});
+}
+
+S3Call S3Call::list_objects_v2(const std::string& prefix, const std::string& continuation) {
+  std::string query;
+  if (!continuation.empty())
+    query += "continuation-token=" + util::uri_encode(continuation, true) + "&";
+  query += "list-type=2";
+  if (!prefix.empty()) query += "&prefix=" + util::uri_encode(prefix, true);
+  return make_call(Operation::ListObjectsV2, bhttp::verb::get, std::nullopt, std::move(query), {},
+                   {});
+}
+
+S3Call S3Call::list_parts(std::string key, const std::string& upload_id, int marker) {
+  std::string query;
+  if (marker > 0) query = "part-number-marker=" + std::to_string(marker) + "&";
+  query += upload_id_query(upload_id);
+  return make_call(Operation::ListParts, bhttp::verb::get, std::move(key), std::move(query), {},
+                   {});
+}
+
+S3Call S3Call::head_object(std::string key, Headers headers) {
+  return make_call(Operation::HeadObject, bhttp::verb::head, std::move(key), "", {},
+                   std::move(headers));
+}
+
+// ---- the protocol -------------------------------------------------------------------------
+
+S3Protocol::S3Protocol(SigV4Signer signer, Endpoint endpoint, std::string bucket, bool path_style,
+                       bool sign_payload)
+    : bucket_(std::move(bucket)),
+      path_style_(path_style),
+      sign_payload_(sign_payload),
+      trace_(SigningTrace::from_environment()),
+      route_(make_route(std::move(signer), std::move(endpoint), bucket_, path_style)) {}
+
+S3Protocol::~S3Protocol() = default;
+
+std::shared_ptr<const S3Protocol::Route> S3Protocol::make_route(SigV4Signer signer,
+                                                                Endpoint endpoint,
+                                                                const std::string& bucket,
+                                                                bool path_style) {
+  Addressing addressing = make_addressing(endpoint, bucket, path_style);
+  http::Target target{addressing.connect_host, addressing.port, addressing.tls};
+  return std::make_shared<const Route>(
+      Route{std::move(signer), std::move(endpoint), std::move(addressing), std::move(target)});
+}
+
+std::shared_ptr<const S3Protocol::Route> S3Protocol::route() const {
+  std::lock_guard lock(route_mutex_);
+  return route_;
+}
+
+void S3Protocol::set_region(const std::string& region) {
+  auto current = route();
+  Endpoint endpoint = current->endpoint.is_default_aws ? default_endpoint(region) : current->endpoint;
+  auto next = make_route(SigV4Signer(current->signer.credentials(), region, "s3"),
+                         std::move(endpoint), bucket_, path_style_);
+  std::lock_guard lock(route_mutex_);
+  route_ = std::move(next);
+}
+
+std::string S3Protocol::region() const { return route()->signer.region(); }
+
+PreparedRequest S3Protocol::prepare(const S3Call& call) const {
+  const auto route = this->route();
+  const SigV4Signer& signer = route->signer;
+  const std::span<const char> body = call.payload();
+  const std::string path =
+      call.key ? object_path(route->addressing, *call.key) : bucket_path(route->addressing);
+  const auto now = std::chrono::system_clock::now();
+  std::string payload_hash;
+  if (!sign_payload_)
+    payload_hash = "UNSIGNED-PAYLOAD";
+  else if (body.empty())
+    payload_hash = kEmptySha256;
+  else
+    payload_hash = util::hex_lower(util::sha256(std::span<const unsigned char>(
+        reinterpret_cast<const unsigned char*>(body.data()), body.size())));
+
+  RequestToSign to_sign;
+  to_sign.method = std::string(bhttp::to_string(call.method));
+  to_sign.path = path;
+  to_sign.query = call.query;
+  to_sign.payload_hash = payload_hash;
+  to_sign.headers.reserve(call.headers.size() + 4);
+  to_sign.headers.emplace_back("host", route->addressing.host_header);
+  to_sign.headers.emplace_back("x-amz-date", format_amz_date(now));
+  to_sign.headers.emplace_back("x-amz-content-sha256", payload_hash);
+  if (!signer.credentials().session_token.empty())
+    to_sign.headers.emplace_back("x-amz-security-token", signer.credentials().session_token);
+  for (const auto& h : call.headers) to_sign.headers.push_back(h);
+  const Signature sig = signer.sign(to_sign, now);
+  if (trace_) trace_->record(to_sign, sig, signer.credentials().session_token);
+
+  PreparedRequest prepared;
+  prepared.target = route->target;
+  prepared.signed_region = signer.region();
+  http::Request& req = prepared.request;
+  req.method(call.method);
+  req.target(call.query.empty() ? path : path + "?" + call.query);
+  req.version(11);
+  for (const auto& [name, value] : to_sign.headers) req.set(name, value);
+  req.set(bhttp::field::authorization, sig.authorization);
+  req.set(bhttp::field::user_agent, "s3up/" S3UP_VERSION);
+  req.body() = bhttp::span_body<const char>::value_type(body.data(), body.size());
+  if (call.method == bhttp::verb::put || call.method == bhttp::verb::post || !body.empty())
+    req.content_length(body.size());
+  return prepared;
+}
+
+OpResult S3Protocol::finish(const S3Call& call, const PreparedRequest& prepared,
+                            http::Outcome out, std::chrono::microseconds latency) const {
+  OpResult r;
+  r.signed_region = prepared.signed_region;
+  r.latency = latency;
+  if (!out.ok()) {
+    r.transport = out.failure;
+    r.message = std::move(out.detail);
+    r.error_class = out.failure == http::Failure::Certificate ? ErrorClass::FatalForRun
+                                                              : ErrorClass::Retryable;
+  } else {
+    r.status = out.response.result_int();
+    r.body = std::move(out.response.body());
+    for (const auto& field : out.response)
+      r.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    r.etag = r.header("etag");
+    r.ok = r.status >= 200 && r.status < 300;
+    switch (call.op) {
+      case Operation::CreateMultipartUpload:
+        check_create_reply(r);
+        break;
+      case Operation::CompleteMultipartUpload:
+        check_complete_reply(r);
+        break;
+      default:
+        if (!r.ok) describe_error(r, to_string(call.op));
+        break;
+    }
+  }
+  if (observer_) observer_(r);
+  return r;
+}
+
+}  // namespace s3up::s3

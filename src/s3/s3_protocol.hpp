@@ -1,0 +1,153 @@
+// The transport-independent half of the S3 operations: what each request is (S3Call), how it is
+// addressed, signed and built (S3Protocol::prepare), and what its reply means
+// (S3Protocol::finish). S3Client sends prepared requests with the coroutine HTTP client,
+// S3BlockingClient with the blocking one; neither holds any S3 logic of its own.
+#pragma once
+#include "net/http_client.hpp"
+#include "s3/error_class.hpp"
+#include "s3/location.hpp"
+#include "s3/sigv4.hpp"
+#include "s3/signing_trace.hpp"
+#include "s3/xml.hpp"
+
+#include <boost/beast/http/verb.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace s3up::s3 {
+
+using Header = std::pair<std::string, std::string>;
+using Headers = std::vector<Header>;
+
+// The outcome of one S3 request.
+struct OpResult {
+  bool ok = false;
+  ErrorClass error_class = ErrorClass::FailFile;  // meaningful when !ok
+  http::Failure transport = http::Failure::None;   // set when no HTTP response came back
+  unsigned status = 0;                             // HTTP status, 0 without a response
+  std::string code;                                // S3 error code ("SlowDown"), if any
+  std::string message;                             // one line, for people; never a secret
+  std::string region_hint;                         // the region S3 named in a redirect or error
+  std::string signed_region;                       // the region this request was signed for
+  std::string etag;
+  std::string body;
+  std::vector<Header> headers;                     // response headers, names in lower case
+  std::chrono::microseconds latency{0};            // from sending the request to its reply
+  std::string header(std::string_view lower_name) const;  // "" when absent
+};
+
+enum class Operation {
+  PutObject,
+  CreateMultipartUpload,
+  UploadPart,
+  CompleteMultipartUpload,
+  AbortMultipartUpload,
+  ListMultipartUploads,
+  ListObjectsV2,
+  ListParts,
+  HeadObject,
+};
+
+// "PutObject", "CreateMultipartUpload"...: the names S3's documentation and our messages use.
+std::string_view to_string(Operation op);
+
+// One S3 request, described: the operation, its method, the object (or the bucket itself), the
+// query, the body and the extra headers (checksum, content type...). Built by the factories.
+struct S3Call {
+  Operation op = Operation::HeadObject;
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  std::optional<std::string> key;  // nullopt: a request on the bucket
+  std::string query;               // raw, already encoded
+  Headers headers;
+  std::span<const char> body;  // a caller-owned body (its memory must outlive the request)
+  std::string owned_body;      // or a body the call owns (CompleteMultipartUpload's XML)
+  bool owns_body = false;
+
+  std::span<const char> payload() const {
+    return owns_body ? std::span<const char>(owned_body.data(), owned_body.size()) : body;
+  }
+
+  static S3Call put_object(std::string key, std::span<const char> body, Headers headers);
+  static S3Call create_multipart(std::string key, Headers headers);
+  static S3Call upload_part(std::string key, const std::string& upload_id, int part_number,
+                            std::span<const char> body, Headers headers);
+  static S3Call complete_multipart(std::string key, const std::string& upload_id,
+                                   const std::vector<CompletedPart>& parts);
+  static S3Call abort_multipart(std::string key, const std::string& upload_id);
+  static S3Call list_multipart_uploads(const std::string& prefix, const std::string& key_marker,
+                                       const std::string& upload_id_marker);
+  static S3Call list_objects_v2(const std::string& prefix, const std::string& continuation);
+  static S3Call list_parts(std::string key, const std::string& upload_id, int marker);
+  static S3Call head_object(std::string key, Headers headers = {});
+};
+
+// A signed request ready for a transport. Its body is a view of the call's payload: keep the
+// S3Call alive, and where it is, until the request has been sent.
+struct PreparedRequest {
+  http::Target target;
+  http::Request request;
+  std::string signed_region;
+};
+
+class S3Protocol {
+ public:
+  // sign_payload: sign the SHA-256 of every body (plain HTTP); otherwise UNSIGNED-PAYLOAD.
+  // With S3UP_DEBUG_SIGNING set, every signed request is recorded (see SigningTrace).
+  S3Protocol(SigV4Signer signer, Endpoint endpoint, std::string bucket, bool path_style,
+             bool sign_payload);
+  ~S3Protocol();
+
+  // Addresses, dates, hashes and signs `call` for the current region. Thread-safe.
+  PreparedRequest prepare(const S3Call& call) const;
+
+  // Interprets what the transport brought back for a prepared call: success, or a failure
+  // described in one line and classified (ErrorClass) for the retry and fail-fast decisions,
+  // with the op-specific checks (CreateMultipartUpload's UploadId, CompleteMultipartUpload's
+  // error inside a 200). `latency` is how long the exchange took. Calls the observer.
+  // Thread-safe.
+  OpResult finish(const S3Call& call, const PreparedRequest& prepared, http::Outcome outcome,
+                  std::chrono::microseconds latency) const;
+
+  // Called by finish() with every request's result, from whichever thread finished it. Set it
+  // before any request is sent and clear it after the last (not synchronised with finish()).
+  using Observer = std::function<void(const OpResult&)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
+  // Re-targets signing (and, for AWS's own endpoints, the host) at another region: S3 named the
+  // bucket's region in a reply. Thread-safe: requests already prepared keep their route.
+  void set_region(const std::string& region);
+  std::string region() const;
+  const std::string& bucket() const { return bucket_; }
+  bool sign_payload() const { return sign_payload_; }
+
+ private:
+  // Everything that depends on the region, swapped as a whole by set_region().
+  struct Route {
+    SigV4Signer signer;
+    Endpoint endpoint;
+    Addressing addressing;
+    http::Target target;
+  };
+  static std::shared_ptr<const Route> make_route(SigV4Signer signer, Endpoint endpoint,
+                                                 const std::string& bucket, bool path_style);
+  std::shared_ptr<const Route> route() const;
+
+  std::string bucket_;
+  bool path_style_;
+  bool sign_payload_;
+  std::unique_ptr<SigningTrace> trace_;
+  Observer observer_;
+  mutable std::mutex route_mutex_;
+  std::shared_ptr<const Route> route_;
+};
+
+}  // namespace s3up::s3

@@ -1,0 +1,243 @@
+// The --concurrency auto policy against synthetic endpoints: throughput that rises with the
+// limit up to a capacity then plateaus, SlowDown storms, rising latency, idle windows.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <ostream>
+#include <random>
+#include <vector>
+
+#include "engine/adaptive_concurrency.hpp"
+
+using namespace s3up::engine;
+
+namespace s3up::engine {
+std::ostream& operator<<(std::ostream& out, Decision d) { return out << to_string(d); }
+}  // namespace s3up::engine
+
+namespace {
+
+// An endpoint serving `capacity` requests at once in `latency_ms` each; more requests queue
+// (Little's law: throughput stays, latency grows with the excess).
+struct Model {
+  double capacity = 200;
+  double latency_ms = 10;
+  double bytes_per_request = 4096;
+  double noise = 0;  // relative noise on throughput and latency (uniform +-noise)
+  std::mt19937 rng{42};
+
+  Window window(std::size_t limit, bool saturated = true, std::uint64_t throttled = 0) {
+    std::uniform_real_distribution<double> jitter(1 - noise, 1 + noise);
+    const double served = std::min<double>(static_cast<double>(limit), capacity);
+    const double rps = served / (latency_ms / 1000) * jitter(rng);
+    const double latency =
+        latency_ms * std::max(1.0, static_cast<double>(limit) / capacity) * jitter(rng);
+    Window w;
+    w.seconds = 0.25;
+    w.requests = static_cast<std::uint64_t>(rps * w.seconds);
+    w.bytes = static_cast<std::uint64_t>(static_cast<double>(w.requests) * bytes_per_request);
+    w.p50_us = latency * 1000;
+    w.saturated = saturated;
+    w.throttled = throttled;
+    return w;
+  }
+};
+
+// Feeds `n` windows from the model; returns the limits after each.
+std::vector<std::size_t> run(AdaptiveConcurrency& policy, Model& model, int n) {
+  std::vector<std::size_t> limits;
+  for (int i = 0; i < n; ++i) {
+    policy.observe(model.window(policy.limit()));
+    limits.push_back(policy.limit());
+  }
+  return limits;
+}
+
+Window steady(double rps, double p50_ms, bool saturated = true) {
+  Window w;
+  w.seconds = 0.25;
+  w.requests = static_cast<std::uint64_t>(rps * w.seconds);
+  w.bytes = w.requests * 1000;
+  w.p50_us = p50_ms * 1000;
+  w.saturated = saturated;
+  return w;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(adaptive_concurrency)
+
+BOOST_AUTO_TEST_CASE(starts_at_the_initial_limit_within_bounds) {
+  BOOST_TEST(AdaptiveConcurrency().limit() == 32u);
+  AdaptiveConfig big;
+  big.initial = 5000;
+  BOOST_TEST(AdaptiveConcurrency(big).limit() == 1024u);
+  AdaptiveConfig zero;
+  zero.initial = 0;
+  BOOST_TEST(AdaptiveConcurrency(zero).limit() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(grows_while_throughput_rises_then_holds_near_capacity) {
+  AdaptiveConcurrency policy;
+  Model model;  // capacity 200
+  const auto limits = run(policy, model, 80);
+  // Grows from 32 towards the capacity, a step per window at first.
+  BOOST_TEST(limits[0] == 40u);
+  BOOST_TEST(limits[1] == 50u);
+  BOOST_TEST(limits[2] == 63u);
+  // Then settles within the last step of the capacity, and stays there (probes undone).
+  for (std::size_t i = 30; i < limits.size(); ++i) {
+    BOOST_TEST(limits[i] >= 150u);
+    BOOST_TEST(limits[i] <= 250u);
+  }
+  BOOST_TEST(policy.limit() >= 150u);
+  BOOST_TEST(policy.limit() <= 250u);
+  BOOST_TEST(policy.peak() <= 320u);
+}
+
+BOOST_AUTO_TEST_CASE(plateau_from_the_start_holds_and_probes_without_creeping) {
+  AdaptiveConcurrency policy;
+  Model model;
+  model.capacity = 16;  // already past it at 32
+  const auto limits = run(policy, model, 100);
+  BOOST_TEST(*std::max_element(limits.begin(), limits.end()) == 40u);  // one probe step at most
+  BOOST_TEST(*std::min_element(limits.begin(), limits.end()) == 32u);
+  // Probes come back now and then, and are undone the next window.
+  const auto probes = std::count(limits.begin(), limits.end(), 40u);
+  BOOST_TEST(probes >= 5);
+  BOOST_TEST(probes <= 15);
+}
+
+BOOST_AUTO_TEST_CASE(noisy_plateau_stays_in_a_band) {
+  AdaptiveConcurrency policy;
+  Model model;
+  model.capacity = 300;
+  model.noise = 0.02;
+  const auto limits = run(policy, model, 400);
+  for (std::size_t i = 40; i < limits.size(); ++i) {
+    BOOST_TEST(limits[i] >= 200u);
+    BOOST_TEST(limits[i] <= 600u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(never_beyond_the_maximum) {
+  AdaptiveConcurrency policy;
+  Model model;
+  model.capacity = 1e9;  // throughput always rises with the limit
+  const auto limits = run(policy, model, 60);
+  BOOST_TEST(policy.limit() == 1024u);
+  BOOST_TEST(policy.peak() == 1024u);
+  BOOST_TEST(*std::max_element(limits.begin(), limits.end()) == 1024u);
+}
+
+BOOST_AUTO_TEST_CASE(a_slowdown_halves_the_limit_and_the_next_windows_settle) {
+  AdaptiveConfig config;
+  config.initial = 100;
+  AdaptiveConcurrency policy(config);
+  policy.observe(steady(1000, 10));  // baseline (a probe: 125)
+  policy.observe(steady(1000, 10));  // no gain: undone
+  BOOST_TEST(policy.limit() == 100u);
+  Window slow = steady(1000, 10);
+  slow.throttled = 3;
+  BOOST_TEST(policy.observe(slow) == Decision::Cut);
+  BOOST_TEST(policy.limit() == 50u);
+  // The SlowDowns of requests sent under the old limit are not counted again.
+  BOOST_TEST(policy.observe(slow) == Decision::Hold);
+  BOOST_TEST(policy.observe(slow) == Decision::Hold);
+  BOOST_TEST(policy.limit() == 50u);
+  // After settling, still throttled: cut again.
+  BOOST_TEST(policy.observe(slow) == Decision::Cut);
+  BOOST_TEST(policy.limit() == 25u);
+}
+
+BOOST_AUTO_TEST_CASE(slowdown_storm_goes_down_to_one_and_recovers_after) {
+  AdaptiveConcurrency policy;
+  Model model;
+  model.capacity = 1e9;
+  run(policy, model, 10);
+  BOOST_TEST(policy.limit() > 100u);
+  const std::size_t peak = policy.peak();
+  for (int i = 0; i < 40; ++i) {
+    policy.observe(model.window(policy.limit(), true, 5));
+    BOOST_TEST(policy.limit() >= 1u);
+  }
+  BOOST_TEST(policy.limit() == 1u);
+  BOOST_TEST(policy.peak() == peak);
+  // The storm is over and throughput rises with the limit again: it grows back.
+  run(policy, model, 40);
+  BOOST_TEST(policy.limit() > 200u);
+}
+
+BOOST_AUTO_TEST_CASE(rising_latency_without_throughput_gain_cuts) {
+  AdaptiveConfig config;
+  config.initial = 64;
+  config.probe_windows = 1000;
+  AdaptiveConcurrency policy(config);
+  policy.observe(steady(2000, 20));  // baseline, probe to 80
+  policy.observe(steady(2000, 20));  // no gain: back to 64
+  BOOST_TEST(policy.limit() == 64u);
+  policy.observe(steady(2000, 25));  // +25%: not enough
+  BOOST_TEST(policy.limit() == 64u);
+  BOOST_TEST(policy.observe(steady(1990, 50)) == Decision::Cut);  // x2, no gain
+  BOOST_TEST(policy.limit() == 32u);
+}
+
+BOOST_AUTO_TEST_CASE(rising_latency_with_throughput_gain_is_fine) {
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency policy(config);
+  policy.observe(steady(2000, 20));
+  const std::size_t before = policy.limit();
+  BOOST_TEST(policy.observe(steady(3000, 40)) == Decision::Grow);
+  BOOST_TEST(policy.limit() > before);
+}
+
+BOOST_AUTO_TEST_CASE(latency_of_a_few_requests_is_not_judged) {
+  AdaptiveConfig config;
+  config.initial = 64;
+  config.probe_windows = 1000;
+  AdaptiveConcurrency policy(config);
+  policy.observe(steady(16, 100));  // 4 requests a window
+  policy.observe(steady(16, 100));
+  BOOST_TEST(policy.limit() == 64u);
+  BOOST_TEST(policy.observe(steady(16, 400)) == Decision::Hold);
+  BOOST_TEST(policy.limit() == 64u);
+}
+
+BOOST_AUTO_TEST_CASE(no_growth_when_the_limit_does_not_hold_requests_back) {
+  AdaptiveConcurrency policy;
+  for (int i = 1; i <= 30; ++i) policy.observe(steady(100.0 * i, 10, /*saturated=*/false));
+  BOOST_TEST(policy.limit() == 32u);
+  BOOST_TEST(policy.peak() == 32u);
+}
+
+BOOST_AUTO_TEST_CASE(windows_without_completions_change_nothing) {
+  AdaptiveConcurrency policy;
+  Window empty;
+  empty.seconds = 0.25;
+  empty.saturated = true;
+  for (int i = 0; i < 20; ++i) BOOST_TEST(policy.observe(empty) == Decision::Hold);
+  BOOST_TEST(policy.limit() == 32u);
+  Window none;  // zero-length window
+  BOOST_TEST(policy.observe(none) == Decision::Hold);
+}
+
+BOOST_AUTO_TEST_CASE(large_objects_count_by_bytes) {
+  // Few requests a window (big parts): bytes/s decides.
+  AdaptiveConfig config;
+  config.initial = 8;
+  AdaptiveConcurrency policy(config);
+  Window w;
+  w.seconds = 1;
+  w.requests = 2;
+  w.bytes = 32 << 20;
+  w.saturated = true;
+  policy.observe(w);  // baseline + probe
+  BOOST_TEST(policy.limit() == 10u);
+  w.bytes = 40 << 20;
+  BOOST_TEST(policy.observe(w) == Decision::Grow);
+  BOOST_TEST(policy.limit() == 13u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

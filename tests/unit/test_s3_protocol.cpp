@@ -1,0 +1,169 @@
+// S3Protocol without any transport: what prepare() builds and signs, and what finish() makes of
+// replies (the logic both S3Client and S3BlockingClient rely on).
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "s3/s3_protocol.hpp"
+
+using namespace s3up;
+using namespace s3up::s3;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+S3Protocol make_protocol(bool sign_payload = true, const char* url = "http://127.0.0.1:9000") {
+  return S3Protocol(SigV4Signer(Credentials{"AKIDEXAMPLE", "secret", ""}, "us-east-1", "s3"),
+                    parse_endpoint(url), "bucket", false, sign_payload);
+}
+
+http::Outcome reply(unsigned status, std::string body, std::vector<Header> headers = {}) {
+  http::Outcome out;
+  out.response.result(status);
+  out.response.body() = std::move(body);
+  for (auto& [name, value] : headers) out.response.set(name, value);
+  return out;
+}
+
+OpResult finish(const S3Protocol& p, const S3Call& call, http::Outcome out) {
+  return p.finish(call, p.prepare(call), std::move(out), std::chrono::microseconds(1234));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(s3_protocol)
+
+BOOST_AUTO_TEST_CASE(prepare_addresses_signs_and_frames_the_request) {
+  const S3Protocol p = make_protocol();
+  const std::string data = "hello";
+  Headers extra{{"x-amz-checksum-crc32c", "abc="}};
+  const S3Call call = S3Call::put_object("dir/a b.txt", {data.data(), data.size()}, extra);
+  const PreparedRequest r = p.prepare(call);
+  BOOST_TEST(r.target.host == "127.0.0.1");
+  BOOST_TEST(r.target.port == 9000);
+  BOOST_TEST(!r.target.tls);
+  BOOST_TEST(r.signed_region == "us-east-1");
+  BOOST_TEST(r.request.method() == bhttp::verb::put);
+  BOOST_TEST(std::string(r.request.target()) == "/bucket/dir/a%20b.txt");
+  BOOST_TEST(std::string(r.request[bhttp::field::host]) == "127.0.0.1:9000");
+  BOOST_TEST(std::string(r.request["x-amz-checksum-crc32c"]) == "abc=");
+  BOOST_TEST(std::string(r.request["x-amz-content-sha256"]) ==
+             "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  const std::string auth(r.request[bhttp::field::authorization]);
+  BOOST_TEST(auth.rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 0) == 0);
+  BOOST_TEST(auth.find("x-amz-checksum-crc32c") != std::string::npos);
+  BOOST_TEST(r.request.body().size() == data.size());
+  BOOST_TEST(r.request.body().data() == data.data());  // a view, not a copy
+}
+
+BOOST_AUTO_TEST_CASE(unsigned_payload_over_tls_and_queries) {
+  const S3Protocol p = make_protocol(false, "https://127.0.0.1:9443");
+  const S3Call call = S3Call::upload_part("k", "id/+=", 7, {}, {});
+  const PreparedRequest r = p.prepare(call);
+  BOOST_TEST(r.target.tls);
+  BOOST_TEST(std::string(r.request["x-amz-content-sha256"]) == "UNSIGNED-PAYLOAD");
+  BOOST_TEST(std::string(r.request.target()) == "/bucket/k?partNumber=7&uploadId=id%2F%2B%3D");
+  BOOST_TEST(r.request.has_content_length());
+}
+
+BOOST_AUTO_TEST_CASE(complete_owns_its_body_through_copies) {
+  const S3Protocol p = make_protocol();
+  S3Call call = S3Call::complete_multipart("k", "u", {{1, "\"e1\"", "", ""}});
+  const S3Call moved = std::move(call);
+  const PreparedRequest r = p.prepare(moved);
+  const std::string body(r.request.body().data(), r.request.body().size());
+  BOOST_TEST(body.find("<PartNumber>1</PartNumber>") != std::string::npos);
+  BOOST_TEST(std::string(r.request[bhttp::field::content_type]) == "application/xml");
+  BOOST_TEST(r.request.method() == bhttp::verb::post);
+}
+
+BOOST_AUTO_TEST_CASE(success_and_error_replies) {
+  const S3Protocol p = make_protocol();
+  const S3Call put = S3Call::put_object("k", {}, {});
+  OpResult ok = finish(p, put, reply(200, "", {{"ETag", "\"x\""}}));
+  BOOST_TEST(ok.ok);
+  BOOST_TEST(ok.etag == "\"x\"");
+  BOOST_TEST(ok.latency.count() == 1234);
+  BOOST_TEST(ok.signed_region == "us-east-1");
+
+  OpResult slow = finish(p, put, reply(503, "<Error><Code>SlowDown</Code><Message>Reduce your "
+                                            "request rate.</Message></Error>"));
+  BOOST_TEST(!slow.ok);
+  BOOST_TEST(slow.code == "SlowDown");
+  BOOST_TEST(slow.message == "PutObject: HTTP 503 SlowDown: Reduce your request rate.");
+  BOOST_TEST(to_string(slow.error_class) == to_string(ErrorClass::Retryable));
+
+  OpResult denied = finish(p, put, reply(403, "<Error><Code>SignatureDoesNotMatch</Code></Error>"));
+  BOOST_TEST(to_string(denied.error_class) == to_string(ErrorClass::FatalForRun));
+
+  OpResult head = finish(p, S3Call::head_object("k"), reply(404, ""));
+  BOOST_TEST(head.message == "HeadObject: HTTP 404");
+
+  OpResult moved = finish(p, put, reply(301, "<Error><Code>PermanentRedirect</Code><Region>eu-west-1"
+                                            "</Region></Error>"));
+  BOOST_TEST(moved.region_hint == "eu-west-1");
+}
+
+BOOST_AUTO_TEST_CASE(transport_failures) {
+  const S3Protocol p = make_protocol();
+  http::Outcome reset;
+  reset.failure = http::Failure::Reset;
+  reset.detail = "connection reset talking to http://127.0.0.1:9000: eof";
+  OpResult r = finish(p, S3Call::put_object("k", {}, {}), std::move(reset));
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(to_string(r.error_class) == to_string(ErrorClass::Retryable));
+  BOOST_TEST(r.status == 0u);
+  BOOST_TEST(r.message.find("connection reset") == 0u);
+  http::Outcome cert;
+  cert.failure = http::Failure::Certificate;
+  BOOST_TEST(to_string(finish(p, S3Call::put_object("k", {}, {}), std::move(cert)).error_class) ==
+             to_string(ErrorClass::FatalForRun));
+}
+
+BOOST_AUTO_TEST_CASE(create_needs_an_upload_id) {
+  const S3Protocol p = make_protocol();
+  const S3Call create = S3Call::create_multipart("k", {});
+  OpResult none = finish(p, create, reply(200, "<InitiateMultipartUploadResult/>"));
+  BOOST_TEST(!none.ok);
+  BOOST_TEST(to_string(none.error_class) == to_string(ErrorClass::Retryable));
+  BOOST_TEST(none.message == "CreateMultipartUpload: reply without an UploadId");
+  OpResult some = finish(p, create, reply(200, "<InitiateMultipartUploadResult><UploadId>abc"
+                                               "</UploadId></InitiateMultipartUploadResult>"));
+  BOOST_TEST(some.ok);
+}
+
+BOOST_AUTO_TEST_CASE(complete_with_an_error_inside_a_200) {
+  const S3Protocol p = make_protocol();
+  const S3Call complete = S3Call::complete_multipart("k", "u", {{1, "\"e\"", "", ""}});
+  OpResult r = finish(p, complete, reply(200, "<Error><Code>InternalError</Code><Message>We "
+                                              "encountered an internal error.</Message></Error>"));
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.code == "InternalError");
+  BOOST_TEST(to_string(r.error_class) == to_string(ErrorClass::Retryable));
+  BOOST_TEST(r.message.find("HTTP 200 carrying an error: InternalError") != std::string::npos);
+  OpResult good = finish(p, complete, reply(200, "<CompleteMultipartUploadResult><ETag>\"m-1\""
+                                                 "</ETag></CompleteMultipartUploadResult>"));
+  BOOST_TEST(good.ok);
+  BOOST_TEST(good.etag == "\"m-1\"");
+}
+
+BOOST_AUTO_TEST_CASE(observer_sees_every_result_and_region_switches) {
+  S3Protocol p = make_protocol();
+  int seen = 0;
+  p.set_observer([&seen](const OpResult&) { ++seen; });
+  finish(p, S3Call::put_object("k", {}, {}), reply(200, ""));
+  finish(p, S3Call::put_object("k", {}, {}), reply(500, ""));
+  BOOST_TEST(seen == 2);
+  p.set_observer(nullptr);
+  finish(p, S3Call::put_object("k", {}, {}), reply(200, ""));
+  BOOST_TEST(seen == 2);
+
+  p.set_region("eu-west-1");
+  BOOST_TEST(p.region() == "eu-west-1");
+  const PreparedRequest r = p.prepare(S3Call::head_object("k"));
+  BOOST_TEST(r.signed_region == "eu-west-1");
+  BOOST_TEST(std::string(r.request[bhttp::field::authorization]).find("/eu-west-1/s3/") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
