@@ -37,7 +37,8 @@ def parse_args(argv):
                     help="concurrency settings tried for every peer besides its default "
                          "(default: quick 64; full aws-cli/seed 32,64, rclone/curl 64,128)")
     ap.add_argument("--no-build", action="store_true", help="use build-release/ as it is")
-    ap.add_argument("--out", help="results folder (default bench/results, quick: bench/results/quick)")
+    ap.add_argument("--out", help="results folder (default bench/results, bench/results/quick, "
+                                  "bench/results/[quick-]only-s3up|peers)")
     return ap.parse_args(argv)
 
 
@@ -45,7 +46,9 @@ def main(argv) -> int:
     a = parse_args(argv)
     t_start = time.monotonic()
     reps = a.reps or (1 if a.quick else 3)
-    outdir = Path(a.out) if a.out else BENCH_DIR / "results" / ("quick" if a.quick else "")
+    # --quick and --only runs get their own folders so they never overwrite a full run.
+    sub = "-".join(x for x in ("quick" if a.quick else "", f"only-{a.only}" if a.only else "") if x)
+    outdir = Path(a.out) if a.out else BENCH_DIR / "results" / sub
     outdir.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
     want_ds = [d for d in a.datasets.split(",") if d]
