@@ -20,69 +20,83 @@
 namespace s3up::engine {
 namespace {
 
-using Channel =
-    asio::experimental::concurrent_channel<void(boost::system::error_code, walker::Entry)>;
-constexpr std::size_t kWalkQueue = 1024;  // entries between the walker and the dispatcher
+// Walked entries travel in batches: one channel hand-off (and thread wake-up) per batch, not
+// per file.
+using Batch = std::vector<walker::Entry>;
+using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, Batch)>;
+constexpr std::size_t kBatch = 64;        // entries per hand-off
+constexpr std::size_t kWalkQueue = 16;    // batches between the walker and the dispatcher
 
-// Hands every walked entry to an upload coroutine, holding a request slot for it first so
-// that at most --concurrency uploads (and their buffers) exist at once. Entries arrive in key
-// order, which lets --sync merge them with the destination listing.
-asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
-  auto executor = co_await asio::this_coro::executor;
-  const auto on_error = [&ctx](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      ctx.fail_run(std::string("internal error: ") + ex.what());
+// Settles one walked entry (skipped, unchanged, planned) or starts its upload coroutine,
+// holding a request slot for it first so that at most --concurrency uploads (and their
+// buffers) exist at once. Returns false when the run is stopping.
+asio::awaitable<bool> start_entry(RunContext& ctx, std::optional<DestinationListing>& listing,
+                                  walker::Entry entry) {
+  // Errors, skips, bad keys, other shards and journaled files end here (shared with the
+  // threaded engine).
+  auto accepted = accept_entry(ctx, entry);
+  if (!accepted) co_return true;
+  const bool marker = accepted->marker;
+  std::string key = accepted->key;
+  std::optional<s3::ListedObject> remote;
+  if (listing) remote = co_await listing->find(key);
+  if (ctx.stopping.load()) co_return false;
+  if (marker && remote) {  // an existing "dir/" object is the marker
+    ctx.report.unchanged(0);
+    co_return true;
+  }
+  if (ctx.opt.dry_run) {
+    bool unchanged = false;
+    if (remote) unchanged = co_await is_unchanged(ctx, entry, key, *remote);
+    if (unchanged)
+      ctx.report.unchanged(entry.size);
+    else
+      plan_entry(ctx, entry, *accepted);
+    co_return true;
+  }
+  const bool multipart = !marker && entry.size > ctx.opt.multipart_threshold;
+  coro::Permit permit =
+      co_await coro::acquire_permit(multipart ? ctx.open_multipart : ctx.requests);
+  if (ctx.stopping.load()) co_return false;
+  ctx.inflight.add();
+  const auto finished = [&ctx](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        ctx.fail_run(std::string("internal error: ") + ex.what());
+      }
     }
-  };
-  const auto finished = [&ctx, on_error](std::exception_ptr e) {
-    on_error(e);
     ctx.inflight.done();
   };
+  auto executor = co_await asio::this_coro::executor;
+  if (marker)
+    asio::co_spawn(executor,
+                   upload_dir_marker(ctx, std::move(entry), std::move(key), std::move(permit)),
+                   finished);
+  else
+    asio::co_spawn(executor,
+                   upload_file(ctx, std::move(entry), std::move(key), std::move(remote), multipart,
+                               std::move(permit)),
+                   finished);
+  co_return true;
+}
+
+// Takes the walker's batches in key order (which lets --sync merge them with the destination
+// listing) until the walk ends or the run stops, then waits for every upload.
+asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
   std::optional<DestinationListing> listing;
   if (ctx.opt.sync != SyncMode::Off) listing.emplace(ctx, ctx.opt.prefix);
-
-  for (;;) {
-    auto [ec, entry] = co_await channel.async_receive(asio::as_tuple(asio::use_awaitable));
-    if (ec || ctx.stopping.load()) break;
-    // Errors, skips, bad keys, other shards and journaled files end here (shared with the
-    // threaded engine).
-    auto accepted = accept_entry(ctx, entry);
-    if (!accepted) continue;
-    const bool marker = accepted->marker;
-    std::string key = accepted->key;
-    std::optional<s3::ListedObject> remote;
-    if (listing) remote = co_await listing->find(key);
-    if (ctx.stopping.load()) break;
-    if (marker && remote) {  // an existing "dir/" object is the marker
-      ctx.report.unchanged(0);
-      continue;
+  bool more = true;
+  while (more) {
+    auto [ec, batch] = co_await channel.async_receive(asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    for (auto& entry : batch) {
+      // (Never co_await inside a short-circuit condition: GCC 12 miscompiles it.)
+      if (ctx.stopping.load()) more = false;
+      if (more) more = co_await start_entry(ctx, listing, std::move(entry));
+      if (!more) break;
     }
-    if (ctx.opt.dry_run) {
-      bool unchanged = false;
-      if (remote) unchanged = co_await is_unchanged(ctx, entry, key, *remote);
-      if (unchanged) {
-        ctx.report.unchanged(entry.size);
-        continue;
-      }
-      plan_entry(ctx, entry, *accepted);
-      continue;
-    }
-    const bool multipart = !marker && entry.size > ctx.opt.multipart_threshold;
-    coro::Permit permit =
-        co_await coro::acquire_permit(multipart ? ctx.open_multipart : ctx.requests);
-    if (ctx.stopping.load()) break;
-    ctx.inflight.add();
-    if (marker)
-      asio::co_spawn(executor, upload_dir_marker(ctx, std::move(entry), std::move(key), std::move(permit)),
-                     finished);
-    else
-      asio::co_spawn(executor,
-                     upload_file(ctx, std::move(entry), std::move(key), std::move(remote), multipart,
-                                 std::move(permit)),
-                     finished);
   }
   channel.close();
   co_await ctx.inflight.wait();
@@ -98,13 +112,22 @@ struct WalkTotals {
 // calls); blocks while the queue is full, so memory does not grow with the tree.
 void walk_into(walker::Walker& walker, Channel& channel, WalkTotals& totals) {
   try {
+    Batch batch;
+    batch.reserve(kBatch);
     while (auto entry = walker.next()) {
       totals.files.store(walker.files_seen(), std::memory_order_relaxed);
       totals.bytes.store(walker.bytes_seen(), std::memory_order_relaxed);
-      channel.async_send(boost::system::error_code{}, std::move(*entry), asio::use_future).get();
+      batch.push_back(std::move(*entry));
+      if (batch.size() == kBatch) {
+        channel.async_send(boost::system::error_code{}, std::move(batch), asio::use_future).get();
+        batch = Batch();
+        batch.reserve(kBatch);
+      }
     }
     totals.done.store(true, std::memory_order_release);
-    channel.async_send(asio::error::eof, walker::Entry{}, asio::use_future).get();
+    if (!batch.empty())
+      channel.async_send(boost::system::error_code{}, std::move(batch), asio::use_future).get();
+    channel.async_send(asio::error::eof, Batch{}, asio::use_future).get();
   } catch (const boost::system::system_error&) {
     // The channel was closed: the run is stopping and wants no more entries.
   }

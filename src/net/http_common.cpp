@@ -42,8 +42,15 @@ bool is_reset(const error_code& ec) {
          ec == bhttp::error::partial_message;
 }
 
+// Beast's stream deadline closes the socket; under TLS the pending operation then reports
+// operation_aborted rather than timeout. Nothing else cancels our operations, so both mean the
+// deadline passed.
+bool is_timeout(const error_code& ec) {
+  return ec == beast::error::timeout || ec == asio::error::operation_aborted;
+}
+
 Failure classify(const error_code& ec) {
-  if (ec == beast::error::timeout) return Failure::Timeout;
+  if (is_timeout(ec)) return Failure::Timeout;
   if (is_reset(ec)) return Failure::Reset;
   if (ec.category() == make_error_code(bhttp::error::end_of_stream).category()) return Failure::Protocol;
   return Failure::Reset;
@@ -54,8 +61,8 @@ Outcome resolve_failure(const error_code& ec, const Target& target) {
 }
 
 Outcome connect_failure(const error_code& ec, const std::string& where) {
-  const Failure f = ec == beast::error::timeout ? Failure::Timeout : Failure::Connect;
-  return {f, ec, "cannot connect to " + where + ": " + ec.message(), {}};
+  const Failure f = is_timeout(ec) ? Failure::Timeout : Failure::Connect;
+  return {f, ec, "cannot connect to " + where + ": " + (is_timeout(ec) ? "timed out" : ec.message()), {}};
 }
 
 Outcome handshake_failure(SSL* ssl, const error_code& ec, const std::string& where) {
@@ -66,13 +73,13 @@ Outcome handshake_failure(SSL* ssl, const error_code& ec, const std::string& whe
                 X509_verify_cert_error_string(result) +
                 " (trust its CA with --ca-bundle FILE or AWS_CA_BUNDLE)",
             {}};
-  const Failure f = ec == beast::error::timeout ? Failure::Timeout : Failure::Tls;
-  return {f, ec, "TLS handshake with " + where + " failed: " + ec.message(), {}};
+  const Failure f = is_timeout(ec) ? Failure::Timeout : Failure::Tls;
+  return {f, ec, "TLS handshake with " + where + " failed: " + (is_timeout(ec) ? "timed out" : ec.message()), {}};
 }
 
 Outcome exchange_failure(const error_code& ec, const std::string& where) {
   const Failure f = classify(ec);
-  return {f, ec, std::string(to_string(f)) + " talking to " + where + ": " + ec.message(), {}};
+  return {f, ec, std::string(to_string(f)) + " talking to " + where + (f == Failure::Timeout ? std::string() : ": " + ec.message()), {}};
 }
 
 void prepare_request(Request& request, const Target& target) {

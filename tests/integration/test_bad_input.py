@@ -195,6 +195,27 @@ class BadEndpoints(unittest.TestCase):
         self.assertIn(f"127.0.0.1:{port}", errors[0])
         self.assertIn("refused", errors[0])
 
+    def test_silent_endpoint_times_out_with_a_clear_reason(self):
+        # Accepts connections (the kernel's backlog) and never says a word: the TLS handshake
+        # and the plain request both time out, and each file says so.
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(128)
+            port = server.getsockname()[1]
+            for scheme, words in [("https", "TLS handshake with"), ("http", "timed out talking to")]:
+                start = time.time()
+                proc = run_s3up(["--endpoint-url", f"{scheme}://127.0.0.1:{port}", "--retries", "1",
+                                 "--connect-timeout", "1", "--read-timeout", "1", "--progress", "none",
+                                 self.src, "s3://some-bucket/x/"], self.env, timeout=120,
+                                check_secret="never-printed-secret")
+                self.assertLess(time.time() - start, 60)
+                self.assertEqual(proc.returncode, 1, proc.stderr)
+                failures = [l for l in proc.stderr.splitlines() if l.startswith("failed: ")]
+                self.assertEqual(len(failures), 20, proc.stderr)
+                for line in failures:
+                    self.assertIn(words, line)
+                    self.assertIn("timed out", line)
+
     def test_garbage_replies_are_reported_not_trusted(self):
         # A server that answers every request with something that is not HTTP, or not S3.
         for reply in [b"NOT HTTP AT ALL\r\n\r\n",
