@@ -53,6 +53,7 @@ class Faults(unittest.TestCase):
         with open(report) as f:
             doc = json.load(f)
         os.unlink(report)
+        print(f"\n[{prefix}] {proc.stdout.strip()}", flush=True)
         return proc, doc
 
     def assert_all_arrived(self, server, prefix):
