@@ -14,6 +14,7 @@
 #include "engine/adaptive_concurrency.hpp"
 #include "engine/engine.hpp"
 #include "engine/run_context.hpp"
+#include "engine/run_setup.hpp"
 #include "engine/sync.hpp"
 #include "util/utf8.hpp"
 
@@ -102,12 +103,6 @@ asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
   co_await ctx.inflight.wait();
 }
 
-// What the walk has found so far, for the progress line.
-struct WalkTotals {
-  std::atomic<std::uint64_t> files{0}, bytes{0};
-  std::atomic<bool> done{false};
-};
-
 // Feeds the channel from the walker on its own thread (the walk does blocking file-system
 // calls); blocks while the queue is full, so memory does not grow with the tree.
 void walk_into(walker::Walker& walker, Channel& channel, WalkTotals& totals) {
@@ -136,10 +131,7 @@ void walk_into(walker::Walker& walker, Channel& channel, WalkTotals& totals) {
 }  // namespace
 
 RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
-  walker::Options walk_options;
-  walk_options.follow_symlinks = opt.follow_symlinks;
-  walk_options.filter = opt.filter.empty() ? nullptr : &opt.filter;
-  walker::Walker walker(opt.source, walk_options);
+  walker::Walker walker(opt.source, walk_options(opt));
   // Throws JournalError (a run-wide problem) before anything is sent.
   std::unique_ptr<Journal> journal = open_journal(service, opt);
   const auto threads = std::max<std::size_t>(1, opt.threads);
@@ -162,16 +154,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   if (opt.handle_signals) {
     signals.add(SIGINT);
     signals.add(SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int) {
-      if (ec) return;
-      ctx.interrupted = true;
-      ctx.stop();
-      std::cerr << "s3up: interrupted: finishing requests in flight and aborting open multipart "
-                   "uploads (interrupt again to quit at once)\n";
-      signals.async_wait([](boost::system::error_code ec2, int) {
-        if (!ec2) ::_exit(130);
-      });
-    });
+    watch_interrupts(signals, ctx);
   }
 
   const auto started = std::chrono::steady_clock::now();
@@ -193,22 +176,8 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   WalkTotals totals;
   std::thread walking([&] { walk_into(walker, channel, totals); });
   std::optional<ProgressReporter> progress;
-  if (opt.progress != ProgressMode::None && !opt.dry_run) {
-    progress.emplace(opt.progress, [&]() {
-      ProgressSnapshot s{};
-      s.files_done = report.files_uploaded() + report.files_unchanged();
-      s.files_total = totals.files.load(std::memory_order_relaxed);
-      s.bytes_done = report.bytes_sent();
-      s.bytes_total = totals.bytes.load(std::memory_order_relaxed);
-      s.failed = report.failures();
-      s.retries = report.retries();
-      s.in_flight = ctx.requests.in_use();
-      s.totals_final = totals.done.load(std::memory_order_acquire);
-      s.elapsed_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      return s;
-    });
-  }
+  start_progress(progress, opt, report, totals,
+                 [&ctx]() -> std::uint64_t { return ctx.requests.in_use(); }, started);
   std::vector<std::thread> runners;
   for (std::size_t i = 1; i < threads; ++i) runners.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
@@ -217,17 +186,8 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   if (progress) progress->stop();
   if (journal) journal->close();
 
-  // The clock stops after the last request has completed and every thread has returned.
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const auto started_wall = summary.started;
-  summary = report.finish();
-  summary.started = started_wall;
-  summary.finished = std::chrono::system_clock::now();
-  summary.seconds = seconds;
-  summary.interrupted = ctx.interrupted.load();
+  finish_summary(summary, report, opt, started, ctx.interrupted.load());
   summary.engine = "async";
-  summary.dry_run = opt.dry_run;
   summary.concurrency = opt.adaptive_concurrency ? controller.limit() : opt.concurrency;
   summary.concurrency_peak = opt.adaptive_concurrency ? controller.peak() : opt.concurrency;
   summary.threads = threads;

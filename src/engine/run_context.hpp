@@ -44,6 +44,11 @@ struct RunContext : RunControl {
 // Sleeps for the policy's backoff before retry number `retry`.
 asio::awaitable<void> backoff(RunContext& ctx, int retry);
 
+// The retry step after failed attempt number `attempt` (0-based): decides with after_failure and,
+// for Next::Retry, sleeps the backoff before returning. The caller attempts again when the result
+// is Retry or RetryNow (see retrying); Fail and Stop are left to the caller to report.
+asio::awaitable<Next> settle_failure(RunContext& ctx, const s3::OpResult& r, int attempt);
+
 // Uploads one file in a single PutObject. `permit` is the request slot the dispatcher took.
 asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::string key,
                                     coro::Permit permit);

@@ -44,6 +44,8 @@ struct RunControl {
 
 // What to do after a failed request.
 enum class Next { Retry, RetryNow, Fail, Stop };
+// Whether the request is to be attempted again (after any backoff).
+inline bool retrying(Next next) { return next == Next::Retry || next == Next::RetryNow; }
 
 // Decides from a failed OpResult: retries transient errors (counting them) within the policy,
 // follows a region redirect once, stops the run on errors that concern every file (including an

@@ -53,18 +53,9 @@ asio::awaitable<bool> DestinationListing::fetch_page() {
       cursor_.set_page(std::move(*page));
       co_return true;
     }
-    switch (after_failure(ctx_, r, attempt)) {
-      case Next::Retry:
-        co_await backoff(ctx_, attempt + 1);
-        break;
-      case Next::RetryNow:
-        break;
-      case Next::Fail:
-        ctx_.fail_run(listing_failure(ctx_.opt, prefix_, r));
-        co_return false;
-      case Next::Stop:
-        co_return false;
-    }
+    const Next next = co_await settle_failure(ctx_, r, attempt);
+    if (next == Next::Fail) ctx_.fail_run(listing_failure(ctx_.opt, prefix_, r));
+    if (!retrying(next)) co_return false;
   }
 }
 

@@ -27,9 +27,11 @@
 #include "engine/byte_budget.hpp"
 #include "engine/engine.hpp"
 #include "engine/file_data.hpp"
+#include "engine/multipart_parts.hpp"
 #include "engine/part_plan.hpp"
 #include "engine/progress.hpp"
 #include "engine/run_control.hpp"
+#include "engine/run_setup.hpp"
 #include "engine/sync.hpp"
 #include "engine/verify.hpp"
 #include "engine/work_queue.hpp"
@@ -131,6 +133,15 @@ struct ThreadedRun : RunControl {
     if (delay.count() > 0) sleep_for(delay);
   }
 
+  // The retry step after failed attempt number `attempt` (0-based): decides with after_failure
+  // and, for Next::Retry, sleeps the backoff (less if the run stops) before returning. The caller
+  // attempts again when retrying(result); Fail and Stop are left to the caller to report.
+  Next settle_failure(const s3::OpResult& r, int attempt) {
+    const Next next = after_failure(*this, r, attempt);
+    if (next == Next::Retry) sleep_for(retry.delay(attempt + 1));
+    return next;
+  }
+
   http::BlockingTransport& transport;
   Semaphore requests;        // requests in flight (--concurrency)
   ByteBudget memory;         // bytes of file data held in memory (--max-memory)
@@ -177,16 +188,8 @@ class Requests {
     for (int attempt = 0;; ++attempt) {
       s3::OpResult r = throttled(send);
       if (r.ok) return r;
-      switch (after_failure(run_, r, attempt)) {
-        case Next::Retry:
-          run_.sleep_for(run_.retry.delay(attempt + 1));
-          break;
-        case Next::RetryNow:
-          break;
-        case Next::Fail:
-        case Next::Stop:
-          return r;
-      }
+      const Next next = run_.settle_failure(r, attempt);
+      if (!retrying(next)) return r;
     }
   }
 
@@ -240,18 +243,9 @@ class BlockingListing {
         cursor_.set_page(std::move(*page));
         return true;
       }
-      switch (after_failure(run, r, attempt)) {
-        case Next::Retry:
-          run.sleep_for(run.retry.delay(attempt + 1));
-          break;
-        case Next::RetryNow:
-          break;
-        case Next::Fail:
-          run.fail_run(listing_failure(run.opt, prefix_, r));
-          return false;
-        case Next::Stop:
-          return false;
-      }
+      const Next next = run.settle_failure(r, attempt);
+      if (next == Next::Fail) run.fail_run(listing_failure(run.opt, prefix_, r));
+      if (!retrying(next)) return false;
     }
   }
 
@@ -306,18 +300,9 @@ class Worker {
         run_.report.dir_marker();
         return;
       }
-      switch (after_failure(run_, r, attempt)) {
-        case Next::Retry:
-          run_.sleep_for(run_.retry.delay(attempt + 1));
-          break;
-        case Next::RetryNow:
-          break;
-        case Next::Fail:
-          run_.report.failed({job.entry.path, job.key, r.message});
-          return;
-        case Next::Stop:
-          return;
-      }
+      const Next next = run_.settle_failure(r, attempt);
+      if (next == Next::Fail) run_.report.failed({job.entry.path, job.key, r.message});
+      if (!retrying(next)) return;
     }
   }
 
@@ -357,18 +342,9 @@ class Worker {
         }
         return;
       }
-      switch (after_failure(run_, r, attempt)) {
-        case Next::Retry:
-          run_.sleep_for(run_.retry.delay(attempt + 1));
-          break;
-        case Next::RetryNow:
-          break;
-        case Next::Fail:
-          run_.report.failed({entry.path, job.key, r.message});
-          return;
-        case Next::Stop:
-          return;
-      }
+      const Next next = run_.settle_failure(r, attempt);
+      if (next == Next::Fail) run_.report.failed({entry.path, job.key, r.message});
+      if (!retrying(next)) return;
     }
   }
 
@@ -426,18 +402,7 @@ class Worker {
       if (!r.ok) return false;
       const auto page = s3::parse_list_parts(r.body);
       if (!page) return false;
-      for (const auto& listed : page->parts) {
-        const auto index = static_cast<std::uint64_t>(listed.number - 1);
-        const auto journaled = open.parts.find(listed.number);
-        if (listed.number < 1 || index >= plan.part_count || journaled == open.parts.end() ||
-            listed.size != plan.length(index) || journaled->second.etag != listed.etag)
-          continue;
-        auto& slot = parts[index];
-        slot.number = listed.number;
-        slot.etag = listed.etag;
-        slot.checksum_name = std::string(s3::xml_element(run_.opt.checksum));
-        if (!slot.checksum_name.empty()) slot.checksum_value = journaled->second.checksum;
-      }
+      match_resumed_parts(page->parts, open, plan, run_.opt.checksum, parts);
       if (!page->truncated) return true;
       marker = page->next_part_number_marker;
     }
@@ -476,39 +441,22 @@ class Worker {
       s3::Headers headers = checksum_headers(run_.opt.checksum, body, checksum);
       s3::OpResult r = throttled(
           [&] { return s3_.upload_part(u.key, u.upload_id, number, body, headers); });
-      if (r.ok && r.etag.empty()) {
-        r.ok = false;
-        r.error_class = s3::ErrorClass::Retryable;
-        r.message = "UploadPart " + std::to_string(number) + ": reply without an ETag";
-      }
+      require_part_etag(r, number);
       if (r.ok) {
         if (auto bad = verify_stored_checksum(run_.opt.checksum, checksum, r); !bad.empty()) {
           u.fail("part " + std::to_string(number) + ": " + bad);
           return;
         }
-        auto& slot = u.parts[index];
-        slot.number = number;
-        slot.etag = r.etag;
-        slot.checksum_name = std::string(s3::xml_element(run_.opt.checksum));
-        if (!slot.checksum_name.empty()) slot.checksum_value = checksum;
+        fill_part_slot(u.parts[index], number, r.etag, run_.opt.checksum, checksum);
         run_.report.sent(length);
         if (run_.journal)
           run_.journal->record_part(u.key, u.upload_id, {number, r.etag, checksum, length});
         return;
       }
-      switch (after_failure(run_, r, attempt)) {
-        case Next::Retry:
-          run_.sleep_for(run_.retry.delay(attempt + 1));
-          break;
-        case Next::RetryNow:
-          break;
-        case Next::Fail:
-          u.fail("part " + std::to_string(number) + ": " + r.message);
-          return;
-        case Next::Stop:
-          u.fail("stopped: " + r.message);
-          return;
-      }
+      const Next next = run_.settle_failure(r, attempt);
+      if (next == Next::Fail) u.fail("part " + std::to_string(number) + ": " + r.message);
+      if (next == Next::Stop) u.fail("stopped: " + r.message);
+      if (!retrying(next)) return;
     }
   }
 
@@ -580,12 +528,6 @@ void pool_thread(ThreadedRun& run) {
   }
 }
 
-// What the walk has found so far, for the progress line.
-struct WalkTotals {
-  std::atomic<std::uint64_t> files{0}, bytes{0};
-  std::atomic<bool> done{false};
-};
-
 // Walks the source on the calling thread and queues every file (waiting while the queue is
 // full, and for a place among the open multipart uploads), until the walk ends or the run stops.
 // With --sync, merges the walk (in key order) with the destination listing; with --dry-run,
@@ -636,16 +578,7 @@ void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
 class SignalWatch {
  public:
   explicit SignalWatch(RunControl& run) : signals_(ioc_, SIGINT, SIGTERM) {
-    signals_.async_wait([this, &run](boost::system::error_code ec, int) {
-      if (ec) return;
-      run.interrupted = true;
-      run.stop();
-      std::cerr << "s3up: interrupted: finishing requests in flight and aborting open multipart "
-                   "uploads (interrupt again to quit at once)\n";
-      signals_.async_wait([](boost::system::error_code ec2, int) {
-        if (!ec2) ::_exit(130);
-      });
-    });
+    watch_interrupts(signals_, run);
     thread_ = std::thread([this] { ioc_.run(); });
   }
   ~SignalWatch() {
@@ -664,10 +597,7 @@ class SignalWatch {
 }  // namespace
 
 RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt) {
-  walker::Options walk_options;
-  walk_options.follow_symlinks = opt.follow_symlinks;
-  walk_options.filter = opt.filter.empty() ? nullptr : &opt.filter;
-  walker::Walker walker(opt.source, walk_options);
+  walker::Walker walker(opt.source, walk_options(opt));
   // Throws JournalError (a run-wide problem) before anything is sent.
   std::unique_ptr<Journal> journal = open_journal(service, opt);
   const std::size_t workers = std::max<std::size_t>(1, opt.concurrency);
@@ -690,22 +620,9 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   summary.started = std::chrono::system_clock::now();
   WalkTotals totals;
   std::optional<ProgressReporter> progress;
-  if (opt.progress != ProgressMode::None && !opt.dry_run) {
-    progress.emplace(opt.progress, [&]() {
-      ProgressSnapshot s{};
-      s.files_done = report.files_uploaded() + report.files_unchanged();
-      s.files_total = totals.files.load(std::memory_order_relaxed);
-      s.bytes_done = report.bytes_sent();
-      s.bytes_total = totals.bytes.load(std::memory_order_relaxed);
-      s.failed = report.failures();
-      s.retries = report.retries();
-      s.in_flight = run.in_flight.load(std::memory_order_relaxed);
-      s.totals_final = totals.done.load(std::memory_order_acquire);
-      s.elapsed_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      return s;
-    });
-  }
+  start_progress(progress, opt, report, totals,
+                 [&run]() -> std::uint64_t { return run.in_flight.load(std::memory_order_relaxed); },
+                 started);
   std::vector<std::thread> pool;
   pool.reserve(workers);
   try {
@@ -720,17 +637,8 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   if (progress) progress->stop();
   if (journal) journal->close();
 
-  // The clock stops after the last request has completed and every thread has returned.
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const auto started_wall = summary.started;
-  summary = report.finish();
-  summary.started = started_wall;
-  summary.finished = std::chrono::system_clock::now();
-  summary.seconds = seconds;
-  summary.interrupted = run.interrupted.load();
+  finish_summary(summary, report, opt, started, run.interrupted.load());
   summary.engine = "threaded";
-  summary.dry_run = opt.dry_run;
   summary.concurrency = workers;
   summary.concurrency_peak = workers;
   summary.threads = workers;

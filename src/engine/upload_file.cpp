@@ -24,32 +24,16 @@ asio::awaitable<void> upload_file(RunContext& ctx, walker::Entry entry, std::str
 
 asio::awaitable<void> upload_dir_marker(RunContext& ctx, walker::Entry entry, std::string key,
                                         [[maybe_unused]] coro::Permit permit) {
-  s3::Headers headers = s3::object_headers(ctx.opt.object, "", 0);
-  std::erase_if(headers, [](const s3::Header& h) { return h.first == s3::kMtimeHeader; });
-  if (ctx.opt.checksum != s3::ChecksumAlgorithm::None) {
-    headers.emplace_back(std::string(s3::header_name(ctx.opt.checksum)),
-                         s3::checksum_of(ctx.opt.checksum, {}));
-    if (auto algo = s3::algorithm_header_value(ctx.opt.checksum); !algo.empty())
-      headers.emplace_back("x-amz-sdk-checksum-algorithm", std::string(algo));
-  }
+  const s3::Headers headers = dir_marker_headers(ctx.opt);
   for (int attempt = 0;; ++attempt) {
     const s3::OpResult r = co_await ctx.s3.put_object(key, {}, headers);
     if (r.ok) {
       ctx.report.dir_marker();
       co_return;
     }
-    switch (after_failure(ctx, r, attempt)) {
-      case Next::Retry:
-        co_await backoff(ctx, attempt + 1);
-        break;
-      case Next::RetryNow:
-        break;
-      case Next::Fail:
-        ctx.report.failed({entry.path, key, r.message});
-        co_return;
-      case Next::Stop:
-        co_return;
-    }
+    const Next next = co_await settle_failure(ctx, r, attempt);
+    if (next == Next::Fail) ctx.report.failed({entry.path, key, r.message});
+    if (!retrying(next)) co_return;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "engine/file_data.hpp"
+#include "engine/multipart_parts.hpp"
 #include "engine/part_plan.hpp"
 #include "engine/run_context.hpp"
 #include "engine/verify.hpp"
@@ -45,16 +46,8 @@ asio::awaitable<s3::OpResult> with_retries(RunContext& ctx, Send send) {
       r = co_await send();
     }
     if (r.ok) co_return r;
-    switch (after_failure(ctx, r, attempt)) {
-      case Next::Retry:
-        co_await backoff(ctx, attempt + 1);
-        break;
-      case Next::RetryNow:
-        break;
-      case Next::Fail:
-      case Next::Stop:
-        co_return r;
-    }
+    const Next next = co_await settle_failure(ctx, r, attempt);
+    if (!retrying(next)) co_return r;
   }
 }
 
@@ -84,21 +77,13 @@ asio::awaitable<void> upload_part(RunContext& ctx, walker::Entry entry, std::str
     s3::OpResult r = co_await ctx.s3.upload_part(
         key, state->upload_id, number, std::span<const char>(buffer.data.get(), buffer.size),
         headers);
-    if (r.ok && r.etag.empty()) {
-      r.ok = false;
-      r.error_class = s3::ErrorClass::Retryable;
-      r.message = "UploadPart " + std::to_string(number) + ": reply without an ETag";
-    }
+    require_part_etag(r, number);
     if (r.ok) {
       if (auto bad = verify_stored_checksum(ctx.opt.checksum, checksum, r); !bad.empty()) {
         state->fail("part " + std::to_string(number) + ": " + bad);
         co_return;
       }
-      auto& slot = state->parts[index];
-      slot.number = number;
-      slot.etag = r.etag;
-      slot.checksum_name = std::string(s3::xml_element(ctx.opt.checksum));
-      if (!slot.checksum_name.empty()) slot.checksum_value = checksum;
+      fill_part_slot(state->parts[index], number, r.etag, ctx.opt.checksum, checksum);
       ctx.report.sent(length);
       if (ctx.journal)
         ctx.journal->record_part(key, state->upload_id, {number, r.etag, checksum, length});
@@ -106,19 +91,10 @@ asio::awaitable<void> upload_part(RunContext& ctx, walker::Entry entry, std::str
     }
     // Release the request slot while backing off so other work keeps the pipe full.
     permit = coro::Permit();
-    switch (after_failure(ctx, r, attempt)) {
-      case Next::Retry:
-        co_await backoff(ctx, attempt + 1);
-        break;
-      case Next::RetryNow:
-        break;
-      case Next::Fail:
-        state->fail("part " + std::to_string(number) + ": " + r.message);
-        co_return;
-      case Next::Stop:
-        state->fail("stopped: " + r.message);
-        co_return;
-    }
+    const Next next = co_await settle_failure(ctx, r, attempt);
+    if (next == Next::Fail) state->fail("part " + std::to_string(number) + ": " + r.message);
+    if (next == Next::Stop) state->fail("stopped: " + r.message);
+    if (!retrying(next)) co_return;
     permit = co_await coro::acquire_permit(ctx.requests);
   }
 }
@@ -147,18 +123,7 @@ asio::awaitable<bool> resume_parts(RunContext& ctx, std::string key, JournalUplo
     if (!r.ok) co_return false;
     const auto page = s3::parse_list_parts(r.body);
     if (!page) co_return false;
-    for (const auto& listed : page->parts) {
-      const auto index = static_cast<std::uint64_t>(listed.number - 1);
-      const auto journaled = open.parts.find(listed.number);
-      if (listed.number < 1 || index >= plan.part_count || journaled == open.parts.end() ||
-          listed.size != plan.length(index) || journaled->second.etag != listed.etag)
-        continue;
-      auto& slot = state.parts[index];
-      slot.number = listed.number;
-      slot.etag = listed.etag;
-      slot.checksum_name = std::string(s3::xml_element(ctx.opt.checksum));
-      if (!slot.checksum_name.empty()) slot.checksum_value = journaled->second.checksum;
-    }
+    match_resumed_parts(page->parts, open, plan, ctx.opt.checksum, state.parts);
     if (!page->truncated) co_return true;
     marker = page->next_part_number_marker;
   }

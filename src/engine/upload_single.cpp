@@ -45,18 +45,9 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
       }
       co_return;
     }
-    switch (after_failure(ctx, r, attempt)) {
-      case Next::Retry:
-        co_await backoff(ctx, attempt + 1);
-        break;
-      case Next::RetryNow:
-        break;
-      case Next::Fail:
-        ctx.report.failed({entry.path, key, r.message});
-        co_return;
-      case Next::Stop:
-        co_return;
-    }
+    const Next next = co_await settle_failure(ctx, r, attempt);
+    if (next == Next::Fail) ctx.report.failed({entry.path, key, r.message});
+    if (!retrying(next)) co_return;
   }
 }
 

@@ -1,0 +1,31 @@
+// Multipart part bookkeeping shared by both engines, free of any transport: filling the completed
+// part slots from UploadPart replies and, on resume, from ListParts and the journal.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "engine/journal.hpp"
+#include "engine/part_plan.hpp"
+#include "s3/checksum.hpp"
+#include "s3/s3_protocol.hpp"
+#include "s3/xml.hpp"
+
+namespace s3up::engine {
+
+// An UploadPart reply that succeeded without an ETag cannot be completed: turns it into a
+// retryable failure naming part `number`.
+void require_part_etag(s3::OpResult& r, int number);
+
+// Records part `number` as S3 holds it: its ETag and, when `algorithm` sends checksums, the
+// part's checksum.
+void fill_part_slot(s3::CompletedPart& slot, int number, const std::string& etag,
+                    s3::ChecksumAlgorithm algorithm, const std::string& checksum);
+
+// Resuming from the journal: fills `parts` (one slot per planned part) from one ListParts page.
+// A listed part counts as done when it is within the plan, has the planned size, and the journal
+// recorded it with the same ETag.
+void match_resumed_parts(const std::vector<s3::ListedPart>& listed, const JournalUpload& open,
+                         const PartPlan& plan, s3::ChecksumAlgorithm checksum,
+                         std::vector<s3::CompletedPart>& parts);
+
+}  // namespace s3up::engine

@@ -1,0 +1,64 @@
+#include "engine/run_setup.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+
+namespace s3up::engine {
+
+walker::Options walk_options(const UploadOptions& opt) {
+  walker::Options options;
+  options.follow_symlinks = opt.follow_symlinks;
+  options.filter = opt.filter.empty() ? nullptr : &opt.filter;
+  return options;
+}
+
+void watch_interrupts(boost::asio::signal_set& signals, RunControl& run) {
+  signals.async_wait([&signals, &run](boost::system::error_code ec, int) {
+    if (ec) return;
+    run.interrupted = true;
+    run.stop();
+    std::cerr << "s3up: interrupted: finishing requests in flight and aborting open multipart "
+                 "uploads (interrupt again to quit at once)\n";
+    signals.async_wait([](boost::system::error_code ec2, int) {
+      if (!ec2) ::_exit(130);
+    });
+  });
+}
+
+void start_progress(std::optional<ProgressReporter>& progress, const UploadOptions& opt,
+                    const Report& report, const WalkTotals& totals,
+                    std::function<std::uint64_t()> in_flight,
+                    std::chrono::steady_clock::time_point started) {
+  if (opt.progress == ProgressMode::None || opt.dry_run) return;
+  progress.emplace(opt.progress, [&report, &totals, in_flight = std::move(in_flight), started]() {
+    ProgressSnapshot s{};
+    s.files_done = report.files_uploaded() + report.files_unchanged();
+    s.files_total = totals.files.load(std::memory_order_relaxed);
+    s.bytes_done = report.bytes_sent();
+    s.bytes_total = totals.bytes.load(std::memory_order_relaxed);
+    s.failed = report.failures();
+    s.retries = report.retries();
+    s.in_flight = in_flight();
+    s.totals_final = totals.done.load(std::memory_order_acquire);
+    s.elapsed_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return s;
+  });
+}
+
+void finish_summary(RunSummary& summary, Report& report, const UploadOptions& opt,
+                    std::chrono::steady_clock::time_point started, bool interrupted) {
+  // The clock stops after the last request has completed and every thread has returned.
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto started_wall = summary.started;
+  summary = report.finish();
+  summary.started = started_wall;
+  summary.finished = std::chrono::system_clock::now();
+  summary.seconds = seconds;
+  summary.interrupted = interrupted;
+  summary.dry_run = opt.dry_run;
+}
+
+}  // namespace s3up::engine

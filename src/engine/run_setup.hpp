@@ -1,0 +1,46 @@
+// What both engines do the same way around a run: the walker's options, the interrupt handling,
+// the progress line's sampling and the summary's common fields.
+#pragma once
+#include <boost/asio/signal_set.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "engine/options.hpp"
+#include "engine/progress.hpp"
+#include "engine/report.hpp"
+#include "engine/run_control.hpp"
+#include "walker/walker.hpp"
+
+namespace s3up::engine {
+
+// What the walk has found so far, for the progress line.
+struct WalkTotals {
+  std::atomic<std::uint64_t> files{0}, bytes{0};
+  std::atomic<bool> done{false};
+};
+
+// The walker's options for the run.
+walker::Options walk_options(const UploadOptions& opt);
+
+// Waits on `signals` (SIGINT/SIGTERM added by the caller): the first stops the run (in-flight
+// requests finish, open multipart uploads are aborted, exit 130), a second exits at once.
+void watch_interrupts(boost::asio::signal_set& signals, RunControl& run);
+
+// Starts the progress line in `progress` unless the run shows none (or is a dry run).
+// `in_flight` gives the requests in flight; everything captured must outlive `progress`.
+void start_progress(std::optional<ProgressReporter>& progress, const UploadOptions& opt,
+                    const Report& report, const WalkTotals& totals,
+                    std::function<std::uint64_t()> in_flight,
+                    std::chrono::steady_clock::time_point started);
+
+// Fills `summary` from the finished report, keeping its wall-clock start: the time taken (from
+// `started` until now), the finish time, whether the run was interrupted and a dry run. The
+// engine-specific fields are left to the caller.
+void finish_summary(RunSummary& summary, Report& report, const UploadOptions& opt,
+                    std::chrono::steady_clock::time_point started, bool interrupted);
+
+}  // namespace s3up::engine
