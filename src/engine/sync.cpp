@@ -181,7 +181,15 @@ asio::awaitable<bool> is_unchanged(RunContext& ctx, walker::Entry entry, std::st
                                    s3::ListedObject remote) {
   UnchangedCheck check = start_unchanged_check(ctx.opt, entry, remote);
   if (check.decided) co_return *check.decided;
-  const s3::OpResult head = co_await ctx.s3.head_object(key, std::move(check.head_headers));
+  // A HeadObject that fails transiently is retried like any request; one that finally fails
+  // counts as "changed" (the file is uploaded again, which is always safe).
+  s3::OpResult head;
+  for (int attempt = 0;; ++attempt) {
+    head = co_await ctx.s3.head_object(key, check.head_headers);
+    if (head.ok || head.status == 404) break;
+    const Next next = co_await settle_failure(ctx, head, attempt);
+    if (!retrying(next)) break;
+  }
   co_return unchanged_after_head(ctx.opt, entry, head);
 }
 

@@ -198,8 +198,13 @@ class Requests {
                     const s3::ListedObject& remote) {
     UnchangedCheck check = start_unchanged_check(run_.opt, entry, remote);
     if (check.decided) return *check.decided;
-    const s3::OpResult head =
-        throttled([&] { return s3_.head_object(key, check.head_headers); });
+    // Retried like any request (a final failure counts as "changed": uploading is safe).
+    s3::OpResult head;
+    for (int attempt = 0;; ++attempt) {
+      head = throttled([&] { return s3_.head_object(key, check.head_headers); });
+      if (head.ok || head.status == 404) break;
+      if (!retrying(run_.settle_failure(head, attempt))) break;
+    }
     return unchanged_after_head(run_.opt, entry, head);
   }
 
