@@ -14,6 +14,8 @@ import time
 import boto3
 from botocore.config import Config
 
+from testserver import make_self_signed_cert  # one certificate maker for both servers
+
 S3UP = os.environ.get("S3UP_BIN", os.path.join(os.path.dirname(__file__), "../../build/s3up"))
 BUILD = os.environ.get("S3UP_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 REGION = "us-east-1"
@@ -46,16 +48,6 @@ def wait_for_port(port, timeout=30.0):
     raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
 
-def make_self_signed_cert(directory):
-    """A certificate for IP 127.0.0.1 and localhost, made with the openssl CLI."""
-    cert = os.path.join(directory, "cert.pem")
-    key = os.path.join(directory, "key.pem")
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        check=True, capture_output=True)
-    return cert, key
 
 
 class Moto:
@@ -165,7 +157,7 @@ class TestServerEndpoint(Moto):
             # Moto(...) returned this object already built, and Python calls __init__ on it
             # again: a second server would be started and the first one left running.
             return
-        from testserver import TestServer, make_self_signed_cert
+        from testserver import TestServer
         self.workdir = workdir or tempfile.mkdtemp(prefix="s3up-ts-")
         self.cert = None
         kwargs = {}
