@@ -3,6 +3,7 @@
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -142,6 +143,8 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
                       /*sign_payload=*/!service.endpoint_tls());
   Report report;
   RunContext ctx(opt, client, report);
+  asio::thread_pool file_io(2);  // large file reads (see read_range_async)
+  ctx.file_io = file_io.get_executor();
   AdaptiveConfig adaptive;
   adaptive.initial = opt.concurrency;
   ConcurrencyController controller(ioc.get_executor(), ctx.requests, report, adaptive);

@@ -36,6 +36,7 @@ struct RunContext : RunControl {
   coro::AsyncSemaphore memory;          // bytes of file data held in memory (--max-memory)
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
   coro::WaitGroup inflight;             // file uploads started and not finished
+  asio::any_io_executor file_io;        // where large reads run, off the I/O threads
   coro::RateLimiter rate;               // --limit-rate
 };
 
@@ -62,6 +63,11 @@ asio::awaitable<void> upload_file(RunContext& ctx, walker::Entry entry, std::str
 // Writes the zero-byte "dir/" object of an empty directory (--dir-markers).
 asio::awaitable<void> upload_dir_marker(RunContext& ctx, walker::Entry entry, std::string key,
                                         coro::Permit permit);
+
+// read_range for the async engine: reads of 1 MiB and more run on ctx.file_io (a small thread
+// pool) so that an I/O thread keeps pumping sockets meanwhile; smaller ones run inline.
+asio::awaitable<std::string> read_range_async(RunContext& ctx, walker::Entry entry,
+                                              std::uint64_t offset, std::span<char> out);
 
 // Uploads one file as a multipart upload; `slot` is its place among open multipart uploads.
 asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std::string key,

@@ -62,7 +62,9 @@ asio::awaitable<void> upload_part(RunContext& ctx, walker::Entry entry, std::str
   for (int attempt = 0;; ++attempt) {
     if (state->failed.load() || (attempt > 0 && ctx.stopping.load())) co_return;
     if (!ctx.rate.unlimited()) co_await ctx.rate.consume(length);
-    if (auto problem = read_range(entry, plan.offset(index), buffer.span()); !problem.empty()) {
+    const std::string problem =
+        co_await read_range_async(ctx, entry, plan.offset(index), buffer.span());
+    if (!problem.empty()) {
       state->fail(problem);
       co_return;
     }

@@ -17,7 +17,8 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
     }
     // Wait for --limit-rate before reading, so the bytes sent are as fresh as possible.
     if (!ctx.rate.unlimited()) co_await ctx.rate.consume(buffer.size);
-    if (auto problem = read_range(entry, 0, buffer.span()); !problem.empty()) {
+    const std::string problem = co_await read_range_async(ctx, entry, 0, buffer.span());
+    if (!problem.empty()) {
       ctx.report.failed({entry.path, key, problem});
       co_return;
     }
