@@ -26,6 +26,17 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+std::string join_string_to_sign(std::initializer_list<std::string_view> lines) {
+  std::string out;
+  bool first = true;
+  for (std::string_view line : lines) {
+    if (!first) out.push_back('\n');
+    out += line;
+    first = false;
+  }
+  return out;
+}
+
 std::string format_amz_date(SignClock::time_point t) {
   using namespace std::chrono;
   const auto secs = floor<seconds>(t);
@@ -151,16 +162,10 @@ Signature SigV4Signer::sign(const RequestToSign& req, SignClock::time_point t) c
 
   const std::string amz_date = format_amz_date(t);
   const std::string scope = credential_scope(t);
-  std::string& sts = out.string_to_sign;
-  sts += kSigV4Algorithm;
-  sts.push_back('\n');
-  sts += amz_date;
-  sts.push_back('\n');
-  sts += scope;
-  sts.push_back('\n');
-  sts += util::hex_lower(util::sha256(cr));
+  out.string_to_sign =
+      join_string_to_sign({kSigV4Algorithm, amz_date, scope, util::hex_lower(util::sha256(cr))});
 
-  out.signature = sign_string(sts, t);
+  out.signature = sign_string(out.string_to_sign, t);
   std::string& auth = out.authorization;
   auth += kSigV4Algorithm;
   auth += " Credential=";

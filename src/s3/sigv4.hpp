@@ -4,6 +4,7 @@
 // path exactly as sent (encoded once, never normalised, never double-encoded), and the payload hash
 // may be "UNSIGNED-PAYLOAD" or a STREAMING-* marker (see s3/sigv4_chunked.hpp).
 #pragma once
+#include <initializer_list>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -44,6 +45,9 @@ struct Signature {
 };
 
 // "20150830T123600Z" (UTC, seconds truncated): the x-amz-date header value for t.
+// A SigV4 string to sign (request, chunk or trailer): its lines joined by '\n'.
+std::string join_string_to_sign(std::initializer_list<std::string_view> lines);
+
 std::string format_amz_date(SignClock::time_point t);
 
 // "20150830" (UTC): the date element of the credential scope.

@@ -36,36 +36,18 @@ ChunkSignature ChunkSigner::next(std::span<const unsigned char> data) {
 
 ChunkSignature ChunkSigner::next_hashed(std::string_view chunk_sha256_hex) {
   ChunkSignature out;
-  std::string& sts = out.string_to_sign;
-  sts += kChunkAlgorithm;
-  sts.push_back('\n');
-  sts += amz_date_;
-  sts.push_back('\n');
-  sts += scope_;
-  sts.push_back('\n');
-  sts += previous_;
-  sts.push_back('\n');
-  sts += kEmptyPayloadSha256;
-  sts.push_back('\n');
-  sts += chunk_sha256_hex;
-  out.signature = signer_.sign_string(sts, time_);
+  out.string_to_sign = join_string_to_sign(
+      {kChunkAlgorithm, amz_date_, scope_, previous_, kEmptyPayloadSha256, chunk_sha256_hex});
+  out.signature = signer_.sign_string(out.string_to_sign, time_);
   previous_ = out.signature;
   return out;
 }
 
 ChunkSignature ChunkSigner::trailer(std::string_view trailer_block) {
   ChunkSignature out;
-  std::string& sts = out.string_to_sign;
-  sts += kTrailerAlgorithm;
-  sts.push_back('\n');
-  sts += amz_date_;
-  sts.push_back('\n');
-  sts += scope_;
-  sts.push_back('\n');
-  sts += previous_;
-  sts.push_back('\n');
-  sts += util::hex_lower(util::sha256(trailer_block));
-  out.signature = signer_.sign_string(sts, time_);
+  out.string_to_sign = join_string_to_sign(
+      {kTrailerAlgorithm, amz_date_, scope_, previous_, util::hex_lower(util::sha256(trailer_block))});
+  out.signature = signer_.sign_string(out.string_to_sign, time_);
   previous_ = out.signature;
   return out;
 }
