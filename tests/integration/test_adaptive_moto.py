@@ -36,7 +36,10 @@ class AdaptiveConcurrency(unittest.TestCase):
         files["big.bin"] = big
         env = self.moto.env()
         env["S3UP_DEBUG_CONCURRENCY"] = "1"
+        # --limit-rate keeps the run (23.7 MiB) longer than a few 250 ms sampling windows even
+        # against the fast s3-testserver, so that the controller has windows to report.
         proc = run_s3up(["--endpoint-url", self.moto.url, "--concurrency", "auto",
+                         "--limit-rate", "16MiB",
                          "--multipart-threshold", "8MiB", "--part-size", "5MiB", "--json", "-",
                          self.src, f"s3://{BUCKET}/auto/"], env,
                         check_secret=self.moto.secret_key)
