@@ -13,7 +13,7 @@ KiB, MiB = 1024, 1024 * 1024
 
 # name -> (files, bytes per file) for generated sets; "tree" copies a real directory.
 FULL = {"small": (10_000, 4 * KiB), "medium": (1_000, 256 * KiB), "large": (4, 256 * MiB),
-        "tree": "/usr/include"}
+        "tree": "/usr/share/doc"}
 QUICK = {"small": (1_000, 4 * KiB), "medium": (100, 256 * KiB), "large": (2, 24 * MiB),
          "tree": "/usr/include/linux"}
 ORDER = ["small", "medium", "large", "tree"]

@@ -198,6 +198,7 @@ def write_md(path: Path, groups: list[Group], datasets: dict[str, Dataset], info
             out.append(f"| {tool} | {setting} | {_f(b.wall)} | {_rate(g.metric(b))} | "
                        f"{_f(b.cpu)} | {_f(b.rss_mib, 0)} | {_f(g.vs_peer(b))} | {_f(g.vs_curl(b))} |")
         out.append("")
+    out += auto_section(groups)
     out.append("## Every configuration\n")
     out.append("Wall: median [min–max] of the repetitions. A configuration with any failed "
                "repetition (non-zero exit, time cap, or the sink missing a file or holding a "
@@ -229,6 +230,38 @@ def write_md(path: Path, groups: list[Group], datasets: dict[str, Dataset], info
         out += [f"![{p}]({p})" for p in plots]
         out.append("")
     path.write_text("\n".join(out))
+
+
+def auto_rows(g: Group) -> list[tuple[str, Result, Result, float]]:
+    """Per s3up engine: (engine, best `auto` run, best fixed run, auto wall / fixed wall)."""
+    rows = []
+    for engine in sorted({r.cfg.engine for r in g.results if r.cfg.tool == "s3up"}):
+        mine = [r for r in g.results if r.cfg.tool == "s3up" and r.cfg.engine == engine and r.ok]
+        autos = [r for r in mine if r.cfg.concurrency == "auto"]
+        fixed = [r for r in mine if r.cfg.conc_num is not None]
+        if autos and fixed:
+            a = min(autos, key=lambda r: r.wall)
+            f = min(fixed, key=lambda r: r.wall)
+            rows.append((engine, a, f, a.wall / f.wall if f.wall else float("inf")))
+    return rows
+
+
+def auto_section(groups: list[Group]) -> list[str]:
+    """`--concurrency auto` against the best fixed --concurrency of the same engine."""
+    lines = []
+    for g in groups:
+        for engine, a, f, ratio in auto_rows(g):
+            lines.append(f"| {g.ds.name} | {g.transport} | {engine} | t{a.cfg.threads}: {_f(a.wall)} | "
+                         f"t{f.cfg.threads} c{f.cfg.concurrency}: {_f(f.wall)} | {_f(ratio)} | "
+                         f"{'yes' if ratio <= 1.10 else '**no**'} |")
+    if not lines:
+        return []
+    return ["## `--concurrency auto` against the best fixed setting\n",
+            "Per engine: the best wall time (median) with `--concurrency auto` over the thread "
+            "counts tried, against the best of the fixed `--concurrency` values; the target is "
+            "a ratio of at most 1.10.\n",
+            "| dataset | sink | engine | auto wall s | best fixed wall s | auto / fixed | within 10% |",
+            "|---|---|---|---:|---:|---:|---|", *lines, ""]
 
 
 def _gnuplot(script: str, name: str) -> bool:

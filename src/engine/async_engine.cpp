@@ -1,5 +1,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -9,6 +10,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <thread>
 #include <unistd.h>
 
@@ -71,7 +73,7 @@ asio::awaitable<bool> start_entry(RunContext& ctx, std::optional<DestinationList
     }
     ctx.inflight.done();
   };
-  auto executor = co_await asio::this_coro::executor;
+  auto executor = ctx.next_lane();
   if (marker)
     asio::co_spawn(executor,
                    upload_dir_marker(ctx, std::move(entry), std::move(key), std::move(permit)),
@@ -136,14 +138,29 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   // Throws JournalError (a run-wide problem) before anything is sent.
   std::unique_ptr<Journal> journal = open_journal(service, opt);
   const auto threads = std::max<std::size_t>(1, opt.threads);
-  asio::io_context ioc(static_cast<int>(threads));
-  http::Client http(ioc.get_executor(), service.tls, service.timeouts);
+  // One io_context per thread ("lanes"): each thread runs its own event loop and the
+  // connections of the uploads placed on it, so completions never wake another thread (with
+  // several threads on one io_context every completion could). Lane 0 also runs the dispatcher,
+  // the signal handler and the concurrency controller.
+  std::vector<std::unique_ptr<asio::io_context>> lanes;
+  std::vector<asio::any_io_executor> lane_executors;
+  for (std::size_t i = 0; i < threads; ++i) {
+    lanes.push_back(std::make_unique<asio::io_context>(1));
+    lane_executors.push_back(lanes.back()->get_executor());
+  }
+  asio::io_context& ioc = *lanes.front();
+  // Lanes other than the first would return from run() while they have nothing to do yet.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  for (std::size_t i = 1; i < threads; ++i)
+    keep_running.push_back(asio::make_work_guard(*lanes[i]));
+  http::Client http(lane_executors, service.tls, service.timeouts);
   s3::S3Client client(http, s3::SigV4Signer(service.credentials, service.region, "s3"),
                       service.endpoint, opt.bucket, service.path_style,
                       /*sign_payload=*/!service.endpoint_tls());
   Report report;
   RunContext ctx(opt, client, report);
-  asio::thread_pool file_io(2);  // large file reads (see read_range_async)
+  ctx.lanes = lane_executors;
+  asio::thread_pool file_io(2);  // large reads and their hashing (read_and_digest_async)
   ctx.file_io = file_io.get_executor();
   AdaptiveConfig adaptive;
   adaptive.initial = opt.concurrency;
@@ -174,6 +191,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
     signals.cancel();
     controller.stop();
     http.close_idle();
+    for (auto& guard : keep_running) guard.reset();
   });
 
   WalkTotals totals;
@@ -182,7 +200,8 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   start_progress(progress, opt, report, totals,
                  [&ctx]() -> std::uint64_t { return ctx.requests.in_use(); }, started);
   std::vector<std::thread> runners;
-  for (std::size_t i = 1; i < threads; ++i) runners.emplace_back([&ioc] { ioc.run(); });
+  for (std::size_t i = 1; i < threads; ++i)
+    runners.emplace_back([lane = lanes[i].get()] { lane->run(); });
   ioc.run();
   for (auto& t : runners) t.join();
   walking.join();

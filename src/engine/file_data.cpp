@@ -26,7 +26,7 @@ std::string change(const walker::Entry& e, const struct stat& st, const char* wh
 std::string read_range(const walker::Entry& entry, std::uint64_t offset, std::span<char> out) {
   try {
     auto reader = walker::FileReader::open(entry.path);
-    if (auto c = change(entry, reader.stat(), "since it was listed"); !c.empty()) return c;
+    if (auto c = change(entry, reader.opened(), "since it was listed"); !c.empty()) return c;
     const std::size_t got = reader.pread(out.data(), out.size(), offset);
     if (got != out.size())
       return "file changed while being read: expected " + std::to_string(out.size()) +

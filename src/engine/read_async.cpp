@@ -1,29 +1,48 @@
-// Large file reads off the async engine's I/O threads.
+// Large file reads, and the hashing of what they read, off the async engine's I/O threads.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "engine/file_data.hpp"
 #include "engine/run_context.hpp"
+#include "s3/checksum.hpp"
+#include "util/crypto.hpp"
 
 namespace s3up::engine {
 namespace {
 
 constexpr std::size_t kOffloadFrom = 1 << 20;  // smaller reads cost less than two thread hops
 
-asio::awaitable<std::string> read_on_pool(walker::Entry entry, std::uint64_t offset,
-                                          std::span<char> out) {
-  co_return read_range(entry, offset, out);
+ReadDigest read_and_digest(const walker::Entry& entry, std::uint64_t offset, std::span<char> out,
+                           s3::ChecksumAlgorithm algo, bool sha256) {
+  ReadDigest r;
+  r.problem = read_range(entry, offset, out);
+  if (!r.problem.empty()) return r;
+  const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(out.data()),
+                                             out.size());
+  if (algo != s3::ChecksumAlgorithm::None) r.checksum = s3::checksum_of(algo, bytes);
+  if (sha256 && !out.empty()) r.sha256 = util::hex_lower(util::sha256(bytes));
+  return r;
+}
+
+asio::awaitable<ReadDigest> digest_on_pool(walker::Entry entry, std::uint64_t offset,
+                                           std::span<char> out, s3::ChecksumAlgorithm algo,
+                                           bool sha256) {
+  co_return read_and_digest(entry, offset, out, algo, sha256);
 }
 
 }  // namespace
 
-asio::awaitable<std::string> read_range_async(RunContext& ctx, walker::Entry entry,
-                                              std::uint64_t offset, std::span<char> out) {
-  if (!ctx.file_io || out.size() < kOffloadFrom) co_return read_range(entry, offset, out);
-  // The read runs as a coroutine on the pool; this one resumes on its own executor after it.
-  std::string problem = co_await asio::co_spawn(
-      ctx.file_io, read_on_pool(std::move(entry), offset, out), asio::use_awaitable);
-  co_return problem;
+asio::awaitable<ReadDigest> read_and_digest_async(RunContext& ctx, walker::Entry entry,
+                                                  std::uint64_t offset, std::span<char> out) {
+  const s3::ChecksumAlgorithm algo = ctx.opt.checksum;
+  const bool sha256 = ctx.protocol.sign_payload();
+  if (!ctx.file_io || out.size() < kOffloadFrom)
+    co_return read_and_digest(entry, offset, out, algo, sha256);
+  // Runs as a coroutine on the pool; this one resumes on its own executor after it.
+  ReadDigest r = co_await asio::co_spawn(
+      ctx.file_io, digest_on_pool(std::move(entry), offset, out, algo, sha256),
+      asio::use_awaitable);
+  co_return r;
 }
 
 }  // namespace s3up::engine

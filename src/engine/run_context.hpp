@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <functional>
+#include <vector>
 
 namespace s3up::engine {
 
@@ -37,6 +38,19 @@ struct RunContext : RunControl {
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
   coro::WaitGroup inflight;             // file uploads started and not finished
   asio::any_io_executor file_io;        // where large reads run, off the I/O threads
+  // One io_context per I/O thread (--threads): uploads and parts are spread over them in turn,
+  // and each keeps its connections, so a request's I/O stays on one thread.
+  std::vector<asio::any_io_executor> lanes;
+
+  // The lane for the next upload or part (round robin).
+  asio::any_io_executor next_lane() {
+    return lanes[next_lane_.fetch_add(1, std::memory_order_relaxed) % lanes.size()];
+  }
+
+ private:
+  std::atomic<std::size_t> next_lane_{0};
+
+ public:
   coro::RateLimiter rate;               // --limit-rate
 };
 
@@ -64,10 +78,20 @@ asio::awaitable<void> upload_file(RunContext& ctx, walker::Entry entry, std::str
 asio::awaitable<void> upload_dir_marker(RunContext& ctx, walker::Entry entry, std::string key,
                                         coro::Permit permit);
 
-// read_range for the async engine: reads of 1 MiB and more run on ctx.file_io (a small thread
-// pool) so that an I/O thread keeps pumping sockets meanwhile; smaller ones run inline.
-asio::awaitable<std::string> read_range_async(RunContext& ctx, walker::Entry entry,
-                                              std::uint64_t offset, std::span<char> out);
+// A body read for upload with its digests: `problem` as read_range's; `checksum` by
+// ctx.opt.checksum (empty for none); `sha256` the hex SHA-256 when requests sign their payload
+// (plain HTTP), else empty.
+struct ReadDigest {
+  std::string problem;
+  std::string checksum;
+  std::string sha256;
+};
+
+// read_range (see file_data.hpp) and the body's digests for the async engine. Bodies of 1 MiB and
+// more are read and hashed on ctx.file_io (a small thread pool), so that an I/O thread keeps
+// pumping its other connections meanwhile; smaller ones inline.
+asio::awaitable<ReadDigest> read_and_digest_async(RunContext& ctx, walker::Entry entry,
+                                                  std::uint64_t offset, std::span<char> out);
 
 // Uploads one file as a multipart upload; `slot` is its place among open multipart uploads.
 asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std::string key,

@@ -62,23 +62,18 @@ asio::awaitable<void> upload_part(RunContext& ctx, walker::Entry entry, std::str
   for (int attempt = 0;; ++attempt) {
     if (state->failed.load() || (attempt > 0 && ctx.stopping.load())) co_return;
     if (!ctx.rate.unlimited()) co_await ctx.rate.consume(length);
-    const std::string problem =
-        co_await read_range_async(ctx, entry, plan.offset(index), buffer.span());
-    if (!problem.empty()) {
-      state->fail(problem);
+    ReadDigest read = co_await read_and_digest_async(ctx, entry, plan.offset(index), buffer.span());
+    if (!read.problem.empty()) {
+      state->fail(read.problem);
       co_return;
     }
     s3::Headers headers;
-    std::string checksum;
-    if (ctx.opt.checksum != s3::ChecksumAlgorithm::None) {
-      checksum = s3::checksum_of(
-          ctx.opt.checksum,
-          {reinterpret_cast<const unsigned char*>(buffer.data.get()), buffer.size});
+    const std::string checksum = std::move(read.checksum);
+    if (ctx.opt.checksum != s3::ChecksumAlgorithm::None)
       headers.emplace_back(std::string(s3::header_name(ctx.opt.checksum)), checksum);
-    }
     s3::OpResult r = co_await ctx.s3.upload_part(
         key, state->upload_id, number, std::span<const char>(buffer.data.get(), buffer.size),
-        headers);
+        headers, std::move(read.sha256));
     require_part_etag(r, number);
     if (r.ok) {
       if (auto bad = verify_stored_checksum(ctx.opt.checksum, checksum, r); !bad.empty()) {
@@ -168,7 +163,6 @@ asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std
           {key, state->upload_id, entry.size, entry.mtime_ns, plan.part_size, {}});
   }
 
-  auto executor = co_await asio::this_coro::executor;
   for (std::uint64_t index = 0; index < plan.part_count; ++index) {
     if (state->failed.load() || ctx.stopping.load()) break;
     if (!state->parts[index].etag.empty()) {  // resumed: S3 holds this part already
@@ -178,7 +172,7 @@ asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std
     coro::Permit permit = co_await coro::acquire_permit(ctx.requests);
     if (state->failed.load() || ctx.stopping.load()) break;
     state->parts_in_flight.add();
-    asio::co_spawn(executor,
+    asio::co_spawn(ctx.next_lane(),
                    upload_part(ctx, entry, key, state, plan, index, std::move(permit)),
                    [state](std::exception_ptr e) {
                      if (e) {

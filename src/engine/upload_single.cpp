@@ -17,25 +17,22 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
     }
     // Wait for --limit-rate before reading, so the bytes sent are as fresh as possible.
     if (!ctx.rate.unlimited()) co_await ctx.rate.consume(buffer.size);
-    const std::string problem = co_await read_range_async(ctx, entry, 0, buffer.span());
-    if (!problem.empty()) {
-      ctx.report.failed({entry.path, key, problem});
+    ReadDigest read = co_await read_and_digest_async(ctx, entry, 0, buffer.span());
+    if (!read.problem.empty()) {
+      ctx.report.failed({entry.path, key, read.problem});
       co_return;
     }
     s3::Headers headers = s3::object_headers(ctx.opt.object, entry.rel, entry.mtime_ns);
-    const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(buffer.data.get()),
-                                               buffer.size);
-    std::string checksum;
+    const std::string checksum = std::move(read.checksum);
     if (ctx.opt.checksum != s3::ChecksumAlgorithm::None) {
-      checksum = s3::checksum_of(ctx.opt.checksum, bytes);
       headers.emplace_back(std::string(s3::header_name(ctx.opt.checksum)), checksum);
       // Named as the SDKs name it: some S3 implementations (moto) store the checksum, and
       // return it to HeadObject for --sync-checksum, only with this header.
       if (auto algo = s3::algorithm_header_value(ctx.opt.checksum); !algo.empty())
         headers.emplace_back("x-amz-sdk-checksum-algorithm", std::string(algo));
     }
-    const s3::OpResult r =
-        co_await ctx.s3.put_object(key, std::span<const char>(buffer.data.get(), buffer.size), headers);
+    const s3::OpResult r = co_await ctx.s3.put_object(
+        key, std::span<const char>(buffer.data.get(), buffer.size), headers, std::move(read.sha256));
     if (r.ok) {
       if (auto bad = verify_stored_checksum(ctx.opt.checksum, checksum, r); !bad.empty()) {
         ctx.report.failed({entry.path, key, bad});

@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -14,6 +15,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -102,28 +104,39 @@ std::string Target::to_string() const {
 }
 
 struct Client::Impl {
-  asio::any_io_executor executor;
+  using Pool = std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>>;
+
+  std::vector<asio::any_io_executor> lanes;
+  std::vector<const asio::execution_context*> lane_contexts;  // to find a coroutine's lane
   ssl::context tls_context{ssl::context::tls_client};
   TlsSettings tls;
   Timeouts timeouts;
   std::atomic<std::uint64_t> opened{0};
 
   std::mutex mutex;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+  std::vector<Pool> idle;  // per lane
   std::unordered_map<std::string, tcp::resolver::results_type> resolved;
 
-  std::unique_ptr<Connection> take_idle(const std::string& key) {
+  std::size_t lane_of(const asio::any_io_executor& ex) const {
+    const asio::execution_context* context = &asio::query(ex, asio::execution::context);
+    for (std::size_t i = 0; i < lane_contexts.size(); ++i)
+      if (lane_contexts[i] == context) return i;
+    return 0;
+  }
+
+  std::unique_ptr<Connection> take_idle(std::size_t lane, const std::string& key) {
     std::lock_guard lock(mutex);
-    auto it = idle.find(key);
-    if (it == idle.end() || it->second.empty()) return nullptr;
+    auto& pool = idle[lane];
+    auto it = pool.find(key);
+    if (it == pool.end() || it->second.empty()) return nullptr;
     auto conn = std::move(it->second.back());
     it->second.pop_back();
     return conn;
   }
 
-  void give_back(const std::string& key, std::unique_ptr<Connection> conn) {
+  void give_back(std::size_t lane, const std::string& key, std::unique_ptr<Connection> conn) {
     std::lock_guard lock(mutex);
-    auto& list = idle[key];
+    auto& list = idle[lane][key];
     if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
   }
 };
@@ -133,7 +146,9 @@ namespace {
 // Resolves (once per target, then from the cache), connects and, for TLS, handshakes with SNI
 // and host-name verification. On failure returns nullptr and fills outcome.
 asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Client::Impl> impl,
-                                                             Target target, Outcome& outcome) {
+                                                             std::size_t lane, Target target,
+                                                             Outcome& outcome) {
+  const asio::any_io_executor executor = impl->lanes[lane];
   const std::string key = target.to_string();
   tcp::resolver::results_type endpoints;
   {
@@ -141,7 +156,7 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
     if (auto it = impl->resolved.find(key); it != impl->resolved.end()) endpoints = it->second;
   }
   if (endpoints.empty()) {
-    tcp::resolver resolver(impl->executor);
+    tcp::resolver resolver(executor);
     auto [ec, results] = co_await resolver.async_resolve(target.host, std::to_string(target.port),
                                                          use_tuple);
     if (ec) {
@@ -156,9 +171,9 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
   auto conn = std::make_unique<Connection>();
   conn->target = target;
   if (target.tls)
-    conn->secure.emplace(impl->executor, impl->tls_context);
+    conn->secure.emplace(executor, impl->tls_context);
   else
-    conn->plain.emplace(impl->executor);
+    conn->plain.emplace(executor);
   auto& lowest = conn->lowest();
   lowest.expires_after(impl->timeouts.connect);
   auto [cec, ep] = co_await lowest.async_connect(endpoints, use_tuple);
@@ -185,8 +200,14 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
 }  // namespace
 
 Client::Client(asio::any_io_executor executor, TlsSettings tls, Timeouts timeouts)
+    : Client(std::vector<asio::any_io_executor>{std::move(executor)}, std::move(tls), timeouts) {}
+
+Client::Client(std::vector<asio::any_io_executor> lanes, TlsSettings tls, Timeouts timeouts)
     : impl_(std::make_shared<Impl>()) {
-  impl_->executor = std::move(executor);
+  if (lanes.empty()) throw std::invalid_argument("http::Client needs at least one executor");
+  for (const auto& ex : lanes) impl_->lane_contexts.push_back(&asio::query(ex, asio::execution::context));
+  impl_->idle.resize(lanes.size());
+  impl_->lanes = std::move(lanes);
   impl_->tls = std::move(tls);
   impl_->timeouts = timeouts;
   detail::configure_tls_context(impl_->tls_context, impl_->tls);
@@ -196,14 +217,15 @@ Client::~Client() = default;
 
 asio::awaitable<Outcome> Client::send(Target target, Request& request) {
   auto impl = impl_;
+  const std::size_t lane = impl->lane_of(co_await asio::this_coro::executor);
   const std::string key = target.to_string();
   detail::prepare_request(request, target);
   for (int attempt = 0;; ++attempt) {
     Outcome outcome;
-    std::unique_ptr<Connection> conn = attempt == 0 ? impl->take_idle(key) : nullptr;
+    std::unique_ptr<Connection> conn = attempt == 0 ? impl->take_idle(lane, key) : nullptr;
     const bool reused = conn != nullptr;
     if (!conn) {
-      conn = co_await open_connection(impl, target, outcome);
+      conn = co_await open_connection(impl, lane, target, outcome);
       if (!conn) co_return outcome;
     }
     error_code ec;
@@ -214,7 +236,7 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
       ec = co_await exchange(*conn->plain, conn->lowest(), conn->buffer, request,
                              outcome.response, impl->timeouts);
     if (!ec) {
-      if (outcome.response.keep_alive()) impl->give_back(key, std::move(conn));
+      if (outcome.response.keep_alive()) impl->give_back(lane, key, std::move(conn));
       co_return outcome;
     }
     // A pooled connection the server closed while it sat idle: try once on a fresh one.
@@ -225,7 +247,7 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
 
 void Client::close_idle() {
   std::lock_guard lock(impl_->mutex);
-  impl_->idle.clear();
+  for (auto& pool : impl_->idle) pool.clear();
 }
 
 std::uint64_t Client::connections_opened() const { return impl_->opened.load(); }

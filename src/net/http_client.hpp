@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace s3up::http {
 
@@ -60,6 +61,11 @@ class Client {
  public:
   // Throws std::runtime_error when the CA bundle cannot be loaded.
   Client(asio::any_io_executor executor, TlsSettings tls, Timeouts timeouts);
+  // One pool of connections per lane: `lanes` are executors of distinct io_contexts, each run
+  // by one thread. send() uses the pool of the lane its coroutine runs on, so a connection's I/O
+  // never crosses threads (a coroutine on any other executor uses the first lane's pool, whose
+  // io_context must then be running).
+  Client(std::vector<asio::any_io_executor> lanes, TlsSettings tls, Timeouts timeouts);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -67,6 +73,7 @@ class Client {
   // Sends the request over an idle pooled connection to target, or a new one, and reads the
   // whole response. A reused connection that the server closed while idle is replaced once,
   // transparently. Never throws for network problems: they come back in Outcome. Thread-safe.
+  // The connection belongs to the caller's lane (see the constructor).
   asio::awaitable<Outcome> send(Target target, Request& request);
 
   // Drops every idle connection (at the end of a run).

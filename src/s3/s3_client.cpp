@@ -24,8 +24,9 @@ asio::awaitable<OpResult> S3Client::run(S3Call call) {
 }
 
 asio::awaitable<OpResult> S3Client::put_object(std::string key, std::span<const char> body,
-                                               Headers headers) {
+                                               Headers headers, std::string payload_sha256) {
   S3Call call = S3Call::put_object(std::move(key), body, std::move(headers));
+  call.payload_sha256 = std::move(payload_sha256);
   co_return co_await run(std::move(call));
 }
 
@@ -36,9 +37,10 @@ asio::awaitable<OpResult> S3Client::create_multipart(std::string key, Headers he
 
 asio::awaitable<OpResult> S3Client::upload_part(std::string key, std::string upload_id,
                                                 int part_number, std::span<const char> body,
-                                                Headers headers) {
+                                                Headers headers, std::string payload_sha256) {
   S3Call call =
       S3Call::upload_part(std::move(key), upload_id, part_number, body, std::move(headers));
+  call.payload_sha256 = std::move(payload_sha256);
   co_return co_await run(std::move(call));
 }
 

@@ -29,13 +29,15 @@ class S3Client {
   // Sends one described request and interprets its reply.
   asio::awaitable<OpResult> run(S3Call call);
 
-  // PutObject: body with extra headers (checksum, content type, metadata).
+  // PutObject: body with extra headers (checksum, content type, metadata). payload_sha256: the
+  // body's hex SHA-256 if the caller has it (see S3Call::payload_sha256), else empty.
   asio::awaitable<OpResult> put_object(std::string key, std::span<const char> body,
-                                       Headers headers);
+                                       Headers headers, std::string payload_sha256 = {});
   // CreateMultipartUpload: on success the upload id is in OpResult.body (parse_upload_id).
   asio::awaitable<OpResult> create_multipart(std::string key, Headers headers);
   asio::awaitable<OpResult> upload_part(std::string key, std::string upload_id, int part_number,
-                                        std::span<const char> body, Headers headers);
+                                        std::span<const char> body, Headers headers,
+                                        std::string payload_sha256 = {});
   asio::awaitable<OpResult> complete_multipart(std::string key, std::string upload_id,
                                                std::vector<CompletedPart> parts);
   asio::awaitable<OpResult> abort_multipart(std::string key, std::string upload_id);

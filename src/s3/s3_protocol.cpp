@@ -241,6 +241,8 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
     payload_hash = "UNSIGNED-PAYLOAD";
   else if (body.empty())
     payload_hash = kEmptySha256;
+  else if (!call.payload_sha256.empty())
+    payload_hash = call.payload_sha256;
   else
     payload_hash = util::hex_lower(util::sha256(std::span<const unsigned char>(
         reinterpret_cast<const unsigned char*>(body.data()), body.size())));

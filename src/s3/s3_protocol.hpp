@@ -71,6 +71,9 @@ struct S3Call {
   std::span<const char> body;  // a caller-owned body (its memory must outlive the request)
   std::string owned_body;      // or a body the call owns (CompleteMultipartUpload's XML)
   bool owns_body = false;
+  // Lower-case hex SHA-256 of the payload when the caller computed it already (the async engine
+  // does so off its I/O threads); prepare() hashes the payload itself when this is empty.
+  std::string payload_sha256;
 
   std::span<const char> payload() const {
     return owns_body ? std::span<const char>(owned_body.data(), owned_body.size()) : body;

@@ -27,9 +27,9 @@ FileReader FileReader::open(const std::string& path) {
     throw std::system_error(EINVAL, std::generic_category(),
                             "cannot open '" + path + "' (not a regular file)");
   }
-  const int flags = ::fcntl(fd.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) fail(errno, "open", path);
-  return FileReader(path, std::move(fd));
+  // O_NONBLOCK stays set: it has no effect on reads of a regular file (two syscalls saved per
+  // file, which counts for trees of small files).
+  return FileReader(path, std::move(fd), st);
 }
 
 std::size_t FileReader::pread(void* buf, std::size_t len, std::uint64_t offset) const {

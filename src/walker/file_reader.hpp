@@ -14,8 +14,8 @@ namespace s3up::walker {
 
 class FileReader {
  public:
-  // Opens `path` read-only (O_CLOEXEC; O_NONBLOCK while opening, so a file replaced by a fifo
-  // cannot block). Throws std::system_error (errno) whose what() names the path, e.g.
+  // Opens `path` read-only (O_CLOEXEC | O_NONBLOCK, so a file replaced by a fifo cannot block;
+  // the flag does nothing to reads of the regular file it must be). Throws std::system_error (errno) whose what() names the path, e.g.
   // "cannot open 'a/b.txt': Permission denied"; EISDIR for a directory; EINVAL, "cannot open
   // 'p' (not a regular file): Invalid argument", for fifos, sockets and devices.
   static FileReader open(const std::string& path);
@@ -30,6 +30,8 @@ class FileReader {
 
   // Fresh fstat() of the open file. Throws std::system_error naming the path.
   struct stat stat() const;
+  // The fstat() taken by open(): what the file was when it was opened.
+  const struct stat& opened() const { return opened_; }
   std::uint64_t size() const;     // from a fresh stat()
   std::int64_t mtime_ns() const;  // from a fresh stat(): st_mtim in nanoseconds
 
@@ -37,10 +39,12 @@ class FileReader {
   int fd() const { return fd_.get(); }
 
  private:
-  FileReader(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+  FileReader(std::string path, UniqueFd fd, const struct stat& opened)
+      : path_(std::move(path)), fd_(std::move(fd)), opened_(opened) {}
 
   std::string path_;
   UniqueFd fd_;
+  struct stat opened_;
 };
 
 }  // namespace s3up::walker

@@ -59,6 +59,7 @@ BOOST_AUTO_TEST_CASE(restat_sees_a_file_that_changed) {
   BOOST_TEST(reader.size() == 8u);
   BOOST_TEST(reader.mtime_ns() != before);
   BOOST_TEST(reader.stat().st_size == 8);
+  BOOST_TEST(reader.opened().st_size == 5);  // what it was when opened
 }
 
 BOOST_AUTO_TEST_CASE(moved_reader_keeps_the_file) {

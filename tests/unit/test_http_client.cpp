@@ -1,0 +1,142 @@
+// http::Client's connection pools: one per lane (io_context), reused within a lane, never
+// shared across lanes. Against a small blocking keep-alive server on 127.0.0.1.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/http_client.hpp"
+
+namespace {
+
+namespace net = boost::asio;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+// Answers every request with 200 and the connection's number as the body, keeping
+// connections open; counts the connections it accepted.
+class KeepAliveServer {
+ public:
+  KeepAliveServer() : acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
+    thread_ = std::thread([this] { accept_loop(); });
+  }
+  ~KeepAliveServer() {
+    stopping_ = true;
+    boost::system::error_code ec;
+    // Wake the blocking accept with one last connection.
+    tcp::socket poke(ioc_);
+    poke.connect(acceptor_.local_endpoint(), ec);
+    thread_.join();
+    for (auto& s : sockets_) s->shutdown(tcp::socket::shutdown_both, ec);
+    for (auto& t : connections_) t.join();
+  }
+
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  void accept_loop() {
+    for (;;) {
+      auto socket = std::make_shared<tcp::socket>(ioc_);
+      boost::system::error_code ec;
+      acceptor_.accept(*socket, ec);
+      if (ec || stopping_) return;
+      const int number = ++accepted_;
+      sockets_.push_back(socket);
+      connections_.emplace_back([socket, number] { serve(*socket, number); });
+    }
+  }
+
+  static void serve(tcp::socket& socket, int number) {
+    boost::beast::flat_buffer buffer;
+    for (;;) {
+      bhttp::request<bhttp::string_body> req;
+      boost::system::error_code ec;
+      bhttp::read(socket, buffer, req, ec);
+      if (ec) return;
+      bhttp::response<bhttp::string_body> res(bhttp::status::ok, 11);
+      res.body() = std::to_string(number);
+      res.keep_alive(true);
+      res.prepare_payload();
+      bhttp::write(socket, res, ec);
+      if (ec) return;
+    }
+  }
+
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+  std::vector<std::shared_ptr<tcp::socket>> sockets_;
+  std::vector<std::thread> connections_;
+};
+
+// Sends one GET / and returns the body (the server's connection number), or "failed: ...".
+net::awaitable<std::string> get(s3up::http::Client& client, std::uint16_t port) {
+  s3up::http::Request request(bhttp::verb::get, "/", 11);
+  // Built before the co_await: GCC 12 mishandles temporaries inside a co_await expression.
+  s3up::http::Target target{"127.0.0.1", port, false};
+  const s3up::http::Outcome outcome = co_await client.send(target, request);
+  if (!outcome.ok()) co_return "failed: " + outcome.detail;
+  co_return outcome.response.body();
+}
+
+// Runs get() on `ioc` (by its own thread) and waits for the body.
+std::string get_on(net::io_context& ioc, s3up::http::Client& client, std::uint16_t port) {
+  auto result = net::co_spawn(ioc, get(client, port), net::use_future);
+  std::thread runner([&ioc] {
+    ioc.restart();
+    ioc.run();
+  });
+  runner.join();
+  return result.get();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_client)
+
+BOOST_AUTO_TEST_CASE(each_lane_keeps_its_own_connections) {
+  KeepAliveServer server;
+  net::io_context lane_a(1), lane_b(1);
+  {
+    s3up::http::Client client(
+        std::vector<net::any_io_executor>{lane_a.get_executor(), lane_b.get_executor()}, {}, {});
+    // Requests one after the other on lane A reuse one connection.
+    const std::string first = get_on(lane_a, client, server.port());
+    BOOST_TEST(first == "1");
+    BOOST_TEST(get_on(lane_a, client, server.port()) == first);
+    BOOST_TEST(get_on(lane_a, client, server.port()) == first);
+    // Lane B never takes lane A's idle connection: it opens its own and then reuses it.
+    const std::string second = get_on(lane_b, client, server.port());
+    BOOST_TEST(second == "2");
+    BOOST_TEST(get_on(lane_b, client, server.port()) == second);
+    BOOST_TEST(client.connections_opened() == 2u);
+    BOOST_TEST(server.accepted() == 2);
+    client.close_idle();
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_single_executor_client_is_one_lane) {
+  KeepAliveServer server;
+  net::io_context ioc(1);
+  s3up::http::Client client(ioc.get_executor(), {}, {});
+  const std::string first = get_on(ioc, client, server.port());
+  BOOST_TEST(get_on(ioc, client, server.port()) == first);
+  BOOST_TEST(client.connections_opened() == 1u);
+  client.close_idle();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
