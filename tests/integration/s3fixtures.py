@@ -1,6 +1,7 @@
 """Fixtures for s3up's integration tests: independent S3 endpoints on 127.0.0.1 (moto, with or
 without SigV4 checking, over HTTP or HTTPS; nginx as a PUT sink), trees of awkward files, and a
 runner for the s3up binary. Nothing here talks to any address but loopback."""
+import unittest
 import json
 import os
 import shutil
@@ -230,6 +231,27 @@ def make_tree(root, names=AWKWARD_NAMES, nested=True, sizes=(0, 1, 100, 4096, 70
             pass
         files[rel] = b""
     return files
+
+
+class MotoCase(unittest.TestCase):
+    """A test class with one Moto (SigV4 checking on) for all its tests, and a fresh source
+    folder (prefix `src_prefix`) for each test. Subclasses that keep more class state extend
+    setUpClass and call super().setUpClass() first."""
+    src_prefix = "s3up-"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = Moto(check_signatures=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.stop()
+
+    def setUp(self):
+        self.src = fresh_dir(self.src_prefix)
+
+    def tearDown(self):
+        rmtree(self.src)
 
 
 def fresh_dir(prefix):

@@ -6,26 +6,14 @@ import json
 import os
 import unittest
 
-from s3fixtures import ENGINE, Moto, make_tree, fresh_dir, rmtree, run_s3up, BUCKET
+from s3fixtures import MotoCase, ENGINE, make_tree, fresh_dir, rmtree, run_s3up, BUCKET
 from testserver import TestServer
 
 MiB = 1024 * 1024
 
 
-class AdaptiveConcurrency(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = Moto(check_signatures=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
-    def setUp(self):
-        self.src = fresh_dir("s3up-auto-")
-
-    def tearDown(self):
-        rmtree(self.src)
+class AdaptiveConcurrency(MotoCase):
+    src_prefix = "s3up-auto-"
 
     def test_auto_uploads_a_tree_and_reports_its_limits(self):
         files = make_tree(self.src, names=[f"f{i:03}.txt" for i in range(80)],

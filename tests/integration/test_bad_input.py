@@ -8,7 +8,7 @@ import threading
 import time
 import unittest
 
-from s3fixtures import Moto, engine_args, fresh_dir, rmtree, run_s3up, S3UP, BUCKET
+from s3fixtures import MotoCase, engine_args, fresh_dir, rmtree, run_s3up, S3UP, BUCKET
 
 
 def write(path, data=b"x"):
@@ -17,20 +17,8 @@ def write(path, data=b"x"):
         f.write(data)
 
 
-class BadInput(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = Moto(check_signatures=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
-    def setUp(self):
-        self.src = fresh_dir("s3up-bad-")
-
-    def tearDown(self):
-        rmtree(self.src)
+class BadInput(MotoCase):
+    src_prefix = "s3up-bad-"
 
     def run_up(self, src, dest, *extra, env=None, timeout=120):
         return run_s3up(["--endpoint-url", self.moto.url, "--progress", "none", *extra, src, dest],

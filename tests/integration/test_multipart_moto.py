@@ -7,7 +7,7 @@ import subprocess
 import time
 import unittest
 
-from s3fixtures import Moto, engine_args, fresh_dir, rmtree, run_s3up, S3UP, BUCKET
+from s3fixtures import MotoCase, engine_args, run_s3up, S3UP, BUCKET
 
 MiB = 1024 * 1024
 THRESHOLD = 8 * MiB
@@ -27,20 +27,8 @@ def expected_parts(size):
     return max(1, -(-size // PART))
 
 
-class Multipart(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = Moto(check_signatures=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
-    def setUp(self):
-        self.src = fresh_dir("s3up-mpu-")
-
-    def tearDown(self):
-        rmtree(self.src)
+class Multipart(MotoCase):
+    src_prefix = "s3up-mpu-"
 
     def test_edges_and_a_large_file_mixed_with_small_ones(self):
         sizes = {"zero.bin": 0, "one.bin": 1, "threshold.bin": THRESHOLD,

@@ -5,7 +5,7 @@ are refused (exit 2, one line) before anything is sent."""
 import os
 import unittest
 
-from s3fixtures import Moto, fresh_dir, rmtree, run_s3up, BUCKET
+from s3fixtures import MotoCase, run_s3up, BUCKET
 from feature_helpers import MiB, TESTSERVER, RequestLog, mtime_meta, write_files
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -18,21 +18,13 @@ TYPED = {
 }
 
 
-class ObjectSettings(unittest.TestCase):
+class ObjectSettings(MotoCase):
+    src_prefix = "s3up-obj-"
+
     @classmethod
     def setUpClass(cls):
-        cls.moto = Moto(check_signatures=True)
+        super().setUpClass()
         cls.log = RequestLog(cls.moto)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
-    def setUp(self):
-        self.src = fresh_dir("s3up-obj-")
-
-    def tearDown(self):
-        rmtree(self.src)
 
     def s3up(self, *args, dest):
         return run_s3up(["--endpoint-url", self.moto.url, *args, self.src, dest],

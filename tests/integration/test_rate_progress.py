@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from s3fixtures import Moto, engine_args, fresh_dir, rmtree, run_s3up, S3UP, BUCKET
+from s3fixtures import MotoCase, engine_args, rmtree, run_s3up, S3UP, BUCKET
 from feature_helpers import MiB, run_merged, write_files
 
 LOG_LINE = re.compile(r"^\[\d+:\d\d\] \d+/\d+\+? files  .*in flight \d+")
@@ -25,20 +25,8 @@ def have_tmux():
     return shutil.which("tmux") is not None
 
 
-class RateAndProgress(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = Moto(check_signatures=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
-    def setUp(self):
-        self.src = fresh_dir("s3up-rate-")
-
-    def tearDown(self):
-        rmtree(self.src)
+class RateAndProgress(MotoCase):
+    src_prefix = "s3up-rate-"
 
     def args(self, *extra, prefix):
         return ["--endpoint-url", self.moto.url, *extra, self.src, f"s3://{BUCKET}/{prefix}"]

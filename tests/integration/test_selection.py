@@ -8,7 +8,7 @@ import os
 import time
 import unittest
 
-from s3fixtures import Moto, fresh_dir, rmtree, run_s3up, BUCKET
+from s3fixtures import MotoCase, run_s3up, BUCKET
 from feature_helpers import RequestLog, mtime_meta, read_json, write_files
 
 # Paths for the filter cases: top-level and nested .txt and .tmp, a build/ folder.
@@ -19,22 +19,14 @@ FILTER_TREE = {
 }
 
 
-class Selection(unittest.TestCase):
+class Selection(MotoCase):
+    src_prefix = "s3up-sel-"
+
     @classmethod
     def setUpClass(cls):
-        cls.moto = Moto(check_signatures=True)
+        super().setUpClass()
         cls.log = RequestLog(cls.moto)
         cls.buckets = 0
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
-    def setUp(self):
-        self.src = fresh_dir("s3up-sel-")
-
-    def tearDown(self):
-        rmtree(self.src)
 
     def s3up(self, *args, dest):
         return run_s3up(["--endpoint-url", self.moto.url, *args, self.src, dest],

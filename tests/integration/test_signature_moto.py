@@ -3,25 +3,13 @@ import json
 import os
 import unittest
 
-from s3fixtures import Moto, make_tree, fresh_dir, rmtree, run_s3up, BUCKET
+from s3fixtures import MotoCase, make_tree, run_s3up, BUCKET
 
 PLAIN = ["alpha.txt", "beta.bin", "gamma-1.dat", "delta_2.json", "UPPER.TXT", "dots.in.name.txt"]
 
 
-class SignatureChecked(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = Moto(check_signatures=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
-    def setUp(self):
-        self.src = fresh_dir("s3up-sig-")
-
-    def tearDown(self):
-        rmtree(self.src)
+class SignatureChecked(MotoCase):
+    src_prefix = "s3up-sig-"
 
     def test_plain_tree_uploads_with_verified_signatures(self):
         files = make_tree(self.src, names=PLAIN, dirs=["", "sub", "sub/deeper/deepest", ".hidden-dir"])
