@@ -128,6 +128,57 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   return limit_ != before ? d : Decision::Hold;
 }
 
+bool AdaptiveConcurrency::request_size_hint(std::uint64_t bytes) {
+  if (previous_ || bytes == 0) return false;
+  const std::uint64_t fits = config_.start_bytes / bytes;
+  const auto start = static_cast<std::size_t>(std::max<std::uint64_t>(fits, config_.start_min));
+  if (start >= limit_) return false;
+  set(start);
+  return true;
+}
+
+// ---- sampling ---------------------------------------------------------------------------
+
+void WindowSampler::mark() {
+  since_ = std::chrono::steady_clock::now();
+  bytes_ = report_.bytes_sent();
+  requests_ = report_.requests_ok();
+  throttled_ = report_.throttled();
+  latencies_ = report_.latencies().snapshot();
+}
+
+Window WindowSampler::take(bool saturated) const {
+  Window w;
+  const auto now = std::chrono::steady_clock::now();
+  const auto lat = report_.latencies().snapshot();
+  w.seconds = std::chrono::duration<double>(now - since_).count();
+  w.bytes = report_.bytes_sent() - bytes_;
+  w.requests = report_.requests_ok() - requests_;
+  w.throttled = report_.throttled() - throttled_;
+  w.p50_us = LatencyHistogram::quantile(lat, latencies_, 0.5);
+  w.saturated = saturated;
+  return w;
+}
+
+std::chrono::milliseconds next_window(const Window& w, std::chrono::milliseconds current,
+                                      std::chrono::milliseconds floor) {
+  if (w.requests == 0) return current;
+  const auto p50 = std::chrono::microseconds(static_cast<std::int64_t>(w.p50_us));
+  return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(2 * p50), floor,
+                    std::max(floor, std::chrono::milliseconds(5000)));
+}
+
+bool debug_concurrency() { return std::getenv("S3UP_DEBUG_CONCURRENCY") != nullptr; }
+
+void print_window(const Window& w, Decision d, std::size_t limit) {
+  std::fprintf(stderr,
+               "s3up: concurrency: %.3f s, %.1f MB/s, %.0f req/s, p50 %.1f ms, %llu slowdowns,"
+               " %s -> %s %zu\n",
+               w.seconds, rate(w.bytes, w.seconds) / 1e6, rate(w.requests, w.seconds),
+               w.p50_us / 1000, static_cast<unsigned long long>(w.throttled),
+               w.saturated ? "saturated" : "not saturated", to_string(d), limit);
+}
+
 // ---- the controller -----------------------------------------------------------------------
 
 struct ConcurrencyController::State {
@@ -136,49 +187,23 @@ struct ConcurrencyController::State {
       : strand(asio::make_strand(executor)),
         timer(strand),
         requests(requests),
-        report(report),
+        sampler(report),
         policy(config),
         window(window),
         limit(policy.limit()),
         peak(policy.peak()),
-        debug(std::getenv("S3UP_DEBUG_CONCURRENCY") != nullptr) {}
+        debug(debug_concurrency()) {}
 
   asio::strand<asio::any_io_executor> strand;
   asio::steady_timer timer;  // touched on the strand only
   coro::AsyncSemaphore& requests;
-  const Report& report;
+  WindowSampler sampler;       // touched by the loop only
   AdaptiveConcurrency policy;  // touched by the loop only
   std::chrono::milliseconds window;
   bool stopped = false;        // on the strand only
   std::atomic<std::size_t> limit;
   std::atomic<std::size_t> peak;
   bool debug;
-
-  // The counters at the start of the current window.
-  std::chrono::steady_clock::time_point since;
-  std::uint64_t bytes = 0, requests_ok = 0, throttled = 0;
-  LatencyHistogram::Counts latencies{};
-
-  void mark() {
-    since = std::chrono::steady_clock::now();
-    bytes = report.bytes_sent();
-    requests_ok = report.requests_ok();
-    throttled = report.throttled();
-    latencies = report.latencies().snapshot();
-  }
-
-  Window take() {
-    Window w;
-    const auto now = std::chrono::steady_clock::now();
-    const auto lat = report.latencies().snapshot();
-    w.seconds = std::chrono::duration<double>(now - since).count();
-    w.bytes = report.bytes_sent() - bytes;
-    w.requests = report.requests_ok() - requests_ok;
-    w.throttled = report.throttled() - throttled;
-    w.p50_us = LatencyHistogram::quantile(lat, latencies, 0.5);
-    w.saturated = requests.waiting() > 0 || requests.in_use() >= requests.capacity();
-    return w;
-  }
 };
 
 namespace {
@@ -186,30 +211,21 @@ namespace {
 // Samples every window (at least twice the median latency, so that a window sees requests
 // complete) and applies the policy's limit, until stopped.
 asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State> s) {
-  s->mark();
+  s->sampler.mark();
   while (!s->stopped) {
     s->timer.expires_after(s->window);
     co_await s->timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (s->stopped) co_return;
-    const Window w = s->take();
-    s->mark();
+    const Window w = s->sampler.take(s->requests.waiting() > 0 ||
+                                     s->requests.in_use() >= s->requests.capacity());
+    s->sampler.mark();
     const Decision d = s->policy.observe(w);
     const std::size_t limit = s->policy.limit();
     if (limit != s->requests.capacity()) s->requests.set_capacity(limit);
     s->limit = limit;
     s->peak = s->policy.peak();
-    if (s->debug)
-      std::fprintf(stderr,
-                   "s3up: concurrency: %.3f s, %.1f MB/s, %.0f req/s, p50 %.1f ms, %llu slowdowns,"
-                   " %s -> %s %zu\n",
-                   w.seconds, rate(w.bytes, w.seconds) / 1e6, rate(w.requests, w.seconds),
-                   w.p50_us / 1000, static_cast<unsigned long long>(w.throttled),
-                   w.saturated ? "saturated" : "not saturated", to_string(d), limit);
-    if (w.requests > 0) {
-      const auto p50 = std::chrono::microseconds(static_cast<std::int64_t>(w.p50_us));
-      s->window = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(2 * p50),
-                             ConcurrencyController::kWindow, std::chrono::milliseconds(5000));
-    }
+    if (s->debug) print_window(w, d, limit);
+    s->window = next_window(w, s->window, ConcurrencyController::kWindow);
   }
 }
 
@@ -239,6 +255,18 @@ void ConcurrencyController::stop() {
   asio::post(state_->strand, [s = state_] {
     s->stopped = true;
     s->timer.cancel();
+  });
+}
+
+void ConcurrencyController::request_size_hint(std::uint64_t bytes) {
+  asio::post(state_->strand, [s = state_, bytes] {
+    if (s->stopped || !s->policy.request_size_hint(bytes)) return;
+    const std::size_t limit = s->policy.limit();
+    s->requests.set_capacity(limit);
+    s->limit = limit;
+    if (s->debug)
+      std::fprintf(stderr, "s3up: concurrency: requests of %llu bytes -> start at %zu\n",
+                   static_cast<unsigned long long>(bytes), limit);
   });
 }
 

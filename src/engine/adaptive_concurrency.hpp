@@ -13,6 +13,11 @@
 // with) starts probing at once; after `probe_windows` windows of holding at a saturated limit,
 // growth is tried again (the endpoint may have more to give).
 //
+// "Start moderate" is counted in bytes as well as requests: when the requests are large (parts
+// of a multipart upload), the starting limit is lowered so that at most `start_bytes` are in
+// flight before the first measure (request_size_hint), since with 32 parts of 16 MiB under way
+// nothing completes for seconds and the policy has nothing to judge while memory fills.
+//
 // ConcurrencyController runs the policy in the async engine: a steady_timer loop on its own
 // strand samples the run's Report every window and applies the limit with
 // AsyncSemaphore::set_capacity.
@@ -43,6 +48,8 @@ struct AdaptiveConfig {
   std::uint64_t min_requests = 8;  // windows with fewer completions say nothing about latency
   int settle_windows = 2;      // windows left unjudged after a cut
   int probe_windows = 8;       // windows of holding at the limit before growth is tried again
+  std::uint64_t start_bytes = 128ull << 20;  // bytes in flight at most before the first measure
+  std::size_t start_min = 4;   // ... but at least this many requests
 };
 
 // What happened during one sampling window.
@@ -65,6 +72,11 @@ class AdaptiveConcurrency {
   // Judges one window and moves limit() accordingly.
   Decision observe(const Window& window);
 
+  // Requests of about `bytes` each are coming. Before the first measure, lowers the limit to
+  // start_bytes / bytes (at least start_min); later, the measures decide. Returns whether the
+  // limit changed.
+  bool request_size_hint(std::uint64_t bytes);
+
   std::size_t limit() const { return limit_; }
   std::size_t peak() const { return peak_; }
   const AdaptiveConfig& config() const { return config_; }
@@ -80,6 +92,31 @@ class AdaptiveConcurrency {
   int holds_ = 0;                   // windows held at a saturated limit since the last change
   std::optional<std::size_t> probe_from_;  // the limit before a probe, until it is judged
 };
+
+// The measures of one window from a run's Report (shared by both engines' sampling loops).
+class WindowSampler {
+ public:
+  explicit WindowSampler(const Report& report) : report_(report) { mark(); }
+  // Starts a window now.
+  void mark();
+  // The window since mark(); `saturated` is whether the limit held requests back.
+  Window take(bool saturated) const;
+
+ private:
+  const Report& report_;
+  std::chrono::steady_clock::time_point since_;
+  std::uint64_t bytes_ = 0, requests_ = 0, throttled_ = 0;
+  LatencyHistogram::Counts latencies_{};
+};
+
+// The next window's length: twice the median latency (so that a window sees requests
+// complete), at least `floor`, at most 5 s; `current` when nothing completed.
+std::chrono::milliseconds next_window(const Window& w, std::chrono::milliseconds current,
+                                      std::chrono::milliseconds floor);
+
+// With S3UP_DEBUG_CONCURRENCY set: one window's measures and decision on stderr.
+bool debug_concurrency();
+void print_window(const Window& w, Decision d, std::size_t limit);
 
 // The async engine's sampling loop around the policy.
 class ConcurrencyController {
@@ -100,6 +137,9 @@ class ConcurrencyController {
   void start();
   // Ends the loop at once (thread-safe, idempotent). The io_context keeps running until it has.
   void stop();
+
+  // Thread-safe: passes AdaptiveConcurrency::request_size_hint to the loop.
+  void request_size_hint(std::uint64_t bytes);
 
   std::size_t limit() const;  // the limit now (the final one after stop)
   std::size_t peak() const;

@@ -165,7 +165,10 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   AdaptiveConfig adaptive;
   adaptive.initial = opt.concurrency;
   ConcurrencyController controller(ioc.get_executor(), ctx.requests, report, adaptive);
-  if (opt.adaptive_concurrency) controller.start();
+  if (opt.adaptive_concurrency) {
+    controller.start();
+    ctx.concurrency = &controller;
+  }
   ctx.journal = journal.get();
   Channel channel(ioc, kWalkQueue);
   ctx.on_stop = [&channel] { channel.close(); };

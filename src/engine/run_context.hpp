@@ -22,6 +22,8 @@ namespace s3up::engine {
 
 namespace asio = boost::asio;
 
+class ConcurrencyController;
+
 // The shared part (options, report, retry policy, journal, stop flags, fail_run) is RunControl.
 struct RunContext : RunControl {
   RunContext(const UploadOptions& options, s3::S3Client& client, Report& report)
@@ -38,6 +40,7 @@ struct RunContext : RunControl {
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
   coro::WaitGroup inflight;             // file uploads started and not finished
   asio::any_io_executor file_io;        // where large reads run, off the I/O threads
+  ConcurrencyController* concurrency = nullptr;  // --concurrency auto's controller, else null
   // One io_context per I/O thread (--threads): uploads and parts are spread over them in turn,
   // and each keeps its connections, so a request's I/O stays on one thread.
   std::vector<asio::any_io_executor> lanes;

@@ -1,8 +1,9 @@
-// The threaded engine: the same upload as run_async, with another concurrency model. A fixed
-// pool of --concurrency OS threads takes work from a queue (files from the walker, and the
-// parts of open multipart uploads) and does blocking requests over its own keep-alive
-// connections, each request under a std::counting_semaphore of --concurrency permits, as the
-// original one-thread-per-file script did under its semaphore. Everything else is shared with the
+// The threaded engine: the same upload as run_async, with another concurrency model. A pool of
+// --concurrency OS threads takes work from a queue (files from the walker, and the parts of
+// open multipart uploads) and does blocking requests over its own keep-alive connections, each
+// request under a std::counting_semaphore of --concurrency permits, as the original
+// one-thread-per-file script did under its semaphore. With --concurrency auto the pool is
+// elastic (ElasticPool): the async engine's policy moves the number of working threads. Everything else is shared with the
 // async engine: S3Protocol (addressing, signing, reply interpretation), after_failure,
 // accept_entry, plan_entry, the --sync steps (ListingCursor, start_unchanged_check), the journal,
 // object settings, read_range, verify_stored_checksum, plan_parts, RetryPolicy, RateLimiter's
@@ -16,8 +17,8 @@
 #include <csignal>
 #include <iostream>
 #include <mutex>
-#include <semaphore>
 #include <optional>
+#include <semaphore>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -25,6 +26,7 @@
 
 #include "coro/rate_limiter.hpp"
 #include "engine/byte_budget.hpp"
+#include "engine/elastic_pool.hpp"
 #include "engine/engine.hpp"
 #include "engine/file_data.hpp"
 #include "engine/multipart_parts.hpp"
@@ -104,10 +106,11 @@ using Queue = WorkQueue<FileJob, Upload>;
 
 struct ThreadedRun : RunControl {
   ThreadedRun(const UploadOptions& options, s3::S3Protocol& protocol, Report& report,
-              http::BlockingTransport& transport, std::size_t workers)
+              http::BlockingTransport& transport, std::size_t workers,
+              std::size_t request_permits)
       : RunControl(options, protocol, report),
         transport(transport),
-        requests(static_cast<std::ptrdiff_t>(workers)),
+        requests(static_cast<std::ptrdiff_t>(request_permits)),
         memory(options.max_memory),
         open_multipart(static_cast<std::ptrdiff_t>(std::max<std::size_t>(2, workers / 8))),
         rate(options.limit_rate),
@@ -519,11 +522,13 @@ class Worker {
   Requests requests_;
 };
 
-void pool_thread(ThreadedRun& run) {
+void pool_thread(ThreadedRun& run, ElasticPool& pool, std::size_t index) {
   http::BlockingClient http(run.transport);
   s3::S3BlockingClient s3(http, run.protocol);
   Worker worker(run, s3);
-  while (auto item = run.queue.pop()) {
+  while (pool.wait_turn(index)) {
+    auto item = run.queue.pop();
+    if (!item) break;
     try {
       worker.work(std::move(*item));
     } catch (const std::exception& e) {
@@ -606,16 +611,17 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   // Throws JournalError (a run-wide problem) before anything is sent.
   std::unique_ptr<Journal> journal = open_journal(service, opt);
   const std::size_t workers = std::max<std::size_t>(1, opt.concurrency);
-  if (opt.adaptive_concurrency)
-    std::cerr << "s3up: note: --concurrency auto adapts with --engine async only; the threaded "
-                 "engine runs "
-              << workers << " threads\n";
+  AdaptiveConfig adaptive;
+  adaptive.initial = workers;
   http::BlockingTransport transport(service.tls, service.timeouts);
   s3::S3Protocol protocol(s3::SigV4Signer(service.credentials, service.region, "s3"),
                           service.endpoint, opt.bucket, service.path_style,
                           /*sign_payload=*/!service.endpoint_tls());
   Report report;
-  ThreadedRun run(opt, protocol, report, transport, workers);
+  // With --concurrency auto the pool's limit is the throttle: every worker holds at most one
+  // request, so the request semaphore gets the most the limit can reach.
+  ThreadedRun run(opt, protocol, report, transport, workers,
+                  opt.adaptive_concurrency ? adaptive.max : workers);
   run.journal = journal.get();
   std::optional<SignalWatch> signals;
   if (opt.handle_signals) signals.emplace(run);
@@ -628,25 +634,36 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   start_progress(progress, opt, report, totals,
                  [&run]() -> std::uint64_t { return run.in_flight.load(std::memory_order_relaxed); },
                  started);
-  std::vector<std::thread> pool;
-  pool.reserve(workers);
+  std::optional<ElasticPool> pool;
+  std::optional<PoolController> controller;
   try {
-    for (std::size_t i = 0; i < workers; ++i) pool.emplace_back([&run] { pool_thread(run); });
+    pool.emplace(workers, [&run](ElasticPool& self, std::size_t index) {
+      pool_thread(run, self, index);
+    });
+    if (opt.adaptive_concurrency) {
+      controller.emplace(*pool, report, adaptive,
+                         [&run] { return run.queue.items_queued() > 0; });
+      controller->start();
+    }
     produce(run, walker, totals);
   } catch (const std::exception& e) {
     run.fail_run(std::string("internal error: ") + e.what());
   }
   run.queue.close();
-  for (auto& t : pool) t.join();
+  // The controller adapts until the last item is done; then the pool (parked workers too) ends.
+  if (pool) run.queue.wait_idle();
+  if (controller) controller->stop();
+  const std::size_t started_threads = pool ? pool->started() : 0;
+  pool.reset();
   signals.reset();
   if (progress) progress->stop();
   if (journal) journal->close();
 
   finish_summary(summary, report, opt, started, run.interrupted.load());
   summary.engine = "threaded";
-  summary.concurrency = workers;
-  summary.concurrency_peak = workers;
-  summary.threads = workers;
+  summary.concurrency = controller ? controller->limit() : workers;
+  summary.concurrency_peak = controller ? controller->peak() : workers;
+  summary.threads = started_threads;
   return summary;
 }
 

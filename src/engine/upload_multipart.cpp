@@ -6,6 +6,7 @@
 
 #include <mutex>
 
+#include "engine/adaptive_concurrency.hpp"
 #include "engine/file_data.hpp"
 #include "engine/multipart_parts.hpp"
 #include "engine/part_plan.hpp"
@@ -135,6 +136,8 @@ asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std
     ctx.report.failed({entry.path, key, "file is larger than S3's 5 TiB object limit"});
     co_return;
   }
+  // --concurrency auto starts with fewer requests in flight when they are parts this large.
+  if (ctx.concurrency) ctx.concurrency->request_size_hint(plan.part_size);
   auto state = std::make_shared<MultipartState>();
   state->parts.resize(plan.part_count);
   // --journal: continue an upload an earlier run left open, from the parts S3 still holds.

@@ -78,6 +78,14 @@ class WorkQueue {
     if (--active_ == 0 && closed_) ready_.notify_all();
   }
 
+  // Waits until the queue is closed and everything queued has been worked on.
+  void wait_idle() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] {
+      return closed_ && files_.empty() && batches_.empty() && active_ == 0;
+    });
+  }
+
   // No more files will come: workers end once everything queued is done.
   void close() {
     std::lock_guard lock(mutex_);
@@ -98,6 +106,14 @@ class WorkQueue {
   std::size_t files_queued() const {
     std::lock_guard lock(mutex_);
     return files_.size();
+  }
+
+  // Files and batch items waiting for a worker.
+  std::size_t items_queued() const {
+    std::lock_guard lock(mutex_);
+    std::size_t n = files_.size();
+    for (const auto& b : batches_) n += b.count - b.next;
+    return n;
   }
 
  private:

@@ -240,4 +240,25 @@ BOOST_AUTO_TEST_CASE(large_objects_count_by_bytes) {
   BOOST_TEST(policy.limit() == 13u);
 }
 
+BOOST_AUTO_TEST_CASE(large_requests_start_lower_by_bytes_in_flight) {
+  AdaptiveConcurrency policy;  // starts at 32, start_bytes 128 MiB
+  BOOST_TEST(!policy.request_size_hint(1 << 20));  // 128 of 1 MiB: 32 is fewer already
+  BOOST_TEST(policy.limit() == 32u);
+  BOOST_TEST(policy.request_size_hint(16 << 20));  // 16 MiB parts: 8 in flight
+  BOOST_TEST(policy.limit() == 8u);
+  BOOST_TEST(policy.peak() == 32u);  // the highest limit applied
+  BOOST_TEST(policy.request_size_hint(512ull << 20));  // never under start_min
+  BOOST_TEST(policy.limit() == 4u);
+  BOOST_TEST(!policy.request_size_hint(0));
+  BOOST_TEST(policy.limit() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(request_size_hints_after_the_first_measure_change_nothing) {
+  AdaptiveConcurrency policy;
+  policy.observe(steady(1000, 10));  // measured (and probing upwards)
+  const std::size_t measured = policy.limit();
+  BOOST_TEST(!policy.request_size_hint(64 << 20));
+  BOOST_TEST(policy.limit() == measured);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

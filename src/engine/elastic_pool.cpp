@@ -1,0 +1,112 @@
+#include "engine/elastic_pool.hpp"
+
+#include <algorithm>
+
+namespace s3up::engine {
+
+// ---- ElasticPool --------------------------------------------------------------------------
+
+ElasticPool::ElasticPool(std::size_t limit, Body body)
+    : body_(std::move(body)), limit_(std::max<std::size_t>(1, limit)) {
+  std::lock_guard lock(mutex_);
+  start_up_to(limit_);
+}
+
+ElasticPool::~ElasticPool() { join(); }
+
+void ElasticPool::start_up_to(std::size_t n) {
+  threads_.reserve(n);
+  while (threads_.size() < n) {
+    const std::size_t index = threads_.size();
+    threads_.emplace_back([this, index] { body_(*this, index); });
+  }
+}
+
+void ElasticPool::set_limit(std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  limit_ = std::max<std::size_t>(1, limit);
+  start_up_to(limit_);
+  turn_.notify_all();
+}
+
+std::size_t ElasticPool::limit() const {
+  std::lock_guard lock(mutex_);
+  return limit_;
+}
+
+std::size_t ElasticPool::started() const {
+  std::lock_guard lock(mutex_);
+  return threads_.size();
+}
+
+bool ElasticPool::wait_turn(std::size_t index) {
+  std::unique_lock lock(mutex_);
+  turn_.wait(lock, [&] { return closed_ || index < limit_; });
+  return index < limit_;
+}
+
+void ElasticPool::close() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  turn_.notify_all();
+}
+
+void ElasticPool::join() {
+  close();
+  // Threads are only added under the mutex, and not after close() by the controller (which
+  // stops before the pool is joined); join outside the lock so that workers can take it.
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(mutex_);
+    threads.swap(threads_);
+  }
+  for (auto& t : threads)
+    if (t.joinable()) t.join();
+}
+
+// ---- PoolController -----------------------------------------------------------------------
+
+PoolController::PoolController(ElasticPool& pool, const Report& report, AdaptiveConfig config,
+                               std::function<bool()> saturated, std::chrono::milliseconds window)
+    : pool_(pool),
+      sampler_(report),
+      policy_(config),
+      saturated_(std::move(saturated)),
+      window_(window),
+      limit_(policy_.limit()),
+      peak_(policy_.peak()) {}
+
+PoolController::~PoolController() { stop(); }
+
+void PoolController::start() {
+  pool_.set_limit(policy_.limit());
+  thread_ = std::thread([this] { loop(); });
+}
+
+void PoolController::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PoolController::loop() {
+  const bool debug = debug_concurrency();
+  sampler_.mark();
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, window_, [this] { return stopped_; })) {
+    const Window w = sampler_.take(saturated_());
+    sampler_.mark();
+    const Decision d = policy_.observe(w);
+    const std::size_t limit = policy_.limit();
+    if (limit != pool_.limit()) pool_.set_limit(limit);
+    limit_ = limit;
+    peak_ = policy_.peak();
+    if (debug) print_window(w, d, limit);
+    window_ = next_window(w, window_, ConcurrencyController::kWindow);
+  }
+}
+
+}  // namespace s3up::engine

@@ -1,0 +1,90 @@
+// The threaded engine's worker threads with a limit that can move (--concurrency auto).
+//
+// ElasticPool starts threads on demand, up to the limit; each calls wait_turn before taking an
+// item, where a worker numbered at or above the limit parks (with its connections) until the
+// limit comes back up. PoolController is the threaded engine's sampling loop around the same
+// AdaptiveConcurrency policy as the async engine's ConcurrencyController: one thread, one
+// window at a time, applying the limit to the pool.
+#pragma once
+#include "engine/adaptive_concurrency.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace s3up::engine {
+
+class ElasticPool {
+ public:
+  using Body = std::function<void(ElasticPool&, std::size_t index)>;
+  // `body(pool, index)` is one worker's whole life; it calls pool.wait_turn(index) before each
+  // item. `limit` threads start at once.
+  ElasticPool(std::size_t limit, Body body);
+  ~ElasticPool();
+  ElasticPool(const ElasticPool&) = delete;
+  ElasticPool& operator=(const ElasticPool&) = delete;
+
+  // Moves the limit (at least 1), starting threads up to it. Thread-safe.
+  void set_limit(std::size_t limit);
+  std::size_t limit() const;
+  std::size_t started() const;
+
+  // Parks worker `index` while it is at or above the limit. Returns false when the worker should
+  // end: the pool is closed and the worker is above the limit.
+  bool wait_turn(std::size_t index);
+
+  // No more parking: workers above the limit end; the others end when their body returns.
+  void close();
+  // Closes and waits for every thread.
+  void join();
+
+ private:
+  void start_up_to(std::size_t n);  // with mutex_ held
+
+  Body body_;
+  mutable std::mutex mutex_;
+  std::condition_variable turn_;
+  std::size_t limit_;
+  bool closed_ = false;
+  std::vector<std::thread> threads_;
+};
+
+class PoolController {
+ public:
+  // `saturated()` says whether work is waiting for a worker. `report` and `pool` must outlive
+  // the controller. S3UP_DEBUG_CONCURRENCY prints every window, as in the async engine.
+  PoolController(ElasticPool& pool, const Report& report, AdaptiveConfig config,
+                 std::function<bool()> saturated,
+                 std::chrono::milliseconds window = ConcurrencyController::kWindow);
+  ~PoolController();
+  PoolController(const PoolController&) = delete;
+  PoolController& operator=(const PoolController&) = delete;
+
+  void start();
+  void stop();  // idempotent; waits for the loop's thread
+
+  std::size_t limit() const { return limit_.load(); }
+  std::size_t peak() const { return peak_.load(); }
+
+ private:
+  void loop();
+
+  ElasticPool& pool_;
+  WindowSampler sampler_;
+  AdaptiveConcurrency policy_;
+  std::function<bool()> saturated_;
+  std::chrono::milliseconds window_;
+  std::atomic<std::size_t> limit_;
+  std::atomic<std::size_t> peak_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
+}  // namespace s3up::engine

@@ -1,0 +1,87 @@
+// ElasticPool: workers above the limit park between items, the limit can move both ways while
+// work goes on, threads start on demand, and closing ends the parked ones.
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "engine/elastic_pool.hpp"
+
+using namespace s3up::engine;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Items taken by workers of a pool, counting how many are worked on at once.
+struct Work {
+  std::atomic<int> left;
+  std::atomic<int> active{0};
+  std::atomic<int> most{0};  // the most at once since the last reset
+  std::atomic<bool> finish{false};
+
+  explicit Work(int items) : left(items) {}
+
+  void run(ElasticPool& pool, std::size_t index) {
+    while (pool.wait_turn(index)) {
+      if (finish.load() || left.fetch_sub(1) <= 0) break;
+      const int now = ++active;
+      for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {
+      }
+      std::this_thread::sleep_for(1ms);
+      --active;
+    }
+  }
+};
+
+template <class Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 2000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(1ms);
+  }
+  return pred();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(elastic_pool)
+
+BOOST_AUTO_TEST_CASE(at_most_limit_workers_at_once_and_the_limit_moves_both_ways) {
+  Work work(1'000'000);
+  ElasticPool pool(2, [&](ElasticPool& self, std::size_t i) { work.run(self, i); });
+  BOOST_TEST(pool.started() == 2u);
+  std::this_thread::sleep_for(50ms);
+  BOOST_TEST(work.most.load() <= 2);
+  BOOST_TEST(work.most.load() >= 1);
+
+  pool.set_limit(6);  // threads start on demand
+  BOOST_TEST(pool.started() == 6u);
+  work.most = 0;
+  BOOST_TEST(eventually([&] { return work.most.load() >= 3; }));
+  BOOST_TEST(work.most.load() <= 6);
+
+  pool.set_limit(1);  // the others park after their item
+  BOOST_TEST(pool.started() == 6u);
+  BOOST_TEST(eventually([&] { return work.active.load() <= 1; }));
+  std::this_thread::sleep_for(20ms);
+  work.most = 0;
+  std::this_thread::sleep_for(50ms);
+  BOOST_TEST(work.most.load() == 1);
+
+  work.finish = true;
+  pool.join();  // the parked workers end too
+  BOOST_TEST(work.active.load() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(the_limit_is_at_least_one) {
+  Work work(10);
+  ElasticPool pool(0, [&](ElasticPool& self, std::size_t i) { work.run(self, i); });
+  BOOST_TEST(pool.limit() == 1u);
+  pool.set_limit(0);
+  BOOST_TEST(pool.limit() == 1u);
+  pool.join();
+  BOOST_TEST(work.left.load() <= 0);  // the one worker did every item
+}
+
+BOOST_AUTO_TEST_SUITE_END()
