@@ -19,8 +19,9 @@
 // nothing completes for seconds and the policy has nothing to judge while memory fills.
 //
 // ConcurrencyController runs the policy in the async engine: a steady_timer loop on its own
-// strand samples the run's Report every window and applies the limit with
-// AsyncSemaphore::set_capacity.
+// strand samples the run's Report every window (WindowSampler) and applies the limit with
+// AsyncSemaphore::set_capacity. PoolController (elastic_pool.hpp) does the same for the
+// threaded engine's pool.
 #pragma once
 #include "coro/semaphore.hpp"
 #include "engine/latency_histogram.hpp"

@@ -1,6 +1,7 @@
 #include "engine/elastic_pool.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace s3up::engine {
 
@@ -90,6 +91,17 @@ void PoolController::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+void PoolController::request_size_hint(std::uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  if (stopped_ || !policy_.request_size_hint(bytes)) return;
+  const std::size_t limit = policy_.limit();
+  pool_.set_limit(limit);
+  limit_ = limit;
+  if (debug_concurrency())
+    std::fprintf(stderr, "s3up: concurrency: requests of %llu bytes -> start at %zu\n",
+                 static_cast<unsigned long long>(bytes), limit);
 }
 
 void PoolController::loop() {

@@ -68,6 +68,9 @@ class PoolController {
   void start();
   void stop();  // idempotent; waits for the loop's thread
 
+  // AdaptiveConcurrency::request_size_hint, applied to the pool. Thread-safe.
+  void request_size_hint(std::uint64_t bytes);
+
   std::size_t limit() const { return limit_.load(); }
   std::size_t peak() const { return peak_.load(); }
 
@@ -81,7 +84,7 @@ class PoolController {
   std::chrono::milliseconds window_;
   std::atomic<std::size_t> limit_;
   std::atomic<std::size_t> peak_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // held by the loop except while it waits; guards policy_
   std::condition_variable wake_;
   bool stopped_ = false;
   std::thread thread_;

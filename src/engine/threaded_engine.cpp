@@ -3,11 +3,11 @@
 // open multipart uploads) and does blocking requests over its own keep-alive connections, each
 // request under a std::counting_semaphore of --concurrency permits, as the original
 // one-thread-per-file script did under its semaphore. With --concurrency auto the pool is
-// elastic (ElasticPool): the async engine's policy moves the number of working threads. Everything else is shared with the
-// async engine: S3Protocol (addressing, signing, reply interpretation), after_failure,
-// accept_entry, plan_entry, the --sync steps (ListingCursor, start_unchanged_check), the journal,
-// object settings, read_range, verify_stored_checksum, plan_parts, RetryPolicy, RateLimiter's
-// booking, Report, progress, the walker.
+// elastic (ElasticPool): the async engine's policy moves the number of working threads.
+// Everything else is shared with the async engine: S3Protocol (addressing, signing, reply
+// interpretation), after_failure, accept_entry, plan_entry, the --sync steps (ListingCursor,
+// start_unchanged_check), the journal, object settings, read_range, verify_stored_checksum,
+// plan_parts, RetryPolicy, RateLimiter's booking, Report, progress, the walker.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -151,6 +151,8 @@ struct ThreadedRun : RunControl {
   Semaphore open_multipart;  // multipart uploads open at once
   coro::RateLimiter rate;    // --limit-rate (only its thread-safe booking is used here)
   std::atomic<std::uint64_t> in_flight{0};  // requests under way (for the progress line)
+  // --concurrency auto's controller, else null (set once the pool's workers have started).
+  std::atomic<PoolController*> concurrency{nullptr};
   Queue queue;
   std::mutex sleep_mutex;
   std::condition_variable sleep_cv;
@@ -363,6 +365,8 @@ class Worker {
       run_.report.failed({job.entry.path, job.key, "file is larger than S3's 5 TiB object limit"});
       return;
     }
+    // --concurrency auto starts with fewer workers when they send parts this large.
+    if (PoolController* c = run_.concurrency.load()) c->request_size_hint(plan.part_size);
     auto upload = std::make_shared<Upload>();
     upload->plan = plan;
     upload->parts.resize(plan.part_count);
@@ -644,6 +648,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
       controller.emplace(*pool, report, adaptive,
                          [&run] { return run.queue.items_queued() > 0; });
       controller->start();
+      run.concurrency.store(&*controller);
     }
     produce(run, walker, totals);
   } catch (const std::exception& e) {
@@ -652,6 +657,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   run.queue.close();
   // The controller adapts until the last item is done; then the pool (parked workers too) ends.
   if (pool) run.queue.wait_idle();
+  run.concurrency.store(nullptr);
   if (controller) controller->stop();
   const std::size_t started_threads = pool ? pool->started() : 0;
   pool.reset();
