@@ -16,7 +16,11 @@
 namespace s3up::http::detail {
 
 inline constexpr std::uint64_t kResponseBodyLimit = 64ull << 20;
-inline constexpr std::size_t kWriteChunk = 256 * 1024;
+// A request is written at most this many bytes at a time, so that the idle timeout measures
+// progress rather than the whole body. The limit counts the header too: room is left for it so
+// that a 256 KiB body goes out with its header in one write (at 256 KiB exactly, every such
+// request needed a second write of a few hundred bytes, and the server a second wake-up).
+inline constexpr std::size_t kWriteChunk = 256 * 1024 + 16 * 1024;
 
 // TLS 1.2 or later, trusting the CA bundle or else the system store. Throws std::runtime_error
 // naming the file when the CA bundle cannot be loaded.
