@@ -26,7 +26,7 @@ void ElasticPool::start_up_to(std::size_t n) {
 void ElasticPool::set_limit(std::size_t limit) {
   std::lock_guard lock(mutex_);
   limit_ = std::max<std::size_t>(1, limit);
-  start_up_to(limit_);
+  if (!closed_) start_up_to(limit_);  // a closed pool is winding down: no new threads
   turn_.notify_all();
 }
 
@@ -54,8 +54,8 @@ void ElasticPool::close() {
 
 void ElasticPool::join() {
   close();
-  // Threads are only added under the mutex, and not after close() by the controller (which
-  // stops before the pool is joined); join outside the lock so that workers can take it.
+  // Threads are only added under the mutex and never once closed; join outside the lock so
+  // that workers can take it.
   std::vector<std::thread> threads;
   {
     std::lock_guard lock(mutex_);

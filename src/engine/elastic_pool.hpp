@@ -29,7 +29,7 @@ class ElasticPool {
   ElasticPool(const ElasticPool&) = delete;
   ElasticPool& operator=(const ElasticPool&) = delete;
 
-  // Moves the limit (at least 1), starting threads up to it. Thread-safe.
+  // Moves the limit (at least 1), starting threads up to it unless closed. Thread-safe.
   void set_limit(std::size_t limit);
   std::size_t limit() const;
   std::size_t started() const;
