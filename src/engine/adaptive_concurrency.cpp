@@ -179,6 +179,11 @@ void print_window(const Window& w, Decision d, std::size_t limit) {
                w.saturated ? "saturated" : "not saturated", to_string(d), limit);
 }
 
+void print_start(std::uint64_t request_bytes, std::size_t limit) {
+  std::fprintf(stderr, "s3up: concurrency: requests of %llu bytes -> start at %zu\n",
+               static_cast<unsigned long long>(request_bytes), limit);
+}
+
 // ---- the controller -----------------------------------------------------------------------
 
 struct ConcurrencyController::State {
@@ -264,9 +269,7 @@ void ConcurrencyController::request_size_hint(std::uint64_t bytes) {
     const std::size_t limit = s->policy.limit();
     s->requests.set_capacity(limit);
     s->limit = limit;
-    if (s->debug)
-      std::fprintf(stderr, "s3up: concurrency: requests of %llu bytes -> start at %zu\n",
-                   static_cast<unsigned long long>(bytes), limit);
+    if (s->debug) print_start(bytes, limit);
   });
 }
 

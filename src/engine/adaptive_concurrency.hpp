@@ -115,9 +115,11 @@ class WindowSampler {
 std::chrono::milliseconds next_window(const Window& w, std::chrono::milliseconds current,
                                       std::chrono::milliseconds floor);
 
-// With S3UP_DEBUG_CONCURRENCY set: one window's measures and decision on stderr.
+// With S3UP_DEBUG_CONCURRENCY set: one window's measures and decision, or the start lowered by
+// a request size hint, on stderr.
 bool debug_concurrency();
 void print_window(const Window& w, Decision d, std::size_t limit);
+void print_start(std::uint64_t request_bytes, std::size_t limit);
 
 // The async engine's sampling loop around the policy.
 class ConcurrencyController {

@@ -1,7 +1,6 @@
 #include "engine/elastic_pool.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace s3up::engine {
 
@@ -75,7 +74,8 @@ PoolController::PoolController(ElasticPool& pool, const Report& report, Adaptive
       saturated_(std::move(saturated)),
       window_(window),
       limit_(policy_.limit()),
-      peak_(policy_.peak()) {}
+      peak_(policy_.peak()),
+      debug_(debug_concurrency()) {}
 
 PoolController::~PoolController() { stop(); }
 
@@ -99,13 +99,10 @@ void PoolController::request_size_hint(std::uint64_t bytes) {
   const std::size_t limit = policy_.limit();
   pool_.set_limit(limit);
   limit_ = limit;
-  if (debug_concurrency())
-    std::fprintf(stderr, "s3up: concurrency: requests of %llu bytes -> start at %zu\n",
-                 static_cast<unsigned long long>(bytes), limit);
+  if (debug_) print_start(bytes, limit);
 }
 
 void PoolController::loop() {
-  const bool debug = debug_concurrency();
   sampler_.mark();
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, window_, [this] { return stopped_; })) {
@@ -116,7 +113,7 @@ void PoolController::loop() {
     if (limit != pool_.limit()) pool_.set_limit(limit);
     limit_ = limit;
     peak_ = policy_.peak();
-    if (debug) print_window(w, d, limit);
+    if (debug_) print_window(w, d, limit);
     window_ = next_window(w, window_, ConcurrencyController::kWindow);
   }
 }

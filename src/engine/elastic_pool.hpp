@@ -84,6 +84,7 @@ class PoolController {
   std::chrono::milliseconds window_;
   std::atomic<std::size_t> limit_;
   std::atomic<std::size_t> peak_;
+  const bool debug_;  // S3UP_DEBUG_CONCURRENCY
   std::mutex mutex_;  // held by the loop except while it waits; guards policy_
   std::condition_variable wake_;
   bool stopped_ = false;
