@@ -29,6 +29,7 @@ class RefreshingCredentials final : public s3::CredentialsSource {
     Clock clock;                                         // system_clock::now when empty
     std::function<void(const std::string&)> on_fatal;    // credentials lapsed for good
     Log log;                                             // verbose lines (never a secret)
+    std::optional<s3::Credentials> initial;  // already fetched (the chain probed the provider)
     bool background = true;  // false: no thread; tests call poll() with an injected clock
   };
 
@@ -42,6 +43,8 @@ class RefreshingCredentials final : public s3::CredentialsSource {
   bool renew(std::uint64_t generation) override;
   bool refreshable() const override;
   std::string provider() const override;
+  std::string last_error() const override;
+  void set_lapse_handler(std::function<void(const std::string&)> handler) override;
   const Provider& source() const { return *provider_; }
 
   // One step of the refresher at the clock's time: renews when due (or when forced by renew()),
@@ -67,12 +70,14 @@ class RefreshingCredentials final : public s3::CredentialsSource {
   std::shared_ptr<const s3::Credentials> credentials_;
   std::uint64_t generation_ = 0;
   std::optional<std::chrono::system_clock::time_point> refresh_at_;
-  std::uint64_t forced_for_ = UINT64_MAX;  // a renew() asked to replace this generation
+  bool force_requested_ = false;           // a renew() asks for new credentials now
   int failures_ = 0;                       // consecutive failed refreshes
   std::uint64_t refreshes_ = 0, failed_refreshes_ = 0;
   std::string last_error_;
   bool lapsed_ = false;   // expired and not renewable: on_fatal was called
   bool stopping_ = false;
+  std::mutex handler_mutex_;
+  std::function<void(const std::string&)> lapse_handler_;
   std::thread thread_;
 };
 

@@ -10,6 +10,8 @@
 #include "engine/engine.hpp"
 #include "engine/journal.hpp"
 #include "engine/part_plan.hpp"
+#include "auth/chain.hpp"
+#include "auth/refreshing_credentials.hpp"
 #include "s3/aws_config.hpp"
 #include "s3/location.hpp"
 #include "walker/walker.hpp"
@@ -55,6 +57,32 @@ void print_failures(const engine::RunSummary& s, const std::string& bucket) {
   }
 }
 
+// Walks the credential provider chain and fetches the first credentials. Returns the exit code
+// when that fails (after one message), nullopt when `out` holds the run's credentials.
+std::optional<int> find_credentials(const s3::ResolvedConfig& config, const http::TlsSettings& tls,
+                                    bool verbose,
+                                    std::shared_ptr<auth::RefreshingCredentials>& out) {
+  const s3::Environment env = s3::Environment::process();
+  auth::HttpSettings http;
+  http.tls = tls;
+  auth::Resolution found;
+  try {
+    found = auth::resolve_credentials(config, env, http);
+  } catch (const s3::ConfigError& e) {
+    return usage_error(e.what());
+  }
+  auth::RefreshingCredentials::Options options;
+  if (verbose) options.log = [](const std::string& line) { std::cerr << "s3up: " << line << "\n"; };
+  options.initial = std::move(found.first);
+  try {
+    out = std::make_shared<auth::RefreshingCredentials>(found.provider, std::move(options));
+  } catch (const std::exception& e) {
+    return usage_error("could not get credentials from " + found.provider->describe() + " (" +
+                       found.provider->name() + "): " + e.what());
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -75,19 +103,20 @@ int run(int argc, char** argv) {
 
   engine::ServiceOptions service;
   engine::UploadOptions upload;
+  std::optional<s3::ResolvedConfig> resolved;
   try {
     const s3::S3Url url = s3::parse_s3_url(cli.destination);
     const auto checksum = s3::parse_checksum_algorithm(cli.checksum);
     if (!checksum)
       return usage_error("--checksum: '" + cli.checksum +
                          "' is not one of crc32c, crc32, sha256, md5, none");
-    const s3::ResolvedConfig config = s3::resolve_config(
-        {cli.profile, cli.region, cli.endpoint_url, cli.ca_bundle}, s3::Environment::process());
+    resolved = s3::resolve_config({cli.profile, cli.region, cli.endpoint_url, cli.ca_bundle},
+                                  s3::Environment::process());
+    const s3::ResolvedConfig& config = *resolved;
 
     service.endpoint = config.endpoint_url ? s3::parse_endpoint(*config.endpoint_url)
                                            : s3::default_endpoint(config.region);
     service.path_style = s3::should_use_path_style(service.endpoint, url.bucket, cli.path_style);
-    service.credentials = config.credentials;
     service.region = config.region;
     service.tls.ca_bundle = config.ca_bundle;
     service.tls.verify_peer = !cli.no_verify_ssl;
@@ -156,6 +185,12 @@ int run(int argc, char** argv) {
     std::cerr << "s3up: warning: --no-verify-ssl: TLS certificates are not verified; anyone on "
                  "the path can read and change this upload\n";
 
+  // Credentials last, once every option is known to be valid: finding them may take network
+  // round trips (STS, instance metadata).
+  std::shared_ptr<auth::RefreshingCredentials> credentials;
+  if (auto code = find_credentials(*resolved, service.tls, cli.verbose, credentials)) return *code;
+  service.credentials = credentials;
+
   engine::RunSummary summary;
   try {
     summary = cli.engine == "threaded" ? engine::run_threaded(service, upload)
@@ -168,6 +203,9 @@ int run(int argc, char** argv) {
     return usage_error(e.what());
   }
 
+  summary.credentials = credentials->provider();
+  summary.credential_refreshes = credentials->refreshes();
+  credentials->stop();
   print_failures(summary, upload.bucket);
   const bool json_to_stdout = cli.json_path && *cli.json_path == "-";
   std::ostream& out = json_to_stdout ? std::cerr : std::cout;

@@ -57,7 +57,7 @@ CliOptions parse_command_line(int argc, char** argv) {
   spec.add_options("Destination")
     ("endpoint-url", "S3 endpoint, e.g. http://127.0.0.1:9000 (env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)", cxxopts::value<std::string>(), "URL")
     ("region", "signing region (env AWS_REGION, AWS_DEFAULT_REGION, profile; default us-east-1)", cxxopts::value<std::string>(), "REGION")
-    ("profile", "profile in ~/.aws/credentials and ~/.aws/config (env AWS_PROFILE)", cxxopts::value<std::string>(), "NAME")
+    ("profile", "profile in ~/.aws/credentials and ~/.aws/config (env AWS_PROFILE); credentials come from the AWS provider chain: environment, web identity, the profile (keys, role, SSO, credential_process), container, EC2 instance metadata", cxxopts::value<std::string>(), "NAME")
     ("path-style", "address the bucket in the path (automatic for IP and localhost endpoints and dotted bucket names)")
     ("ca-bundle", "PEM file of CAs to trust for HTTPS (env AWS_CA_BUNDLE)", cxxopts::value<std::string>(), "FILE")
     ("no-verify-ssl", "do not verify TLS certificates (insecure; prints a warning)");
@@ -99,6 +99,7 @@ CliOptions parse_command_line(int argc, char** argv) {
     ("progress", "auto (a live line on a terminal, a log line every 5 s otherwise), bar, log or none", cxxopts::value<std::string>()->default_value("auto"), "MODE")
     ("json", "write a machine-readable report to FILE ('-' for stdout)", cxxopts::value<std::string>(), "FILE")
     ("quiet", "print only errors and the summary")
+    ("v,verbose", "say more on stderr: which credentials are used and when they are renewed (never a secret)")
     ("h,help", "show this help")
     ("version", "show the version");
   spec.add_options()
@@ -139,6 +140,7 @@ CliOptions parse_command_line(int argc, char** argv) {
   o.path_style = r.count("path-style") > 0;
   o.no_verify_ssl = r.count("no-verify-ssl") > 0;
   o.quiet = r.count("quiet") > 0;
+  o.verbose = r.count("verbose") > 0;
   o.follow_symlinks = r.count("follow-symlinks") > 0;
   try {
     const auto concurrency = r["concurrency"].as<std::string>();

@@ -21,6 +21,7 @@ struct CliOptions {
   bool path_style = false;
   bool no_verify_ssl = false;
   bool quiet = false;
+  bool verbose = false;
   bool follow_symlinks = false;
   std::size_t concurrency = 64;
   bool concurrency_auto = false;  // --concurrency auto

@@ -154,9 +154,12 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   for (std::size_t i = 1; i < threads; ++i)
     keep_running.push_back(asio::make_work_guard(*lanes[i]));
   http::Client http(lane_executors, service.tls, service.timeouts);
-  s3::S3Client client(http, s3::SigV4Signer(service.credentials, service.region, "s3"),
+  s3::S3Client client(http,
+                      s3::SigV4Signer(*service.credentials->current().credentials,
+                                      service.region, "s3"),
                       service.endpoint, opt.bucket, service.path_style,
                       /*sign_payload=*/!service.endpoint_tls());
+  client.protocol().use_credentials(service.credentials);
   Report report;
   RunContext ctx(opt, client, report);
   ctx.lanes = lane_executors;

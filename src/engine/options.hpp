@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,7 +21,8 @@ namespace s3up::engine {
 struct ServiceOptions {
   s3::Endpoint endpoint;
   bool path_style = false;
-  s3::Credentials credentials;
+  // Shared by every connection of the run; temporary credentials are renewed as they age.
+  std::shared_ptr<s3::CredentialsSource> credentials;
   std::string region = "us-east-1";
   http::TlsSettings tls;
   http::Timeouts timeouts;

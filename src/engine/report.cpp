@@ -61,6 +61,8 @@ void Report::planned(std::uint64_t bytes) {
 
 void Report::retried() { retries_.fetch_add(1, std::memory_order_relaxed); }
 
+void Report::credentials_renewed() { renewals_.fetch_add(1, std::memory_order_relaxed); }
+
 bool Report::fatal(std::string reason) {
   std::lock_guard lock(mutex_);
   if (fatal_) return false;
@@ -80,6 +82,7 @@ RunSummary Report::finish() {
   s.bytes_uploaded = bytes_.load();
   s.multipart_uploads = multipart_.load();
   s.retries = retries_.load();
+  s.credential_renewals = renewals_.load();
   s.throttled = throttled_.load();
   s.files_unchanged = unchanged_.load();
   s.bytes_unchanged = unchanged_bytes_.load();
@@ -185,6 +188,11 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"started", iso8601(s.started)},
       {"finished", iso8601(s.finished)},
   };
+  if (!s.credentials.empty()) {
+    doc["credentials"] = s.credentials;
+    doc["credential_refreshes"] = s.credential_refreshes;
+    doc["credential_renewals"] = s.credential_renewals;
+  }
   if (s.fatal) doc["error"] = *s.fatal;
   if (s.dry_run)
     doc["dry_run"] = boost::json::object{{"files", s.files_planned}, {"bytes", s.bytes_planned}};

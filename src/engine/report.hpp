@@ -46,6 +46,9 @@ struct RunSummary {
   std::size_t concurrency = 0;       // requests in flight allowed at the end of the run
   std::size_t concurrency_peak = 0;  // the most allowed at any time (adaptive concurrency)
   std::size_t threads = 0;
+  std::string credentials;                // the provider that supplied them ("imds"...)
+  std::uint64_t credential_renewals = 0;  // credentials renewed after S3 refused them as expired
+  std::uint64_t credential_refreshes = 0; // renewals in all (scheduled ones included)
   std::chrono::system_clock::time_point started, finished;
 
   // 0 all uploaded, 1 some failed, 2 fatal (credentials, bucket...), 130 interrupted.
@@ -58,6 +61,7 @@ class Report {
   void failed(FailedFile f);
   void skipped(SkippedEntry s);
   void retried();
+  void credentials_renewed();  // S3 refused expired credentials; new ones were in place
   void sent(std::uint64_t bytes);  // file bytes accepted by the endpoint (parts count as they land)
   // Every request that got a reply or failed below HTTP (fed by the S3 layer's observer):
   // successes are counted with their latency; `throttled` replies asked us to slow down.
@@ -85,7 +89,7 @@ class Report {
 
  private:
   std::atomic<std::uint64_t> files_{0}, bytes_{0}, multipart_{0}, retries_{0}, sent_{0};
-  std::atomic<std::uint64_t> requests_ok_{0}, throttled_{0};
+  std::atomic<std::uint64_t> requests_ok_{0}, throttled_{0}, renewals_{0};
   LatencyHistogram latencies_;
   std::atomic<std::uint64_t> unchanged_{0}, unchanged_bytes_{0}, markers_{0}, planned_{0},
       planned_bytes_{0};

@@ -12,9 +12,14 @@ RunControl::RunControl(const UploadOptions& options, s3::S3Protocol& protocol, R
   protocol.set_observer([&report](const s3::OpResult& r) {
     report.request_finished(r.ok, is_throttle(r), r.latency);
   });
+  if (auto* source = protocol.credentials_source())
+    source->set_lapse_handler([this](const std::string& reason) { fail_run(reason); });
 }
 
-RunControl::~RunControl() { protocol.set_observer(nullptr); }
+RunControl::~RunControl() {
+  protocol.set_observer(nullptr);
+  if (auto* source = protocol.credentials_source()) source->set_lapse_handler(nullptr);
+}
 
 void RunControl::fail_run(const std::string& reason) {
   report.fatal(reason);
@@ -28,6 +33,10 @@ void RunControl::stop() {
 bool is_throttle(const s3::OpResult& r) { return r.status == 503 || r.code == "SlowDown"; }
 
 Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
+  if (s3::is_credentials_expiry(r.code)) {
+    const auto* source = run.protocol.credentials_source();
+    if (source && source->refreshable() && !run.stopping.load()) return Next::Renew;
+  }
   switch (r.error_class) {
     case s3::ErrorClass::FatalForRun:
       // S3 names the bucket's region when we signed for another: follow it. A request that
@@ -54,6 +63,20 @@ Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
       return Next::Fail;
   }
   return Next::Fail;
+}
+
+Next after_renewal(RunControl& run, const s3::OpResult& r, bool renewed) {
+  if (renewed) {
+    run.report.credentials_renewed();
+    return Next::RetryNow;
+  }
+  const auto* source = run.protocol.credentials_source();
+  std::string reason = r.message + "; the credentials from " +
+                       (source ? source->provider() : std::string("the provider")) +
+                       " could not be renewed";
+  if (source && !source->last_error().empty()) reason += ": " + source->last_error();
+  run.fail_run(reason);
+  return Next::Stop;
 }
 
 std::optional<Accepted> accept_entry(const RunControl& run, const walker::Entry& entry) {

@@ -42,8 +42,10 @@ struct RunControl {
   void stop();
 };
 
-// What to do after a failed request.
-enum class Next { Retry, RetryNow, Fail, Stop };
+// What to do after a failed request. Renew: S3 refused the request's temporary credentials as
+// expired; the caller renews them (CredentialsSource::renew, which blocks: each engine waits in
+// its own way) and then asks after_renewal.
+enum class Next { Retry, RetryNow, Fail, Stop, Renew };
 // Whether the request is to be attempted again (after any backoff).
 inline bool retrying(Next next) { return next == Next::Retry || next == Next::RetryNow; }
 
@@ -51,6 +53,11 @@ inline bool retrying(Next next) { return next == Next::Retry || next == Next::Re
 // follows a region redirect once, stops the run on errors that concern every file (including an
 // endpoint that cannot be reached at all).
 Next after_failure(RunControl& run, const s3::OpResult& r, int attempt);
+
+// After Next::Renew: `renewed` says whether the source has newer credentials. Renewed: sign
+// again and send at once (RetryNow, not counted as a retry). Not renewed: the run stops (exit 2),
+// naming the provider and why it could not renew.
+Next after_renewal(RunControl& run, const s3::OpResult& r, bool renewed);
 
 // Whether a reply asked us to slow down (HTTP 503, S3's SlowDown).
 bool is_throttle(const s3::OpResult& r);

@@ -140,7 +140,9 @@ struct ThreadedRun : RunControl {
   // and, for Next::Retry, sleeps the backoff (less if the run stops) before returning. The caller
   // attempts again when retrying(result); Fail and Stop are left to the caller to report.
   Next settle_failure(const s3::OpResult& r, int attempt) {
-    const Next next = after_failure(*this, r, attempt);
+    Next next = after_failure(*this, r, attempt);
+    if (next == Next::Renew)
+      next = after_renewal(*this, r, protocol.credentials_source()->renew(r.credentials_generation));
     if (next == Next::Retry) sleep_for(retry.delay(attempt + 1));
     return next;
   }
@@ -618,9 +620,11 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   AdaptiveConfig adaptive;
   adaptive.initial = workers;
   http::BlockingTransport transport(service.tls, service.timeouts);
-  s3::S3Protocol protocol(s3::SigV4Signer(service.credentials, service.region, "s3"),
+  s3::S3Protocol protocol(s3::SigV4Signer(*service.credentials->current().credentials,
+                                          service.region, "s3"),
                           service.endpoint, opt.bucket, service.path_style,
                           /*sign_payload=*/!service.endpoint_tls());
+  protocol.use_credentials(service.credentials);
   Report report;
   // With --concurrency auto the pool's limit is the throttle: every worker holds at most one
   // request, so the request semaphore gets the most the limit can reach.

@@ -49,40 +49,28 @@ class Vars {
 };
 
 std::optional<std::string> value(const IniSection& section, std::string_view key) {
-  const auto it = section.find(key);
-  if (it == section.end() || it->second.empty()) return std::nullopt;
-  return it->second;
+  return setting(section, key);
 }
 
-// One of the two shared files: where it is, for messages, and what it holds.
-struct SharedFile {
-  std::string path;
-  std::string note;  // why it was not read, e.g. " (no such file)"
-  std::optional<util::IniDocument> doc;
-
-  std::string describe() const { return path + note; }
-};
-
-SharedFile load(std::optional<std::string> configured, std::string_view fallback,
-                const std::optional<std::string>& home) {
-  SharedFile f;
-  f.path = configured.value_or(std::string(fallback));
-  if (f.path == "~" || f.path.starts_with("~/")) {
+void load(std::optional<std::string> configured, std::string_view fallback,
+          const std::optional<std::string>& home, std::string& path, std::string& note,
+          std::optional<util::IniDocument>& doc) {
+  path = configured.value_or(std::string(fallback));
+  if (path == "~" || path.starts_with("~/")) {
     if (!home) {
-      f.note = " (not read: HOME is not set)";
-      return f;
+      note = " (not read: HOME is not set)";
+      return;
     }
     std::string h = *home;
     while (h.size() > 1 && h.back() == '/') h.pop_back();
-    f.path = h + f.path.substr(1);
+    path = h + path.substr(1);
   }
   try {
-    f.doc = util::read_ini_file(f.path);
+    doc = util::read_ini_file(path);
   } catch (const std::exception& e) {
     throw ConfigError(e.what());
   }
-  if (!f.doc) f.note = " (no such file)";
-  return f;
+  if (!doc) note = " (no such file)";
 }
 
 // The name in a config-file header "<kind> name" (botocore splits it like a shell would, so
@@ -105,10 +93,10 @@ std::optional<std::string> named_header(std::string_view header, std::string_vie
   return std::string(header);
 }
 
-// The section of the config file for `name` of `kind` ("profile" or "services"); for the
-// profile "default" both [default] and [profile default] count, merged.
-std::optional<IniSection> config_section(const util::IniDocument& doc, std::string_view kind,
-                                         std::string_view name) {
+// The section of the config file for `name` of `kind` ("profile", "services", "sso-session");
+// for the profile "default" both [default] and [profile default] count, merged.
+std::optional<IniSection> find_config_section(const util::IniDocument& doc, std::string_view kind,
+                                              std::string_view name) {
   std::optional<IniSection> found;
   const auto merge = [&found](const IniSection& s) {
     if (!found) found.emplace();
@@ -123,115 +111,31 @@ std::optional<IniSection> config_section(const util::IniDocument& doc, std::stri
   return found;
 }
 
-std::string config_header(const std::string& profile) {
-  return profile == "default" ? "[default]" : "[profile " + profile + "]";
+bool endpoints_ignored(const Vars& vars, const IniSection& settings) {
+  auto ignore = vars("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  if (!ignore) ignore = value(settings, "ignore_configured_endpoint_urls");
+  return ignore && lower(*ignore) == "true";
 }
 
-// Static keys from one profile section, or nullopt when it has no aws_access_key_id.
-std::optional<Credentials> section_credentials(const IniSection& section,
-                                               const std::string& where) {
-  auto key = value(section, "aws_access_key_id");
-  if (!key) return std::nullopt;
-  auto secret = value(section, "aws_secret_access_key");
-  if (!secret) {
-    throw ConfigError(where + " has aws_access_key_id but no aws_secret_access_key: add it");
-  }
-  Credentials c{std::move(*key), std::move(*secret), {}};
-  if (auto token = value(section, "aws_session_token")) {
-    c.session_token = std::move(*token);
-  } else if (auto legacy = value(section, "aws_security_token")) {
-    c.session_token = std::move(*legacy);
-  }
-  return c;
-}
-
-// Keys of credential sources botocore supports and s3up does not.
-constexpr const char* kUnsupportedSources[] = {
-    "role_arn", "credential_process", "sso_session", "sso_start_url", "web_identity_token_file"};
-
-struct Context {
-  const Vars& vars;
-  const std::string& profile;
-  bool profile_from_flag;
-  const SharedFile& creds;
-  const SharedFile& config;
-  const IniSection* creds_section;
-  const std::optional<IniSection>& config_profile;
-  const IniSection& settings;
-};
-
-void find_credentials(const Context& ctx, ResolvedConfig& out) {
-  if (!ctx.profile_from_flag) {
-    if (auto key = ctx.vars("AWS_ACCESS_KEY_ID")) {
-      auto secret = ctx.vars("AWS_SECRET_ACCESS_KEY");
-      if (!secret) {
-        throw ConfigError(
-            "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or unset "
-            "AWS_ACCESS_KEY_ID to use the shared credentials files");
-      }
-      out.credentials = {std::move(*key), std::move(*secret),
-                         ctx.vars.first({"AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}).value_or("")};
-      out.credentials_source = "environment";
-      return;
-    }
-  }
-  const std::string label = "[profile " + ctx.profile + "]";
-  if (ctx.creds_section) {
-    if (auto c = section_credentials(*ctx.creds_section, "profile '" + ctx.profile + "' in " +
-                                                             ctx.creds.path)) {
-      out.credentials = std::move(*c);
-      out.credentials_source = "shared credentials file " + ctx.creds.path + " " + label;
-      return;
-    }
-  }
-  if (ctx.config_profile) {
-    if (auto c = section_credentials(*ctx.config_profile, "profile '" + ctx.profile + "' in " +
-                                                              ctx.config.path)) {
-      out.credentials = std::move(*c);
-      out.credentials_source = "config file " + ctx.config.path + " " + label;
-      return;
-    }
-  }
-
-  std::string message = "no AWS credentials found for profile '" + ctx.profile +
-                        "': set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
-                        "aws_access_key_id and aws_secret_access_key to [" + ctx.profile +
-                        "] in " + ctx.creds.describe() + " or to " +
-                        config_header(ctx.profile) + " in " + ctx.config.describe();
-  if (ctx.profile_from_flag && ctx.vars("AWS_ACCESS_KEY_ID")) {
-    message += "; AWS_ACCESS_KEY_ID is not used because the profile was named on the command line";
-  } else if (!ctx.profile_from_flag && ctx.vars("AWS_SECRET_ACCESS_KEY")) {
-    message += "; AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not";
-  }
-  if (value(ctx.settings, "aws_secret_access_key") && !value(ctx.settings, "aws_access_key_id")) {
-    message += "; the profile has aws_secret_access_key but no aws_access_key_id";
-  }
-  for (const char* key : kUnsupportedSources) {
-    if (value(ctx.settings, key)) {
-      message += std::string("; the profile uses ") + key +
-                 ", which s3up does not support (static keys only)";
-      break;
-    }
-  }
-  throw ConfigError(message);
-}
-
-std::optional<std::string> find_endpoint_url(const Context& ctx) {
-  auto ignore = ctx.vars("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-  if (!ignore) ignore = value(ctx.settings, "ignore_configured_endpoint_urls");
-  if (ignore && lower(*ignore) == "true") return std::nullopt;
-  if (auto url = ctx.vars.first({"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"})) return url;
-  if (auto services = value(ctx.settings, "services")) {
-    const auto section = ctx.config.doc ? config_section(*ctx.config.doc, "services", *services)
-                                        : std::nullopt;
+// The endpoint of a service from the environment and the profile (see service_endpoint_url).
+std::optional<std::string> configured_endpoint(const Vars& vars, const SharedFiles& files,
+                                               const std::string& profile,
+                                               const IniSection& settings,
+                                               std::string_view env_name,
+                                               std::string_view services_key) {
+  if (endpoints_ignored(vars, settings)) return std::nullopt;
+  const std::string specific = "AWS_ENDPOINT_URL_" + std::string(env_name);
+  if (auto url = vars.first({specific.c_str(), "AWS_ENDPOINT_URL"})) return url;
+  if (auto services = value(settings, "services")) {
+    const auto section = files.config_section("services", *services);
     if (!section) {
-      throw ConfigError("profile '" + ctx.profile + "' sets services = " + *services +
+      throw ConfigError("profile '" + profile + "' sets services = " + *services +
                         " but there is no [services " + *services + "] section in " +
-                        ctx.config.describe());
+                        files.describe_config());
     }
-    if (auto url = value(*section, "s3.endpoint_url")) return url;
+    if (auto url = value(*section, std::string(services_key) + ".endpoint_url")) return url;
   }
-  return value(ctx.settings, "endpoint_url");
+  return value(settings, "endpoint_url");
 }
 
 }  // namespace
@@ -242,6 +146,40 @@ Environment Environment::process() {
     if (!v) return std::nullopt;
     return std::string(v);
   }};
+}
+
+std::optional<std::string> setting(const util::IniSection& section, std::string_view key) {
+  const auto it = section.find(key);
+  if (it == section.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+std::string config_header(const std::string& profile) {
+  return profile == "default" ? "[default]" : "[profile " + profile + "]";
+}
+
+const util::IniSection* SharedFiles::credentials_profile(std::string_view name) const {
+  return credentials ? credentials->find(name) : nullptr;
+}
+
+std::optional<util::IniSection> SharedFiles::config_profile(std::string_view name) const {
+  return config ? find_config_section(*config, "profile", name) : std::nullopt;
+}
+
+std::optional<util::IniSection> SharedFiles::config_section(std::string_view kind,
+                                                            std::string_view name) const {
+  return config ? find_config_section(*config, kind, name) : std::nullopt;
+}
+
+std::optional<util::IniSection> SharedFiles::profile_settings(std::string_view name) const {
+  const IniSection* creds = credentials_profile(name);
+  auto merged = config_profile(name);
+  if (!creds && !merged) return std::nullopt;
+  if (!merged) merged.emplace();
+  if (creds) {
+    for (const auto& [k, v] : *creds) (*merged)[k] = v;
+  }
+  return merged;
 }
 
 ResolvedConfig resolve_config(const ConfigRequest& flags, const Environment& env) {
@@ -261,46 +199,51 @@ ResolvedConfig resolve_config(const ConfigRequest& flags, const Environment& env
   } else {
     out.profile = "default";
   }
-  const bool profile_from_flag = non_empty(flags.profile).has_value();
+  out.profile_from_flag = non_empty(flags.profile).has_value();
 
+  auto files = std::make_shared<SharedFiles>();
   const auto home = vars("HOME");
-  const auto creds = load(vars("AWS_SHARED_CREDENTIALS_FILE"), "~/.aws/credentials", home);
-  const auto config = load(vars("AWS_CONFIG_FILE"), "~/.aws/config", home);
-  const IniSection* creds_section = creds.doc ? creds.doc->find(out.profile) : nullptr;
-  const auto config_profile =
-      config.doc ? config_section(*config.doc, "profile", out.profile) : std::nullopt;
+  files->home = home.value_or("");
+  load(vars("AWS_SHARED_CREDENTIALS_FILE"), "~/.aws/credentials", home, files->credentials_path,
+       files->credentials_note, files->credentials);
+  load(vars("AWS_CONFIG_FILE"), "~/.aws/config", home, files->config_path, files->config_note,
+       files->config);
+  out.files = files;
 
-  if (!profile_origin.empty() && !creds_section && !config_profile) {
+  auto settings = files->profile_settings(out.profile);
+  if (!profile_origin.empty() && !settings) {
     throw ConfigError("profile '" + out.profile + "' (" + profile_origin + ") not found in " +
-                      creds.describe() + " as [" + out.profile + "] or in " +
-                      config.describe() + " as " + config_header(out.profile));
+                      files->describe_credentials() + " as [" + out.profile + "] or in " +
+                      files->describe_config() + " as " + config_header(out.profile));
   }
-
-  // Settings: the config file's profile, overridden by the credentials file's.
-  IniSection settings = config_profile.value_or(IniSection{});
-  if (creds_section) {
-    for (const auto& [k, v] : *creds_section) settings[k] = v;
-  }
-  const Context ctx{vars,          out.profile,    profile_from_flag, creds, config,
-                    creds_section, config_profile, settings};
-
-  find_credentials(ctx, out);
+  out.settings = settings.value_or(IniSection{});
 
   auto region = non_empty(flags.region);
   if (!region) region = vars.first({"AWS_REGION", "AWS_DEFAULT_REGION"});
-  if (!region) region = value(settings, "region");
+  if (!region) region = value(out.settings, "region");
   out.region = region.value_or("us-east-1");
 
   out.endpoint_url = non_empty(flags.endpoint_url);
-  if (!out.endpoint_url) out.endpoint_url = find_endpoint_url(ctx);
+  if (!out.endpoint_url)
+    out.endpoint_url = configured_endpoint(vars, *files, out.profile, out.settings, "S3", "s3");
 
   out.ca_bundle = non_empty(flags.ca_bundle);
   if (!out.ca_bundle) out.ca_bundle = vars("AWS_CA_BUNDLE");
-  if (!out.ca_bundle) out.ca_bundle = value(settings, "ca_bundle");
-  for (const auto& [k, v] : settings) {
+  if (!out.ca_bundle) out.ca_bundle = value(out.settings, "ca_bundle");
+  for (const auto& [k, v] : out.settings) {
     if (k.starts_with("s3.")) out.s3_settings.emplace(k.substr(3), v);
   }
   return out;
+}
+
+std::optional<std::string> service_endpoint_url(const ResolvedConfig& config,
+                                                const Environment& env,
+                                                std::string_view env_name,
+                                                std::string_view services_key) {
+  const Vars vars(env);
+  static const SharedFiles no_files;
+  return configured_endpoint(vars, config.files ? *config.files : no_files, config.profile,
+                             config.settings, env_name, services_key);
 }
 
 }  // namespace s3up::s3

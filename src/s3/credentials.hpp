@@ -3,6 +3,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,13 @@ class CredentialsSource {
 
   // Short name of the provider, as in the JSON report: "environment", "imds", "sso"...
   virtual std::string provider() const = 0;
+
+  // Why the last renewal failed ("" when none did).
+  virtual std::string last_error() const { return {}; }
+
+  // Called (from any thread) when the credentials have expired and cannot be renewed: the run
+  // must stop. nullptr removes the handler.
+  virtual void set_lapse_handler(std::function<void(const std::string&)>) {}
 };
 
 // Fixed credentials (static keys, or a session token given as is).

@@ -72,6 +72,11 @@ ErrorClass classify(unsigned http_status, std::string_view s3_code) {
   return ErrorClass::FailFile;
 }
 
+bool is_credentials_expiry(std::string_view s3_code) {
+  return s3_code == "ExpiredToken" || s3_code == "ExpiredTokenException" ||
+         s3_code == "TokenRefreshRequired" || s3_code == "InvalidToken";
+}
+
 std::string_view to_string(ErrorClass c) {
   switch (c) {
     case ErrorClass::Retryable:

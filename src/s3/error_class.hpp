@@ -14,6 +14,11 @@ enum class ErrorClass {
 // HEAD). A known code decides first; otherwise the status does. Never throws.
 ErrorClass classify(unsigned http_status, std::string_view s3_code);
 
+// Whether S3 refused the request's temporary credentials as expired or no longer valid
+// (ExpiredToken, ExpiredTokenException, TokenRefreshRequired, InvalidToken): renewing the
+// credentials and signing again is the remedy when the credentials can be renewed.
+bool is_credentials_expiry(std::string_view s3_code);
+
 // "Retryable", "FatalForRun", "FailFile".
 std::string_view to_string(ErrorClass c);
 

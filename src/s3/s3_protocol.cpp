@@ -203,14 +203,42 @@ S3Protocol::S3Protocol(SigV4Signer signer, Endpoint endpoint, std::string bucket
 
 S3Protocol::~S3Protocol() = default;
 
-std::shared_ptr<const S3Protocol::Route> S3Protocol::make_route(SigV4Signer signer,
-                                                                Endpoint endpoint,
-                                                                const std::string& bucket,
-                                                                bool path_style) {
+std::shared_ptr<const S3Protocol::Route> S3Protocol::make_route(
+    SigV4Signer signer, Endpoint endpoint, const std::string& bucket, bool path_style,
+    std::uint64_t credentials_generation) {
   Addressing addressing = make_addressing(endpoint, bucket, path_style);
   http::Target target{addressing.connect_host, addressing.port, addressing.tls};
-  return std::make_shared<const Route>(
-      Route{std::move(signer), std::move(endpoint), std::move(addressing), std::move(target)});
+  return std::make_shared<const Route>(Route{std::move(signer), std::move(endpoint),
+                                             std::move(addressing), std::move(target),
+                                             credentials_generation});
+}
+
+void S3Protocol::use_credentials(std::shared_ptr<CredentialsSource> source) {
+  source_ = std::move(source);
+  if (!source_) return;
+  const auto creds = source_->current();
+  auto current = route();
+  auto next = make_route(SigV4Signer(*creds.credentials, current->signer.region(), "s3"),
+                         current->endpoint, bucket_, path_style_, creds.generation);
+  std::lock_guard lock(route_mutex_);
+  route_ = std::move(next);
+}
+
+std::shared_ptr<const S3Protocol::Route> S3Protocol::current_route() const {
+  auto current = route();
+  if (!source_) return current;
+  const CredentialsSource::Current creds = source_->current();
+  if (creds.generation == current->credentials_generation) return current;
+  // New credentials: a new signer (its signing-key cache belongs to the old secret).
+  auto next = make_route(SigV4Signer(*creds.credentials, current->signer.region(), "s3"),
+                         current->endpoint, bucket_, path_style_, creds.generation);
+  std::lock_guard lock(route_mutex_);
+  // Another thread may have switched region or credentials meanwhile: keep the newer route.
+  if (route_->credentials_generation > creds.generation ||
+      route_->signer.region() != current->signer.region())
+    return route_;
+  route_ = next;
+  return next;
 }
 
 std::shared_ptr<const S3Protocol::Route> S3Protocol::route() const {
@@ -222,7 +250,8 @@ void S3Protocol::set_region(const std::string& region) {
   auto current = route();
   Endpoint endpoint = current->endpoint.is_default_aws ? default_endpoint(region) : current->endpoint;
   auto next = make_route(SigV4Signer(current->signer.credentials(), region, "s3"),
-                         std::move(endpoint), bucket_, path_style_);
+                         std::move(endpoint), bucket_, path_style_,
+                         current->credentials_generation);
   std::lock_guard lock(route_mutex_);
   route_ = std::move(next);
 }
@@ -230,7 +259,7 @@ void S3Protocol::set_region(const std::string& region) {
 std::string S3Protocol::region() const { return route()->signer.region(); }
 
 PreparedRequest S3Protocol::prepare(const S3Call& call) const {
-  const auto route = this->route();
+  const auto route = current_route();
   const SigV4Signer& signer = route->signer;
   const std::span<const char> body = call.payload();
   const std::string path =
@@ -265,6 +294,7 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   PreparedRequest prepared;
   prepared.target = route->target;
   prepared.signed_region = signer.region();
+  prepared.credentials_generation = route->credentials_generation;
   http::Request& req = prepared.request;
   req.method(call.method);
   req.target(call.query.empty() ? path : path + "?" + call.query);
@@ -282,6 +312,7 @@ OpResult S3Protocol::finish(const S3Call& call, const PreparedRequest& prepared,
                             http::Outcome out, std::chrono::microseconds latency) const {
   OpResult r;
   r.signed_region = prepared.signed_region;
+  r.credentials_generation = prepared.credentials_generation;
   r.latency = latency;
   if (!out.ok()) {
     r.transport = out.failure;

@@ -38,6 +38,7 @@ struct OpResult {
   std::string message;                             // one line, for people; never a secret
   std::string region_hint;                         // the region S3 named in a redirect or error
   std::string signed_region;                       // the region this request was signed for
+  std::uint64_t credentials_generation = 0;        // of the credentials it was signed with
   std::string etag;
   std::string body;
   std::vector<Header> headers;                     // response headers, names in lower case
@@ -99,6 +100,7 @@ struct PreparedRequest {
   http::Target target;
   http::Request request;
   std::string signed_region;
+  std::uint64_t credentials_generation = 0;
 };
 
 class S3Protocol {
@@ -125,6 +127,12 @@ class S3Protocol {
   using Observer = std::function<void(const OpResult&)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }
 
+  // Signs with what `source` holds at each prepare() from now on (temporary credentials are
+  // renewed during a run), instead of the signer's fixed credentials. Set before any request.
+  void use_credentials(std::shared_ptr<CredentialsSource> source);
+  // The source set by use_credentials, or nullptr.
+  CredentialsSource* credentials_source() const { return source_.get(); }
+
   // Re-targets signing (and, for AWS's own endpoints, the host) at another region: S3 named the
   // bucket's region in a reply. Thread-safe: requests already prepared keep their route.
   void set_region(const std::string& region);
@@ -139,10 +147,14 @@ class S3Protocol {
     Endpoint endpoint;
     Addressing addressing;
     http::Target target;
+    std::uint64_t credentials_generation = 0;
   };
   static std::shared_ptr<const Route> make_route(SigV4Signer signer, Endpoint endpoint,
-                                                 const std::string& bucket, bool path_style);
+                                                 const std::string& bucket, bool path_style,
+                                                 std::uint64_t credentials_generation = 0);
   std::shared_ptr<const Route> route() const;
+  // The route signing with the source's current credentials (rebuilt when they change).
+  std::shared_ptr<const Route> current_route() const;
 
   std::string bucket_;
   bool path_style_;
@@ -150,7 +162,8 @@ class S3Protocol {
   std::unique_ptr<SigningTrace> trace_;
   Observer observer_;
   mutable std::mutex route_mutex_;
-  std::shared_ptr<const Route> route_;
+  mutable std::shared_ptr<const Route> route_;
+  std::shared_ptr<CredentialsSource> source_;
 };
 
 }  // namespace s3up::s3
