@@ -43,4 +43,8 @@ struct ParsedUrl {
 };
 ParsedUrl parse_url(const std::string& url);
 
+// The Host header for a parsed URL: "host", "[::1]", or with ":port" when it is not the scheme's
+// default. http_fetch sends it unless the exchange has its own (a signer must sign this value).
+std::string host_header(const ParsedUrl& url);
+
 }  // namespace s3up::auth

@@ -11,9 +11,11 @@
 namespace s3up::auth {
 
 // shlex.split in POSIX mode: whitespace separates words; '...' keeps everything literally;
-// "..." keeps everything but \\ \" \$ \` escapes; a backslash outside quotes escapes the next
-// character; '#' is NOT a comment. Throws ProviderError on an unterminated quote or a trailing
-// backslash, or when there is no word at all.
+// "..." keeps everything but the escapes \\ and \" (as shlex: a backslash before any other
+// character, $ and ` included, stays); a backslash outside quotes escapes the next character;
+// quoted and unquoted parts run together into one word ('' alone is an empty word); '#' is NOT a
+// comment. Throws ProviderError on an unterminated quote or a trailing backslash, or when there
+// is no word at all.
 std::vector<std::string> split_command_line(std::string_view command);
 
 // Runs the command at every fetch (stdin from /dev/null, stderr passed through, stdout read;

@@ -1,0 +1,120 @@
+#include "auth/time_format.hpp"
+
+#include <cstdio>
+
+namespace s3up::auth {
+namespace {
+
+// A cursor over the text with the few readers the format needs.
+struct Reader {
+  std::string_view s;
+  std::size_t pos = 0;
+
+  bool done() const { return pos >= s.size(); }
+  char peek() const { return done() ? '\0' : s[pos]; }
+  bool accept(char c) {
+    if (peek() != c) return false;
+    ++pos;
+    return true;
+  }
+  // Exactly `n` digits.
+  bool digits(int n, int& value) {
+    value = 0;
+    for (int i = 0; i < n; ++i) {
+      const char c = peek();
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + (c - '0');
+      ++pos;
+    }
+    return true;
+  }
+  bool accept_ci(std::string_view word) {
+    if (s.size() - pos < word.size()) return false;
+    for (std::size_t i = 0; i < word.size(); ++i) {
+      char c = s[pos + i];
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+      if (c != word[i]) return false;
+    }
+    pos += word.size();
+    return true;
+  }
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<SysTime> parse_iso8601(std::string_view text) {
+  using namespace std::chrono;
+  Reader r{trim(text)};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  if (!r.digits(4, y) || !r.accept('-') || !r.digits(2, mo) || !r.accept('-') || !r.digits(2, d))
+    return std::nullopt;
+  if (!r.accept('T') && !r.accept('t') && !r.accept(' ')) return std::nullopt;
+  if (!r.digits(2, h) || !r.accept(':') || !r.digits(2, mi) || !r.accept(':') || !r.digits(2, sec))
+    return std::nullopt;
+  nanoseconds fraction{0};
+  if (r.accept('.') || r.accept(',')) {
+    int count = 0;
+    long long ns = 0;
+    while (r.peek() >= '0' && r.peek() <= '9') {
+      if (count < 9) ns = ns * 10 + (r.peek() - '0');
+      ++count;
+      ++r.pos;
+    }
+    if (count == 0) return std::nullopt;
+    for (int i = count; i < 9; ++i) ns *= 10;
+    fraction = nanoseconds(ns);
+  }
+  // The zone: Z, UTC/GMT (the SSO cache writes "...UTC"), +hh:mm, +hhmm, +hh; none means UTC.
+  minutes offset{0};
+  r.accept(' ');
+  if (r.accept('Z') || r.accept('z') || r.accept_ci("UTC") || r.accept_ci("GMT")) {
+  } else if (r.peek() == '+' || r.peek() == '-') {
+    const bool negative = r.peek() == '-';
+    ++r.pos;
+    int oh = 0, om = 0;
+    if (!r.digits(2, oh)) return std::nullopt;
+    if (r.accept(':')) {
+      if (!r.digits(2, om)) return std::nullopt;
+    } else if (!r.done()) {
+      if (!r.digits(2, om)) return std::nullopt;
+    }
+    if (oh > 23 || om > 59) return std::nullopt;
+    offset = hours(oh) + minutes(om);
+    if (negative) offset = -offset;
+  } else if (!r.done()) {
+    return std::nullopt;
+  }
+  if (!r.done()) return std::nullopt;
+
+  const year_month_day date{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
+  if (!date.ok()) return std::nullopt;
+  // 24:00:00 is the end of the day; :60 a leap second, counted as the next second.
+  if (h > 24 || mi > 59 || sec > 60) return std::nullopt;
+  if (h == 24 && (mi != 0 || sec != 0 || fraction.count() != 0)) return std::nullopt;
+  const auto local = sys_days(date) + hours(h) + minutes(mi) + seconds(sec);
+  return time_point_cast<SysTime::duration>(local - offset + fraction);
+}
+
+std::string format_iso8601(SysTime t) {
+  using namespace std::chrono;
+  const auto secs = floor<seconds>(t);
+  const auto day_start = floor<days>(secs);
+  const year_month_day ymd{day_start};
+  const hh_mm_ss hms{secs - day_start};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
+}
+
+}  // namespace s3up::auth
