@@ -18,8 +18,8 @@ Millis refresh_retry_delay(int failures, SysTime now, SysTime expires) {
   const int doublings = std::clamp(failures - 1, 0, 5);
   Millis delay = seconds(1) * (1 << doublings);
   delay = std::min<Millis>(delay, seconds(30));
-  const auto left = duration_cast<Millis>(expires - now);
-  if (left > Millis(0)) delay = std::min<Millis>(delay, left / 4);
+  const auto left = std::max<Millis>(duration_cast<Millis>(expires - now), Millis(0));
+  delay = std::min<Millis>(delay, left / 4);
   return std::max<Millis>(delay, Millis(100));
 }
 
