@@ -373,7 +373,8 @@ struct Chain {
       s3::Credentials first = p->fetch();
       return {std::move(p), std::move(first)};
     } catch (const ProviderError& e) {
-      tried.push_back(std::string("EC2 instance metadata: ") + e.what());
+      // The provider's messages start with "EC2 instance metadata" already.
+      tried.push_back(e.what());
       return {};
     }
   }

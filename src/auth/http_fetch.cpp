@@ -130,7 +130,8 @@ HttpReply http_fetch(const HttpExchange& exchange, const HttpSettings& settings)
   } catch (const std::exception& e) {
     throw ProviderError("HTTP request to " + where + " failed: " + e.what());
   }
-  if (!outcome.ok()) throw ProviderError("HTTP request to " + where + " failed: " + outcome.detail);
+  // The transport's detail names the endpoint already ("cannot connect to http://...: ...").
+  if (!outcome.ok()) throw ProviderError(outcome.detail);
 
   HttpReply reply;
   reply.status = outcome.response.result_int();

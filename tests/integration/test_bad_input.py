@@ -72,7 +72,11 @@ class BadInput(MotoCase):
         del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
         proc = self.run_up(self.src, f"s3://{BUCKET}/nocreds/", env=env)
         self.assertEqual(proc.returncode, 2)
-        self.assertIn("AWS_ACCESS_KEY_ID", self.one_line_error(proc))
+        # One error, whose message lists every provider of the chain tried, one per line.
+        self.assertIn("unable to locate credentials", self.one_line_error(proc))
+        self.assertIn("environment: AWS_ACCESS_KEY_ID is not set", proc.stderr)
+        self.assertIn("EC2 instance metadata", proc.stderr)
+        self.assertEqual(self.moto.keys("nocreds/"), [])
 
     def test_no_such_bucket_fails_fast(self):
         for i in range(50):
