@@ -36,4 +36,17 @@ boost::asio::awaitable<void> RateLimiter::consume(std::uint64_t bytes) {
   co_await timer.async_wait(boost::asio::use_awaitable);
 }
 
+boost::asio::awaitable<bool> RateLimiter::consume(std::uint64_t bytes,
+                                                 const std::atomic<bool>& stop) {
+  if (stop.load()) co_return false;
+  const auto until = steady_clock::now() + reserve(bytes, steady_clock::now());
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  for (auto now = steady_clock::now(); now < until; now = steady_clock::now()) {
+    timer.expires_after(std::min<std::chrono::nanoseconds>(until - now, std::chrono::milliseconds(100)));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    if (stop.load()) co_return false;
+  }
+  co_return !stop.load();
+}
+
 }  // namespace s3up::coro

@@ -6,6 +6,7 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -19,6 +20,10 @@ class RateLimiter {
 
   // Waits until `bytes` more may be sent without exceeding the rate. Throws on cancellation.
   boost::asio::awaitable<void> consume(std::uint64_t bytes);
+
+  // The same, but the wait ends early once `stop` is set (checked at least every 100 ms).
+  // Returns false when `stop` was set: the caller should not send.
+  boost::asio::awaitable<bool> consume(std::uint64_t bytes, const std::atomic<bool>& stop);
 
   // Books `bytes` at time `now` and returns how long their sender must wait: until the end of
   // the booking (exposed for tests; consume() uses it).

@@ -129,11 +129,13 @@ struct ThreadedRun : RunControl {
     sleep_cv.wait_for(lock, delay, [this] { return stopping.load(); });
   }
 
-  // --limit-rate: books `bytes` on the shared timeline and sleeps until their slot.
-  void pace(std::uint64_t bytes) {
-    if (rate.unlimited()) return;
+  // --limit-rate: books `bytes` on the shared timeline and sleeps until their slot. False when
+  // the run stopped meanwhile: nothing more is to be sent.
+  bool pace(std::uint64_t bytes) {
+    if (rate.unlimited()) return true;
     const auto delay = rate.reserve(bytes, std::chrono::steady_clock::now());
     if (delay.count() > 0) sleep_for(delay);
+    return !stopping.load();
   }
 
   // The retry step after failed attempt number `attempt` (0-based): decides with after_failure
@@ -330,7 +332,10 @@ class Worker {
         return;
       }
       // Wait for --limit-rate before reading, so the bytes sent are as fresh as possible.
-      run_.pace(buffer.size);
+      if (!run_.pace(buffer.size)) {
+        run_.report.failed({entry.path, job.key, "not uploaded: the run was stopped"});
+        return;
+      }
       if (auto problem = read_range(entry, 0, buffer.span()); !problem.empty()) {
         run_.report.failed({entry.path, job.key, problem});
         return;
@@ -446,7 +451,7 @@ class Worker {
     const std::span<const char> body(buffer.data.get(), buffer.size);
     for (int attempt = 0;; ++attempt) {
       if (u.failed.load() || (attempt > 0 && run_.stopping.load())) return;
-      run_.pace(length);
+      if (!run_.pace(length)) return;  // the run stopped: the upload is aborted
       if (auto problem = read_range(u.entry, u.plan.offset(index), buffer.span()); !problem.empty()) {
         u.fail(problem);
         return;

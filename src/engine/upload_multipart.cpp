@@ -62,7 +62,9 @@ asio::awaitable<void> upload_part(RunContext& ctx, walker::Entry entry, std::str
   DataBuffer buffer(length);
   for (int attempt = 0;; ++attempt) {
     if (state->failed.load() || (attempt > 0 && ctx.stopping.load())) co_return;
-    if (!ctx.rate.unlimited()) co_await ctx.rate.consume(length);
+    bool paced = true;
+    if (!ctx.rate.unlimited()) paced = co_await ctx.rate.consume(length, ctx.stopping);
+    if (!paced) co_return;  // the run stopped while this part waited: the upload is aborted
     ReadDigest read = co_await read_and_digest_async(ctx, entry, plan.offset(index), buffer.span());
     if (!read.problem.empty()) {
       state->fail(read.problem);

@@ -15,8 +15,14 @@ asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::s
       ctx.report.failed({entry.path, key, "not completed: the run was stopped"});
       co_return;
     }
-    // Wait for --limit-rate before reading, so the bytes sent are as fresh as possible.
-    if (!ctx.rate.unlimited()) co_await ctx.rate.consume(buffer.size);
+    // Wait for --limit-rate before reading, so the bytes sent are as fresh as possible. A run
+    // that stops meanwhile sends nothing more.
+    bool paced = true;
+    if (!ctx.rate.unlimited()) paced = co_await ctx.rate.consume(buffer.size, ctx.stopping);
+    if (!paced) {
+      ctx.report.failed({entry.path, key, "not uploaded: the run was stopped"});
+      co_return;
+    }
     ReadDigest read = co_await read_and_digest_async(ctx, entry, 0, buffer.span());
     if (!read.problem.empty()) {
       ctx.report.failed({entry.path, key, read.problem});
