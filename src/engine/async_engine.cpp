@@ -15,10 +15,11 @@
 #include <unistd.h>
 
 #include "engine/adaptive_concurrency.hpp"
+#include "engine/async_io.hpp"
 #include "engine/engine.hpp"
 #include "engine/run_context.hpp"
 #include "engine/run_setup.hpp"
-#include "engine/sync.hpp"
+#include "engine/upload_steps.hpp"
 #include "util/utf8.hpp"
 
 namespace s3up::engine {
@@ -31,36 +32,16 @@ using Channel = asio::experimental::concurrent_channel<void(boost::system::error
 constexpr std::size_t kBatch = 64;        // entries per hand-off
 constexpr std::size_t kWalkQueue = 16;    // batches between the walker and the dispatcher
 
-// Settles one walked entry (skipped, unchanged, planned) or starts its upload coroutine,
-// holding a request slot for it first so that at most --concurrency uploads (and their
-// buffers) exist at once. Returns false when the run is stopping.
-asio::awaitable<bool> start_entry(RunContext& ctx, std::optional<DestinationListing>& listing,
-                                  walker::Entry entry) {
-  // Errors, skips, bad keys, other shards and journaled files end here (shared with the
-  // threaded engine).
-  auto accepted = accept_entry(ctx, entry);
-  if (!accepted) co_return true;
-  const bool marker = accepted->marker;
-  std::string key = accepted->key;
-  std::optional<s3::ListedObject> remote;
-  if (listing) remote = co_await listing->find(key);
+// Settles one walked entry (the shared steps::plan_upload) or starts its upload coroutine,
+// holding a place among the uploads in progress first (among open multipart uploads for a large
+// file), so that at most that many uploads and their buffers exist at once. Returns false when
+// the run is stopping.
+asio::awaitable<bool> start_entry(RunContext& ctx, steps::Listing* listing, walker::Entry entry) {
+  auto planned = co_await steps::plan_upload(AsyncIo{&ctx}, listing, &entry);
   if (ctx.stopping.load()) co_return false;
-  if (marker && remote) {  // an existing "dir/" object is the marker
-    ctx.report.unchanged(0);
-    co_return true;
-  }
-  if (ctx.opt.dry_run) {
-    bool unchanged = false;
-    if (remote) unchanged = co_await is_unchanged(ctx, entry, key, *remote);
-    if (unchanged)
-      ctx.report.unchanged(entry.size);
-    else
-      plan_entry(ctx, entry, *accepted);
-    co_return true;
-  }
-  const bool multipart = !marker && entry.size > ctx.opt.multipart_threshold;
-  coro::Permit permit =
-      co_await coro::acquire_permit(multipart ? ctx.open_multipart : ctx.requests);
+  if (!planned) co_return true;
+  coro::Permit slot =
+      co_await coro::acquire_permit(planned->multipart ? ctx.open_multipart : ctx.uploads);
   if (ctx.stopping.load()) co_return false;
   ctx.inflight.add();
   const auto finished = [&ctx](std::exception_ptr e) {
@@ -74,14 +55,14 @@ asio::awaitable<bool> start_entry(RunContext& ctx, std::optional<DestinationList
     ctx.inflight.done();
   };
   auto executor = ctx.next_lane();
-  if (marker)
+  if (planned->marker)
     asio::co_spawn(executor,
-                   upload_dir_marker(ctx, std::move(entry), std::move(key), std::move(permit)),
+                   upload_dir_marker(ctx, std::move(entry), std::move(planned->key), std::move(slot)),
                    finished);
   else
     asio::co_spawn(executor,
-                   upload_file(ctx, std::move(entry), std::move(key), std::move(remote), multipart,
-                               std::move(permit)),
+                   upload_file(ctx, std::move(entry), std::move(planned->key),
+                               std::move(planned->remote), planned->multipart, std::move(slot)),
                    finished);
   co_return true;
 }
@@ -89,8 +70,8 @@ asio::awaitable<bool> start_entry(RunContext& ctx, std::optional<DestinationList
 // Takes the walker's batches in key order (which lets --sync merge them with the destination
 // listing) until the walk ends or the run stops, then waits for every upload.
 asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
-  std::optional<DestinationListing> listing;
-  if (ctx.opt.sync != SyncMode::Off) listing.emplace(ctx, ctx.opt.prefix);
+  std::optional<steps::Listing> listing;
+  if (ctx.opt.sync != SyncMode::Off) listing.emplace(steps::Listing{ctx.opt.prefix, {}, false});
   bool more = true;
   while (more) {
     auto [ec, batch] = co_await channel.async_receive(asio::as_tuple(asio::use_awaitable));
@@ -98,7 +79,7 @@ asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
     for (auto& entry : batch) {
       // (Never co_await inside a short-circuit condition: GCC 12 miscompiles it.)
       if (ctx.stopping.load()) more = false;
-      if (more) more = co_await start_entry(ctx, listing, std::move(entry));
+      if (more) more = co_await start_entry(ctx, listing ? &*listing : nullptr, std::move(entry));
       if (!more) break;
     }
   }

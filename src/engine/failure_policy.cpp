@@ -33,7 +33,7 @@ asio::awaitable<bool> renew_credentials(RunContext& ctx, std::uint64_t generatio
 
 }  // namespace
 
-asio::awaitable<Next> settle_failure(RunContext& ctx, const s3::OpResult& r, int attempt) {
+asio::awaitable<Next> settle_failure(RunContext& ctx, s3::OpResult r, int attempt) {
   Next next = after_failure(ctx, r, attempt);
   if (next == Next::Renew) {
     const bool renewed = co_await renew_credentials(ctx, r.credentials_generation);

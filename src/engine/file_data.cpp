@@ -1,5 +1,7 @@
 #include "engine/file_data.hpp"
 
+#include "util/crypto.hpp"
+
 #include <sys/stat.h>
 
 #include <system_error>
@@ -36,6 +38,18 @@ std::string read_range(const walker::Entry& entry, std::uint64_t offset, std::sp
   } catch (const std::system_error& e) {
     return e.what();
   }
+}
+
+ReadDigest read_and_digest(const walker::Entry& entry, std::uint64_t offset, std::span<char> out,
+                           s3::ChecksumAlgorithm algorithm, bool sha256) {
+  ReadDigest r;
+  r.problem = read_range(entry, offset, out);
+  if (!r.problem.empty()) return r;
+  const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(out.data()),
+                                             out.size());
+  if (algorithm != s3::ChecksumAlgorithm::None) r.checksum = s3::checksum_of(algorithm, bytes);
+  if (sha256 && !out.empty()) r.sha256 = util::hex_lower(util::sha256(bytes));
+  return r;
 }
 
 }  // namespace s3up::engine

@@ -17,6 +17,15 @@ void fill_part_slot(s3::CompletedPart& slot, int number, const std::string& etag
   if (!slot.checksum_name.empty()) slot.checksum_value = checksum;
 }
 
+bool is_completed_object(const s3::OpResult& head, std::uint64_t size, std::uint64_t parts) {
+  if (!head.ok) return false;
+  std::string etag = head.header("etag");
+  while (!etag.empty() && etag.back() == '"') etag.pop_back();
+  const std::string suffix = "-" + std::to_string(parts);
+  return head.header("content-length") == std::to_string(size) && etag.size() > suffix.size() &&
+         etag.compare(etag.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 void match_resumed_parts(const std::vector<s3::ListedPart>& listed, const JournalUpload& open,
                          const PartPlan& plan, s3::ChecksumAlgorithm checksum,
                          std::vector<s3::CompletedPart>& parts) {

@@ -24,6 +24,10 @@ void fill_part_slot(s3::CompletedPart& slot, int number, const std::string& etag
 // Resuming from the journal: fills `parts` (one slot per planned part) from one ListParts page.
 // A listed part counts as done when it is within the plan, has the planned size, and the journal
 // recorded it with the same ETag.
+// Whether a HeadObject reply shows the object a multipart upload of `size` bytes in `parts` parts
+// would have made: the size, and an ETag ending in "-<parts>" (the lost-Complete check).
+bool is_completed_object(const s3::OpResult& head, std::uint64_t size, std::uint64_t parts);
+
 void match_resumed_parts(const std::vector<s3::ListedPart>& listed, const JournalUpload& open,
                          const PartPlan& plan, s3::ChecksumAlgorithm checksum,
                          std::vector<s3::CompletedPart>& parts);

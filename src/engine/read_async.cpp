@@ -12,18 +12,6 @@ namespace {
 
 constexpr std::size_t kOffloadFrom = 1 << 20;  // smaller reads cost less than two thread hops
 
-ReadDigest read_and_digest(const walker::Entry& entry, std::uint64_t offset, std::span<char> out,
-                           s3::ChecksumAlgorithm algo, bool sha256) {
-  ReadDigest r;
-  r.problem = read_range(entry, offset, out);
-  if (!r.problem.empty()) return r;
-  const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(out.data()),
-                                             out.size());
-  if (algo != s3::ChecksumAlgorithm::None) r.checksum = s3::checksum_of(algo, bytes);
-  if (sha256 && !out.empty()) r.sha256 = util::hex_lower(util::sha256(bytes));
-  return r;
-}
-
 asio::awaitable<ReadDigest> digest_on_pool(walker::Entry entry, std::uint64_t offset,
                                            std::span<char> out, s3::ChecksumAlgorithm algo,
                                            bool sha256) {

@@ -3,6 +3,7 @@
 #include "coro/rate_limiter.hpp"
 #include "coro/semaphore.hpp"
 #include "coro/wait_group.hpp"
+#include "engine/file_data.hpp"
 #include "engine/journal.hpp"
 #include "engine/options.hpp"
 #include "engine/report.hpp"
@@ -30,12 +31,17 @@ struct RunContext : RunControl {
       : RunControl(options, client.protocol(), report),
         s3(client),
         requests(options.concurrency),
+        uploads(options.adaptive_concurrency ? kMaxUploadsAdaptive : options.concurrency),
         memory(options.max_memory),
         open_multipart(std::max<std::size_t>(2, options.concurrency / 8)),
         rate(options.limit_rate) {}
 
   s3::S3Client& s3;
+  // Uploads in progress at most with --concurrency auto (the request limit moves up to 1,024).
+  static constexpr std::size_t kMaxUploadsAdaptive = 1024;
+
   coro::AsyncSemaphore requests;        // requests in flight (--concurrency)
+  coro::AsyncSemaphore uploads;         // single-request uploads in progress (as many)
   coro::AsyncSemaphore memory;          // bytes of file data held in memory (--max-memory)
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
   coro::WaitGroup inflight;             // file uploads started and not finished
@@ -65,38 +71,27 @@ asio::awaitable<void> backoff(RunContext& ctx, int retry);
 // The retry step after failed attempt number `attempt` (0-based): decides with after_failure and,
 // for Next::Retry, sleeps the backoff before returning. The caller attempts again when the result
 // is Retry or RetryNow (see retrying); Fail and Stop are left to the caller to report.
-asio::awaitable<Next> settle_failure(RunContext& ctx, const s3::OpResult& r, int attempt);
+asio::awaitable<Next> settle_failure(RunContext& ctx, s3::OpResult r, int attempt);
 
-// Uploads one file in a single PutObject. `permit` is the request slot the dispatcher took.
-asio::awaitable<void> upload_single(RunContext& ctx, walker::Entry entry, std::string key,
-                                    coro::Permit permit);
-
-// Uploads one file, unless --sync finds `remote` (the object listed at its key) unchanged.
-// `permit` is a request slot, or for a multipart file its place among open multipart uploads.
+// Uploads one file: skipped when --sync finds `remote` (the object listed at its key)
+// unchanged, else one PutObject or a multipart upload. `slot` is its place among the uploads in
+// progress, or for a multipart file among open multipart uploads.
 asio::awaitable<void> upload_file(RunContext& ctx, walker::Entry entry, std::string key,
                                   std::optional<s3::ListedObject> remote, bool multipart,
-                                  coro::Permit permit);
+                                  coro::Permit slot);
 
 // Writes the zero-byte "dir/" object of an empty directory (--dir-markers).
 asio::awaitable<void> upload_dir_marker(RunContext& ctx, walker::Entry entry, std::string key,
-                                        coro::Permit permit);
+                                        coro::Permit slot);
 
-// A body read for upload with its digests: `problem` as read_range's; `checksum` by
-// ctx.opt.checksum (empty for none); `sha256` the hex SHA-256 when requests sign their payload
-// (plain HTTP), else empty.
-struct ReadDigest {
-  std::string problem;
-  std::string checksum;
-  std::string sha256;
-};
-
-// read_range (see file_data.hpp) and the body's digests for the async engine. Bodies of 1 MiB and
-// more are read and hashed on ctx.file_io (a small thread pool), so that an I/O thread keeps
-// pumping its other connections meanwhile; smaller ones inline.
+// read_and_digest (see file_data.hpp) for the async engine. Bodies of 1 MiB and more are read
+// and hashed on ctx.file_io (a small thread pool), so that an I/O thread keeps pumping its other
+// connections meanwhile; smaller ones inline.
 asio::awaitable<ReadDigest> read_and_digest_async(RunContext& ctx, walker::Entry entry,
                                                   std::uint64_t offset, std::span<char> out);
 
-// Uploads one file as a multipart upload; `slot` is its place among open multipart uploads.
+// Uploads one file as a multipart upload: the shared steps (upload_steps.hpp), its parts
+// spread over the lanes. `slot` is its place among open multipart uploads.
 asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std::string key,
                                        coro::Permit slot);
 

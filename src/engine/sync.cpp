@@ -8,9 +8,6 @@
 
 namespace s3up::engine {
 
-DestinationListing::DestinationListing(RunContext& ctx, std::string prefix)
-    : ctx_(ctx), prefix_(std::move(prefix)) {}
-
 ListingCursor::Seek ListingCursor::seek(const std::string& key) {
   if (!started_) return Seek::NeedPage;
   while (position_ < page_.objects.size() && page_.objects[position_].key < key) ++position_;
@@ -39,40 +36,6 @@ std::optional<s3::ListObjectsPage> read_listing(s3::OpResult& r) {
 std::string listing_failure(const UploadOptions& opt, const std::string& prefix,
                             const s3::OpResult& r) {
   return "cannot list s3://" + opt.bucket + "/" + prefix + " for --sync: " + r.message;
-}
-
-asio::awaitable<bool> DestinationListing::fetch_page() {
-  const std::string token = cursor_.continuation();
-  for (int attempt = 0;; ++attempt) {
-    s3::OpResult r;
-    {
-      coro::Permit permit = co_await coro::acquire_permit(ctx_.requests);
-      r = co_await ctx_.s3.list_objects_v2(prefix_, token);
-    }
-    if (auto page = read_listing(r)) {
-      cursor_.set_page(std::move(*page));
-      co_return true;
-    }
-    const Next next = co_await settle_failure(ctx_, r, attempt);
-    if (next == Next::Fail) ctx_.fail_run(listing_failure(ctx_.opt, prefix_, r));
-    if (!retrying(next)) co_return false;
-  }
-}
-
-asio::awaitable<std::optional<s3::ListedObject>> DestinationListing::find(std::string key) {
-  for (;;) {
-    if (failed_) co_return std::nullopt;
-    switch (cursor_.seek(key)) {
-      case ListingCursor::Seek::Found:
-        co_return cursor_.object();
-      case ListingCursor::Seek::Absent:
-        co_return std::nullopt;
-      case ListingCursor::Seek::NeedPage:
-        break;
-    }
-    const bool fetched = co_await fetch_page();
-    if (!fetched) failed_ = true;
-  }
 }
 
 std::optional<std::int64_t> parse_s3_time(const std::string& text) {
@@ -175,22 +138,6 @@ bool unchanged_after_head(const UploadOptions& opt, const walker::Entry& entry,
       return false;
   }
   return false;
-}
-
-asio::awaitable<bool> is_unchanged(RunContext& ctx, walker::Entry entry, std::string key,
-                                   s3::ListedObject remote) {
-  UnchangedCheck check = start_unchanged_check(ctx.opt, entry, remote);
-  if (check.decided) co_return *check.decided;
-  // A HeadObject that fails transiently is retried like any request; one that finally fails
-  // counts as "changed" (the file is uploaded again, which is always safe).
-  s3::OpResult head;
-  for (int attempt = 0;; ++attempt) {
-    head = co_await ctx.s3.head_object(key, check.head_headers);
-    if (head.ok || head.status == 404) break;
-    const Next next = co_await settle_failure(ctx, head, attempt);
-    if (!retrying(next)) break;
-  }
-  co_return unchanged_after_head(ctx.opt, entry, head);
 }
 
 }  // namespace s3up::engine

@@ -2,7 +2,9 @@
 // (ListObjectsV2) and merged with the walk, which yields keys in the same byte order, so memory
 // holds one page whatever the size of the bucket.
 #pragma once
-#include "engine/run_context.hpp"
+#include "engine/options.hpp"
+#include "s3/s3_protocol.hpp"
+#include "walker/walker.hpp"
 
 #include <optional>
 #include <string>
@@ -36,7 +38,7 @@ std::optional<s3::ListObjectsPage> read_listing(s3::OpResult& r);
 std::string listing_failure(const UploadOptions& opt, const std::string& prefix,
                             const s3::OpResult& r);
 
-// is_unchanged in two steps, without I/O: a decision from the listing alone, or the HeadObject
+// Whether a listed object is the file (steps::is_unchanged), in two steps without I/O: a decision from the listing alone, or the HeadObject
 // (with these headers) whose reply decides.
 struct UnchangedCheck {
   std::optional<bool> decided;
@@ -46,31 +48,6 @@ UnchangedCheck start_unchanged_check(const UploadOptions& opt, const walker::Ent
                                      const s3::ListedObject& remote);
 bool unchanged_after_head(const UploadOptions& opt, const walker::Entry& entry,
                           const s3::OpResult& head);
-
-// The async engine's listing, on ListingCursor.
-class DestinationListing {
- public:
-  DestinationListing(RunContext& ctx, std::string prefix);
-
-  // The listed object whose key is exactly `key`, or nullopt. Keys must be asked in ascending
-  // byte order; listed keys before `key` are passed over. A listing that fails (after retries)
-  // stops the run (it is a run-wide problem) and returns nullopt from then on.
-  asio::awaitable<std::optional<s3::ListedObject>> find(std::string key);
-
- private:
-  asio::awaitable<bool> fetch_page();
-
-  RunContext& ctx_;
-  std::string prefix_;
-  ListingCursor cursor_;
-  bool failed_ = false;
-};
-
-// Whether `remote` (the listed object at the file's key) already is the file as it is now, by
-// ctx.opt.sync. May send a HeadObject (mtime metadata, stored checksum) and read the file
-// (checksum mode). The async form of start_unchanged_check / unchanged_after_head.
-asio::awaitable<bool> is_unchanged(RunContext& ctx, walker::Entry entry, std::string key,
-                                   s3::ListedObject remote);
 
 // "2026-11-24T23:32:00.000Z" as nanoseconds since the epoch; nullopt if unreadable.
 std::optional<std::int64_t> parse_s3_time(const std::string& text);

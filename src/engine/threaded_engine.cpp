@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <csignal>
 #include <iostream>
 #include <mutex>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "coro/rate_limiter.hpp"
+#include "coro/sync_task.hpp"
 #include "engine/byte_budget.hpp"
 #include "engine/elastic_pool.hpp"
 #include "engine/engine.hpp"
@@ -34,8 +36,7 @@
 #include "engine/progress.hpp"
 #include "engine/run_control.hpp"
 #include "engine/run_setup.hpp"
-#include "engine/sync.hpp"
-#include "engine/verify.hpp"
+#include "engine/upload_steps.hpp"
 #include "engine/work_queue.hpp"
 #include "net/blocking_http_client.hpp"
 #include "s3/object_settings.hpp"
@@ -82,24 +83,12 @@ struct FileJob {
   SlotHold multipart_slot;
 };
 
-// A multipart upload in progress; its parts are the items of a batch of the work queue. The
-// worker that finishes the last part completes (or aborts) it.
+// A multipart upload in progress (the shared steps' state); its parts are the items of a batch of
+// the work queue. The worker that finishes the last part completes (or aborts) it.
 struct Upload {
-  walker::Entry entry;
-  std::string key;
-  PartPlan plan;
-  std::string upload_id;
-  std::vector<s3::CompletedPart> parts;  // slot i is written only by part i's worker
+  std::shared_ptr<steps::MultipartUpload> multipart;
   std::atomic<std::uint64_t> remaining{0};  // parts not finished (uploaded, failed or skipped)
-  std::atomic<bool> failed{false};
-  std::mutex mutex;
-  std::string failure;  // the first part failure
   SlotHold slot;
-
-  void fail(std::string reason) {
-    std::lock_guard lock(mutex);
-    if (!failed.exchange(true)) failure = std::move(reason);
-  }
 };
 
 using Queue = WorkQueue<FileJob, Upload>;
@@ -162,117 +151,74 @@ struct ThreadedRun : RunControl {
   std::condition_variable sleep_cv;
 };
 
-// The checksum header of a body (none for --checksum none); `value` receives the checksum.
-s3::Headers checksum_headers(s3::ChecksumAlgorithm algorithm, std::span<const char> body,
-                             std::string& value) {
-  s3::Headers headers;
-  if (algorithm == s3::ChecksumAlgorithm::None) return headers;
-  value = s3::checksum_of(
-      algorithm, {reinterpret_cast<const unsigned char*>(body.data()), body.size()});
-  headers.emplace_back(std::string(s3::header_name(algorithm)), value);
-  return headers;
-}
-
-// Requests of one thread: its own connections, the request throttle, the retry policy.
-class Requests {
+// Something held (a permit) until destroyed or reset: the threaded engine's Io::Permit.
+class Hold {
  public:
-  Requests(ThreadedRun& run, s3::S3BlockingClient& s3) : run_(run), s3_(s3) {}
-
-  // One request under a permit of the request throttle.
-  template <class Send>
-  s3::OpResult throttled(Send send) {
-    run_.requests.acquire();
-    SlotHold permit(run_.requests);
-    run_.in_flight.fetch_add(1, std::memory_order_relaxed);
-    struct Done {
-      std::atomic<std::uint64_t>& n;
-      ~Done() { n.fetch_sub(1, std::memory_order_relaxed); }
-    } done{run_.in_flight};
-    return send();
-  }
-
-  // A request with the retry policy, a permit per attempt; `send` re-signs on each call.
-  template <class Send>
-  s3::OpResult with_retries(Send send) {
-    for (int attempt = 0;; ++attempt) {
-      s3::OpResult r = throttled(send);
-      if (r.ok) return r;
-      const Next next = run_.settle_failure(r, attempt);
-      if (!retrying(next)) return r;
+  Hold() = default;
+  explicit Hold(std::function<void()> release) : release_(std::move(release)) {}
+  Hold(Hold&& o) noexcept : release_(std::exchange(o.release_, nullptr)) {}
+  Hold& operator=(Hold&& o) noexcept {
+    if (this != &o) {
+      reset();
+      release_ = std::exchange(o.release_, nullptr);
     }
+    return *this;
   }
-
-  // --sync: whether the listed object already is the file (shared steps, blocking HeadObject).
-  bool is_unchanged(const walker::Entry& entry, const std::string& key,
-                    const s3::ListedObject& remote) {
-    UnchangedCheck check = start_unchanged_check(run_.opt, entry, remote);
-    if (check.decided) return *check.decided;
-    // Retried like any request (a final failure counts as "changed": uploading is safe).
-    s3::OpResult head;
-    for (int attempt = 0;; ++attempt) {
-      head = throttled([&] { return s3_.head_object(key, check.head_headers); });
-      if (head.ok || head.status == 404) break;
-      if (!retrying(run_.settle_failure(head, attempt))) break;
-    }
-    return unchanged_after_head(run_.opt, entry, head);
-  }
-
-  ThreadedRun& run() { return run_; }
-  s3::S3BlockingClient& s3() { return s3_; }
-
- private:
-  ThreadedRun& run_;
-  s3::S3BlockingClient& s3_;
-};
-
-// --sync: the destination listing, merged with the walk on the producer's thread.
-class BlockingListing {
- public:
-  BlockingListing(Requests& requests, std::string prefix)
-      : requests_(requests), prefix_(std::move(prefix)) {}
-
-  std::optional<s3::ListedObject> find(const std::string& key) {
-    for (;;) {
-      if (failed_) return std::nullopt;
-      switch (cursor_.seek(key)) {
-        case ListingCursor::Seek::Found:
-          return cursor_.object();
-        case ListingCursor::Seek::Absent:
-          return std::nullopt;
-        case ListingCursor::Seek::NeedPage:
-          break;
-      }
-      if (!fetch_page()) failed_ = true;
-    }
+  ~Hold() { reset(); }
+  explicit operator bool() const { return static_cast<bool>(release_); }
+  void reset() {
+    if (auto release = std::exchange(release_, nullptr)) release();
   }
 
  private:
-  bool fetch_page() {
-    const std::string token = cursor_.continuation();
-    auto& run = requests_.run();
-    for (int attempt = 0;; ++attempt) {
-      s3::OpResult r = requests_.throttled(
-          [&] { return requests_.s3().run(s3::S3Call::list_objects_v2(prefix_, token)); });
-      if (auto page = read_listing(r)) {
-        cursor_.set_page(std::move(*page));
-        return true;
-      }
-      const Next next = run.settle_failure(r, attempt);
-      if (next == Next::Fail) run.fail_run(listing_failure(run.opt, prefix_, r));
-      if (!retrying(next)) return false;
-    }
-  }
-
-  Requests& requests_;
-  std::string prefix_;
-  ListingCursor cursor_;
-  bool failed_ = false;
+  std::function<void()> release_;
 };
 
-// One pool thread: its own connections, and the work it takes from the queue.
+// The threaded engine's Io for the shared upload steps (upload_steps.hpp): every wait blocks the
+// calling thread (std::counting_semaphore, ByteBudget, condition-variable sleeps, blocking HTTP),
+// and every task has finished when it is returned.
+struct BlockingIo {
+  template <class T>
+  using Task = coro::SyncTask<T>;
+  using Permit = Hold;
+
+  ThreadedRun* threaded;
+  s3::S3BlockingClient* s3;
+
+  RunControl& run() const { return *threaded; }
+  Task<Permit> memory(std::uint64_t bytes) const {
+    ThreadedRun* r = threaded;
+    r->memory.acquire(bytes);
+    co_return Hold([r, bytes] { r->memory.release(bytes); });
+  }
+  Task<bool> pace(std::uint64_t bytes) const { co_return threaded->pace(bytes); }
+  Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out) const {
+    co_return read_and_digest(entry, offset, out, threaded->opt.checksum,
+                              threaded->protocol.sign_payload());
+  }
+  Task<Permit> request() const {
+    ThreadedRun* r = threaded;
+    r->requests.acquire();
+    r->in_flight.fetch_add(1, std::memory_order_relaxed);
+    co_return Hold([r] {
+      r->in_flight.fetch_sub(1, std::memory_order_relaxed);
+      r->requests.release();
+    });
+  }
+  Task<s3::OpResult> send(s3::S3Call call) const { co_return s3->run(call); }
+  Task<Next> settle(s3::OpResult r, int attempt) const {
+    co_return threaded->settle_failure(r, attempt);
+  }
+  void part_size_hint(std::uint64_t bytes) const {
+    if (PoolController* c = threaded->concurrency.load()) c->request_size_hint(bytes);
+  }
+};
+
+// One pool thread's work: files from the walker and parts of open multipart uploads, each by
+// the shared steps over its own connections.
 class Worker {
  public:
-  Worker(ThreadedRun& run, s3::S3BlockingClient& s3) : run_(run), s3_(s3), requests_(run, s3) {}
+  Worker(ThreadedRun& run, s3::S3BlockingClient& s3) : run_(run), io_{&run, &s3} {}
 
   void work(Queue::Item item) {
     if (item.batch) {
@@ -281,256 +227,43 @@ class Worker {
     }
     FileJob& job = *item.file;
     if (job.marker) {
-      dir_marker(std::move(job));
+      steps::put_dir_marker(io_, std::move(job.entry), std::move(job.key)).get();
       return;
     }
-    if (job.remote && requests_.is_unchanged(job.entry, job.key, *job.remote)) {
-      run_.report.unchanged(job.entry.size);
-      if (run_.journal) run_.journal->record_finished(job.key, job.entry.size, job.entry.mtime_ns);
-      return;
-    }
+    if (steps::skip_unchanged(io_, job.entry, job.key, std::move(job.remote)).get()) return;
     if (job.multipart_slot)
       multipart(std::move(job));
     else
-      single(std::move(job));
+      steps::put_file(io_, std::move(job.entry), std::move(job.key)).get();
   }
 
  private:
-  template <class Send>
-  s3::OpResult throttled(Send send) {
-    return requests_.throttled(std::move(send));
-  }
-  template <class Send>
-  s3::OpResult with_retries(Send send) {
-    return requests_.with_retries(std::move(send));
-  }
-
-  // The zero-byte "dir/" object of an empty directory (--dir-markers).
-  void dir_marker(FileJob job) {
-    const s3::Headers headers = dir_marker_headers(run_.opt);
-    for (int attempt = 0;; ++attempt) {
-      const s3::OpResult r = throttled([&] { return s3_.put_object(job.key, {}, headers); });
-      if (r.ok) {
-        run_.report.dir_marker();
-        return;
-      }
-      const Next next = run_.settle_failure(r, attempt);
-      if (next == Next::Fail) run_.report.failed({job.entry.path, job.key, r.message});
-      if (!retrying(next)) return;
-    }
-  }
-
-  // One file, one PutObject: read, checksum, sign, send; retried from a fresh read.
-  void single(FileJob job) {
-    const walker::Entry& entry = job.entry;
-    BudgetHold memory(run_.memory, std::max<std::uint64_t>(entry.size, 1));
-    DataBuffer buffer(entry.size);
-    const std::span<const char> body(buffer.data.get(), buffer.size);
-    for (int attempt = 0;; ++attempt) {
-      if (run_.stopping.load() && attempt > 0) {
-        run_.report.failed({entry.path, job.key, "not completed: the run was stopped"});
-        return;
-      }
-      // Wait for --limit-rate before reading, so the bytes sent are as fresh as possible.
-      if (!run_.pace(buffer.size)) {
-        run_.report.failed({entry.path, job.key, "not uploaded: the run was stopped"});
-        return;
-      }
-      if (auto problem = read_range(entry, 0, buffer.span()); !problem.empty()) {
-        run_.report.failed({entry.path, job.key, problem});
-        return;
-      }
-      std::string checksum;
-      s3::Headers headers = s3::object_headers(run_.opt.object, entry.rel, entry.mtime_ns);
-      for (auto& h : checksum_headers(run_.opt.checksum, body, checksum))
-        headers.push_back(std::move(h));
-      // Named as the SDKs name it: some S3 implementations (moto) store the checksum, and
-      // return it to HeadObject for --sync-checksum, only with this header.
-      if (auto algo = s3::algorithm_header_value(run_.opt.checksum); !algo.empty())
-        headers.emplace_back("x-amz-sdk-checksum-algorithm", std::string(algo));
-      const s3::OpResult r = throttled([&] { return s3_.put_object(job.key, body, headers); });
-      if (r.ok) {
-        if (auto bad = verify_stored_checksum(run_.opt.checksum, checksum, r); !bad.empty()) {
-          run_.report.failed({entry.path, job.key, bad});
-        } else {
-          run_.report.sent(entry.size);
-          run_.report.uploaded(entry.size, false);
-          if (run_.journal) run_.journal->record_finished(job.key, entry.size, entry.mtime_ns);
-        }
-        return;
-      }
-      const Next next = run_.settle_failure(r, attempt);
-      if (next == Next::Fail) run_.report.failed({entry.path, job.key, r.message});
-      if (!retrying(next)) return;
-    }
-  }
-
-  // Creates the multipart upload and queues its parts for the pool.
+  // Starts (or resumes) the multipart upload and queues its parts for the pool.
   void multipart(FileJob job) {
-    const PartPlan plan = plan_parts(job.entry.size, run_.opt.part_size);
-    if (plan.part_count == 0) {
-      run_.report.failed({job.entry.path, job.key, "file is larger than S3's 5 TiB object limit"});
-      return;
-    }
-    // --concurrency auto starts with fewer workers when they send parts this large.
-    if (PoolController* c = run_.concurrency.load()) c->request_size_hint(plan.part_size);
-    auto upload = std::make_shared<Upload>();
-    upload->plan = plan;
-    upload->parts.resize(plan.part_count);
-    const walker::Entry& entry = job.entry;
-    // --journal: continue an upload an earlier run left open, from the parts S3 still holds.
-    if (run_.journal) {
-      if (auto open = run_.journal->open_upload(job.key); open && open->size == entry.size &&
-                                                        open->mtime_ns == entry.mtime_ns &&
-                                                        open->part_size == plan.part_size) {
-        if (resume_parts(job.key, *open, plan, upload->parts)) upload->upload_id = open->upload_id;
-      }
-    }
-    if (upload->upload_id.empty()) {
-      s3::Headers create_headers = s3::object_headers(run_.opt.object, entry.rel, entry.mtime_ns);
-      if (auto algo = s3::algorithm_header_value(run_.opt.checksum); !algo.empty())
-        create_headers.emplace_back("x-amz-checksum-algorithm", std::string(algo));
-      const s3::OpResult created =
-          with_retries([&] { return s3_.create_multipart(job.key, create_headers); });
-      if (!created.ok) {
-        if (created.error_class != s3::ErrorClass::FatalForRun)
-          run_.report.failed({entry.path, job.key, created.message});
-        return;
-      }
-      upload->upload_id = *s3::parse_upload_id(created.body);
-      for (auto& part : upload->parts) part = {};
-      if (run_.journal)
-        run_.journal->record_upload_started(
-            {job.key, upload->upload_id, entry.size, entry.mtime_ns, plan.part_size, {}});
-    }
+    auto upload = std::make_shared<steps::MultipartUpload>();
+    upload->plan = plan_parts(job.entry.size, run_.opt.part_size);
     upload->entry = std::move(job.entry);
     upload->key = std::move(job.key);
-    upload->remaining = plan.part_count;
-    upload->slot = std::move(job.multipart_slot);
-    run_.queue.push_batch(std::move(upload), plan.part_count);
-  }
-
-  // Fills `parts` with the parts of the journal's open upload that S3 still holds (ListParts,
-  // ETag and size agreeing with the journal). Returns false when the upload is gone.
-  bool resume_parts(const std::string& key, const JournalUpload& open, const PartPlan& plan,
-                    std::vector<s3::CompletedPart>& parts) {
-    int marker = 0;
-    for (;;) {
-      const s3::OpResult r = with_retries(
-          [&] { return s3_.run(s3::S3Call::list_parts(key, open.upload_id, marker)); });
-      if (!r.ok) return false;
-      const auto page = s3::parse_list_parts(r.body);
-      if (!page) return false;
-      match_resumed_parts(page->parts, open, plan, run_.opt.checksum, parts);
-      if (!page->truncated) return true;
-      marker = page->next_part_number_marker;
-    }
+    if (!steps::start_multipart(io_, upload).get()) return;
+    auto batch = std::make_shared<Upload>();
+    batch->multipart = upload;
+    batch->remaining = upload->plan.part_count;
+    batch->slot = std::move(job.multipart_slot);
+    run_.queue.push_batch(std::move(batch), upload->plan.part_count);
   }
 
   // One part; the worker finishing the last part of an upload completes or aborts it.
-  void part(std::shared_ptr<Upload> upload, std::uint64_t index) {
+  void part(std::shared_ptr<Upload> batch, std::uint64_t index) {
     try {
-      send_part(*upload, index);
+      steps::upload_part(io_, batch->multipart, index, Hold()).get();
     } catch (const std::exception& e) {
-      upload->fail(std::string("internal error: ") + e.what());
+      batch->multipart->fail(std::string("internal error: ") + e.what());
     }
-    if (upload->remaining.fetch_sub(1) == 1) finish(*upload);
-  }
-
-  void send_part(Upload& u, std::uint64_t index) {
-    // Parts not started when the upload failed or the run stopped are skipped.
-    if (u.failed.load() || run_.stopping.load()) return;
-    const std::uint64_t length = u.plan.length(index);
-    if (!u.parts[index].etag.empty()) {  // resumed: S3 holds this part already
-      run_.report.sent(length);
-      return;
-    }
-    const int number = static_cast<int>(index + 1);
-    BudgetHold memory(run_.memory, std::max<std::uint64_t>(length, 1));
-    DataBuffer buffer(length);
-    const std::span<const char> body(buffer.data.get(), buffer.size);
-    for (int attempt = 0;; ++attempt) {
-      if (u.failed.load() || (attempt > 0 && run_.stopping.load())) return;
-      if (!run_.pace(length)) return;  // the run stopped: the upload is aborted
-      if (auto problem = read_range(u.entry, u.plan.offset(index), buffer.span()); !problem.empty()) {
-        u.fail(problem);
-        return;
-      }
-      std::string checksum;
-      s3::Headers headers = checksum_headers(run_.opt.checksum, body, checksum);
-      s3::OpResult r = throttled(
-          [&] { return s3_.upload_part(u.key, u.upload_id, number, body, headers); });
-      require_part_etag(r, number);
-      if (r.ok) {
-        if (auto bad = verify_stored_checksum(run_.opt.checksum, checksum, r); !bad.empty()) {
-          u.fail("part " + std::to_string(number) + ": " + bad);
-          return;
-        }
-        fill_part_slot(u.parts[index], number, r.etag, run_.opt.checksum, checksum);
-        run_.report.sent(length);
-        if (run_.journal)
-          run_.journal->record_part(u.key, u.upload_id, {number, r.etag, checksum, length});
-        return;
-      }
-      const Next next = run_.settle_failure(r, attempt);
-      if (next == Next::Fail) u.fail("part " + std::to_string(number) + ": " + r.message);
-      if (next == Next::Stop) u.fail("stopped: " + r.message);
-      if (!retrying(next)) return;
-    }
-  }
-
-  // Whether `key` exists as the multipart object we meant to complete: its size and its ETag's
-  // part count ("...-N") match.
-  bool object_is_complete(const std::string& key, std::uint64_t size, std::uint64_t parts) {
-    const s3::OpResult head = with_retries([&] { return s3_.head_object(key); });
-    if (!head.ok) return false;
-    std::string etag = head.header("etag");
-    while (!etag.empty() && etag.back() == '"') etag.pop_back();
-    const std::string suffix = "-" + std::to_string(parts);
-    return head.header("content-length") == std::to_string(size) && etag.size() > suffix.size() &&
-           etag.compare(etag.size() - suffix.size(), suffix.size(), suffix) == 0;
-  }
-
-  // Completes the upload once every part landed; aborts it on failure or interruption so
-  // nothing is left behind to be billed.
-  void finish(Upload& u) {
-    const auto abort = [&] {
-      return with_retries([&] { return s3_.abort_multipart(u.key, u.upload_id); });
-    };
-    if (u.failed.load() || run_.stopping.load()) {
-      std::string reason = u.failure.empty() ? "interrupted" : u.failure;
-      const s3::OpResult aborted = abort();
-      if (aborted.ok && run_.journal) run_.journal->record_upload_closed(u.key, u.upload_id);
-      reason += aborted.ok ? "; multipart upload aborted"
-                           : "; could not abort multipart upload " + u.upload_id + ": " +
-                                 aborted.message;
-      run_.report.failed({u.entry.path, u.key, reason});
-      return;
-    }
-    s3::OpResult completed =
-        with_retries([&] { return s3_.complete_multipart(u.key, u.upload_id, u.parts); });
-    if (!completed.ok && completed.code == "NoSuchUpload") {
-      // An earlier attempt may have completed the upload and lost its reply: look for the object.
-      completed.ok = object_is_complete(u.key, u.entry.size, u.plan.part_count);
-    }
-    if (!completed.ok) {
-      const s3::OpResult aborted = abort();
-      if (aborted.ok && run_.journal) run_.journal->record_upload_closed(u.key, u.upload_id);
-      run_.report.failed({u.entry.path, u.key,
-                          completed.message + (aborted.ok ? "; multipart upload aborted"
-                                                          : "; abort failed: " + aborted.message)});
-      return;
-    }
-    run_.report.uploaded(u.entry.size, true);
-    if (run_.journal) {
-      run_.journal->record_finished(u.key, u.entry.size, u.entry.mtime_ns);
-      run_.journal->record_upload_closed(u.key, u.upload_id);
-    }
+    if (batch->remaining.fetch_sub(1) == 1) steps::finish_multipart(io_, batch->multipart).get();
   }
 
   ThreadedRun& run_;
-  s3::S3BlockingClient& s3_;
-  Requests requests_;
+  BlockingIo io_;
 };
 
 void pool_thread(ThreadedRun& run, ElasticPool& pool, std::size_t index) {
@@ -556,32 +289,20 @@ void pool_thread(ThreadedRun& run, ElasticPool& pool, std::size_t index) {
 void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
   http::BlockingClient http(run.transport);
   s3::S3BlockingClient s3(http, run.protocol);
-  Requests requests(run, s3);
-  std::optional<BlockingListing> listing;
-  if (run.opt.sync != SyncMode::Off) listing.emplace(requests, run.opt.prefix);
+  const BlockingIo io{&run, &s3};
+  std::optional<steps::Listing> listing;
+  if (run.opt.sync != SyncMode::Off) listing.emplace(steps::Listing{run.opt.prefix, {}, false});
   while (!run.stopping.load()) {
     auto entry = walker.next();
     totals.files.store(walker.files_seen(), std::memory_order_relaxed);
     totals.bytes.store(walker.bytes_seen(), std::memory_order_relaxed);
     if (!entry) break;
-    auto accepted = accept_entry(run, *entry);
-    if (!accepted) continue;
-    std::optional<s3::ListedObject> remote;
-    if (listing) remote = listing->find(accepted->key);
+    auto planned = steps::plan_upload(io, listing ? &*listing : nullptr, &*entry).get();
     if (run.stopping.load()) break;
-    if (accepted->marker && remote) {  // an existing "dir/" object is the marker
-      run.report.unchanged(0);
-      continue;
-    }
-    if (run.opt.dry_run) {
-      if (remote && requests.is_unchanged(*entry, accepted->key, *remote))
-        run.report.unchanged(entry->size);
-      else
-        plan_entry(run, *entry, *accepted);
-      continue;
-    }
-    FileJob job{std::move(*entry), std::move(accepted->key), accepted->marker, std::move(remote), {}};
-    if (!job.marker && job.entry.size > run.opt.multipart_threshold) {
+    if (!planned) continue;
+    FileJob job{std::move(*entry), std::move(planned->key), planned->marker,
+                std::move(planned->remote), {}};
+    if (planned->multipart) {
       while (!run.stopping.load() &&
              !run.open_multipart.try_acquire_for(std::chrono::milliseconds(100))) {
       }

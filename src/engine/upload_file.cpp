@@ -1,40 +1,30 @@
-// The per-file entry point: skip what --sync finds unchanged, then one PutObject or a
-// multipart upload.
-#include "engine/run_context.hpp"
-#include "engine/sync.hpp"
+// The async engine's per-file entry points: the shared steps (upload_steps.hpp) over AsyncIo.
+#include "engine/async_io.hpp"
+#include "engine/upload_steps.hpp"
 
 namespace s3up::engine {
 
+asio::awaitable<bool> pace_async(RunContext* ctx, std::uint64_t bytes) {
+  if (ctx->rate.unlimited()) co_return true;
+  const bool paced = co_await ctx->rate.consume(bytes, ctx->stopping);
+  co_return paced;
+}
+
 asio::awaitable<void> upload_file(RunContext& ctx, walker::Entry entry, std::string key,
                                   std::optional<s3::ListedObject> remote, bool multipart,
-                                  coro::Permit permit) {
-  // (No co_await inside a short-circuit condition: GCC 12 miscompiles it.)
-  bool unchanged = false;
-  if (remote) unchanged = co_await is_unchanged(ctx, entry, key, *remote);
-  if (unchanged) {
-    ctx.report.unchanged(entry.size);
-    if (ctx.journal) ctx.journal->record_finished(key, entry.size, entry.mtime_ns);
-    co_return;
-  }
+                                  coro::Permit slot) {
+  const AsyncIo io{&ctx};
+  const bool unchanged = co_await steps::skip_unchanged(io, entry, key, std::move(remote));
+  if (unchanged) co_return;
   if (multipart)
-    co_await upload_multipart(ctx, std::move(entry), std::move(key), std::move(permit));
+    co_await upload_multipart(ctx, std::move(entry), std::move(key), std::move(slot));
   else
-    co_await upload_single(ctx, std::move(entry), std::move(key), std::move(permit));
+    co_await steps::put_file(io, std::move(entry), std::move(key));
 }
 
 asio::awaitable<void> upload_dir_marker(RunContext& ctx, walker::Entry entry, std::string key,
-                                        [[maybe_unused]] coro::Permit permit) {
-  const s3::Headers headers = dir_marker_headers(ctx.opt);
-  for (int attempt = 0;; ++attempt) {
-    const s3::OpResult r = co_await ctx.s3.put_object(key, {}, headers);
-    if (r.ok) {
-      ctx.report.dir_marker();
-      co_return;
-    }
-    const Next next = co_await settle_failure(ctx, r, attempt);
-    if (next == Next::Fail) ctx.report.failed({entry.path, key, r.message});
-    if (!retrying(next)) co_return;
-  }
+                                        [[maybe_unused]] coro::Permit slot) {
+  co_await steps::put_dir_marker(AsyncIo{&ctx}, std::move(entry), std::move(key));
 }
 
 }  // namespace s3up::engine

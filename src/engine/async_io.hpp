@@ -1,0 +1,37 @@
+// The async engine's Io for the shared upload steps (upload_steps.hpp): permits from
+// AsyncSemaphores, pacing on timers, large reads on the read pool, requests over the coroutine
+// HTTP client; every wait suspends the coroutine, never the thread.
+#pragma once
+#include "engine/adaptive_concurrency.hpp"
+#include "engine/run_context.hpp"
+
+namespace s3up::engine {
+
+asio::awaitable<bool> pace_async(RunContext* ctx, std::uint64_t bytes);
+
+struct AsyncIo {
+  template <class T>
+  using Task = asio::awaitable<T>;
+  using Permit = coro::Permit;
+
+  RunContext* ctx;
+
+  RunControl& run() const { return *ctx; }
+  Task<Permit> memory(std::uint64_t bytes) const {
+    return coro::acquire_permit(ctx->memory, static_cast<std::size_t>(bytes));
+  }
+  Task<bool> pace(std::uint64_t bytes) const { return pace_async(ctx, bytes); }
+  Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out) const {
+    return read_and_digest_async(*ctx, std::move(entry), offset, out);
+  }
+  Task<Permit> request() const { return coro::acquire_permit(ctx->requests); }
+  Task<s3::OpResult> send(s3::S3Call call) const { return ctx->s3.run(std::move(call)); }
+  Task<Next> settle(s3::OpResult r, int attempt) const {
+    return settle_failure(*ctx, std::move(r), attempt);
+  }
+  void part_size_hint(std::uint64_t bytes) const {
+    if (ctx->concurrency) ctx->concurrency->request_size_hint(bytes);
+  }
+};
+
+}  // namespace s3up::engine

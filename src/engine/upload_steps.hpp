@@ -1,0 +1,451 @@
+// The per-file S3 sequences, written once for both engines: a single PUT with its checksum and
+// verification, a directory marker, the --sync listing and HeadObject decision, and a multipart
+// upload (create or resume from the journal and ListParts, each part, complete with the
+// lost-Complete HeadObject check, abort). Every S3 request of an upload is issued here.
+//
+// The sequences are coroutines over an Io: what an engine supplies to send a request, wait for a
+// permit, pace, read and back off. The async engine's Io (async_io.hpp) returns asio::awaitable
+// and suspends; the threaded engine's (blocking_io.hpp) returns coro::SyncTask and blocks its
+// thread. So the engines differ in how they wait, never in what they send.
+//
+//   struct Io {
+//     template <class T> using Task = ...;   // asio::awaitable<T> or coro::SyncTask<T>
+//     using Permit = ...;                     // move-only; released when destroyed or reset
+//     RunControl& run() const;                // options, report, journal, stop state
+//     Task<Permit> memory(std::uint64_t bytes);    // --max-memory (FIFO)
+//     Task<bool> pace(std::uint64_t bytes);        // --limit-rate; false: the run stopped
+//     Task<ReadDigest> read(walker::Entry, std::uint64_t offset, std::span<char> out);
+//     Task<Permit> request();                       // one request in flight (--concurrency)
+//     Task<s3::OpResult> send(s3::S3Call call);     // one signed exchange
+//     Task<Next> settle(s3::OpResult r, int attempt);  // after_failure, renewal, backoff
+//     void part_size_hint(std::uint64_t bytes);     // --concurrency auto
+//   };
+//
+// The rules, the same on both engines:
+//  - permits are taken in this order: memory (a body's bytes count from before it is read until
+//    its request is over), then --limit-rate pacing, then the read, then a request permit;
+//  - a request permit is held only while its request is under way: taken right before each
+//    attempt and released when the reply is in, never through a backoff sleep;
+//  - what is retried, and what counts as a retry, is after_failure's decision (run_control.hpp);
+//    renewing expired credentials and following a region redirect are not retries.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/file_data.hpp"
+#include "engine/multipart_parts.hpp"
+#include "engine/part_plan.hpp"
+#include "engine/run_control.hpp"
+#include "engine/sync.hpp"
+#include "engine/verify.hpp"
+#include "s3/object_settings.hpp"
+
+namespace s3up::engine::steps {
+
+template <class Io, class T>
+using Task = typename Io::template Task<T>;
+
+// A request with the retry policy: the reply of the last attempt, and the decision after it
+// (Fail or Stop when the reply is a failure).
+struct Sent {
+  s3::OpResult reply;
+  Next next = Next::Fail;
+  bool ok() const { return reply.ok; }
+};
+
+// One attempt of `call` under a request permit.
+template <class Io>
+Task<Io, s3::OpResult> exchange(Io io, s3::S3Call call) {
+  [[maybe_unused]] typename Io::Permit permit = co_await io.request();
+  s3::OpResult r = co_await io.send(std::move(call));
+  co_return r;
+}
+
+// `call` with the retry policy (each attempt re-signs).
+template <class Io>
+Task<Io, Sent> with_retries(Io io, s3::S3Call call) {
+  for (int attempt = 0;; ++attempt) {
+    Sent sent;
+    sent.reply = co_await exchange(io, call);
+    if (sent.reply.ok) co_return sent;
+    sent.next = co_await io.settle(sent.reply, attempt);
+    if (!retrying(sent.next)) co_return sent;
+  }
+}
+
+// ---- a whole file in one PutObject -------------------------------------------------------------
+
+// The headers of a PutObject (or CreateMultipartUpload): object settings, the mtime, and for a
+// single PUT the body's checksum.
+s3::Headers put_headers(const UploadOptions& opt, const walker::Entry& entry,
+                        const std::string& checksum);
+
+// Reads, checksums, signs and sends the file; every retry reads the file again.
+template <class Io>
+Task<Io, void> put_file(Io io, walker::Entry entry, std::string key) {
+  RunControl& run = io.run();
+  [[maybe_unused]] typename Io::Permit memory =
+      co_await io.memory(std::max<std::uint64_t>(entry.size, 1));
+  DataBuffer buffer(entry.size);
+  for (int attempt = 0;; ++attempt) {
+    if (run.stopping.load() && attempt > 0) {
+      run.report.failed({entry.path, key, "not completed: the run was stopped"});
+      co_return;
+    }
+    // Paced before reading, so the bytes sent are as fresh as possible.
+    const bool paced = co_await io.pace(buffer.size);
+    if (!paced) {
+      run.report.failed({entry.path, key, "not uploaded: the run was stopped"});
+      co_return;
+    }
+    ReadDigest read = co_await io.read(entry, 0, buffer.span());
+    if (!read.problem.empty()) {
+      run.report.failed({entry.path, key, read.problem});
+      co_return;
+    }
+    s3::S3Call call = s3::S3Call::put_object(
+        key, std::span<const char>(buffer.data.get(), buffer.size),
+        put_headers(run.opt, entry, read.checksum));
+    call.payload_sha256 = read.sha256;
+    const s3::OpResult r = co_await exchange(io, std::move(call));
+    if (r.ok) {
+      if (auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r); !bad.empty()) {
+        run.report.failed({entry.path, key, bad});
+      } else {
+        run.report.sent(entry.size);
+        run.report.uploaded(entry.size, false);
+        if (run.journal) run.journal->record_finished(key, entry.size, entry.mtime_ns);
+      }
+      co_return;
+    }
+    const Next next = co_await io.settle(r, attempt);
+    if (next == Next::Fail) run.report.failed({entry.path, key, r.message});
+    if (!retrying(next)) co_return;
+  }
+}
+
+// The zero-byte "dir/" object of an empty directory (--dir-markers).
+template <class Io>
+Task<Io, void> put_dir_marker(Io io, walker::Entry entry, std::string key) {
+  RunControl& run = io.run();
+  const Sent sent = co_await with_retries(
+      io, s3::S3Call::put_object(key, {}, dir_marker_headers(run.opt)));
+  if (sent.ok())
+    run.report.dir_marker();
+  else if (sent.next == Next::Fail)
+    run.report.failed({entry.path, key, sent.reply.message});
+}
+
+// ---- --sync and the walk ---------------------------------------------------------------------
+
+// Whether `remote` (the object listed at the file's key) already is the file as it is now, by
+// the --sync mode: from the listing alone, or after a HeadObject (retried like any request; one
+// that finally fails counts as "changed", and the file is uploaded again, which is safe).
+template <class Io>
+Task<Io, bool> is_unchanged(Io io, walker::Entry entry, std::string key,
+                            s3::ListedObject remote) {
+  const UploadOptions& opt = io.run().opt;
+  UnchangedCheck check = start_unchanged_check(opt, entry, remote);
+  if (check.decided) co_return *check.decided;
+  s3::OpResult head;
+  for (int attempt = 0;; ++attempt) {
+    head = co_await exchange(io, s3::S3Call::head_object(key, check.head_headers));
+    if (head.ok || head.status == 404) break;
+    const Next next = co_await io.settle(head, attempt);
+    if (!retrying(next)) break;
+  }
+  co_return unchanged_after_head(opt, entry, head);
+}
+
+// The destination listing of --sync, merged with the walk (ListingCursor) page by page.
+struct Listing {
+  std::string prefix;
+  ListingCursor cursor;
+  bool failed = false;
+};
+
+// The listed object whose key is exactly `key`, or nullopt. Keys must be asked in ascending
+// byte order. A listing that fails for good stops the run (a run-wide problem) and finds nothing
+// from then on. `listing` must outlive the call.
+template <class Io>
+Task<Io, std::optional<s3::ListedObject>> find_listed(Io io, Listing* listing, std::string key) {
+  RunControl& run = io.run();
+  for (;;) {
+    if (listing->failed) co_return std::nullopt;
+    switch (listing->cursor.seek(key)) {
+      case ListingCursor::Seek::Found:
+        co_return listing->cursor.object();
+      case ListingCursor::Seek::Absent:
+        co_return std::nullopt;
+      case ListingCursor::Seek::NeedPage:
+        break;
+    }
+    const std::string token = listing->cursor.continuation();
+    for (int attempt = 0;; ++attempt) {
+      s3::OpResult r = co_await exchange(io, s3::S3Call::list_objects_v2(listing->prefix, token));
+      if (auto page = read_listing(r)) {
+        listing->cursor.set_page(std::move(*page));
+        break;
+      }
+      const Next next = co_await io.settle(r, attempt);
+      if (next == Next::Fail) run.fail_run(listing_failure(run.opt, listing->prefix, r));
+      if (!retrying(next)) {
+        listing->failed = true;
+        break;
+      }
+    }
+  }
+}
+
+// What to upload for one walked entry, once it is known to need an upload.
+struct Planned {
+  std::string key;
+  bool marker = false;     // the "dir/" object of an empty directory
+  bool multipart = false;  // larger than --multipart-threshold
+  std::optional<s3::ListedObject> remote;  // what --sync listed at the key
+};
+
+// Settles one walked entry before any upload: errors, skips, refused keys, other shards and
+// journaled files (accept_entry); an existing "dir/" marker; --dry-run (planned or unchanged).
+// Returns what is left to upload, or nullopt. `listing` is the --sync listing or null; both
+// must outlive the call.
+template <class Io>
+Task<Io, std::optional<Planned>> plan_upload(Io io, Listing* listing,
+                                             const walker::Entry* entry) {
+  RunControl& run = io.run();
+  auto accepted = accept_entry(run, *entry);
+  if (!accepted) co_return std::nullopt;
+  Planned planned;
+  planned.key = std::move(accepted->key);
+  planned.marker = accepted->marker;
+  planned.multipart = !planned.marker && entry->size > run.opt.multipart_threshold;
+  if (listing) planned.remote = co_await find_listed(io, listing, planned.key);
+  if (run.stopping.load()) co_return std::nullopt;
+  if (planned.marker && planned.remote) {  // an existing "dir/" object is the marker
+    run.report.unchanged(0);
+    co_return std::nullopt;
+  }
+  if (run.opt.dry_run) {
+    bool unchanged = false;
+    if (planned.remote) unchanged = co_await is_unchanged(io, *entry, planned.key, *planned.remote);
+    if (unchanged) {
+      run.report.unchanged(entry->size);
+    } else {
+      accepted->key = planned.key;
+      plan_entry(run, *entry, *accepted);
+    }
+    co_return std::nullopt;
+  }
+  co_return planned;
+}
+
+// --sync: true (and the file counted as unchanged) when `remote` already is the file.
+template <class Io>
+Task<Io, bool> skip_unchanged(Io io, walker::Entry entry, std::string key,
+                              std::optional<s3::ListedObject> remote) {
+  RunControl& run = io.run();
+  bool unchanged = false;
+  if (remote) unchanged = co_await is_unchanged(io, entry, key, *remote);
+  if (unchanged) {
+    run.report.unchanged(entry.size);
+    if (run.journal) run.journal->record_finished(key, entry.size, entry.mtime_ns);
+  }
+  co_return unchanged;
+}
+
+// ---- multipart -------------------------------------------------------------------------------
+
+// One multipart upload, shared by its parts (which may run on several threads at once).
+struct MultipartUpload {
+  walker::Entry entry;
+  std::string key;
+  PartPlan plan;
+  std::string upload_id;
+  std::vector<s3::CompletedPart> parts;  // slot i is written only by part i
+  std::atomic<bool> failed{false};
+
+  void fail(std::string reason);
+  std::string failure() const;  // the first failure, "" when none
+  // The first part whose slot is still empty (nullopt when every part is in place).
+  std::optional<std::uint64_t> missing_part() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::string failure_;
+};
+
+// Fills `u.parts` with the parts of the journal's open upload that S3 still holds (ListParts,
+// ETag and size agreeing with the journal). False when that upload is gone (start over).
+template <class Io>
+Task<Io, bool> resume_parts(Io io, std::shared_ptr<MultipartUpload> u, JournalUpload open) {
+  int marker = 0;
+  for (;;) {
+    const Sent sent =
+        co_await with_retries(io, s3::S3Call::list_parts(u->key, open.upload_id, marker));
+    if (!sent.ok()) co_return false;
+    const auto page = s3::parse_list_parts(sent.reply.body);
+    if (!page) co_return false;
+    match_resumed_parts(page->parts, open, u->plan, io.run().opt.checksum, u->parts);
+    if (!page->truncated) co_return true;
+    marker = page->next_part_number_marker;
+  }
+}
+
+// Continues the upload an earlier run left open (--journal), or creates one. False when there is
+// nothing more to do for the file (its failure is reported).
+template <class Io>
+Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
+  RunControl& run = io.run();
+  if (u->plan.part_count == 0) {
+    run.report.failed({u->entry.path, u->key, "file is larger than S3's 5 TiB object limit"});
+    co_return false;
+  }
+  io.part_size_hint(u->plan.part_size);
+  u->parts.assign(u->plan.part_count, {});
+  if (run.journal) {
+    if (auto open = run.journal->open_upload(u->key);
+        open && open->size == u->entry.size && open->mtime_ns == u->entry.mtime_ns &&
+        open->part_size == u->plan.part_size) {
+      const bool resumed = co_await resume_parts(io, u, *open);
+      if (resumed) {
+        u->upload_id = open->upload_id;
+        co_return true;
+      }
+      u->parts.assign(u->plan.part_count, {});
+    }
+  }
+  s3::Headers headers = s3::object_headers(run.opt.object, u->entry.rel, u->entry.mtime_ns);
+  if (auto algo = s3::algorithm_header_value(run.opt.checksum); !algo.empty())
+    headers.emplace_back("x-amz-checksum-algorithm", std::string(algo));
+  const Sent created =
+      co_await with_retries(io, s3::S3Call::create_multipart(u->key, std::move(headers)));
+  if (!created.ok()) {
+    if (created.next == Next::Fail) run.report.failed({u->entry.path, u->key, created.reply.message});
+    co_return false;
+  }
+  u->upload_id = *s3::parse_upload_id(created.reply.body);
+  if (run.journal)
+    run.journal->record_upload_started(
+        {u->key, u->upload_id, u->entry.size, u->entry.mtime_ns, u->plan.part_size, {}});
+  co_return true;
+}
+
+// Part `index` of the upload (nothing to send when it was resumed). `memory` is the part's
+// memory permit when the caller took it already (the async engine does, so as not to start
+// more parts than memory allows), else empty.
+template <class Io>
+Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint64_t index,
+                           typename Io::Permit memory) {
+  RunControl& run = io.run();
+  const std::uint64_t length = u->plan.length(index);
+  if (!u->parts[index].etag.empty()) {  // resumed: S3 holds this part already
+    run.report.sent(length);
+    co_return;
+  }
+  // Parts not started when the upload failed or the run stopped are skipped.
+  if (u->failed.load() || run.stopping.load()) co_return;
+  const int number = static_cast<int>(index + 1);
+  if (!memory) memory = co_await io.memory(std::max<std::uint64_t>(length, 1));
+  DataBuffer buffer(length);
+  for (int attempt = 0;; ++attempt) {
+    if (u->failed.load() || (attempt > 0 && run.stopping.load())) co_return;
+    const bool paced = co_await io.pace(length);
+    if (!paced) co_return;  // the run stopped while this part waited: the upload is aborted
+    ReadDigest read = co_await io.read(u->entry, u->plan.offset(index), buffer.span());
+    if (!read.problem.empty()) {
+      u->fail(read.problem);
+      co_return;
+    }
+    s3::Headers headers;
+    if (run.opt.checksum != s3::ChecksumAlgorithm::None)
+      headers.emplace_back(std::string(s3::header_name(run.opt.checksum)), read.checksum);
+    s3::S3Call call =
+        s3::S3Call::upload_part(u->key, u->upload_id, number,
+                                std::span<const char>(buffer.data.get(), buffer.size), headers);
+    call.payload_sha256 = read.sha256;
+    s3::OpResult r = co_await exchange(io, std::move(call));
+    require_part_etag(r, number);
+    if (r.ok) {
+      if (auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r); !bad.empty()) {
+        u->fail("part " + std::to_string(number) + ": " + bad);
+        co_return;
+      }
+      fill_part_slot(u->parts[index], number, r.etag, run.opt.checksum, read.checksum);
+      run.report.sent(length);
+      if (run.journal)
+        run.journal->record_part(u->key, u->upload_id, {number, r.etag, read.checksum, length});
+      co_return;
+    }
+    const Next next = co_await io.settle(r, attempt);
+    if (next == Next::Fail) u->fail("part " + std::to_string(number) + ": " + r.message);
+    if (next == Next::Stop) u->fail("stopped: " + r.message);
+    if (!retrying(next)) co_return;
+  }
+}
+
+// Whether `key` exists as the multipart object we meant to complete: its size and its ETag's
+// part count ("...-N") match.
+template <class Io>
+Task<Io, bool> object_is_complete(Io io, std::shared_ptr<MultipartUpload> u) {
+  const Sent head = co_await with_retries(io, s3::S3Call::head_object(u->key));
+  co_return head.ok() && is_completed_object(head.reply, u->entry.size, u->plan.part_count);
+}
+
+// Aborts the upload (so that nothing is left to be billed) and reports the file as failed.
+template <class Io>
+Task<Io, void> abort_multipart(Io io, std::shared_ptr<MultipartUpload> u, std::string reason) {
+  RunControl& run = io.run();
+  const Sent aborted =
+      co_await with_retries(io, s3::S3Call::abort_multipart(u->key, u->upload_id));
+  if (aborted.ok() && run.journal) run.journal->record_upload_closed(u->key, u->upload_id);
+  reason += aborted.ok() ? "; multipart upload aborted"
+                         : "; could not abort multipart upload " + u->upload_id + ": " +
+                               aborted.reply.message;
+  run.report.failed({u->entry.path, u->key, reason});
+}
+
+// After the last part: completes the upload when every part is in place, else aborts it.
+template <class Io>
+Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
+  RunControl& run = io.run();
+  // (Reasons are built before each co_await: GCC 12 miscompiles temporaries of a conditional
+  // expression inside a co_await's full expression, as it does short-circuit conditions.)
+  if (u->failed.load() || run.stopping.load()) {
+    std::string reason = u->failure();
+    if (reason.empty()) reason = "interrupted";
+    co_await abort_multipart(io, u, std::move(reason));
+    co_return;
+  }
+  // Never complete with a hole: a part that ended without filling its slot (and without saying
+  // why) fails the upload.
+  if (auto missing = u->missing_part()) {
+    std::string reason = "part " + std::to_string(*missing + 1) + " was not uploaded";
+    co_await abort_multipart(io, u, std::move(reason));
+    co_return;
+  }
+  Sent completed = co_await with_retries(
+      io, s3::S3Call::complete_multipart(u->key, u->upload_id, u->parts));
+  if (!completed.ok() && completed.reply.code == "NoSuchUpload") {
+    // An earlier attempt may have completed the upload and lost its reply: look for the object.
+    // (No co_await inside a short-circuit condition: GCC 12 miscompiles it.)
+    const bool found = co_await object_is_complete(io, u);
+    completed.reply.ok = found;
+  }
+  if (!completed.ok()) {
+    co_await abort_multipart(io, u, completed.reply.message);
+    co_return;
+  }
+  run.report.uploaded(u->entry.size, true);
+  if (run.journal) {
+    run.journal->record_finished(u->key, u->entry.size, u->entry.mtime_ns);
+    run.journal->record_upload_closed(u->key, u->upload_id);
+  }
+}
+
+}  // namespace s3up::engine::steps
