@@ -13,6 +13,7 @@
 #include "auth/chain.hpp"
 #include "auth/refreshing_credentials.hpp"
 #include "s3/aws_config.hpp"
+#include "s3/s3_error.hpp"
 #include "s3/location.hpp"
 #include "walker/walker.hpp"
 
@@ -26,26 +27,25 @@ int usage_error(const std::string& message) {
   return kExitUsage;
 }
 
-// A hint for run-wide S3 errors, by error code found in the message.
-std::string hint_for(const std::string& message) {
-  struct Hint {
-    const char* code;
-    const char* text;
-  };
-  static constexpr Hint hints[] = {
-      {"SignatureDoesNotMatch",
-       "the secret access key does not match the access key id: check AWS_SECRET_ACCESS_KEY or "
-       "the profile's aws_secret_access_key"},
-      {"InvalidAccessKeyId", "the access key id is unknown to this endpoint: check the credentials"},
-      {"AccessDenied", "the credentials are not allowed to write to this bucket"},
-      {"NoSuchBucket", "the bucket does not exist: check the s3:// URL and the endpoint"},
-      {"RequestTimeTooSkewed", "this machine's clock is off: synchronise it (NTP)"},
-      {"ExpiredToken", "the session token has expired: refresh the credentials"},
-      {"InvalidToken", "the session token is invalid: refresh the credentials"},
-      {"certificate", "use --ca-bundle FILE to trust the endpoint's CA"},
-  };
-  for (const auto& h : hints)
-    if (message.find(h.code) != std::string::npos) return h.text;
+// A hint for run-wide errors, by the typed error of the reply that stopped the run.
+std::string hint_for(std::error_code error) {
+  using s3::S3Errc;
+  if (error == S3Errc::signature_does_not_match)
+    return "the secret access key does not match the access key id: check the credentials "
+           "(AWS_SECRET_ACCESS_KEY, the profile's aws_secret_access_key, or the provider's)";
+  if (error == S3Errc::invalid_access_key_id)
+    return "the access key id is unknown to this endpoint: check the credentials";
+  if (error == S3Errc::access_denied)
+    return "the credentials are not allowed to write to this bucket";
+  if (error == S3Errc::no_such_bucket)
+    return "the bucket does not exist: check the s3:// URL and the endpoint";
+  if (error == S3Errc::request_time_too_skewed)
+    return "this machine's clock is off: synchronise it (NTP)";
+  if (error == S3Errc::expired_token || error == S3Errc::token_refresh_required)
+    return "the session token has expired and could not be renewed: refresh the credentials";
+  if (error == S3Errc::invalid_token)
+    return "the session token is invalid: refresh the credentials";
+  if (error == S3Errc::certificate) return "use --ca-bundle FILE to trust the endpoint's CA";
   return {};
 }
 
@@ -211,7 +211,8 @@ int run(int argc, char** argv) {
   std::ostream& out = json_to_stdout ? std::cerr : std::cout;
   if (summary.fatal) {
     std::cerr << "s3up: error: " << *summary.fatal;
-    if (const auto hint = hint_for(*summary.fatal); !hint.empty()) std::cerr << " (" << hint << ")";
+    if (const auto hint = hint_for(summary.fatal_error); !hint.empty())
+      std::cerr << " (" << hint << ")";
     std::cerr << "\n";
   }
   out << engine::summary_line(summary) << "\n";

@@ -1,5 +1,7 @@
 #include "engine/adaptive_concurrency.hpp"
 
+#include "coro/spawn.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -246,13 +248,9 @@ ConcurrencyController::~ConcurrencyController() = default;
 
 void ConcurrencyController::start() {
   state_->requests.set_capacity(state_->policy.limit());
-  asio::co_spawn(state_->strand, control_loop(state_), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      std::fprintf(stderr, "s3up: concurrency controller stopped: %s\n", ex.what());
-    }
+  coro::spawn(state_->strand, control_loop(state_), [](std::exception_ptr e) {
+    std::fprintf(stderr, "s3up: concurrency controller stopped: %s\n",
+                 coro::exception_message(e).c_str());
   });
 }
 

@@ -14,6 +14,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "coro/spawn.hpp"
 #include "engine/adaptive_concurrency.hpp"
 #include "engine/async_io.hpp"
 #include "engine/engine.hpp"
@@ -44,26 +45,20 @@ asio::awaitable<bool> start_entry(RunContext& ctx, steps::Listing* listing, walk
       co_await coro::acquire_permit(planned->multipart ? ctx.open_multipart : ctx.uploads);
   if (ctx.stopping.load()) co_return false;
   ctx.inflight.add();
-  const auto finished = [&ctx](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        ctx.fail_run(std::string("internal error: ") + ex.what());
-      }
-    }
-    ctx.inflight.done();
+  const auto failed = [&ctx](std::exception_ptr e) {
+    ctx.fail_run("internal error: " + coro::exception_message(e));
   };
+  const auto finished = [&ctx] { ctx.inflight.done(); };
   auto executor = ctx.next_lane();
   if (planned->marker)
-    asio::co_spawn(executor,
-                   upload_dir_marker(ctx, std::move(entry), std::move(planned->key), std::move(slot)),
-                   finished);
+    coro::spawn(executor,
+                upload_dir_marker(ctx, std::move(entry), std::move(planned->key), std::move(slot)),
+                failed, finished);
   else
-    asio::co_spawn(executor,
-                   upload_file(ctx, std::move(entry), std::move(planned->key),
-                               std::move(planned->remote), planned->multipart, std::move(slot)),
-                   finished);
+    coro::spawn(executor,
+                upload_file(ctx, std::move(entry), std::move(planned->key),
+                            std::move(planned->remote), planned->multipart, std::move(slot)),
+                failed, finished);
   co_return true;
 }
 
@@ -167,19 +162,17 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   const auto started = std::chrono::steady_clock::now();
   RunSummary summary;
   summary.started = std::chrono::system_clock::now();
-  asio::co_spawn(ioc, dispatch(ctx, channel), [&](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        report.fatal(std::string("internal error: ") + ex.what());
-      }
-    }
-    signals.cancel();
-    controller.stop();
-    http.close_idle();
-    for (auto& guard : keep_running) guard.reset();
-  });
+  coro::spawn(
+      ioc.get_executor(), dispatch(ctx, channel),
+      [&report](std::exception_ptr e) {
+        report.fatal("internal error: " + coro::exception_message(e));
+      },
+      [&] {
+        signals.cancel();
+        controller.stop();
+        http.close_idle();
+        for (auto& guard : keep_running) guard.reset();
+      });
 
   WalkTotals totals;
   std::thread walking([&] { walk_into(walker, channel, totals); });

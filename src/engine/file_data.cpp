@@ -25,7 +25,8 @@ std::string change(const walker::Entry& e, const struct stat& st, const char* wh
 
 }  // namespace
 
-std::string read_range(const walker::Entry& entry, std::uint64_t offset, std::span<char> out) {
+std::optional<std::string> read_range(const walker::Entry& entry, std::uint64_t offset,
+                                      std::span<char> out) {
   try {
     auto reader = walker::FileReader::open(entry.path);
     if (auto c = change(entry, reader.opened(), "since it was listed"); !c.empty()) return c;
@@ -34,7 +35,7 @@ std::string read_range(const walker::Entry& entry, std::uint64_t offset, std::sp
       return "file changed while being read: expected " + std::to_string(out.size()) +
              " bytes at offset " + std::to_string(offset) + ", read " + std::to_string(got);
     if (auto c = change(entry, reader.stat(), "while being read"); !c.empty()) return c;
-    return {};
+    return std::nullopt;
   } catch (const std::system_error& e) {
     return e.what();
   }
@@ -44,7 +45,7 @@ ReadDigest read_and_digest(const walker::Entry& entry, std::uint64_t offset, std
                            s3::ChecksumAlgorithm algorithm, bool sha256) {
   ReadDigest r;
   r.problem = read_range(entry, offset, out);
-  if (!r.problem.empty()) return r;
+  if (r.problem) return r;
   const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(out.data()),
                                              out.size());
   if (algorithm != s3::ChecksumAlgorithm::None) r.checksum = s3::checksum_of(algorithm, bytes);

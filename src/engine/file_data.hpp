@@ -7,20 +7,21 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 namespace s3up::engine {
 
-// Reads `length` bytes at `offset` of the entry's file into `out`. Returns "" on success, else a
-// one-line reason (open failure, changed since listed, changed while read, short read).
-std::string read_range(const walker::Entry& entry, std::uint64_t offset, std::span<char> out);
+// Reads `length` bytes at `offset` of the entry's file into `out`. Returns nullopt on success,
+// else a one-line reason (open failure, changed since listed, changed while read, short read).
+std::optional<std::string> read_range(const walker::Entry& entry, std::uint64_t offset, std::span<char> out);
 
 // A body read for upload with its digests: `problem` as read_range's; `checksum` by the
 // --checksum algorithm (empty for none); `sha256` the hex SHA-256 when requests sign their
 // payload (plain HTTP), else empty.
 struct ReadDigest {
-  std::string problem;
+  std::optional<std::string> problem;
   std::string checksum;
   std::string sha256;
 };

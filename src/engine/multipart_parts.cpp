@@ -5,6 +5,7 @@ namespace s3up::engine {
 void require_part_etag(s3::OpResult& r, int number) {
   if (!r.ok || !r.etag.empty()) return;
   r.ok = false;
+  r.error = s3::S3Errc::bad_reply;
   r.error_class = s3::ErrorClass::Retryable;
   r.message = "UploadPart " + std::to_string(number) + ": reply without an ETag";
 }

@@ -63,10 +63,11 @@ void Report::retried() { retries_.fetch_add(1, std::memory_order_relaxed); }
 
 void Report::credentials_renewed() { renewals_.fetch_add(1, std::memory_order_relaxed); }
 
-bool Report::fatal(std::string reason) {
+bool Report::fatal(std::string reason, std::error_code error) {
   std::lock_guard lock(mutex_);
   if (fatal_) return false;
   fatal_ = util::printable(reason);
+  fatal_error_ = error;
   has_fatal_.store(true, std::memory_order_release);
   return true;
 }
@@ -93,6 +94,7 @@ RunSummary Report::finish() {
   s.failed = std::move(failed_);
   s.skipped = std::move(skipped_);
   s.fatal = std::move(fatal_);
+  s.fatal_error = fatal_error_;
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "engine/latency_histogram.hpp"
@@ -41,6 +42,7 @@ struct RunSummary {
   std::vector<FailedFile> failed;
   std::vector<SkippedEntry> skipped;
   std::optional<std::string> fatal;  // the run stopped early for this reason (exit 2)
+  std::error_code fatal_error;       // its typed error (s3::S3Errc), when a reply caused it
   bool interrupted = false;          // stopped by SIGINT/SIGTERM (exit 130)
   std::string engine = "async";
   std::size_t concurrency = 0;       // requests in flight allowed at the end of the run
@@ -69,9 +71,9 @@ class Report {
   void unchanged(std::uint64_t bytes);  // a file already in the bucket, not sent
   void dir_marker();
   void planned(std::uint64_t bytes);    // --dry-run
-  // Records the first reason to stop the whole run; later ones are dropped. Returns true for
-  // the first.
-  bool fatal(std::string reason);
+  // Records the first reason to stop the whole run, with its typed error when there is one (an
+  // s3::S3Errc); later ones are dropped. Returns true for the first.
+  bool fatal(std::string reason, std::error_code error = {});
   bool has_fatal() const { return has_fatal_.load(std::memory_order_acquire); }
 
   std::uint64_t files_uploaded() const { return files_.load(std::memory_order_relaxed); }
@@ -98,6 +100,7 @@ class Report {
   std::vector<FailedFile> failed_;
   std::vector<SkippedEntry> skipped_;
   std::optional<std::string> fatal_;
+  std::error_code fatal_error_;
 };
 
 // "Uploaded 1,234 files (5.6 MiB) in 1.23 s: 4.5 MB/s, 1,003 files/s; 2 failed, 3 retries"

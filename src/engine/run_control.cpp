@@ -21,8 +21,8 @@ RunControl::~RunControl() {
   if (auto* source = protocol.credentials_source()) source->set_lapse_handler(nullptr);
 }
 
-void RunControl::fail_run(const std::string& reason) {
-  report.fatal(reason);
+void RunControl::fail_run(const std::string& reason, std::error_code error) {
+  report.fatal(reason, error);
   stop();
 }
 
@@ -30,10 +30,12 @@ void RunControl::stop() {
   if (!stopping.exchange(true) && on_stop) on_stop();
 }
 
-bool is_throttle(const s3::OpResult& r) { return r.status == 503 || r.code == "SlowDown"; }
+bool is_throttle(const s3::OpResult& r) {
+  return r.status == 503 || r.error == s3::S3Errc::slow_down;
+}
 
 Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
-  if (s3::is_credentials_expiry(r.code)) {
+  if (s3::is_credentials_expiry(r.error)) {
     const auto* source = run.protocol.credentials_source();
     if (source && source->refreshable() && !run.stopping.load()) return Next::Renew;
   }
@@ -45,14 +47,15 @@ Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
         if (r.region_hint != run.protocol.region()) run.protocol.set_region(r.region_hint);
         return Next::RetryNow;
       }
-      run.fail_run(r.message);
+      run.fail_run(r.message, r.error);
       return Next::Stop;
     case s3::ErrorClass::Retryable:
       if (run.stopping.load()) return Next::Fail;
       if (attempt >= run.retry.max_retries) {
         // An endpoint that cannot be reached at all concerns every file: stop with one message.
         if (r.transport == http::Failure::Resolve || r.transport == http::Failure::Connect) {
-          run.fail_run(r.message + " (after " + std::to_string(attempt + 1) + " attempts)");
+          run.fail_run(r.message + " (after " + std::to_string(attempt + 1) + " attempts)",
+                       r.error);
           return Next::Stop;
         }
         return Next::Fail;
@@ -75,7 +78,7 @@ Next after_renewal(RunControl& run, const s3::OpResult& r, bool renewed) {
                        (source ? source->provider() : std::string("the provider")) +
                        " could not be renewed";
   if (source && !source->last_error().empty()) reason += ": " + source->last_error();
-  run.fail_run(reason);
+  run.fail_run(reason, r.error);
   return Next::Stop;
 }
 

@@ -36,8 +36,9 @@ struct RunControl {
   std::atomic<bool> interrupted{false};
   std::function<void()> on_stop;        // wakes the dispatcher (and, threaded, the sleepers)
 
-  // Stops the run for a reason that concerns every file (exit 2).
-  void fail_run(const std::string& reason);
+  // Stops the run for a reason that concerns every file (exit 2); `error` is the typed error of
+  // the reply that caused it, if any.
+  void fail_run(const std::string& reason, std::error_code error = {});
   // Stops starting work; calls on_stop once.
   void stop();
 };

@@ -28,6 +28,7 @@ std::optional<s3::ListObjectsPage> read_listing(s3::OpResult& r) {
   auto page = s3::parse_list_objects_v2(r.body);
   if (page) return page;
   r.ok = false;
+  r.error = s3::S3Errc::bad_reply;
   r.error_class = s3::ErrorClass::Retryable;
   r.message = "ListObjectsV2: unreadable reply";
   return std::nullopt;
@@ -66,7 +67,7 @@ std::optional<std::string> local_checksum(const walker::Entry& entry, s3::Checks
   DataBuffer buffer(std::min<std::uint64_t>(length, 1 << 20));
   for (std::uint64_t done = 0; done < length;) {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size, length - done));
-    if (!read_range(entry, offset + done, {buffer.data.get(), n}).empty()) return std::nullopt;
+    if (read_range(entry, offset + done, {buffer.data.get(), n})) return std::nullopt;
     sum.update({reinterpret_cast<const unsigned char*>(buffer.data.get()), n});
     done += n;
   }

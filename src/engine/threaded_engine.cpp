@@ -4,10 +4,8 @@
 // request under a std::counting_semaphore of --concurrency permits, as the original
 // one-thread-per-file script did under its semaphore. With --concurrency auto the pool is
 // elastic (ElasticPool): the async engine's policy moves the number of working threads.
-// Everything else is shared with the async engine: S3Protocol (addressing, signing, reply
-// interpretation), after_failure, accept_entry, plan_entry, the --sync steps (ListingCursor,
-// start_unchanged_check), the journal, object settings, read_range, verify_stored_checksum,
-// plan_parts, RetryPolicy, RateLimiter's booking, Report, progress, the walker.
+// What each file sends is the shared steps' (upload_steps.hpp), driven through BlockingIo; this
+// file holds only how the threaded engine waits and schedules.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>

@@ -1,7 +1,7 @@
 // The async engine's multipart coordinator: the shared steps (upload_steps.hpp) start the upload,
 // send each part and finish it; here the parts run concurrently, spread over the lanes, each
 // started once its memory is granted (so no more parts exist than --max-memory holds).
-#include <boost/asio/co_spawn.hpp>
+#include "coro/spawn.hpp"
 
 #include "coro/wait_group.hpp"
 #include "engine/async_io.hpp"
@@ -31,20 +31,13 @@ asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std
     if (upload->failed.load() || ctx.stopping.load()) break;
     parts->add();
     // The part's failure, if it throws, is recorded before the coordinator may go on: done()
-    // comes after fail(), in the completion handler.
-    asio::co_spawn(ctx.next_lane(), steps::upload_part(io, upload, index, std::move(memory)),
-                   [upload, parts](std::exception_ptr e) {
-                     if (e) {
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                         upload->fail(std::string("internal error: ") + ex.what());
-                       } catch (...) {
-                         upload->fail("internal error");
-                       }
-                     }
-                     parts->done();
-                   });
+    // comes after fail().
+    coro::spawn(
+        ctx.next_lane(), steps::upload_part(io, upload, index, std::move(memory)),
+        [upload](std::exception_ptr e) {
+          upload->fail("internal error: " + coro::exception_message(e));
+        },
+        [parts] { parts->done(); });
   }
   co_await parts->wait();
   co_await steps::finish_multipart(io, upload);

@@ -105,8 +105,8 @@ Task<Io, void> put_file(Io io, walker::Entry entry, std::string key) {
       co_return;
     }
     ReadDigest read = co_await io.read(entry, 0, buffer.span());
-    if (!read.problem.empty()) {
-      run.report.failed({entry.path, key, read.problem});
+    if (read.problem) {
+      run.report.failed({entry.path, key, *read.problem});
       co_return;
     }
     s3::S3Call call = s3::S3Call::put_object(
@@ -115,8 +115,8 @@ Task<Io, void> put_file(Io io, walker::Entry entry, std::string key) {
     call.payload_sha256 = read.sha256;
     const s3::OpResult r = co_await exchange(io, std::move(call));
     if (r.ok) {
-      if (auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r); !bad.empty()) {
-        run.report.failed({entry.path, key, bad});
+      if (auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r)) {
+        run.report.failed({entry.path, key, *bad});
       } else {
         run.report.sent(entry.size);
         run.report.uploaded(entry.size, false);
@@ -358,8 +358,8 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     const bool paced = co_await io.pace(length);
     if (!paced) co_return;  // the run stopped while this part waited: the upload is aborted
     ReadDigest read = co_await io.read(u->entry, u->plan.offset(index), buffer.span());
-    if (!read.problem.empty()) {
-      u->fail(read.problem);
+    if (read.problem) {
+      u->fail(*read.problem);
       co_return;
     }
     s3::Headers headers;
@@ -372,8 +372,8 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     s3::OpResult r = co_await exchange(io, std::move(call));
     require_part_etag(r, number);
     if (r.ok) {
-      if (auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r); !bad.empty()) {
-        u->fail("part " + std::to_string(number) + ": " + bad);
+      if (auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r)) {
+        u->fail("part " + std::to_string(number) + ": " + *bad);
         co_return;
       }
       fill_part_slot(u->parts[index], number, r.etag, run.opt.checksum, read.checksum);
@@ -431,7 +431,7 @@ Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   }
   Sent completed = co_await with_retries(
       io, s3::S3Call::complete_multipart(u->key, u->upload_id, u->parts));
-  if (!completed.ok() && completed.reply.code == "NoSuchUpload") {
+  if (!completed.ok() && completed.reply.error == s3::S3Errc::no_such_upload) {
     // An earlier attempt may have completed the upload and lost its reply: look for the object.
     // (No co_await inside a short-circuit condition: GCC 12 miscompiles it.)
     const bool found = co_await object_is_complete(io, u);

@@ -7,15 +7,17 @@
 
 namespace s3up::engine {
 
-std::string verify_stored_checksum(s3::ChecksumAlgorithm algorithm, const std::string& sent,
-                                   const s3::OpResult& reply) {
-  if (algorithm == s3::ChecksumAlgorithm::None || sent.empty()) return {};
-  if (algorithm == s3::ChecksumAlgorithm::Md5) return {};  // S3 checked Content-MD5 itself
+std::optional<std::string> verify_stored_checksum(s3::ChecksumAlgorithm algorithm,
+                                                  const std::string& sent,
+                                                  const s3::OpResult& reply) {
+  if (algorithm == s3::ChecksumAlgorithm::None || sent.empty()) return std::nullopt;
+  // S3 checked Content-MD5 itself.
+  if (algorithm == s3::ChecksumAlgorithm::Md5) return std::nullopt;
   std::string name(s3::header_name(algorithm));
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const std::string echoed = reply.header(name);
-  if (echoed.empty() || echoed == sent) return {};
+  if (echoed.empty() || echoed == sent) return std::nullopt;
   return "the endpoint stored a different " + std::string(s3::to_string(algorithm)) +
          " checksum (" + echoed + ") than the one sent (" + sent + ")";
 }

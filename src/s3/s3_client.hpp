@@ -26,26 +26,8 @@ class S3Client {
   // Over a protocol owned by the caller (which must outlive the client).
   S3Client(http::Client& http, S3Protocol& protocol);
 
-  // Sends one described request and interprets its reply.
+  // Sends one described request (built with an S3Call factory) and interprets its reply.
   asio::awaitable<OpResult> run(S3Call call);
-
-  // PutObject: body with extra headers (checksum, content type, metadata). payload_sha256: the
-  // body's hex SHA-256 if the caller has it (see S3Call::payload_sha256), else empty.
-  asio::awaitable<OpResult> put_object(std::string key, std::span<const char> body,
-                                       Headers headers, std::string payload_sha256 = {});
-  // CreateMultipartUpload: on success the upload id is in OpResult.body (parse_upload_id).
-  asio::awaitable<OpResult> create_multipart(std::string key, Headers headers);
-  asio::awaitable<OpResult> upload_part(std::string key, std::string upload_id, int part_number,
-                                        std::span<const char> body, Headers headers,
-                                        std::string payload_sha256 = {});
-  asio::awaitable<OpResult> complete_multipart(std::string key, std::string upload_id,
-                                               std::vector<CompletedPart> parts);
-  asio::awaitable<OpResult> abort_multipart(std::string key, std::string upload_id);
-  asio::awaitable<OpResult> list_multipart_uploads(std::string prefix, std::string key_marker,
-                                                   std::string upload_id_marker);
-  asio::awaitable<OpResult> list_objects_v2(std::string prefix, std::string continuation);
-  asio::awaitable<OpResult> list_parts(std::string key, std::string upload_id, int marker);
-  asio::awaitable<OpResult> head_object(std::string key, Headers headers = {});
 
   S3Protocol& protocol() { return *protocol_; }
   // Re-targets signing at another region (see S3Protocol::set_region). Thread-safe.

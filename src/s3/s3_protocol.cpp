@@ -1,5 +1,7 @@
 #include "s3/s3_protocol.hpp"
 
+#include "s3/s3_error.hpp"
+
 #include "util/crypto.hpp"
 #include "util/uri.hpp"
 
@@ -52,6 +54,15 @@ void describe_error(OpResult& r, std::string_view what) {
   }
   if (r.region_hint.empty()) r.region_hint = r.header("x-amz-bucket-region");
   r.error_class = classify(r.status, r.code);
+}
+
+// The typed error of a failed result (empty for a success).
+std::error_code typed_error(const OpResult& r) {
+  if (r.ok) return {};
+  if (r.transport != http::Failure::None) return errc_from_failure(r.transport);
+  if (!r.code.empty()) return errc_from_code(r.code);
+  if (r.status >= 200 && r.status < 300) return S3Errc::bad_reply;
+  return S3Errc::http_status;
 }
 
 // CreateMultipartUpload: a 2xx is only a success with an UploadId in it.
@@ -338,6 +349,7 @@ OpResult S3Protocol::finish(const S3Call& call, const PreparedRequest& prepared,
         break;
     }
   }
+  r.error = typed_error(r);
   if (observer_) observer_(r);
   return r;
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include "net/http_client.hpp"
 #include "s3/error_class.hpp"
+#include "s3/s3_error.hpp"
 #include "s3/location.hpp"
 #include "s3/sigv4.hpp"
 #include "s3/signing_trace.hpp"
@@ -34,7 +35,8 @@ struct OpResult {
   ErrorClass error_class = ErrorClass::FailFile;  // meaningful when !ok
   http::Failure transport = http::Failure::None;   // set when no HTTP response came back
   unsigned status = 0;                             // HTTP status, 0 without a response
-  std::string code;                                // S3 error code ("SlowDown"), if any
+  std::string code;                                // S3 error code name, for messages only
+  std::error_code error;  // typed (s3::S3Errc): what decisions use; empty for a success
   std::string message;                             // one line, for people; never a secret
   std::string region_hint;                         // the region S3 named in a redirect or error
   std::string signed_region;                       // the region this request was signed for

@@ -1,0 +1,434 @@
+// The shared per-file sequences (engine/upload_steps.hpp) without sockets: a scripted Io answers
+// each request from a list of replies and records what the sequence asked for, in order (permits,
+// pacing, reads, requests, backoffs), so each test asserts the requests and the rules: a request
+// permit only around its request, never through a backoff; memory before the read; what is
+// retried; abort instead of complete.
+#include <boost/test/unit_test.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "coro/sync_task.hpp"
+#include "engine/report.hpp"
+#include "engine/run_control.hpp"
+#include "engine/upload_steps.hpp"
+#include "s3/error_class.hpp"
+#include "s3/s3_error.hpp"
+
+namespace fs = std::filesystem;
+using namespace s3up;
+using namespace s3up::engine;
+
+namespace {
+
+// A permit that logs its release.
+class Held {
+ public:
+  Held() = default;
+  explicit Held(std::function<void()> release) : release_(std::move(release)) {}
+  Held(Held&& o) noexcept : release_(std::exchange(o.release_, nullptr)) {}
+  Held& operator=(Held&& o) noexcept {
+    if (this != &o) {
+      if (release_) release_();
+      release_ = std::exchange(o.release_, nullptr);
+    }
+    return *this;
+  }
+  ~Held() {
+    if (release_) release_();
+  }
+  explicit operator bool() const { return static_cast<bool>(release_); }
+
+ private:
+  std::function<void()> release_;
+};
+
+s3::OpResult reply(unsigned status, std::string code = {}, std::string body = {}) {
+  s3::OpResult r;
+  r.status = status;
+  r.ok = status >= 200 && status < 300;
+  r.code = std::move(code);
+  r.body = std::move(body);
+  if (!r.ok) {
+    // As S3Protocol::finish types it.
+    r.error = r.code.empty() ? s3::make_error_code(s3::S3Errc::http_status)
+                             : s3::make_error_code(s3::errc_from_code(r.code));
+    r.error_class = s3::classify(status, r.error);
+    r.message = "HTTP " + std::to_string(status) + " " + r.code;
+  }
+  return r;
+}
+
+s3::OpResult with_etag(s3::OpResult r, std::string etag) {
+  r.etag = etag;
+  r.headers.emplace_back("etag", std::move(etag));
+  return r;
+}
+
+// What the sequence did, and the replies it gets, in order.
+struct Script {
+  std::vector<std::string> events;  // "memory", "pace", "read", "request", "release", "send X", "settle"
+  std::vector<s3::S3Call> calls;
+  std::deque<s3::OpResult> replies;
+  int requests_held = 0;
+  int most_requests_held = 0;
+  bool held_at_settle = false;
+  std::function<void(const s3::S3Call&)> on_send;  // may throw
+};
+
+struct ScriptedIo {
+  template <class T>
+  using Task = coro::SyncTask<T>;
+  using Permit = Held;
+
+  Script* script;
+  RunControl* control;
+
+  RunControl& run() const { return *control; }
+  Task<Permit> memory(std::uint64_t) const {
+    script->events.push_back("memory");
+    co_return Held([s = script] { s->events.push_back("memory released"); });
+  }
+  Task<bool> pace(std::uint64_t) const {
+    script->events.push_back("pace");
+    co_return !control->stopping.load();
+  }
+  Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out) const {
+    script->events.push_back("read");
+    co_return read_and_digest(entry, offset, out, control->opt.checksum, false);
+  }
+  Task<Permit> request() const {
+    script->events.push_back("request");
+    script->most_requests_held = std::max(script->most_requests_held, ++script->requests_held);
+    co_return Held([s = script] {
+      --s->requests_held;
+      s->events.push_back("release");
+    });
+  }
+  Task<s3::OpResult> send(s3::S3Call call) const {
+    script->events.push_back("send " + std::string(s3::to_string(call.op)));
+    script->calls.push_back(call);
+    if (script->on_send) script->on_send(call);
+    BOOST_REQUIRE_MESSAGE(!script->replies.empty(), "no reply scripted for " << s3::to_string(call.op));
+    s3::OpResult r = std::move(script->replies.front());
+    script->replies.pop_front();
+    co_return r;
+  }
+  Task<Next> settle(s3::OpResult r, int attempt) const {
+    script->events.push_back("settle");
+    if (script->requests_held > 0) script->held_at_settle = true;
+    co_return after_failure(*control, r, attempt);  // no sleep: the policy's decision only
+  }
+  void part_size_hint(std::uint64_t) const {}
+};
+
+struct Fixture {
+  fs::path dir;
+  UploadOptions opt;
+  s3::S3Protocol protocol{s3::SigV4Signer(s3::Credentials{"AKID", "SECRET", {}, std::nullopt},
+                                          "us-east-1", "s3"),
+                          s3::parse_endpoint("http://127.0.0.1:9"), "bucket", true, false};
+  Report report;
+  std::unique_ptr<RunControl> control;
+  Script script;
+
+  Fixture() {
+    static std::atomic<int> counter{0};
+    const char* base = std::getenv("S3UP_TEST_TMP");
+    dir = fs::path(base ? base : fs::temp_directory_path().string()) /
+          ("steps_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::create_directories(dir);
+    opt.bucket = "bucket";
+    opt.checksum = s3::ChecksumAlgorithm::None;
+    opt.retries = 3;
+    opt.part_size = 5ull << 20;
+  }
+  ~Fixture() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  ScriptedIo io() {
+    if (!control) control = std::make_unique<RunControl>(opt, protocol, report);
+    return ScriptedIo{&script, control.get()};
+  }
+  walker::Entry file(const std::string& name, std::uint64_t size) {
+    const auto path = dir / name;
+    std::ofstream out(path, std::ios::binary);
+    std::string data(size, 'x');
+    out << data;
+    out.close();
+    walker::Entry e;
+    e.path = path.string();
+    e.rel = name;
+    e.size = size;
+    struct stat st {};
+    ::stat(e.path.c_str(), &st);
+    e.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    return e;
+  }
+  std::vector<std::string> ops() const {
+    std::vector<std::string> out;
+    for (const auto& c : script.calls) out.emplace_back(s3::to_string(c.op));
+    return out;
+  }
+  std::shared_ptr<steps::MultipartUpload> multipart(const walker::Entry& e, std::string key) {
+    auto u = std::make_shared<steps::MultipartUpload>();
+    u->entry = e;
+    u->key = std::move(key);
+    u->plan = plan_parts(e.size, opt.part_size);
+    return u;
+  }
+};
+
+std::size_t index_of(const std::vector<std::string>& v, const std::string& what, std::size_t from = 0) {
+  for (std::size_t i = from; i < v.size(); ++i)
+    if (v[i] == what) return i;
+  return v.size();
+}
+
+const std::string kCreated =
+    "<InitiateMultipartUploadResult><Bucket>bucket</Bucket><Key>k</Key>"
+    "<UploadId>UPLOAD-1</UploadId></InitiateMultipartUploadResult>";
+
+using Ops = std::vector<std::string>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(upload_steps)
+
+BOOST_FIXTURE_TEST_CASE(single_put_in_permit_order, Fixture) {
+  script.replies.push_back(reply(200));
+  steps::put_file(io(), file("a.txt", 10), "p/a.txt").get();
+  BOOST_TEST(ops() == Ops{"PutObject"});
+  BOOST_TEST(*script.calls[0].key == "p/a.txt");
+  BOOST_TEST(script.calls[0].payload().size() == 10u);
+  const auto& ev = script.events;
+  // memory, then pacing, then the read, then the request permit around the send.
+  BOOST_TEST(index_of(ev, "memory") < index_of(ev, "pace"));
+  BOOST_TEST(index_of(ev, "pace") < index_of(ev, "read"));
+  BOOST_TEST(index_of(ev, "read") < index_of(ev, "request"));
+  BOOST_TEST(index_of(ev, "request") < index_of(ev, "send PutObject"));
+  BOOST_TEST(index_of(ev, "send PutObject") < index_of(ev, "release"));
+  BOOST_TEST(index_of(ev, "release") < index_of(ev, "memory released"));
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 1u);
+  BOOST_TEST(s.retries == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(retried_without_holding_a_permit_through_backoff, Fixture) {
+  script.replies = {reply(500, "InternalError"), reply(503, "SlowDown"), reply(200)};
+  steps::put_file(io(), file("a.txt", 3), "a.txt").get();
+  BOOST_TEST(ops() == (Ops{"PutObject", "PutObject", "PutObject"}));
+  BOOST_TEST(!script.held_at_settle);
+  BOOST_TEST(script.most_requests_held == 1);
+  // Every retry reads the file again.
+  BOOST_TEST(std::count(script.events.begin(), script.events.end(), "read") == 3);
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 1u);
+  BOOST_TEST(s.retries == 2u);
+  BOOST_TEST(s.failed.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(retries_exhausted_fail_the_file_with_the_reason, Fixture) {
+  for (int i = 0; i <= opt.retries; ++i) script.replies.push_back(reply(503, "SlowDown"));
+  steps::put_file(io(), file("a.txt", 3), "k/a.txt").get();
+  BOOST_TEST(script.calls.size() == static_cast<std::size_t>(opt.retries + 1));
+  const auto s = report.finish();
+  BOOST_TEST_REQUIRE(s.failed.size() == 1u);
+  BOOST_TEST(s.failed[0].key == "k/a.txt");
+  BOOST_TEST(s.failed[0].reason.find("SlowDown") != std::string::npos);
+  BOOST_TEST(!s.fatal);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_run_wide_error_stops_without_failing_the_file, Fixture) {
+  script.replies = {reply(403, "SignatureDoesNotMatch")};
+  steps::put_file(io(), file("a.txt", 3), "a.txt").get();
+  BOOST_TEST(script.calls.size() == 1u);
+  BOOST_TEST(control->stopping.load());
+  const auto s = report.finish();
+  BOOST_TEST(s.failed.empty());
+  BOOST_TEST_REQUIRE(s.fatal.has_value());
+  BOOST_TEST(s.exit_code() == 2);
+}
+
+BOOST_FIXTURE_TEST_CASE(nothing_is_sent_once_the_run_stopped_while_pacing, Fixture) {
+  auto i = io();
+  control->stop();
+  steps::put_file(i, file("a.txt", 3), "a.txt").get();
+  BOOST_TEST(script.calls.empty());
+  const auto s = report.finish();
+  BOOST_TEST_REQUIRE(s.failed.size() == 1u);
+  BOOST_TEST(s.failed[0].reason == "not uploaded: the run was stopped");
+}
+
+BOOST_FIXTURE_TEST_CASE(directory_marker, Fixture) {
+  script.replies = {reply(500), reply(200)};
+  walker::Entry e;
+  e.kind = walker::EntryKind::EmptyDir;
+  e.path = (dir / "empty").string();
+  e.rel = "empty";
+  steps::put_dir_marker(io(), e, "p/empty/").get();
+  BOOST_TEST(ops() == (Ops{"PutObject", "PutObject"}));
+  BOOST_TEST(*script.calls[1].key == "p/empty/");
+  BOOST_TEST(script.calls[1].payload().empty());
+  BOOST_TEST(report.finish().dir_markers == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(multipart_create_parts_complete, Fixture) {
+  const auto e = file("big.bin", 12ull << 20);  // 5 + 5 + 2 MiB
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e1\""),
+                    with_etag(reply(500), ""), with_etag(reply(200), "\"e2\""),
+                    with_etag(reply(200), "\"e3\""), reply(200, {}, "<CompleteMultipartUploadResult/>")};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  BOOST_TEST(u->upload_id == "UPLOAD-1");
+  for (std::uint64_t n = 0; n < u->plan.part_count; ++n) steps::upload_part(i, u, n, Held()).get();
+  steps::finish_multipart(i, u).get();
+  BOOST_TEST(ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart", "UploadPart",
+                          "UploadPart", "CompleteMultipartUpload"}));
+  BOOST_TEST(script.calls[1].query.find("partNumber=1") != std::string::npos);
+  BOOST_TEST(script.calls[3].query.find("partNumber=2") != std::string::npos);  // the retry
+  BOOST_TEST(script.calls[4].payload().size() == (2u << 20));
+  BOOST_TEST(!script.held_at_settle);
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 1u);
+  BOOST_TEST(s.multipart_uploads == 1u);
+  BOOST_TEST(s.retries == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(lost_complete_is_confirmed_with_head_object, Fixture) {
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  s3::OpResult head = reply(200);
+  head.headers = {{"etag", "\"abc-2\""}, {"content-length", std::to_string(e.size)}};
+  script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e1\""),
+                    with_etag(reply(200), "\"e2\""), reply(404, "NoSuchUpload"), head};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
+  steps::finish_multipart(i, u).get();
+  BOOST_TEST(ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart",
+                          "CompleteMultipartUpload", "HeadObject"}));
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 1u);
+  BOOST_TEST(s.failed.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(lost_complete_not_found_aborts, Fixture) {
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  s3::OpResult head = reply(200);
+  head.headers = {{"etag", "\"abc-3\""}, {"content-length", std::to_string(e.size)}};
+  script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e1\""),
+                    with_etag(reply(200), "\"e2\""), reply(404, "NoSuchUpload"), head,
+                    reply(204)};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
+  steps::finish_multipart(i, u).get();
+  BOOST_TEST(ops().back() == "AbortMultipartUpload");
+  const auto s = report.finish();
+  BOOST_TEST_REQUIRE(s.failed.size() == 1u);
+  BOOST_TEST(s.failed[0].reason.find("multipart upload aborted") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_part_that_fails_for_good_aborts_the_upload, Fixture) {
+  const auto e = file("big.bin", 12ull << 20);
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e1\""),
+                    reply(400, "InvalidArgument"), reply(204)};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  for (std::uint64_t n = 0; n < u->plan.part_count; ++n) steps::upload_part(i, u, n, Held()).get();
+  steps::finish_multipart(i, u).get();
+  // Part 3 is not sent once part 2 failed; no Complete.
+  BOOST_TEST(ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart",
+                          "AbortMultipartUpload"}));
+  const auto s = report.finish();
+  BOOST_TEST_REQUIRE(s.failed.size() == 1u);
+  BOOST_TEST(s.failed[0].reason.find("part 2: ") == 0u);
+  BOOST_TEST(s.failed[0].reason.find("InvalidArgument") != std::string::npos);
+  BOOST_TEST(s.failed[0].reason.find("multipart upload aborted") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_throwing_part_never_lets_the_upload_complete, Fixture) {
+  const auto e = file("big.bin", 12ull << 20);
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e1\""),
+                    with_etag(reply(200), "\"e3\""), reply(204)};
+  script.on_send = [](const s3::S3Call& call) {
+    if (call.op == s3::Operation::UploadPart && call.query.find("partNumber=2&") == 0)
+      throw std::runtime_error("injected");
+  };
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  steps::upload_part(i, u, 0, Held()).get();
+  BOOST_CHECK_THROW(steps::upload_part(i, u, 1, Held()).get(), std::runtime_error);
+  steps::upload_part(i, u, 2, Held()).get();
+  BOOST_TEST(script.requests_held == 0);  // the permit was released while unwinding
+  // Even with no failure recorded (the part's coordinator did not get to say why), the slot
+  // of part 2 is empty: the upload is aborted, never completed.
+  BOOST_TEST(!u->failed.load());
+  steps::finish_multipart(i, u).get();
+  const Ops sent = ops();
+  BOOST_TEST(sent.back() == "AbortMultipartUpload");
+  BOOST_TEST(std::count(sent.begin(), sent.end(), "CompleteMultipartUpload") == 0);
+  const auto s = report.finish();
+  BOOST_TEST_REQUIRE(s.failed.size() == 1u);
+  BOOST_TEST(s.failed[0].reason.find("part 2 was not uploaded") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(interruption_aborts_open_uploads, Fixture) {
+  const auto e = file("big.bin", 12ull << 20);
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e1\""), reply(204)};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  steps::upload_part(i, u, 0, Held()).get();
+  control->interrupted = true;
+  control->stop();
+  steps::upload_part(i, u, 1, Held()).get();  // not started: the run stopped
+  steps::upload_part(i, u, 2, Held()).get();
+  steps::finish_multipart(i, u).get();
+  BOOST_TEST(ops() == (Ops{"CreateMultipartUpload", "UploadPart", "AbortMultipartUpload"}));
+  const auto s = report.finish();
+  BOOST_TEST_REQUIRE(s.failed.size() == 1u);
+  BOOST_TEST(s.failed[0].reason == "interrupted; multipart upload aborted");
+}
+
+BOOST_FIXTURE_TEST_CASE(create_failing_for_good_fails_the_file, Fixture) {
+  const auto e = file("big.bin", 12ull << 20);
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(400, "InvalidRequest")};
+  BOOST_TEST(!steps::start_multipart(io(), u).get());
+  const auto s = report.finish();
+  BOOST_TEST_REQUIRE(s.failed.size() == 1u);
+  BOOST_TEST(s.failed[0].reason.find("InvalidRequest") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(sync_head_decides_and_is_retried, Fixture) {
+  opt.sync = SyncMode::SizeAndMtime;
+  const auto e = file("a.txt", 10);
+  s3::ListedObject listed{"a.txt", "\"x\"", 10, "2000-01-01T00:00:00.000Z"};  // older: ask
+  s3::OpResult head = reply(200);
+  head.headers = {{std::string(s3::kMtimeHeader), s3::format_mtime(e.mtime_ns)}};
+  script.replies = {reply(503, "SlowDown"), head};
+  BOOST_TEST(steps::is_unchanged(io(), e, "a.txt", listed).get());
+  BOOST_TEST(ops() == (Ops{"HeadObject", "HeadObject"}));
+  // A different size decides without a request.
+  listed.size = 11;
+  BOOST_TEST(!steps::is_unchanged(io(), e, "a.txt", listed).get());
+  BOOST_TEST(script.calls.size() == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
