@@ -12,6 +12,7 @@
 #include "s3/error_class.hpp"
 #include "s3/location.hpp"
 #include "s3/s3_protocol.hpp"
+#include "s3/s3_error.hpp"
 
 namespace s3up::test {
 
@@ -65,7 +66,10 @@ inline s3::OpResult s3_error(unsigned status, std::string code, std::string mess
   s3::OpResult r;
   r.status = status;
   r.code = std::move(code);
-  r.error_class = s3::classify(status, r.code);
+  // Typed as S3Protocol::finish types a reply.
+  r.error = r.code.empty() ? s3::make_error_code(s3::S3Errc::http_status)
+                           : s3::make_error_code(s3::errc_from_code(r.code));
+  r.error_class = s3::classify(status, r.error);
   r.message = message.empty() ? "PutObject: HTTP " + std::to_string(status) +
                                     (r.code.empty() ? "" : " " + r.code)
                               : std::move(message);
@@ -77,6 +81,7 @@ inline s3::OpResult s3_error(unsigned status, std::string code, std::string mess
 inline s3::OpResult no_reply(http::Failure failure, std::string message) {
   s3::OpResult r;
   r.transport = failure;
+  r.error = s3::errc_from_failure(failure);
   r.message = std::move(message);
   r.error_class = failure == http::Failure::Certificate ? s3::ErrorClass::FatalForRun
                                                         : s3::ErrorClass::Retryable;

@@ -333,10 +333,8 @@ BOOST_AUTO_TEST_CASE(expired_static_credentials_stop_the_run) {
 
 // Every code that asks for renewed credentials (is_credentials_expiry) means, when they cannot be
 // renewed, that every further request of the run is refused as well: the run must stop (exit 2)
-// as it does for ExpiredToken and InvalidToken. TokenRefreshRequired and ExpiredTokenException
-// are not in error_class's fatal table, so with static credentials they fail file after file.
-BOOST_AUTO_TEST_CASE(every_expiry_code_stops_the_run_when_credentials_cannot_be_renewed,
-                     *boost::unit_test::expected_failures(4)) {
+// as it does for ExpiredToken and InvalidToken (typed errors classify them all as fatal).
+BOOST_AUTO_TEST_CASE(every_expiry_code_stops_the_run_when_credentials_cannot_be_renewed) {
   for (const char* code : {"TokenRefreshRequired", "ExpiredTokenException"}) {
     BOOST_TEST_CONTEXT(code) {
       RunHarness h(5, std::make_shared<s3::StaticCredentials>(
