@@ -2,6 +2,9 @@
 
 #include <cxxopts.hpp>
 
+#include <initializer_list>
+#include <string_view>
+
 #include "util/units.hpp"
 
 namespace s3up::cli {
@@ -25,23 +28,38 @@ T positive(const cxxopts::ParseResult& r, const char* name, T fallback) {
   return v;
 }
 
-// --include and --exclude in the order given (cxxopts keeps each option's values, not their
-// interleaving, and the order decides which rule wins).
-std::vector<std::pair<bool, std::string>> ordered_filters(int argc, char** argv) {
-  std::vector<std::pair<bool, std::string>> rules;
+// The values of the options named in `flags` ("--include"), in command-line order, each with the
+// index of its flag: "--flag VALUE" and "--flag=VALUE", up to "--". Read from argv as given, since
+// cxxopts keeps each option's values, not their interleaving (the order decides which filter rule
+// wins), and splits a vector option's values at commas (a glob or a metadata value may hold some).
+std::vector<std::pair<std::size_t, std::string>> values_in_order(
+    int argc, char** argv, std::initializer_list<std::string_view> flags) {
+  std::vector<std::pair<std::size_t, std::string>> values;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--") break;
-    for (const auto& [name, include] : {std::pair{"--include", true}, std::pair{"--exclude", false}}) {
-      const std::string_view flag = name;
+    std::size_t index = 0;
+    for (const std::string_view flag : flags) {
       if (arg == flag && i + 1 < argc) {
-        rules.emplace_back(include, argv[++i]);
-      } else if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag &&
-                 arg[flag.size()] == '=') {
-        rules.emplace_back(include, std::string(arg.substr(flag.size() + 1)));
+        values.emplace_back(index, argv[++i]);
+        break;
       }
+      if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag &&
+          arg[flag.size()] == '=') {
+        values.emplace_back(index, std::string(arg.substr(flag.size() + 1)));
+        break;
+      }
+      ++index;
     }
   }
+  return values;
+}
+
+// --include and --exclude in the order given.
+std::vector<std::pair<bool, std::string>> ordered_filters(int argc, char** argv) {
+  std::vector<std::pair<bool, std::string>> rules;
+  for (auto& [index, glob] : values_in_order(argc, argv, {"--include", "--exclude"}))
+    rules.emplace_back(index == 0, std::move(glob));
   return rules;
 }
 
@@ -189,13 +207,13 @@ CliOptions parse_command_line(int argc, char** argv) {
   o.sse = opt_string("sse");
   o.sse_kms_key_id = opt_string("sse-kms-key-id");
   o.acl = opt_string("acl");
-  if (r.count("metadata")) {
-    for (const auto& item : r["metadata"].as<std::vector<std::string>>()) {
-      const auto eq = item.find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw UsageError("--metadata: '" + item + "' is not KEY=VALUE");
-      o.metadata.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-    }
+  // Each --metadata is one KEY=VALUE, split at its first '=': the value is free text.
+  for (const auto& value : values_in_order(argc, argv, {"--metadata"})) {
+    const std::string& item = value.second;
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError("--metadata: '" + item + "' is not KEY=VALUE");
+    o.metadata.emplace_back(item.substr(0, eq), item.substr(eq + 1));
   }
   o.limit_rate = size_option(r, "limit-rate");
   o.progress = r["progress"].as<std::string>();
