@@ -2,6 +2,7 @@
 
 #include <cxxopts.hpp>
 
+#include <charconv>
 #include <initializer_list>
 #include <string_view>
 
@@ -26,6 +27,52 @@ T positive(const cxxopts::ParseResult& r, const char* name, T fallback) {
   const auto v = r[name].as<T>();
   if (v <= 0) throw UsageError(std::string("--") + name + " must be greater than 0");
   return v;
+}
+
+// Timeouts are at most this many seconds (about 11.6 days; --request-timeout 0 sets no limit):
+// far past any sensible wait, and well within what the clocks' durations hold.
+constexpr double kMaxTimeoutSeconds = 1'000'000;
+
+// A number of seconds, written as a decimal number and nothing else: "10", "0.25", "2." (no unit,
+// exponent, "inf" or second dot). A leading '-' is read so that a negative value gets the range
+// message; the range is the caller's to check. Throws UsageError naming the option.
+double seconds_option(const cxxopts::ParseResult& r, const char* name) {
+  const auto text = r[name].as<std::string>();
+  std::string_view number = text;
+  const bool negative = !number.empty() && number.front() == '-';
+  if (negative) number.remove_prefix(1);
+  double value = 0;
+  bool ok = !number.empty() && number != "." &&
+            number.find_first_not_of("0123456789.") == std::string_view::npos &&
+            number.find('.') == number.rfind('.');
+  if (ok) {
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value,
+                                           std::chars_format::fixed);
+    ok = ec == std::errc{} && end == number.data() + number.size();
+  }
+  if (!ok)
+    throw UsageError(std::string("--") + name + ": '" + text +
+                     "' is not a number of seconds (examples: 10, 0.5)");
+  if (value > kMaxTimeoutSeconds)
+    throw UsageError(std::string("--") + name + " must be at most 1000000 seconds");
+  return negative ? -value : value;
+}
+
+// --retries: a whole number from 0 to kMaxRetries.
+constexpr long long kMaxRetries = 100;
+
+int retries_option(const cxxopts::ParseResult& r) {
+  const auto text = r["retries"].as<std::string>();
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (end != text.data() + text.size() || text.empty() ||
+      (ec != std::errc{} && ec != std::errc::result_out_of_range))
+    throw UsageError("--retries: '" + text + "' is not a whole number");
+  const bool negative = text.front() == '-';
+  if (negative) throw UsageError("--retries must be 0 or more");
+  if (ec == std::errc::result_out_of_range || value > kMaxRetries)
+    throw UsageError("--retries must be at most " + std::to_string(kMaxRetries));
+  return static_cast<int>(value);
 }
 
 // The values of the options named in `flags` ("--include"), in command-line order, each with the
@@ -87,10 +134,10 @@ CliOptions parse_command_line(int argc, char** argv) {
     ("multipart-threshold", "files larger than this use multipart upload (default 64MiB)", cxxopts::value<std::string>(), "SIZE")
     ("part-size", "multipart part size, grown as needed to stay within 10,000 parts (default 16MiB)", cxxopts::value<std::string>(), "SIZE")
     ("max-memory", "file data held in memory at once (default 512MiB)", cxxopts::value<std::string>(), "SIZE")
-    ("retries", "retries of a failed request (backoff with jitter)", cxxopts::value<long>()->default_value("5"), "N")
-    ("connect-timeout", "seconds to connect (and TLS handshake)", cxxopts::value<double>()->default_value("10"), "S")
-    ("read-timeout", "seconds without progress on a request before it is retried", cxxopts::value<double>()->default_value("30"), "S")
-    ("request-timeout", "seconds for a whole request, 0 for no limit", cxxopts::value<double>()->default_value("0"), "S")
+    ("retries", "retries of a failed request, 0 to 100 (backoff with jitter)", cxxopts::value<std::string>()->default_value("5"), "N")
+    ("connect-timeout", "seconds to connect (and TLS handshake), e.g. 10 or 0.5", cxxopts::value<std::string>()->default_value("10"), "S")
+    ("read-timeout", "seconds without progress on a request before it is retried", cxxopts::value<std::string>()->default_value("30"), "S")
+    ("request-timeout", "seconds for a whole request, 0 for no limit", cxxopts::value<std::string>()->default_value("0"), "S")
     ("follow-symlinks", "follow symbolic links (with loop detection); skipped otherwise");
   spec.add_options("Selection")
     ("include", "upload only matching files again after an --exclude (glob on the relative path; '*' stays in a folder, '**' crosses folders); repeatable, applied in order", cxxopts::value<std::vector<std::string>>(), "GLOB")
@@ -177,14 +224,15 @@ CliOptions parse_command_line(int argc, char** argv) {
       o.concurrency = static_cast<std::size_t>(value);
     }
     o.threads = static_cast<std::size_t>(positive<long>(r, "threads", 0));
-    o.retries = static_cast<int>(r["retries"].as<long>());
-    o.connect_timeout = positive<double>(r, "connect-timeout", 10);
-    o.read_timeout = positive<double>(r, "read-timeout", 30);
-    o.request_timeout = r["request-timeout"].as<double>();
+    o.retries = retries_option(r);
+    o.connect_timeout = seconds_option(r, "connect-timeout");
+    o.read_timeout = seconds_option(r, "read-timeout");
+    o.request_timeout = seconds_option(r, "request-timeout");
   } catch (const cxxopts::exceptions::exception& e) {
     throw UsageError(e.what());
   }
-  if (o.retries < 0) throw UsageError("--retries must be 0 or more");
+  if (o.connect_timeout <= 0) throw UsageError("--connect-timeout must be greater than 0");
+  if (o.read_timeout <= 0) throw UsageError("--read-timeout must be greater than 0");
   if (o.request_timeout < 0) throw UsageError("--request-timeout must be 0 or more");
   o.checksum = r["checksum"].as<std::string>();
   o.filters = ordered_filters(argc, argv);
