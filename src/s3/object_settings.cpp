@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <limits>
 
 #include "s3/content_type.hpp"
 
@@ -53,29 +54,36 @@ std::string format_mtime(std::int64_t mtime_ns) {
 }
 
 std::optional<std::int64_t> parse_mtime(std::string_view text) {
-  bool negative = false;
-  if (!text.empty() && text.front() == '-') {
-    negative = true;
-    text.remove_prefix(1);
-  }
+  // [-]DIGITS[.DIGITS]: one sign at most, digits before the dot, nothing else.
+  const bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
   const auto dot = text.find('.');
   const std::string_view whole = text.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
-  std::int64_t seconds = 0;
-  auto [p, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
-  if (ec != std::errc{} || p != whole.data() + whole.size() || whole.empty()) return std::nullopt;
-  std::int64_t nanos = 0;
+  const std::string_view frac =
+      dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  const auto all_digits = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (whole.empty() || !all_digits(whole) || !all_digits(frac)) return std::nullopt;
+  // The magnitude in nanoseconds must fit: up to INT64_MAX, or 2^63 for a negative time.
+  constexpr std::uint64_t kLimitSeconds = 9'223'372'036;  // INT64_MAX / 1e9
+  std::uint64_t seconds = 0;
+  const auto [p, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
+  if (ec != std::errc{} || p != whole.data() + whole.size() || seconds > kLimitSeconds)
+    return std::nullopt;
+  std::uint64_t nanos = 0;
   int digits = 0;
-  for (char c : frac) {
-    if (c < '0' || c > '9') return std::nullopt;
-    if (digits < 9) {
-      nanos = nanos * 10 + (c - '0');
-      ++digits;
-    }
+  for (const char c : frac) {  // digits past the nanosecond are dropped
+    if (digits == 9) break;
+    nanos = nanos * 10 + static_cast<std::uint64_t>(c - '0');
+    ++digits;
   }
   for (; digits < 9; ++digits) nanos *= 10;
-  const std::int64_t total = seconds * 1'000'000'000 + nanos;
-  return negative ? -total : total;
+  const std::uint64_t magnitude = seconds * 1'000'000'000 + nanos;  // < 2^64: no wrap
+  const std::uint64_t limit =
+      static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + (negative ? 1 : 0);
+  if (magnitude > limit) return std::nullopt;
+  return negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
 }
 
 std::optional<std::string> settings_problem(const ObjectSettings& s) {
