@@ -2,8 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include "util/units.hpp"
 #include "util/utf8.hpp"
@@ -110,6 +112,19 @@ std::string grouped(std::uint64_t n) {
   return out;
 }
 
+// "1 directory marker", "3 directory markers".
+std::string markers(std::uint64_t n) {
+  return grouped(n) + " directory marker" + (n == 1 ? "" : "s");
+}
+
+// A rate rounded to the nearest whole number (as "%.0f" would print it), for grouped().
+std::uint64_t whole(double rate) {
+  const double rounded = std::nearbyint(rate);
+  if (!(rounded >= 0)) return 0;
+  if (rounded >= 18446744073709551615.0) return std::numeric_limits<std::uint64_t>::max();
+  return static_cast<std::uint64_t>(rounded);
+}
+
 std::string iso8601(std::chrono::system_clock::time_point t) {
   const std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -130,7 +145,7 @@ std::string summary_line(const RunSummary& s) {
     std::string line = "Dry run: would upload " + grouped(s.files_planned) + " file" +
                        (s.files_planned == 1 ? "" : "s") + " (" +
                        util::format_bytes(s.bytes_planned) + ")";
-    if (s.dir_markers) line += " and " + grouped(s.dir_markers) + " directory markers";
+    if (s.dir_markers) line += " and " + markers(s.dir_markers);
     if (s.files_unchanged) line += "; " + grouped(s.files_unchanged) + " unchanged";
     line += "; " + grouped(s.failed.size()) + " failed";
     if (!s.skipped.empty()) line += ", " + grouped(s.skipped.size()) + " skipped";
@@ -142,13 +157,13 @@ std::string summary_line(const RunSummary& s) {
            (s.files_unchanged == 1 ? "" : "s") + " (" + util::format_bytes(s.bytes_unchanged) +
            ") already in the bucket, unchanged";
   char rate[128];
-  std::snprintf(rate, sizeof rate, " in %.2f s: %.1f MB/s, %.0f files/s", s.seconds,
-                static_cast<double>(s.bytes_uploaded) / 1e6 / secs,
-                static_cast<double>(s.files_uploaded) / secs);
+  std::snprintf(rate, sizeof rate, " in %.2f s: %.1f MB/s, ", s.seconds,
+                static_cast<double>(s.bytes_uploaded) / 1e6 / secs);
   std::string line = "Uploaded " + grouped(s.files_uploaded) + " file" +
                      (s.files_uploaded == 1 ? "" : "s") + " (" +
-                     util::format_bytes(s.bytes_uploaded) + ")" + rate;
-  if (s.dir_markers) line += ", " + grouped(s.dir_markers) + " directory markers";
+                     util::format_bytes(s.bytes_uploaded) + ")" + rate +
+                     grouped(whole(static_cast<double>(s.files_uploaded) / secs)) + " files/s";
+  if (s.dir_markers) line += ", " + markers(s.dir_markers);
   if (s.files_unchanged) line += ", " + grouped(s.files_unchanged) + " unchanged";
   line += "; " + grouped(s.failed.size()) + " failed";
   if (!s.skipped.empty()) line += ", " + grouped(s.skipped.size()) + " skipped";
