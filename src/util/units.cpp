@@ -2,8 +2,8 @@
 
 #include <cctype>
 #include <charconv>
-#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace s3up::util {
 namespace {
@@ -14,14 +14,15 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::optional<double> multiplier(std::string_view suffix) {
+std::optional<std::uint64_t> multiplier(std::string_view suffix) {
   const std::string s = lower(suffix);
-  if (s.empty() || s == "b") return 1.0;
-  static constexpr struct { const char* name; double factor; } table[] = {
-      {"k", 1024.0}, {"kib", 1024.0}, {"ki", 1024.0}, {"kb", 1e3},
-      {"m", 1048576.0}, {"mib", 1048576.0}, {"mi", 1048576.0}, {"mb", 1e6},
-      {"g", 1073741824.0}, {"gib", 1073741824.0}, {"gi", 1073741824.0}, {"gb", 1e9},
-      {"t", 1099511627776.0}, {"tib", 1099511627776.0}, {"ti", 1099511627776.0}, {"tb", 1e12},
+  if (s.empty() || s == "b") return 1;
+  constexpr std::uint64_t Ki = 1024, Mi = Ki * 1024, Gi = Mi * 1024, Ti = Gi * 1024;
+  static constexpr struct { const char* name; std::uint64_t factor; } table[] = {
+      {"k", Ki}, {"kib", Ki}, {"ki", Ki}, {"kb", 1'000},
+      {"m", Mi}, {"mib", Mi}, {"mi", Mi}, {"mb", 1'000'000},
+      {"g", Gi}, {"gib", Gi}, {"gi", Gi}, {"gb", 1'000'000'000},
+      {"t", Ti}, {"tib", Ti}, {"ti", Ti}, {"tb", 1'000'000'000'000},
   };
   for (const auto& row : table)
     if (s == row.name) return row.factor;
@@ -44,36 +45,47 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   while (!suffix.empty() && suffix.front() == ' ') suffix.remove_prefix(1);
   const auto factor = multiplier(suffix);
   if (!factor) return std::nullopt;
-  if (number.find('.') == std::string_view::npos) {
-    std::uint64_t value = 0;
-    auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-    if (ec != std::errc{} || ptr != number.data() + number.size()) return std::nullopt;
-    const long double bytes = static_cast<long double>(value) * *factor;
-    if (bytes > 18446744073709551615.0L) return std::nullopt;
-    return static_cast<std::uint64_t>(bytes);
+  // WHOLE[.FRACTION], at least one digit, in integers: 0.3MB is 300000 bytes exactly.
+  const auto dot = number.find('.');
+  const std::string_view whole = number.substr(0, dot);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view{} : number.substr(dot + 1);
+  if (fraction.find('.') != std::string_view::npos || (whole.empty() && fraction.empty()))
+    return std::nullopt;
+  std::uint64_t value = 0;
+  if (!whole.empty()) {
+    auto [ptr, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), value);
+    if (ec != std::errc{} || ptr != whole.data() + whole.size()) return std::nullopt;
   }
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (ec != std::errc{} || ptr != number.data() + number.size()) return std::nullopt;
-  const long double bytes = std::floor(static_cast<long double>(value) * *factor);
-  if (bytes > 18446744073709551615.0L) return std::nullopt;
-  return static_cast<std::uint64_t>(bytes);
+  // floor(0.FRACTION * factor), from the last digit to the first: t = (digit * factor + t) / 10
+  // in integer division is exact at every step (t stays below factor).
+  std::uint64_t fraction_bytes = 0;
+  for (auto it = fraction.rbegin(); it != fraction.rend(); ++it)
+    fraction_bytes = (static_cast<std::uint64_t>(*it - '0') * *factor + fraction_bytes) / 10;
+  std::uint64_t bytes = 0;
+  if (__builtin_mul_overflow(value, *factor, &bytes) ||
+      __builtin_add_overflow(bytes, fraction_bytes, &bytes))
+    return std::nullopt;
+  return bytes;
 }
 
 std::string format_bytes(std::uint64_t bytes) {
   static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024.0 && unit < 5) {
+  char buf[32];
+  if (bytes < 1024) {
+    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+    return buf;
+  }
+  // The unit is chosen after rounding to one decimal: MiB - 1 is "1.0 MiB", not "1024.0 KiB".
+  double value = static_cast<double>(bytes) / 1024.0;
+  int unit = 1;
+  for (;;) {
+    std::snprintf(buf, sizeof buf, "%.1f", value);
+    if (unit == 5 || std::strtod(buf, nullptr) < 1024.0) break;
     value /= 1024.0;
     ++unit;
   }
-  char buf[32];
-  if (unit == 0)
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  else
-    std::snprintf(buf, sizeof buf, "%.1f %s", value, units[unit]);
-  return buf;
+  return std::string(buf) + " " + units[unit];
 }
 
 }  // namespace s3up::util
