@@ -42,10 +42,18 @@ Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
   switch (r.error_class) {
     case s3::ErrorClass::FatalForRun:
       // S3 names the bucket's region when we signed for another: follow it. A request that
-      // flew while another one switched the region is simply sent again.
+      // flew while another one switched the region is simply sent again. The switches are
+      // counted, so that an endpoint that keeps redirecting cannot keep the run going round.
       if (!r.region_hint.empty() && r.region_hint != r.signed_region) {
-        if (r.region_hint != run.protocol.region()) run.protocol.set_region(r.region_hint);
-        return Next::RetryNow;
+        if (r.region_hint == run.protocol.region()) return Next::RetryNow;
+        if (run.region_switches.fetch_add(1) < kMaxRegionSwitches) {
+          run.protocol.set_region(r.region_hint);
+          return Next::RetryNow;
+        }
+        run.fail_run(r.message + " (redirected to region " + r.region_hint + " after " +
+                         std::to_string(kMaxRegionSwitches) + " region switches already)",
+                     r.error);
+        return Next::Stop;
       }
       run.fail_run(r.message, r.error);
       return Next::Stop;
@@ -54,7 +62,8 @@ Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
       if (attempt >= run.retry.max_retries) {
         // An endpoint that cannot be reached at all concerns every file: stop with one message.
         if (r.transport == http::Failure::Resolve || r.transport == http::Failure::Connect) {
-          run.fail_run(r.message + " (after " + std::to_string(attempt + 1) + " attempts)",
+          run.fail_run(r.message + " (after " + std::to_string(attempt + 1) + " attempt" +
+                           (attempt == 0 ? ")" : "s)"),
                        r.error);
           return Next::Stop;
         }

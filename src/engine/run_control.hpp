@@ -34,6 +34,8 @@ struct RunControl {
   Journal* journal = nullptr;           // --journal, when given
   std::atomic<bool> stopping{false};    // interrupted or fatal: start nothing new
   std::atomic<bool> interrupted{false};
+  // Region switches made by following redirects (after_failure), for the whole run.
+  std::atomic<int> region_switches{0};
   std::function<void()> on_stop;        // wakes the dispatcher (and, threaded, the sleepers)
 
   // Stops the run for a reason that concerns every file (exit 2); `error` is the typed error of
@@ -50,9 +52,14 @@ enum class Next { Retry, RetryNow, Fail, Stop, Renew };
 // Whether the request is to be attempted again (after any backoff).
 inline bool retrying(Next next) { return next == Next::Retry || next == Next::RetryNow; }
 
+// A run follows at most this many region redirects that switch the protocol's region (a bucket
+// has one region: more means the endpoint keeps sending us elsewhere); the next one stops it.
+inline constexpr int kMaxRegionSwitches = 3;
+
 // Decides from a failed OpResult: retries transient errors (counting them) within the policy,
-// follows a region redirect once, stops the run on errors that concern every file (including an
-// endpoint that cannot be reached at all).
+// follows a region redirect (switching the region at most kMaxRegionSwitches times per run; a
+// request signed for a region since replaced is sent again without counting), stops the run on
+// errors that concern every file (including an endpoint that cannot be reached at all).
 Next after_failure(RunControl& run, const s3::OpResult& r, int attempt);
 
 // After Next::Renew: `renewed` says whether the source has newer credentials. Renewed: sign

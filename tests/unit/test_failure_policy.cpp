@@ -141,8 +141,7 @@ BOOST_AUTO_TEST_CASE(unreachable_endpoint_without_retries_stops_at_once) {
   const auto r = no_reply(http::Failure::Resolve, "resolve nowhere.invalid: Host not found");
   BOOST_TEST(decide(h, r, 0) == "Stop");
   BOOST_TEST(h.report.retries() == 0u);
-  BOOST_TEST(h.run->stopping.load());
-  BOOST_TEST(h.report.finish().exit_code() == 2);
+  check_run_stopped(h, "resolve nowhere.invalid: Host not found (after 1 attempt)");  // singular
 }
 
 BOOST_AUTO_TEST_CASE(a_stopping_run_retries_nothing) {
@@ -252,6 +251,65 @@ BOOST_AUTO_TEST_CASE(request_signed_before_another_switched_the_region_is_resent
   r.region_hint = "eu-west-1";
   r.signed_region = "us-east-1";  // in flight while the switch happened
   BOOST_TEST(decide(h, r, 3) == "RetryNow");
+  BOOST_TEST(h.protocol.region() == "eu-west-1");
+  check_run_goes_on(h);
+}
+
+// An endpoint that keeps sending us elsewhere (here back and forth between two regions) cannot
+// keep the run going round: three region switches are followed, the fourth stops the run.
+BOOST_AUTO_TEST_CASE(region_redirects_stop_the_run_after_three_switches) {
+  RunHarness h(5);
+  for (int i = 0; i < kMaxRegionSwitches; ++i) {
+    BOOST_TEST_CONTEXT("switch " << i + 1) {
+      auto r = s3_error(301, "PermanentRedirect", "PutObject: HTTP 301 PermanentRedirect");
+      r.signed_region = h.protocol.region();
+      r.region_hint = r.signed_region == "us-east-1" ? "eu-west-1" : "us-east-1";
+      BOOST_TEST(decide(h, r, 0) == "RetryNow");
+      BOOST_TEST(h.protocol.region() == r.region_hint);
+      check_run_goes_on(h);
+    }
+  }
+  BOOST_TEST(h.protocol.region() == "eu-west-1");
+  auto r = s3_error(301, "PermanentRedirect", "PutObject: HTTP 301 PermanentRedirect");
+  r.signed_region = "eu-west-1";
+  r.region_hint = "us-east-1";
+  BOOST_TEST(decide(h, r, 0) == "Stop");
+  BOOST_TEST(h.protocol.region() == "eu-west-1");  // not switched again
+  BOOST_TEST(h.report.retries() == 0u);
+  check_run_stopped(h, "PutObject: HTTP 301 PermanentRedirect (redirected to region us-east-1 "
+                       "after 3 region switches already)");
+}
+
+BOOST_AUTO_TEST_CASE(region_switches_are_counted_for_the_whole_run) {
+  RunHarness h(5);
+  for (const char* region : {"eu-west-1", "ap-south-1", "sa-east-1"}) {
+    auto r = s3_error(301, "PermanentRedirect");
+    r.signed_region = h.protocol.region();
+    r.region_hint = region;
+    BOOST_TEST(decide(h, r, 0) == "RetryNow", region);  // each by another request
+  }
+  auto r = s3_error(301, "PermanentRedirect", "HeadObject: HTTP 301");
+  r.signed_region = "sa-east-1";
+  r.region_hint = "eu-central-1";
+  BOOST_TEST(decide(h, r, 0) == "Stop");
+  BOOST_TEST(h.protocol.region() == "sa-east-1");
+  BOOST_TEST(h.run->stopping.load());
+}
+
+// Requests in flight when another one switched the region are sent again without counting: a
+// run with many requests in flight follows one redirect, however many of them it sends back.
+BOOST_AUTO_TEST_CASE(resending_for_the_current_region_is_not_a_switch) {
+  RunHarness h(5);
+  auto first = s3_error(301, "PermanentRedirect");
+  first.region_hint = "eu-west-1";
+  BOOST_TEST(decide(h, first, 0) == "RetryNow");
+  for (int i = 0; i < 20; ++i) {
+    auto r = s3_error(301, "PermanentRedirect");
+    r.signed_region = "us-east-1";  // signed before the switch
+    r.region_hint = "eu-west-1";
+    BOOST_TEST(decide(h, r, 0) == "RetryNow");
+  }
+  BOOST_TEST(h.run->region_switches.load() == 1);
   BOOST_TEST(h.protocol.region() == "eu-west-1");
   check_run_goes_on(h);
 }
