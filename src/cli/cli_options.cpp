@@ -53,7 +53,7 @@ double seconds_option(const cxxopts::ParseResult& r, const char* name) {
   if (!ok)
     throw UsageError(std::string("--") + name + ": '" + text +
                      "' is not a number of seconds (examples: 10, 0.5)");
-  if (value > kMaxTimeoutSeconds)
+  if (!negative && value > kMaxTimeoutSeconds)
     throw UsageError(std::string("--") + name + " must be at most 1000000 seconds");
   return negative ? -value : value;
 }
