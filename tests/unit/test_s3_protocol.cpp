@@ -5,6 +5,7 @@
 #include <string>
 
 #include "s3/s3_protocol.hpp"
+#include "util/version.hpp"
 
 using namespace s3up;
 using namespace s3up::s3;
@@ -54,6 +55,9 @@ BOOST_AUTO_TEST_CASE(prepare_addresses_signs_and_frames_the_request) {
   BOOST_TEST(auth.find("x-amz-checksum-crc32c") != std::string::npos);
   BOOST_TEST(r.request.body().size() == data.size());
   BOOST_TEST(r.request.body().data() == data.data());  // a view, not a copy
+  BOOST_TEST(std::string(r.request[bhttp::field::user_agent]) ==
+             std::string("s3up/") + s3up::version());
+  BOOST_TEST(std::string(s3up::version()).find('.') != std::string::npos);  // "MAJOR.MINOR.PATCH"
 }
 
 BOOST_AUTO_TEST_CASE(unsigned_payload_over_tls_and_queries) {
