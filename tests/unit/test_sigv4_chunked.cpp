@@ -7,7 +7,7 @@
 #include <regex>
 
 #include "s3/sigv4.hpp"
-#include "s3/sigv4_chunked.hpp"
+#include "server/sigv4_chunked.hpp"
 #include "sigv4_fixtures.hpp"
 #include "util/crypto.hpp"
 #include "util/uri.hpp"
