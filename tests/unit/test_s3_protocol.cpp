@@ -14,8 +14,9 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 S3Protocol make_protocol(bool sign_payload = true, const char* url = "http://127.0.0.1:9000") {
-  return S3Protocol(SigV4Signer(Credentials{"AKIDEXAMPLE", "secret", ""}, "us-east-1", "s3"),
-                    parse_endpoint(url), "bucket", false, sign_payload);
+  return S3Protocol(
+      SigV4Signer(Credentials{"AKIDEXAMPLE", "secret", "", std::nullopt}, "us-east-1", "s3"),
+      parse_endpoint(url), "bucket", false, sign_payload);
 }
 
 http::Outcome reply(unsigned status, std::string body, std::vector<Header> headers = {}) {
