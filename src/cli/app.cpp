@@ -15,6 +15,7 @@
 #include "s3/aws_config.hpp"
 #include "s3/s3_error.hpp"
 #include "s3/location.hpp"
+#include "util/version.hpp"
 #include "walker/walker.hpp"
 
 namespace s3up::cli {
@@ -97,7 +98,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (cli.show_version) {
-    std::cout << "s3up " << S3UP_VERSION << "\n";
+    std::cout << "s3up " << s3up::version() << "\n";
     return 0;
   }
 

@@ -4,6 +4,7 @@
 
 #include "util/crypto.hpp"
 #include "util/uri.hpp"
+#include "util/version.hpp"
 
 #include <boost/beast/http/field.hpp>
 
@@ -312,7 +313,8 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   req.version(11);
   for (const auto& [name, value] : to_sign.headers) req.set(name, value);
   req.set(bhttp::field::authorization, sig.authorization);
-  req.set(bhttp::field::user_agent, "s3up/" S3UP_VERSION);
+  static const std::string user_agent = std::string("s3up/") + s3up::version();
+  req.set(bhttp::field::user_agent, user_agent);
   req.body() = bhttp::span_body<const char>::value_type(body.data(), body.size());
   if (call.method == bhttp::verb::put || call.method == bhttp::verb::post || !body.empty())
     req.content_length(body.size());

@@ -2,7 +2,8 @@
 //
 // S3 differs from the generic SigV4 rules in two ways that matter here: the canonical URI is the
 // path exactly as sent (encoded once, never normalised, never double-encoded), and the payload hash
-// may be "UNSIGNED-PAYLOAD" or a STREAMING-* marker (see s3/sigv4_chunked.hpp).
+// may be "UNSIGNED-PAYLOAD" or a STREAMING-* marker (verified by the test server:
+// tests/server/sigv4_chunked.hpp).
 #pragma once
 #include <initializer_list>
 #include <chrono>
@@ -94,7 +95,7 @@ class SigV4Signer {
   Signature sign(const RequestToSign& req, SignClock::time_point t) const;
 
   // HMAC-SHA256 with the signing key of t's date over string_to_sign, as lower hex. Used for
-  // chunk and trailer signatures (s3/sigv4_chunked.hpp).
+  // chunk and trailer signatures (tests/server/sigv4_chunked.hpp).
   std::string sign_string(std::string_view string_to_sign, SignClock::time_point t) const;
 
   // "20150830/us-east-1/s3/aws4_request".

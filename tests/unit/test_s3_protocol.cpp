@@ -5,6 +5,7 @@
 #include <string>
 
 #include "s3/s3_protocol.hpp"
+#include "util/version.hpp"
 
 using namespace s3up;
 using namespace s3up::s3;
@@ -13,8 +14,9 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 S3Protocol make_protocol(bool sign_payload = true, const char* url = "http://127.0.0.1:9000") {
-  return S3Protocol(SigV4Signer(Credentials{"AKIDEXAMPLE", "secret", ""}, "us-east-1", "s3"),
-                    parse_endpoint(url), "bucket", false, sign_payload);
+  return S3Protocol(
+      SigV4Signer(Credentials{"AKIDEXAMPLE", "secret", "", std::nullopt}, "us-east-1", "s3"),
+      parse_endpoint(url), "bucket", false, sign_payload);
 }
 
 http::Outcome reply(unsigned status, std::string body, std::vector<Header> headers = {}) {
@@ -54,6 +56,9 @@ BOOST_AUTO_TEST_CASE(prepare_addresses_signs_and_frames_the_request) {
   BOOST_TEST(auth.find("x-amz-checksum-crc32c") != std::string::npos);
   BOOST_TEST(r.request.body().size() == data.size());
   BOOST_TEST(r.request.body().data() == data.data());  // a view, not a copy
+  BOOST_TEST(std::string(r.request[bhttp::field::user_agent]) ==
+             std::string("s3up/") + s3up::version());
+  BOOST_TEST(std::string(s3up::version()).find('.') != std::string::npos);  // "MAJOR.MINOR.PATCH"
 }
 
 BOOST_AUTO_TEST_CASE(unsigned_payload_over_tls_and_queries) {

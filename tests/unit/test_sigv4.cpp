@@ -110,7 +110,7 @@ SignClock::time_point at(int y, unsigned m, unsigned d, int hh = 0, int mm = 0, 
 }
 
 s3::Credentials example_creds() {
-  return {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+  return {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "", std::nullopt};
 }
 
 s3::RequestToSign simple_request(SignClock::time_point t) {
@@ -157,7 +157,8 @@ BOOST_AUTO_TEST_CASE(aws_c_auth_suite_header_variants,
 
       const json::object& cj = ctx.at("credentials").as_object();
       s3::Credentials creds{json::value_to<std::string>(cj.at("access_key_id")),
-                            json::value_to<std::string>(cj.at("secret_access_key")), ""};
+                            json::value_to<std::string>(cj.at("secret_access_key")), "",
+                            std::nullopt};
       if (const auto* tok = cj.if_contains("token")) creds.session_token = json::value_to<std::string>(*tok);
       const auto t = test::parse_timestamp(json::value_to<std::string>(ctx.at("timestamp")));
       const bool sign_body = ctx.at("sign_body").as_bool();
@@ -262,7 +263,7 @@ ExampleInputs parse_common_inputs(const std::string& md) {
     return m[1].str();
   };
   ExampleInputs in;
-  in.creds = {cell("AWSAccessKeyId"), cell("AWSSecretAccessKey"), ""};
+  in.creds = {cell("AWSAccessKeyId"), cell("AWSSecretAccessKey"), "", std::nullopt};
   in.time = test::parse_timestamp(cell("Timestamp"));
   std::smatch m;
   const std::regex rs("\\| Region / service \\| `([^`]*)` / `([^`]*)`");
@@ -425,7 +426,7 @@ BOOST_AUTO_TEST_CASE(header_whitespace_folding) {
 
 BOOST_AUTO_TEST_CASE(path_is_used_verbatim) {
   const auto t = at(2024, 1, 2, 3, 4, 5);
-  const s3::SigV4Signer signer({"AKID", "SECRET", ""}, "eu-west-1");
+  const s3::SigV4Signer signer({"AKID", "SECRET", "", std::nullopt}, "eu-west-1");
   s3::RequestToSign req = simple_request(t);
   req.path = "/bucket/a%2Fb//c/./d%20e";  // S3: no normalisation, no second encoding
   const s3::Signature sig = signer.sign(req, t);
@@ -448,7 +449,7 @@ BOOST_AUTO_TEST_CASE(path_is_used_verbatim) {
 
 BOOST_AUTO_TEST_CASE(session_token_is_signed_when_given) {
   const auto t = at(2024, 1, 2);
-  s3::Credentials creds{"AKID", "SECRET", "TOKEN/with+chars=="};
+  s3::Credentials creds{"AKID", "SECRET", "TOKEN/with+chars==", std::nullopt};
   const s3::SigV4Signer signer(creds, "us-east-1");
   BOOST_TEST(signer.credentials().session_token == "TOKEN/with+chars==");
 
@@ -479,7 +480,7 @@ BOOST_AUTO_TEST_CASE(signing_key_cache_across_dates) {
   const auto day1 = at(2024, 3, 9, 23, 59, 59);
   const auto day1_later = at(2024, 3, 9, 8, 0, 0);
   const auto day2 = at(2024, 3, 10, 0, 0, 0);
-  const s3::Credentials creds{"AKID", "SECRET", ""};
+  const s3::Credentials creds{"AKID", "SECRET", "", std::nullopt};
 
   // Reference results from fresh signers.
   const auto fresh = [&](SignClock::time_point t) {
@@ -505,7 +506,7 @@ BOOST_AUTO_TEST_CASE(signing_key_cache_across_dates) {
   BOOST_TEST(copy.sign(simple_request(day2), day2).signature == sig2);
 
   // Assignment drops the cached key of the old credentials.
-  s3::SigV4Signer other({"AKID", "OTHER", ""}, "us-east-1");
+  s3::SigV4Signer other({"AKID", "OTHER", "", std::nullopt}, "us-east-1");
   BOOST_TEST(other.sign(simple_request(day1), day1).signature != sig1);
   other = signer;
   BOOST_TEST(other.sign(simple_request(day1), day1).signature == sig1);
@@ -514,7 +515,7 @@ BOOST_AUTO_TEST_CASE(signing_key_cache_across_dates) {
 BOOST_AUTO_TEST_CASE(signing_from_many_threads) {
   const auto day1 = at(2024, 3, 9, 12);
   const auto day2 = at(2024, 3, 10, 12);
-  const s3::Credentials creds{"AKID", "SECRET", ""};
+  const s3::Credentials creds{"AKID", "SECRET", "", std::nullopt};
   const s3::SigV4Signer signer(creds, "us-east-1");
   const std::string sig1 = s3::SigV4Signer(creds, "us-east-1").sign(simple_request(day1), day1).signature;
   const std::string sig2 = s3::SigV4Signer(creds, "us-east-1").sign(simple_request(day2), day2).signature;
@@ -535,10 +536,13 @@ BOOST_AUTO_TEST_CASE(signing_from_many_threads) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_incomplete_configuration) {
-  BOOST_CHECK_THROW(s3::SigV4Signer({"", "SECRET", ""}, "us-east-1"), std::invalid_argument);
-  BOOST_CHECK_THROW(s3::SigV4Signer({"AKID", "", ""}, "us-east-1"), std::invalid_argument);
-  BOOST_CHECK_THROW(s3::SigV4Signer({"AKID", "SECRET", ""}, ""), std::invalid_argument);
-  const s3::SigV4Signer ok({"AKID", "SECRET", ""}, "ap-south-1");
+  BOOST_CHECK_THROW(s3::SigV4Signer({"", "SECRET", "", std::nullopt}, "us-east-1"),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(s3::SigV4Signer({"AKID", "", "", std::nullopt}, "us-east-1"),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(s3::SigV4Signer({"AKID", "SECRET", "", std::nullopt}, ""),
+                    std::invalid_argument);
+  const s3::SigV4Signer ok({"AKID", "SECRET", "", std::nullopt}, "ap-south-1");
   BOOST_TEST(ok.region() == "ap-south-1");
   BOOST_TEST(ok.service() == "s3");
   BOOST_TEST(ok.credentials().access_key_id == "AKID");

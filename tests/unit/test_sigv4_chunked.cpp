@@ -7,7 +7,7 @@
 #include <regex>
 
 #include "s3/sigv4.hpp"
-#include "s3/sigv4_chunked.hpp"
+#include "server/sigv4_chunked.hpp"
 #include "sigv4_fixtures.hpp"
 #include "util/crypto.hpp"
 #include "util/uri.hpp"
@@ -62,7 +62,7 @@ Inputs common_inputs(const std::string& md) {
       throw std::runtime_error("no " + row);
     return m[1].str();
   };
-  return {{cell("AWSAccessKeyId"), cell("AWSSecretAccessKey"), ""},
+  return {{cell("AWSAccessKeyId"), cell("AWSSecretAccessKey"), "", std::nullopt},
           test::parse_timestamp(cell("Timestamp"))};
 }
 
@@ -217,7 +217,7 @@ BOOST_AUTO_TEST_CASE(framing_helpers) {
 BOOST_AUTO_TEST_CASE(chunk_chain_uses_previous_signature) {
   using namespace std::chrono;
   const auto t = sys_days{year{2024} / 5 / 6} + hours{7};
-  const s3::SigV4Signer signer({"AKID", "SECRET", ""}, "us-east-1");
+  const s3::SigV4Signer signer({"AKID", "SECRET", "", std::nullopt}, "us-east-1");
   s3::ChunkSigner a(signer, t, std::string(64, '0'));
   s3::ChunkSigner b(signer, t, std::string(64, '1'));
   const std::string data = "hello";

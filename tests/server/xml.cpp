@@ -1,4 +1,4 @@
-#include "testserver/xml.hpp"
+#include "server/xml.hpp"
 
 #include <charconv>
 #include <pugixml.hpp>

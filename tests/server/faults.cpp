@@ -1,4 +1,4 @@
-#include "testserver/faults.hpp"
+#include "server/faults.hpp"
 
 #include <fnmatch.h>
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "s3/checksum.hpp"
-#include "testserver/store.hpp"
+#include "server/store.hpp"
 #include "util/crypto.hpp"
 
 namespace s3up::s3 {

@@ -1,4 +1,4 @@
-#include "testserver/server.hpp"
+#include "server/server.hpp"
 
 #include <unistd.h>
 
@@ -13,8 +13,8 @@
 #include <iostream>
 #include <thread>
 
-#include "testserver/service.hpp"
-#include "testserver/xml.hpp"
+#include "server/service.hpp"
+#include "server/xml.hpp"
 
 namespace s3up::testserver {
 namespace asio = boost::asio;

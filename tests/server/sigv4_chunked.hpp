@@ -1,5 +1,6 @@
 // SigV4 chunked uploads (Content-Encoding: aws-chunked) for S3:
-// STREAMING-AWS4-HMAC-SHA256-PAYLOAD and its -TRAILER variant.
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD and its -TRAILER variant. s3up itself does not send them;
+// s3-testserver verifies such bodies (body.cpp, service.cpp), and unit.sigv4_chunked tests this.
 //
 // The request itself is signed with SigV4Signer::sign() using one of the markers below as
 // payload_hash (and as the x-amz-content-sha256 header); that is the seed signature. Each chunk

@@ -2,8 +2,8 @@
 #include <exception>
 #include <iostream>
 
-#include "testserver/options.hpp"
-#include "testserver/server.hpp"
+#include "server/options.hpp"
+#include "server/server.hpp"
 
 int main(int argc, char** argv) {
   const auto options = s3up::testserver::parse_options(argc, argv);

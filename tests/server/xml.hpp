@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "testserver/errors.hpp"
-#include "testserver/store.hpp"
+#include "server/errors.hpp"
+#include "server/store.hpp"
 
 namespace s3up::testserver::xml {
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "testserver/stats.hpp"
+#include "server/stats.hpp"
 
 namespace s3up::testserver {
 

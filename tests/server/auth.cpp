@@ -1,4 +1,4 @@
-#include "testserver/auth.hpp"
+#include "server/auth.hpp"
 
 #include <openssl/crypto.h>
 
@@ -6,7 +6,7 @@
 #include <ctime>
 #include <vector>
 
-#include "testserver/errors.hpp"
+#include "server/errors.hpp"
 #include "util/uri.hpp"
 
 namespace s3up::testserver {

@@ -1,4 +1,4 @@
-#include "testserver/body.hpp"
+#include "server/body.hpp"
 
 #include <openssl/crypto.h>
 
@@ -7,8 +7,8 @@
 #include <cstring>
 
 #include "s3/sigv4.hpp"
-#include "s3/sigv4_chunked.hpp"
-#include "testserver/errors.hpp"
+#include "server/sigv4_chunked.hpp"
+#include "server/errors.hpp"
 
 namespace s3up::testserver {
 namespace {

@@ -10,14 +10,14 @@
 #include <optional>
 #include <string>
 
-#include "testserver/auth.hpp"
-#include "testserver/body.hpp"
-#include "testserver/errors.hpp"
-#include "testserver/faults.hpp"
-#include "testserver/options.hpp"
-#include "testserver/router.hpp"
-#include "testserver/stats.hpp"
-#include "testserver/store.hpp"
+#include "server/auth.hpp"
+#include "server/body.hpp"
+#include "server/errors.hpp"
+#include "server/faults.hpp"
+#include "server/options.hpp"
+#include "server/router.hpp"
+#include "server/stats.hpp"
+#include "server/store.hpp"
 
 namespace s3up::testserver {
 

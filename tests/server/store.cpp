@@ -1,4 +1,4 @@
-#include "testserver/store.hpp"
+#include "server/store.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -12,7 +12,7 @@
 #include <system_error>
 
 #include "s3/checksum.hpp"
-#include "testserver/errors.hpp"
+#include "server/errors.hpp"
 #include "util/uri.hpp"
 
 namespace s3up::testserver {

@@ -1,4 +1,4 @@
-#include "testserver/router.hpp"
+#include "server/router.hpp"
 
 #include <charconv>
 

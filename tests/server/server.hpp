@@ -1,6 +1,6 @@
 // The HTTP(S) side: a Beast server with C++20 coroutines on an io_context run by N threads.
 #pragma once
-#include "testserver/options.hpp"
+#include "server/options.hpp"
 
 namespace s3up::testserver {
 

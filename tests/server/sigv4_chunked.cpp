@@ -1,4 +1,4 @@
-#include "s3/sigv4_chunked.hpp"
+#include "server/sigv4_chunked.hpp"
 
 #include <charconv>
 #include <stdexcept>

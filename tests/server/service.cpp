@@ -1,12 +1,12 @@
-#include "testserver/service.hpp"
+#include "server/service.hpp"
 
 #include <unistd.h>
 
 #include <atomic>
 #include <charconv>
 
-#include "s3/sigv4_chunked.hpp"
-#include "testserver/xml.hpp"
+#include "server/sigv4_chunked.hpp"
+#include "server/xml.hpp"
 #include "util/crypto.hpp"
 
 namespace s3up::testserver {

@@ -1,4 +1,4 @@
-#include "testserver/options.hpp"
+#include "server/options.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "testserver/stats.hpp"
+#include "server/stats.hpp"
 
 #include <boost/json.hpp>
 

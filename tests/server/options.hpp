@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "testserver/faults.hpp"
+#include "server/faults.hpp"
 
 namespace s3up::testserver {
 
