@@ -42,14 +42,15 @@ asio::awaitable<bool> start_entry(RunContext& ctx, steps::Listing* listing, walk
   if (ctx.stopping.load()) co_return false;
   if (!planned) co_return true;
   coro::Permit slot =
-      co_await coro::acquire_permit(planned->multipart ? ctx.open_multipart : ctx.uploads);
+      co_await coro::acquire_permit(planned->multipart ? ctx.throttles.open_multipart
+                                                             : ctx.throttles.uploads);
   if (ctx.stopping.load()) co_return false;
   ctx.inflight.add();
   const auto failed = [&ctx](std::exception_ptr e) {
     ctx.fail_run("internal error: " + coro::exception_message(e));
   };
   const auto finished = [&ctx] { ctx.inflight.done(); };
-  auto executor = ctx.next_lane();
+  auto executor = ctx.lanes.next();
   if (planned->marker)
     coro::spawn(executor,
                 upload_dir_marker(ctx, std::move(entry), std::move(planned->key), std::move(slot)),
@@ -138,12 +139,12 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   client.protocol().use_credentials(service.credentials);
   Report report;
   RunContext ctx(opt, client, report);
-  ctx.lanes = lane_executors;
+  ctx.lanes.io = lane_executors;
   asio::thread_pool file_io(2);  // large reads and their hashing (read_and_digest_async)
-  ctx.file_io = file_io.get_executor();
+  ctx.lanes.file_io = file_io.get_executor();
   AdaptiveConfig adaptive;
   adaptive.initial = opt.concurrency;
-  ConcurrencyController controller(ioc.get_executor(), ctx.requests, report, adaptive);
+  ConcurrencyController controller(ioc.get_executor(), ctx.throttles.requests, report, adaptive);
   if (opt.adaptive_concurrency) {
     controller.start();
     ctx.concurrency = &controller;
@@ -178,7 +179,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   std::thread walking([&] { walk_into(walker, channel, totals); });
   std::optional<ProgressReporter> progress;
   start_progress(progress, opt, report, totals,
-                 [&ctx]() -> std::uint64_t { return ctx.requests.in_use(); }, started);
+                 [&ctx]() -> std::uint64_t { return ctx.throttles.requests.in_use(); }, started);
   std::vector<std::thread> runners;
   for (std::size_t i = 1; i < threads; ++i)
     runners.emplace_back([lane = lanes[i].get()] { lane->run(); });

@@ -7,7 +7,9 @@
 
 namespace s3up::engine {
 
-asio::awaitable<bool> pace_async(RunContext* ctx, std::uint64_t bytes);
+// --limit-rate for `bytes`, cut short when the run stops (false: send nothing more).
+asio::awaitable<bool> pace_async(coro::RateLimiter* rate, const StopState* stop,
+                                 std::uint64_t bytes);
 
 struct AsyncIo {
   template <class T>
@@ -18,13 +20,16 @@ struct AsyncIo {
 
   RunControl& run() const { return *ctx; }
   Task<Permit> memory(std::uint64_t bytes) const {
-    return coro::acquire_permit(ctx->memory, static_cast<std::size_t>(bytes));
+    return coro::acquire_permit(ctx->throttles.memory, static_cast<std::size_t>(bytes));
   }
-  Task<bool> pace(std::uint64_t bytes) const { return pace_async(ctx, bytes); }
+  Task<bool> pace(std::uint64_t bytes) const {
+    return pace_async(&ctx->throttles.rate, ctx, bytes);
+  }
   Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out) const {
-    return read_and_digest_async(*ctx, std::move(entry), offset, out);
+    return read_and_digest_async(ctx->lanes.file_io, ctx->opt.checksum,
+                                 ctx->protocol.sign_payload(), std::move(entry), offset, out);
   }
-  Task<Permit> request() const { return coro::acquire_permit(ctx->requests); }
+  Task<Permit> request() const { return coro::acquire_permit(ctx->throttles.requests); }
   Task<s3::OpResult> send(s3::S3Call call) const { return ctx->s3.run(std::move(call)); }
   Task<Next> settle(s3::OpResult r, int attempt) const {
     return settle_failure(*ctx, std::move(r), attempt);

@@ -9,9 +9,9 @@
 
 namespace s3up::engine {
 
-asio::awaitable<void> backoff(RunContext& ctx, int retry) {
+asio::awaitable<void> backoff(RetryPolicy policy, int retry) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_after(ctx.retry.delay(retry));
+  timer.expires_after(policy.delay(retry));
   co_await timer.async_wait(asio::use_awaitable);
 }
 
@@ -25,8 +25,8 @@ asio::awaitable<bool> renew_on_pool(s3::CredentialsSource* source, std::uint64_t
 
 asio::awaitable<bool> renew_credentials(RunContext& ctx, std::uint64_t generation) {
   s3::CredentialsSource* source = ctx.protocol.credentials_source();
-  if (!ctx.file_io) co_return source->renew(generation);
-  const bool renewed = co_await asio::co_spawn(ctx.file_io, renew_on_pool(source, generation),
+  if (!ctx.lanes.file_io) co_return source->renew(generation);
+  const bool renewed = co_await asio::co_spawn(ctx.lanes.file_io, renew_on_pool(source, generation),
                                                asio::use_awaitable);
   co_return renewed;
 }
@@ -39,7 +39,7 @@ asio::awaitable<Next> settle_failure(RunContext& ctx, s3::OpResult r, int attemp
     const bool renewed = co_await renew_credentials(ctx, r.credentials_generation);
     next = after_renewal(ctx, r, renewed);
   }
-  if (next == Next::Retry) co_await backoff(ctx, attempt + 1);
+  if (next == Next::Retry) co_await backoff(ctx.retry, attempt + 1);
   co_return next;
 }
 

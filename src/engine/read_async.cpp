@@ -20,15 +20,15 @@ asio::awaitable<ReadDigest> digest_on_pool(walker::Entry entry, std::uint64_t of
 
 }  // namespace
 
-asio::awaitable<ReadDigest> read_and_digest_async(RunContext& ctx, walker::Entry entry,
-                                                  std::uint64_t offset, std::span<char> out) {
-  const s3::ChecksumAlgorithm algo = ctx.opt.checksum;
-  const bool sha256 = ctx.protocol.sign_payload();
-  if (!ctx.file_io || out.size() < kOffloadFrom)
+asio::awaitable<ReadDigest> read_and_digest_async(asio::any_io_executor file_io,
+                                                  s3::ChecksumAlgorithm algo, bool sha256,
+                                                  walker::Entry entry, std::uint64_t offset,
+                                                  std::span<char> out) {
+  if (!file_io || out.size() < kOffloadFrom)
     co_return read_and_digest(entry, offset, out, algo, sha256);
   // Runs as a coroutine on the pool; this one resumes on its own executor after it.
   ReadDigest r = co_await asio::co_spawn(
-      ctx.file_io, digest_on_pool(std::move(entry), offset, out, algo, sha256),
+      file_io, digest_on_pool(std::move(entry), offset, out, algo, sha256),
       asio::use_awaitable);
   co_return r;
 }

@@ -25,48 +25,59 @@ namespace asio = boost::asio;
 
 class ConcurrencyController;
 
-// The shared part (options, report, retry policy, journal, stop flags, fail_run) is RunControl.
-struct RunContext : RunControl {
-  RunContext(const UploadOptions& options, s3::S3Client& client, Report& report)
-      : RunControl(options, client.protocol(), report),
-        s3(client),
-        requests(options.concurrency),
+// The async engine's throttles, shared by every upload of the run.
+struct AsyncThrottles {
+  // Uploads in progress at most with --concurrency auto (the request limit moves up to 1,024).
+  static constexpr std::size_t kMaxUploadsAdaptive = 1024;
+
+  explicit AsyncThrottles(const UploadOptions& options)
+      : requests(options.concurrency),
         uploads(options.adaptive_concurrency ? kMaxUploadsAdaptive : options.concurrency),
         memory(options.max_memory),
         open_multipart(std::max<std::size_t>(2, options.concurrency / 8)),
         rate(options.limit_rate) {}
 
-  s3::S3Client& s3;
-  // Uploads in progress at most with --concurrency auto (the request limit moves up to 1,024).
-  static constexpr std::size_t kMaxUploadsAdaptive = 1024;
-
   coro::AsyncSemaphore requests;        // requests in flight (--concurrency)
   coro::AsyncSemaphore uploads;         // single-request uploads in progress (as many)
   coro::AsyncSemaphore memory;          // bytes of file data held in memory (--max-memory)
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
-  coro::WaitGroup inflight;             // file uploads started and not finished
-  asio::any_io_executor file_io;        // where large reads run, off the I/O threads
-  ConcurrencyController* concurrency = nullptr;  // --concurrency auto's controller, else null
-  // One io_context per I/O thread (--threads): uploads and parts are spread over them in turn,
-  // and each keeps its connections, so a request's I/O stays on one thread.
-  std::vector<asio::any_io_executor> lanes;
-
-  // The lane for the next upload or part (round robin).
-  asio::any_io_executor next_lane() {
-    return lanes[next_lane_.fetch_add(1, std::memory_order_relaxed) % lanes.size()];
-  }
-
- private:
-  std::atomic<std::size_t> next_lane_{0};
-
- public:
   coro::RateLimiter rate;               // --limit-rate
 };
 
-// after_failure(ctx, r, attempt) and accept_entry(ctx, entry): see run_control.hpp.
+// Where the async engine's work runs: one io_context per I/O thread (--threads), each with its
+// own connections, so a request's I/O stays on one thread; and the read pool.
+class Lanes {
+ public:
+  std::vector<asio::any_io_executor> io;  // uploads and parts are spread over them in turn
+  asio::any_io_executor file_io;          // where large reads run, off the I/O threads
+
+  // The lane for the next upload or part (round robin).
+  asio::any_io_executor next() {
+    return io[next_.fetch_add(1, std::memory_order_relaxed) % io.size()];
+  }
+
+ private:
+  std::atomic<std::size_t> next_{0};
+};
+
+// State shared by every coroutine of one async run: what both engines share (RunControl:
+// settings, report, protocol, retry policy, journal, stop state), and the async engine's own
+// client, throttles, lanes and uploads in progress.
+struct RunContext : RunControl {
+  RunContext(const UploadOptions& options, s3::S3Client& client, Report& report)
+      : RunControl(options, client.protocol(), report), s3(client), throttles(options) {}
+
+  s3::S3Client& s3;
+  AsyncThrottles throttles;
+  Lanes lanes;
+  coro::WaitGroup inflight;  // file uploads started and not finished
+  ConcurrencyController* concurrency = nullptr;  // --concurrency auto's controller, else null
+};
+
+// after_failure(ctx, r, attempt): see run_control.hpp.
 
 // Sleeps for the policy's backoff before retry number `retry`.
-asio::awaitable<void> backoff(RunContext& ctx, int retry);
+asio::awaitable<void> backoff(RetryPolicy policy, int retry);
 
 // The retry step after failed attempt number `attempt` (0-based): decides with after_failure and,
 // for Next::Retry, sleeps the backoff before returning. The caller attempts again when the result
@@ -85,10 +96,12 @@ asio::awaitable<void> upload_dir_marker(RunContext& ctx, walker::Entry entry, st
                                         coro::Permit slot);
 
 // read_and_digest (see file_data.hpp) for the async engine. Bodies of 1 MiB and more are read
-// and hashed on ctx.file_io (a small thread pool), so that an I/O thread keeps pumping its other
-// connections meanwhile; smaller ones inline.
-asio::awaitable<ReadDigest> read_and_digest_async(RunContext& ctx, walker::Entry entry,
-                                                  std::uint64_t offset, std::span<char> out);
+// and hashed on `file_io` (a small thread pool; null: inline), so that an I/O thread keeps
+// pumping its other connections meanwhile; smaller ones inline.
+asio::awaitable<ReadDigest> read_and_digest_async(asio::any_io_executor file_io,
+                                                  s3::ChecksumAlgorithm algorithm, bool sha256,
+                                                  walker::Entry entry, std::uint64_t offset,
+                                                  std::span<char> out);
 
 // Uploads one file as a multipart upload: the shared steps (upload_steps.hpp), its parts
 // spread over the lanes. `slot` is its place among open multipart uploads.

@@ -26,10 +26,6 @@ void RunControl::fail_run(const std::string& reason, std::error_code error) {
   stop();
 }
 
-void RunControl::stop() {
-  if (!stopping.exchange(true) && on_stop) on_stop();
-}
-
 bool is_throttle(const s3::OpResult& r) {
   return r.status == 503 || r.error == s3::S3Errc::slow_down;
 }
@@ -91,17 +87,18 @@ Next after_renewal(RunControl& run, const s3::OpResult& r, bool renewed) {
   return Next::Stop;
 }
 
-std::optional<Accepted> accept_entry(const RunControl& run, const walker::Entry& entry) {
+std::optional<Accepted> accept_entry(const UploadOptions& opt, Report& report,
+                                     const Journal* journal, const walker::Entry& entry) {
   switch (entry.kind) {
     case walker::EntryKind::Error:
-      run.report.failed({entry.path, "", entry.reason});
+      report.failed({entry.path, "", entry.reason});
       return std::nullopt;
     case walker::EntryKind::Skipped:
-      run.report.skipped({entry.path, entry.reason.empty() ? "skipped" : entry.reason});
+      report.skipped({entry.path, entry.reason.empty() ? "skipped" : entry.reason});
       return std::nullopt;
     case walker::EntryKind::EmptyDir:
-      if (!run.opt.dir_markers) {
-        run.report.skipped(
+      if (!opt.dir_markers) {
+        report.skipped(
             {entry.path, "empty directory not uploaded (S3 has no directories; use --dir-markers)"});
         return std::nullopt;
       }
@@ -111,28 +108,29 @@ std::optional<Accepted> accept_entry(const RunControl& run, const walker::Entry&
   }
   Accepted a;
   a.marker = entry.kind == walker::EntryKind::EmptyDir;
-  a.key = s3::make_key(run.opt.prefix, a.marker ? entry.rel + "/" : entry.rel);
+  a.key = s3::make_key(opt.prefix, a.marker ? entry.rel + "/" : entry.rel);
   if (auto problem = s3::key_problem(a.key)) {
-    run.report.failed({entry.path, a.key, *problem});
+    report.failed({entry.path, a.key, *problem});
     return std::nullopt;
   }
-  if (run.opt.shard && !in_shard(a.key, *run.opt.shard)) return std::nullopt;
-  if (run.journal && !a.marker && run.journal->finished(a.key, entry.size, entry.mtime_ns)) {
-    run.report.unchanged(entry.size);
+  if (opt.shard && !in_shard(a.key, *opt.shard)) return std::nullopt;
+  if (journal && !a.marker && journal->finished(a.key, entry.size, entry.mtime_ns)) {
+    report.unchanged(entry.size);
     return std::nullopt;
   }
   return a;
 }
 
-void plan_entry(const RunControl& run, const walker::Entry& entry, const Accepted& accepted) {
-  const std::string dest = " -> s3://" + run.opt.bucket + "/" + util::printable(accepted.key);
+void plan_entry(const UploadOptions& opt, Report& report, const walker::Entry& entry,
+                const Accepted& accepted) {
+  const std::string dest = " -> s3://" + opt.bucket + "/" + util::printable(accepted.key);
   if (accepted.marker) {
-    run.report.dir_marker();
-    if (run.opt.print) run.opt.print(util::printable(entry.path) + "/" + dest + " (directory marker)");
+    report.dir_marker();
+    if (opt.print) opt.print(util::printable(entry.path) + "/" + dest + " (directory marker)");
   } else {
-    run.report.planned(entry.size);
-    if (run.opt.print)
-      run.opt.print(util::printable(entry.path) + dest + " (" + std::to_string(entry.size) +
+    report.planned(entry.size);
+    if (opt.print)
+      opt.print(util::printable(entry.path) + dest + " (" + std::to_string(entry.size) +
                     " bytes)");
   }
 }

@@ -1,13 +1,15 @@
-// What both engines share while a run goes on: the options, the report, the retry policy, the
-// stop flags, the journal and the S3 protocol (whose region a redirect may change). The async
-// engine's RunContext and the threaded engine's run both build on it, so that the decisions after
-// a failed request (after_failure), the handling of walked entries (accept_entry) and of dry runs
-// (plan_entry) are the same code whichever concurrency model runs.
+// What both engines share while a run goes on, by concern: the settings (UploadOptions), the
+// report, the S3 protocol (whose region a redirect may change), the retry policy, the journal and
+// the stop state. The async engine's RunContext and the threaded engine's run both build on it,
+// so that the decisions after a failed request (after_failure) are the same code whichever
+// concurrency model runs; functions that need less take only their part (accept_entry and
+// plan_entry the settings, report and journal; the pacing and interrupt handling the StopState).
 #pragma once
 #include "engine/journal.hpp"
 #include "engine/options.hpp"
 #include "engine/report.hpp"
 #include "engine/retry.hpp"
+#include "engine/stop_state.hpp"
 #include "s3/s3_protocol.hpp"
 #include "walker/walker.hpp"
 
@@ -19,7 +21,7 @@
 
 namespace s3up::engine {
 
-struct RunControl {
+struct RunControl : StopState {
   // Counts every request's reply in `report` (requests, latency, SlowDown) through the
   // protocol's observer, until destroyed.
   RunControl(const UploadOptions& options, s3::S3Protocol& protocol, Report& report);
@@ -27,22 +29,17 @@ struct RunControl {
   RunControl(const RunControl&) = delete;
   RunControl& operator=(const RunControl&) = delete;
 
-  const UploadOptions& opt;
-  Report& report;
-  s3::S3Protocol& protocol;
-  RetryPolicy retry;
-  Journal* journal = nullptr;           // --journal, when given
-  std::atomic<bool> stopping{false};    // interrupted or fatal: start nothing new
-  std::atomic<bool> interrupted{false};
+  const UploadOptions& opt;   // settings
+  Report& report;             // what happened, for the summary and --json
+  s3::S3Protocol& protocol;   // signing, addressing, credentials
+  RetryPolicy retry;          // failure policy: backoff and --retries
+  Journal* journal = nullptr; // --journal, when given
   // Region switches made by following redirects (after_failure), for the whole run.
   std::atomic<int> region_switches{0};
-  std::function<void()> on_stop;        // wakes the dispatcher (and, threaded, the sleepers)
 
   // Stops the run for a reason that concerns every file (exit 2); `error` is the typed error of
   // the reply that caused it, if any.
   void fail_run(const std::string& reason, std::error_code error = {});
-  // Stops starting work; calls on_stop once.
-  void stop();
 };
 
 // What to do after a failed request. Renew: S3 refused the request's temporary credentials as
@@ -79,10 +76,12 @@ struct Accepted {
 // Sorts a walked entry: records errors, skipped entries, empty directories (without
 // --dir-markers), keys S3 would refuse, and files the journal has as finished (unchanged) in
 // the report; passes over keys of other shards. Returns what is left to upload, or nullopt.
-std::optional<Accepted> accept_entry(const RunControl& run, const walker::Entry& entry);
+std::optional<Accepted> accept_entry(const UploadOptions& opt, Report& report,
+                                     const Journal* journal, const walker::Entry& entry);
 
 // --dry-run: records what would be uploaded (a file, or a directory marker) and prints its line.
-void plan_entry(const RunControl& run, const walker::Entry& entry, const Accepted& accepted);
+void plan_entry(const UploadOptions& opt, Report& report, const walker::Entry& entry,
+                const Accepted& accepted);
 
 // The headers of a directory marker: the object settings without the mtime, and the checksum of
 // nothing.

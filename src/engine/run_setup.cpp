@@ -13,7 +13,7 @@ walker::Options walk_options(const UploadOptions& opt) {
   return options;
 }
 
-void watch_interrupts(boost::asio::signal_set& signals, RunControl& run) {
+void watch_interrupts(boost::asio::signal_set& signals, StopState& run) {
   signals.async_wait([&signals, &run](boost::system::error_code ec, int) {
     if (ec) return;
     run.interrupted = true;

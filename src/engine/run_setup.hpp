@@ -28,7 +28,7 @@ walker::Options walk_options(const UploadOptions& opt);
 
 // Waits on `signals` (SIGINT/SIGTERM added by the caller): the first stops the run (in-flight
 // requests finish, open multipart uploads are aborted, exit 130), a second exits at once.
-void watch_interrupts(boost::asio::signal_set& signals, RunControl& run);
+void watch_interrupts(boost::asio::signal_set& signals, StopState& run);
 
 // Starts the progress line in `progress` unless the run shows none (or is a dry run).
 // `in_flight` gives the requests in flight; everything captured must outlive `progress`.

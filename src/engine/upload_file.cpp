@@ -4,9 +4,10 @@
 
 namespace s3up::engine {
 
-asio::awaitable<bool> pace_async(RunContext* ctx, std::uint64_t bytes) {
-  if (ctx->rate.unlimited()) co_return true;
-  const bool paced = co_await ctx->rate.consume(bytes, ctx->stopping);
+asio::awaitable<bool> pace_async(coro::RateLimiter* rate, const StopState* stop,
+                                 std::uint64_t bytes) {
+  if (rate->unlimited()) co_return true;
+  const bool paced = co_await rate->consume(bytes, stop->stopping);
   co_return paced;
 }
 

@@ -27,13 +27,13 @@ asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std
       continue;
     }
     coro::Permit memory = co_await coro::acquire_permit(
-        ctx.memory, static_cast<std::size_t>(std::max<std::uint64_t>(upload->plan.length(index), 1)));
+        ctx.throttles.memory, static_cast<std::size_t>(std::max<std::uint64_t>(upload->plan.length(index), 1)));
     if (upload->failed.load() || ctx.stopping.load()) break;
     parts->add();
     // The part's failure, if it throws, is recorded before the coordinator may go on: done()
     // comes after fail().
     coro::spawn(
-        ctx.next_lane(), steps::upload_part(io, upload, index, std::move(memory)),
+        ctx.lanes.next(), steps::upload_part(io, upload, index, std::move(memory)),
         [upload](std::exception_ptr e) {
           upload->fail("internal error: " + coro::exception_message(e));
         },

@@ -219,7 +219,7 @@ template <class Io>
 Task<Io, std::optional<Planned>> plan_upload(Io io, Listing* listing,
                                              const walker::Entry* entry) {
   RunControl& run = io.run();
-  auto accepted = accept_entry(run, *entry);
+  auto accepted = accept_entry(run.opt, run.report, run.journal, *entry);
   if (!accepted) co_return std::nullopt;
   Planned planned;
   planned.key = std::move(accepted->key);
@@ -238,7 +238,7 @@ Task<Io, std::optional<Planned>> plan_upload(Io io, Listing* listing,
       run.report.unchanged(entry->size);
     } else {
       accepted->key = planned.key;
-      plan_entry(run, *entry, *accepted);
+      plan_entry(run.opt, run.report, *entry, *accepted);
     }
     co_return std::nullopt;
   }

@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(lapsed_credentials_stop_the_run) {
 BOOST_AUTO_TEST_CASE(walk_errors_are_failed_files) {
   RunHarness h;
   const auto e = entry(walker::EntryKind::Error, "locked", 0, 0, "permission denied");
-  BOOST_TEST(!accept_entry(*h.run, e));
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, e));
   BOOST_TEST(h.report.failures() == 1u);
   const RunSummary s = h.report.finish();
   BOOST_TEST_REQUIRE(s.failed.size() == 1u);
@@ -142,9 +142,9 @@ BOOST_AUTO_TEST_CASE(walk_errors_are_failed_files) {
 
 BOOST_AUTO_TEST_CASE(skipped_entries_keep_their_reason) {
   RunHarness h;
-  BOOST_TEST(!accept_entry(*h.run, entry(walker::EntryKind::Skipped, "link", 0, 0,
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, entry(walker::EntryKind::Skipped, "link", 0, 0,
                                          "symlink skipped (use --follow-symlinks)")));
-  BOOST_TEST(!accept_entry(*h.run, entry(walker::EntryKind::Skipped, "odd")));
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, entry(walker::EntryKind::Skipped, "odd")));
   const RunSummary s = h.report.finish();
   BOOST_TEST(s.failed.empty());
   BOOST_TEST_REQUIRE(s.skipped.size() == 2u);
@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(skipped_entries_keep_their_reason) {
 BOOST_AUTO_TEST_CASE(empty_directories_are_skipped_without_dir_markers) {
   RunHarness h;
   h.opt.prefix = "p/";
-  BOOST_TEST(!accept_entry(*h.run, entry(walker::EntryKind::EmptyDir, "a/empty")));
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, entry(walker::EntryKind::EmptyDir, "a/empty")));
   const RunSummary s = h.report.finish();
   BOOST_TEST(s.failed.empty());
   BOOST_TEST_REQUIRE(s.skipped.size() == 1u);
@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(empty_directories_become_markers_with_dir_markers) {
   RunHarness h;
   h.opt.prefix = "p/";
   h.opt.dir_markers = true;
-  const auto a = accept_entry(*h.run, entry(walker::EntryKind::EmptyDir, "a/empty"));
+  const auto a = accept_entry(h.run->opt, h.run->report, h.run->journal, entry(walker::EntryKind::EmptyDir, "a/empty"));
   BOOST_TEST_REQUIRE(a.has_value());
   BOOST_TEST(a->key == "p/a/empty/");
   BOOST_TEST(a->marker);
@@ -182,13 +182,13 @@ BOOST_AUTO_TEST_CASE(empty_directories_become_markers_with_dir_markers) {
 
 BOOST_AUTO_TEST_CASE(files_get_prefix_plus_relative_path) {
   RunHarness h;
-  auto a = accept_entry(*h.run, file("a/b c+d.txt"));
+  auto a = accept_entry(h.run->opt, h.run->report, h.run->journal, file("a/b c+d.txt"));
   BOOST_TEST_REQUIRE(a.has_value());
   BOOST_TEST(a->key == "a/b c+d.txt");  // no prefix: the bucket's root; raw, not encoded
   BOOST_TEST(!a->marker);
   h.opt.prefix = "logs/host1/";
   h.opt.dir_markers = true;  // changes nothing for files
-  a = accept_entry(*h.run, file("x/y.log"));
+  a = accept_entry(h.run->opt, h.run->report, h.run->journal, file("x/y.log"));
   BOOST_TEST_REQUIRE(a.has_value());
   BOOST_TEST(a->key == "logs/host1/x/y.log");
   BOOST_TEST(!a->marker);
@@ -198,13 +198,13 @@ BOOST_AUTO_TEST_CASE(files_get_prefix_plus_relative_path) {
 BOOST_AUTO_TEST_CASE(keys_over_1024_bytes_fail) {
   RunHarness h;
   h.opt.prefix = "p/";
-  BOOST_TEST(accept_entry(*h.run, file(std::string(1022, 'a'))).has_value());  // 1024 bytes
+  BOOST_TEST(accept_entry(h.run->opt, h.run->report, h.run->journal, file(std::string(1022, 'a'))).has_value());  // 1024 bytes
   const std::string long_rel(1023, 'b');
-  BOOST_TEST(!accept_entry(*h.run, file(long_rel)));  // 1025 bytes with the prefix
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, file(long_rel)));  // 1025 bytes with the prefix
   // A marker's key has one byte more than its directory's name.
   h.opt.dir_markers = true;
   const std::string dir_rel(1022, 'c');
-  BOOST_TEST(!accept_entry(*h.run, entry(walker::EntryKind::EmptyDir, dir_rel)));
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, entry(walker::EntryKind::EmptyDir, dir_rel)));
   const RunSummary s = h.report.finish();
   BOOST_TEST_REQUIRE(s.failed.size() == 2u);
   BOOST_TEST(s.failed[0].path == "/src/" + long_rel);
@@ -218,9 +218,9 @@ BOOST_AUTO_TEST_CASE(keys_over_1024_bytes_fail) {
 BOOST_AUTO_TEST_CASE(keys_that_are_not_utf8_fail_and_are_reported_printably) {
   RunHarness h;
   h.opt.prefix = "p/";
-  BOOST_TEST(!accept_entry(*h.run, file("caf\xE9.txt")));  // Latin-1 é
-  BOOST_TEST(!accept_entry(*h.run, file("ok/\xED\xA0\x80")));  // a surrogate
-  BOOST_TEST(accept_entry(*h.run, file("caf\xC3\xA9.txt")).has_value());  // UTF-8 é
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, file("caf\xE9.txt")));  // Latin-1 é
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, file("ok/\xED\xA0\x80")));  // a surrogate
+  BOOST_TEST(accept_entry(h.run->opt, h.run->report, h.run->journal, file("caf\xC3\xA9.txt")).has_value());  // UTF-8 é
   const RunSummary s = h.report.finish();
   BOOST_TEST_REQUIRE(s.failed.size() == 2u);
   BOOST_TEST(s.failed[0].path == "/src/caf\\xe9.txt");
@@ -241,7 +241,7 @@ BOOST_AUTO_TEST_CASE(other_shards_keys_are_passed_over_silently) {
     h.opt.shard = Shard{k, kShards};
     std::size_t accepted = 0;
     for (std::size_t i = 0; i < rels.size(); ++i) {
-      const auto a = accept_entry(*h.run, file(rels[i]));
+      const auto a = accept_entry(h.run->opt, h.run->report, h.run->journal, file(rels[i]));
       // The shard is decided on the whole key, prefix included.
       BOOST_TEST(a.has_value() == in_shard("p/" + rels[i], Shard{k, kShards}));
       if (a) {
@@ -265,7 +265,7 @@ BOOST_AUTO_TEST_CASE(shards_apply_to_directory_markers) {
   int accepted = 0;
   for (std::uint32_t k = 0; k < 4; ++k) {
     h.opt.shard = Shard{k, 4};
-    const auto a = accept_entry(*h.run, entry(walker::EntryKind::EmptyDir, "d"));
+    const auto a = accept_entry(h.run->opt, h.run->report, h.run->journal, entry(walker::EntryKind::EmptyDir, "d"));
     BOOST_TEST(a.has_value() == in_shard("d/", Shard{k, 4}));
     accepted += a ? 1 : 0;
   }
@@ -279,12 +279,12 @@ BOOST_AUTO_TEST_CASE(files_the_journal_has_as_finished_are_unchanged) {
   RunHarness h;
   h.opt.prefix = "p/";
   h.run->journal = &journal;
-  BOOST_TEST(!accept_entry(*h.run, file("done.txt", 10, 1000)));
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, file("done.txt", 10, 1000)));
   BOOST_TEST(h.report.files_unchanged() == 1u);
   // Changed since: size or mtime differ.
-  BOOST_TEST(accept_entry(*h.run, file("done.txt", 11, 1000)).has_value());
-  BOOST_TEST(accept_entry(*h.run, file("done.txt", 10, 1001)).has_value());
-  BOOST_TEST(accept_entry(*h.run, file("other.txt", 10, 1000)).has_value());
+  BOOST_TEST(accept_entry(h.run->opt, h.run->report, h.run->journal, file("done.txt", 11, 1000)).has_value());
+  BOOST_TEST(accept_entry(h.run->opt, h.run->report, h.run->journal, file("done.txt", 10, 1001)).has_value());
+  BOOST_TEST(accept_entry(h.run->opt, h.run->report, h.run->journal, file("other.txt", 10, 1000)).has_value());
   const RunSummary s = h.report.finish();
   BOOST_TEST(s.files_unchanged == 1u);
   BOOST_TEST(s.bytes_unchanged == 10u);
@@ -306,12 +306,12 @@ BOOST_AUTO_TEST_CASE(journal_is_not_asked_for_other_shards_or_markers) {
   RunHarness h;
   h.run->journal = &journal;
   h.opt.shard = Shard{0, 2};
-  BOOST_TEST(!accept_entry(*h.run, file(mine, 10, 1000)));
-  BOOST_TEST(!accept_entry(*h.run, file(theirs, 10, 1000)));
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, file(mine, 10, 1000)));
+  BOOST_TEST(!accept_entry(h.run->opt, h.run->report, h.run->journal, file(theirs, 10, 1000)));
   BOOST_TEST(h.report.files_unchanged() == 1u);  // only this shard's file counts
   h.opt.shard.reset();
   h.opt.dir_markers = true;
-  const auto marker = accept_entry(*h.run, entry(walker::EntryKind::EmptyDir, "d"));
+  const auto marker = accept_entry(h.run->opt, h.run->report, h.run->journal, entry(walker::EntryKind::EmptyDir, "d"));
   BOOST_TEST_REQUIRE(marker.has_value());  // markers are always written again
   BOOST_TEST(marker->key == "d/");
   BOOST_TEST(h.report.files_unchanged() == 1u);
@@ -325,15 +325,15 @@ BOOST_AUTO_TEST_CASE(plan_entry_prints_and_counts_files_and_markers) {
   h.opt.dry_run = true;
   h.opt.dir_markers = true;
   const auto f = file("a/b.txt", 1234);
-  const auto a = accept_entry(*h.run, f);
+  const auto a = accept_entry(h.run->opt, h.run->report, h.run->journal, f);
   BOOST_TEST_REQUIRE(a.has_value());
-  plan_entry(*h.run, f, *a);
+  plan_entry(h.run->opt, h.run->report, f, *a);
   const auto d = entry(walker::EntryKind::EmptyDir, "empty");
-  const auto m = accept_entry(*h.run, d);
+  const auto m = accept_entry(h.run->opt, h.run->report, h.run->journal, d);
   BOOST_TEST_REQUIRE(m.has_value());
-  plan_entry(*h.run, d, *m);
+  plan_entry(h.run->opt, h.run->report, d, *m);
   const auto z = file("zero", 0);
-  plan_entry(*h.run, z, *accept_entry(*h.run, z));
+  plan_entry(h.run->opt, h.run->report, z, *accept_entry(h.run->opt, h.run->report, h.run->journal, z));
   BOOST_TEST_REQUIRE(lines.size() == 3u);
   BOOST_TEST(lines[0] == "/src/a/b.txt -> s3://bucket/p/a/b.txt (1234 bytes)");
   BOOST_TEST(lines[1] == "/src/empty/ -> s3://bucket/p/empty/ (directory marker)");
@@ -350,10 +350,10 @@ BOOST_AUTO_TEST_CASE(plan_entry_prints_control_characters_escaped) {
   std::vector<std::string> lines;
   h.opt.print = [&lines](const std::string& line) { lines.push_back(line); };
   const auto f = file("tab\there\n.txt", 3);
-  const auto a = accept_entry(*h.run, f);
+  const auto a = accept_entry(h.run->opt, h.run->report, h.run->journal, f);
   BOOST_TEST_REQUIRE(a.has_value());
   BOOST_TEST(a->key == "tab\there\n.txt");  // the key itself is kept as is
-  plan_entry(*h.run, f, *a);
+  plan_entry(h.run->opt, h.run->report, f, *a);
   BOOST_TEST_REQUIRE(lines.size() == 1u);
   BOOST_TEST(lines[0] == "/src/tab\\there\\n.txt -> s3://bucket/tab\\there\\n.txt (3 bytes)");
 }
@@ -361,7 +361,7 @@ BOOST_AUTO_TEST_CASE(plan_entry_prints_control_characters_escaped) {
 BOOST_AUTO_TEST_CASE(plan_entry_without_a_printer_still_counts) {
   RunHarness h;
   const auto f = file("x", 7);
-  plan_entry(*h.run, f, *accept_entry(*h.run, f));
+  plan_entry(h.run->opt, h.run->report, f, *accept_entry(h.run->opt, h.run->report, h.run->journal, f));
   const RunSummary s = h.report.finish();
   BOOST_TEST(s.files_planned == 1u);
   BOOST_TEST(s.bytes_planned == 7u);
