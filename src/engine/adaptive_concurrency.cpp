@@ -204,6 +204,7 @@ struct ConcurrencyController::State {
   asio::strand<asio::any_io_executor> strand;
   asio::steady_timer timer;  // touched on the strand only
   coro::AsyncSemaphore& requests;
+  coro::AsyncSemaphore* follower = nullptr;  // limited like `requests` (also_limit)
   WindowSampler sampler;       // touched by the loop only
   AdaptiveConcurrency policy;  // touched by the loop only
   std::chrono::milliseconds window;
@@ -214,6 +215,12 @@ struct ConcurrencyController::State {
 };
 
 namespace {
+
+// Applies `limit` to the requests semaphore and its follower.
+void apply_limit(ConcurrencyController::State& s, std::size_t limit) {
+  if (limit != s.requests.capacity()) s.requests.set_capacity(limit);
+  if (s.follower && limit != s.follower->capacity()) s.follower->set_capacity(limit);
+}
 
 // Samples every window (at least twice the median latency, so that a window sees requests
 // complete) and applies the policy's limit, until stopped.
@@ -228,7 +235,7 @@ asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State>
     s->sampler.mark();
     const Decision d = s->policy.observe(w);
     const std::size_t limit = s->policy.limit();
-    if (limit != s->requests.capacity()) s->requests.set_capacity(limit);
+    apply_limit(*s, limit);
     s->limit = limit;
     s->peak = s->policy.peak();
     if (s->debug) print_window(w, d, limit);
@@ -246,8 +253,10 @@ ConcurrencyController::ConcurrencyController(asio::any_io_executor executor,
 
 ConcurrencyController::~ConcurrencyController() = default;
 
+void ConcurrencyController::also_limit(coro::AsyncSemaphore& other) { state_->follower = &other; }
+
 void ConcurrencyController::start() {
-  state_->requests.set_capacity(state_->policy.limit());
+  apply_limit(*state_, state_->policy.limit());
   coro::spawn(state_->strand, control_loop(state_), [](std::exception_ptr e) {
     std::fprintf(stderr, "s3up: concurrency controller stopped: %s\n",
                  coro::exception_message(e).c_str());
@@ -265,7 +274,7 @@ void ConcurrencyController::request_size_hint(std::uint64_t bytes) {
   asio::post(state_->strand, [s = state_, bytes] {
     if (s->stopped || !s->policy.request_size_hint(bytes)) return;
     const std::size_t limit = s->policy.limit();
-    s->requests.set_capacity(limit);
+    apply_limit(*s, limit);
     s->limit = limit;
     if (s->debug) print_start(bytes, limit);
   });

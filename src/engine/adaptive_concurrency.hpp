@@ -136,6 +136,11 @@ class ConcurrencyController {
   ConcurrencyController(const ConcurrencyController&) = delete;
   ConcurrencyController& operator=(const ConcurrencyController&) = delete;
 
+  // Gives `other` the same capacity as the requests semaphore from start() on (the async engine's
+  // uploads in progress, so that no more files are read ahead than requests may be sent).
+  // Call before start(); `other` must outlive the controller.
+  void also_limit(coro::AsyncSemaphore& other);
+
   // Sets the semaphore to the initial limit and starts the loop (on a strand of `executor`).
   void start();
   // Ends the loop at once (thread-safe, idempotent). The io_context keeps running until it has.

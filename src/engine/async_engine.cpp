@@ -146,6 +146,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   adaptive.initial = opt.concurrency;
   ConcurrencyController controller(ioc.get_executor(), ctx.throttles.requests, report, adaptive);
   if (opt.adaptive_concurrency) {
+    controller.also_limit(ctx.throttles.uploads);
     controller.start();
     ctx.concurrency = &controller;
   }

@@ -27,18 +27,17 @@ class ConcurrencyController;
 
 // The async engine's throttles, shared by every upload of the run.
 struct AsyncThrottles {
-  // Uploads in progress at most with --concurrency auto (the request limit moves up to 1,024).
-  static constexpr std::size_t kMaxUploadsAdaptive = 1024;
-
   explicit AsyncThrottles(const UploadOptions& options)
       : requests(options.concurrency),
-        uploads(options.adaptive_concurrency ? kMaxUploadsAdaptive : options.concurrency),
+        uploads(options.concurrency),
         memory(options.max_memory),
         open_multipart(std::max<std::size_t>(2, options.concurrency / 8)),
         rate(options.limit_rate) {}
 
   coro::AsyncSemaphore requests;        // requests in flight (--concurrency)
-  coro::AsyncSemaphore uploads;         // single-request uploads in progress (as many)
+  // Single-request uploads in progress: as many as requests (with --concurrency auto the
+  // controller moves both), so no more files are read ahead than requests may be sent.
+  coro::AsyncSemaphore uploads;
   coro::AsyncSemaphore memory;          // bytes of file data held in memory (--max-memory)
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
   coro::RateLimiter rate;               // --limit-rate
