@@ -113,16 +113,16 @@ Task<Io, void> put_file(Io io, walker::Entry entry, std::string key) {
         key, std::span<const char>(buffer.data.get(), buffer.size),
         put_headers(run.opt, entry, read.checksum));
     call.payload_sha256 = read.sha256;
-    const s3::OpResult r = co_await exchange(io, std::move(call));
+    s3::OpResult r = co_await exchange(io, std::move(call));
     if (r.ok) {
-      if (auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r)) {
-        run.report.failed({entry.path, key, *bad});
-      } else {
+      auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r);
+      if (!bad) {
         run.report.sent(entry.size);
         run.report.uploaded(entry.size, false);
         if (run.journal) run.journal->record_finished(key, entry.size, entry.mtime_ns);
+        co_return;
       }
-      co_return;
+      r = corrupted(std::move(r), "PutObject", *bad);  // sent again: the next PUT replaces it
     }
     const Next next = co_await io.settle(r, attempt);
     if (next == Next::Fail) run.report.failed({entry.path, key, r.message});
@@ -372,15 +372,16 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     s3::OpResult r = co_await exchange(io, std::move(call));
     require_part_etag(r, number);
     if (r.ok) {
-      if (auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r)) {
-        u->fail("part " + std::to_string(number) + ": " + *bad);
+      auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r);
+      if (!bad) {
+        fill_part_slot(u->parts[index], number, r.etag, run.opt.checksum, read.checksum);
+        run.report.sent(length);
+        if (run.journal)
+          run.journal->record_part(u->key, u->upload_id, {number, r.etag, read.checksum, length});
         co_return;
       }
-      fill_part_slot(u->parts[index], number, r.etag, run.opt.checksum, read.checksum);
-      run.report.sent(length);
-      if (run.journal)
-        run.journal->record_part(u->key, u->upload_id, {number, r.etag, read.checksum, length});
-      co_return;
+      // Sent again: an UploadPart with the same number replaces the part.
+      r = corrupted(std::move(r), "UploadPart " + std::to_string(number), *bad);
     }
     const Next next = co_await io.settle(r, attempt);
     if (next == Next::Fail) u->fail("part " + std::to_string(number) + ": " + r.message);

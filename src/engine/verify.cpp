@@ -22,4 +22,12 @@ std::optional<std::string> verify_stored_checksum(s3::ChecksumAlgorithm algorith
          " checksum (" + echoed + ") than the one sent (" + sent + ")";
 }
 
+s3::OpResult corrupted(s3::OpResult reply, std::string_view what, const std::string& reason) {
+  reply.ok = false;
+  reply.error = s3::S3Errc::checksum_mismatch;
+  reply.error_class = s3::ErrorClass::Retryable;
+  reply.message = std::string(what) + ": " + reason;
+  return reply;
+}
+
 }  // namespace s3up::engine

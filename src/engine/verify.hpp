@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace s3up::engine {
 
@@ -13,5 +14,11 @@ namespace s3up::engine {
 // `sent` (or says nothing to compare), else a one-line reason.
 std::optional<std::string> verify_stored_checksum(s3::ChecksumAlgorithm algorithm, const std::string& sent,
                                    const s3::OpResult& reply);
+
+// A successful reply whose stored checksum differs from the one sent (`reason`, from
+// verify_stored_checksum), turned into a retryable failure of `what` ("PutObject", "UploadPart
+// 3"): the body was corrupted on the way, and is sent again (re-read, re-hashed) like after a
+// reset, within --retries.
+s3::OpResult corrupted(s3::OpResult reply, std::string_view what, const std::string& reason);
 
 }  // namespace s3up::engine

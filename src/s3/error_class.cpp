@@ -8,8 +8,15 @@ namespace {
 // Transient whatever the status they come with: S3 asks us to slow down, timed out waiting for
 // our bytes, or failed internally. Retrying the same request later is the documented remedy.
 // OperationAborted (409) means a conflicting operation on the same bucket/key is in progress.
+// A body that arrived different from what was sent (BadDigest: Content-MD5 or x-amz-checksum-*;
+// XAmzContentSHA256Mismatch: the signed payload hash; InvalidDigest; an echoed checksum that
+// differs) changed on the way, like a reset connection: read, hash and send it again.
 bool retryable(S3Errc e) {
   switch (e) {
+    case S3Errc::bad_digest:
+    case S3Errc::invalid_digest:
+    case S3Errc::content_sha256_mismatch:
+    case S3Errc::checksum_mismatch:
     case S3Errc::slow_down:
     case S3Errc::request_timeout:
     case S3Errc::internal_error:

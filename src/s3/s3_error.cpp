@@ -8,7 +8,7 @@ namespace s3up::s3 {
 namespace {
 
 // S3's names for the codes the uploader acts on (the one place they are spelled).
-constexpr std::array<std::pair<std::string_view, S3Errc>, 33> kCodes{{
+constexpr std::array<std::pair<std::string_view, S3Errc>, 34> kCodes{{
     {"SlowDown", S3Errc::slow_down},
     {"RequestTimeout", S3Errc::request_timeout},
     {"RequestTimeoutException", S3Errc::request_timeout},
@@ -39,6 +39,7 @@ constexpr std::array<std::pair<std::string_view, S3Errc>, 33> kCodes{{
     {"InvalidSecurity", S3Errc::invalid_security},
     {"BadDigest", S3Errc::bad_digest},
     {"InvalidDigest", S3Errc::invalid_digest},
+    {"XAmzContentSHA256Mismatch", S3Errc::content_sha256_mismatch},
     {"InvalidPart", S3Errc::invalid_part},
     {"InvalidPartOrder", S3Errc::invalid_part_order},
     {"EntityTooSmall", S3Errc::entity_too_small},
@@ -63,6 +64,7 @@ class Category final : public std::error_category {
       case S3Errc::reset: return "connection reset";
       case S3Errc::protocol: return "HTTP protocol error";
       case S3Errc::bad_reply: return "unusable reply";
+      case S3Errc::checksum_mismatch: return "stored checksum differs from the one sent";
       default: return "S3 error " + std::to_string(value);
     }
   }

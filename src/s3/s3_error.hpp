@@ -38,6 +38,7 @@ enum class S3Errc {
   invalid_security,
   bad_digest,
   invalid_digest,
+  content_sha256_mismatch,
   invalid_part,
   invalid_part_order,
   entity_too_small,
@@ -54,6 +55,8 @@ enum class S3Errc {
   protocol,
   // a 2xx reply that cannot be used (no UploadId, no ETag, unreadable listing)
   bad_reply,
+  // a 2xx reply whose echoed checksum differs from the one sent: the bytes changed on the way
+  checksum_mismatch,
 };
 
 const std::error_category& s3_category() noexcept;

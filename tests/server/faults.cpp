@@ -15,7 +15,8 @@ constexpr NamedFault kFaultNames[] = {
     {"500", FaultKind::InternalError},     {"503", FaultKind::SlowDown},
     {"reset-before", FaultKind::ResetBefore}, {"reset-mid", FaultKind::ResetMid},
     {"stall", FaultKind::Stall},            {"truncate", FaultKind::Truncate},
-    {"complete-error", FaultKind::CompleteError},
+    {"complete-error", FaultKind::CompleteError}, {"corrupt", FaultKind::Corrupt},
+    {"corrupt-echo", FaultKind::CorruptEcho},
 };
 
 // splitmix64's finaliser: a good 64-bit mixer.

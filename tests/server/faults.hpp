@@ -20,6 +20,10 @@ enum class FaultKind {
   Stall,          // "stall": no answer for --stall-seconds, then the connection is closed
   Truncate,       // "truncate": a reply shorter than its Content-Length, then close
   CompleteError,  // "complete-error": 200 with an <Error> body, CompleteMultipartUpload only
+  Corrupt,        // "corrupt": a byte of the body flipped as received, then verified as usual
+                  // (BadDigest, XAmzContentSHA256Mismatch): a bit flip on the way
+  CorruptEcho,    // "corrupt-echo": a byte flipped, nothing verified, the checksums of what was
+                  // stored echoed: a store that does not verify, seen through its echo
 };
 
 // "500", "503", "reset-before", ...; nullopt for an unknown name.

@@ -36,7 +36,8 @@ Options parse_options(int argc, char** argv) {
     ("tls-key", "PEM private key of --tls-cert", cxxopts::value<std::string>())
     ("fault-rate", "probability 0..1 that a request suffers a fault", cxxopts::value<double>()->default_value("0"))
     ("faults", "comma list of fault kinds: 500,503,reset-before,reset-mid,stall,truncate,"
-               "complete-error", cxxopts::value<std::string>()->default_value("500,503"))
+               "complete-error,corrupt (a bit of the body flipped, then verified),corrupt-echo "
+               "(flipped, not verified, the stored checksums echoed)", cxxopts::value<std::string>()->default_value("500,503"))
     ("seed", "seed of the fault decisions", cxxopts::value<std::uint64_t>()->default_value("1"))
     ("stall-seconds", "how long a stalled request is held", cxxopts::value<int>()->default_value("60"))
     ("fail-key", "GLOB[=500|403|503]: every request for a matching key fails (repeatable)",

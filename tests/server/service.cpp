@@ -343,6 +343,11 @@ void Service::plan_body(const RequestHeader& req, Exchange& x, BodyReader& body)
     default:
       break;
   }
+  if ((r.op == Operation::PutObject || r.op == Operation::UploadPart) &&
+      (x.fault.kind == FaultKind::Corrupt || x.fault.kind == FaultKind::CorruptEcho)) {
+    plan.corrupt = true;
+    plan.verify = x.fault.kind == FaultKind::Corrupt;
+  }
   x.process_body = true;
   body.start(std::move(plan));
 }

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "s3/error_class.hpp"
+#include "s3/s3_error.hpp"
 
 namespace s3up::s3 {
 std::ostream& operator<<(std::ostream& os, ErrorClass c) { return os << to_string(c); }
@@ -45,10 +46,18 @@ BOOST_AUTO_TEST_CASE(fatal_for_run) {
   BOOST_TEST(classify(503, "AccessDenied") == ErrorClass::FatalForRun);
 }
 
+BOOST_AUTO_TEST_CASE(corrupted_bodies_are_retried) {
+  // The body changed on the way: read, hash and send it again.
+  for (const char* code : {"BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch"}) {
+    BOOST_TEST_CONTEXT(code) { BOOST_TEST(classify(400, code) == ErrorClass::Retryable); }
+  }
+  BOOST_TEST(classify(200, make_error_code(S3Errc::checksum_mismatch)) == ErrorClass::Retryable);
+}
+
 BOOST_AUTO_TEST_CASE(fail_file) {
-  for (const char* code : {"BadDigest", "InvalidPart", "InvalidPartOrder", "NoSuchUpload",
+  for (const char* code : {"InvalidPart", "InvalidPartOrder", "NoSuchUpload",
                            "EntityTooLarge", "EntityTooSmall", "KeyTooLongError",
-                           "InvalidArgument", "InvalidRequest", "MalformedXML", "InvalidDigest"}) {
+                           "InvalidArgument", "InvalidRequest", "MalformedXML"}) {
     BOOST_TEST_CONTEXT(code) { BOOST_TEST(classify(400, code) == ErrorClass::FailFile); }
   }
   BOOST_TEST(classify(404, "NoSuchUpload") == ErrorClass::FailFile);

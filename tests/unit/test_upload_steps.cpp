@@ -270,6 +270,56 @@ BOOST_FIXTURE_TEST_CASE(nothing_is_sent_once_the_run_stopped_while_pacing, Fixtu
   BOOST_TEST(s.failed[0].reason == "not uploaded: the run was stopped");
 }
 
+BOOST_FIXTURE_TEST_CASE(a_corrupted_body_is_read_and_sent_again, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  // Rejected on arrival (BadDigest, XAmzContentSHA256Mismatch), then stored but echoed with
+  // another checksum: each time read, hashed and sent again, counted as retries.
+  s3::OpResult echoed_wrong = reply(200);
+  echoed_wrong.headers = {{"x-amz-checksum-crc32c", "AAAAAA=="}};
+  script.replies = {reply(400, "BadDigest"), reply(400, "XAmzContentSHA256Mismatch"),
+                    echoed_wrong, reply(200)};
+  steps::put_file(io(), file("a.txt", 10), "a.txt").get();
+  BOOST_TEST(ops() == (Ops{"PutObject", "PutObject", "PutObject", "PutObject"}));
+  BOOST_TEST(std::count(script.events.begin(), script.events.end(), "read") == 4);
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 1u);
+  BOOST_TEST(s.retries == 3u);
+  BOOST_TEST(s.failed.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(corruption_every_time_fails_after_the_retries, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  s3::OpResult echoed_wrong = reply(200);
+  echoed_wrong.headers = {{"x-amz-checksum-crc32c", "AAAAAA=="}};
+  for (int i = 0; i <= opt.retries; ++i) script.replies.push_back(echoed_wrong);
+  steps::put_file(io(), file("a.txt", 10), "k.txt").get();
+  BOOST_TEST(script.calls.size() == static_cast<std::size_t>(opt.retries + 1));
+  const auto s = report.finish();
+  BOOST_TEST_REQUIRE(s.failed.size() == 1u);
+  BOOST_TEST(s.failed[0].reason.find("PutObject: the endpoint stored a different crc32c") == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_corrupted_part_is_sent_again, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  s3::OpResult echoed_wrong = with_etag(reply(200), "\"bad\"");
+  echoed_wrong.headers.emplace_back("x-amz-checksum-crc32c", "AAAAAA==");
+  script.replies = {reply(200, {}, kCreated), reply(400, "BadDigest"),
+                    with_etag(reply(200), "\"e1\""), echoed_wrong, with_etag(reply(200), "\"e2\""),
+                    reply(200, {}, "<CompleteMultipartUploadResult/>")};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
+  steps::finish_multipart(i, u).get();
+  BOOST_TEST(ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart", "UploadPart",
+                          "UploadPart", "CompleteMultipartUpload"}));
+  BOOST_TEST(u->parts[1].etag == "\"e2\"");
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 1u);
+  BOOST_TEST(s.retries == 2u);
+}
+
 BOOST_FIXTURE_TEST_CASE(directory_marker, Fixture) {
   script.replies = {reply(500), reply(200)};
   walker::Entry e;
