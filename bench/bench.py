@@ -104,7 +104,7 @@ def main(argv) -> int:
             except Exception as e:
                 ts_why = f"s3-testserver did not start: {e}"
         else:
-            ts_why = f"s3-testserver not available ({ts_bin} not built: not on main yet)"
+            ts_why = f"s3-testserver not available ({ts_bin} not built)"
         if ts_why:
             log(ts_why)
             notes.append(ts_why + ": the multipart rows (ts-http, ts-https) are marked not available.")

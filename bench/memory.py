@@ -98,7 +98,7 @@ def main(argv) -> int:
         if not s3up.available:
             verdicts.append(f"memory: {label}: NOT AVAILABLE ({s3up.why})")
         elif not ts_bin.exists():
-            verdicts.append(f"memory: {label}: NOT AVAILABLE ({ts_bin} not built: not on main yet)")
+            verdicts.append(f"memory: {label}: NOT AVAILABLE ({ts_bin} not built)")
         else:
             ds = generate_flat(data / f"big-{size}", 1, size)
             sink = sinks.TestServerSink(ts_bin, False, cert, key, threads=1)
