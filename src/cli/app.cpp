@@ -51,11 +51,22 @@ std::string hint_for(std::error_code error) {
 }
 
 void print_failures(const engine::RunSummary& s, const std::string& bucket) {
+  // Files cut short by the run's error share one line (the error itself follows, once).
+  std::size_t stopped = 0;
   for (const auto& f : s.failed) {
+    const std::string stopped_reason(engine::kStoppedByFatal);
+    if (s.fatal && (f.reason == stopped_reason ||
+                    f.reason == stopped_reason + "; multipart upload aborted")) {
+      ++stopped;
+      continue;
+    }
     std::cerr << "failed: " << f.path;
     if (!f.key.empty()) std::cerr << " -> s3://" << bucket << "/" << f.key;
     std::cerr << ": " << f.reason << "\n";
   }
+  if (stopped > 0)
+    std::cerr << "failed: " << stopped << (stopped == 1 ? " file" : " files")
+              << " under way when the run stopped (listed in --json)\n";
 }
 
 // Walks the credential provider chain and fetches the first credentials. Returns the exit code

@@ -57,6 +57,10 @@ struct RunSummary {
   int exit_code() const;
 };
 
+// The reason of a file that was under way when an error concerning every file stopped the run
+// (the error itself is the run's, reported once): the file is listed as failed, not lost.
+inline constexpr std::string_view kStoppedByFatal = "not uploaded: the run stopped";
+
 class Report {
  public:
   void uploaded(std::uint64_t bytes, bool multipart);

@@ -126,6 +126,7 @@ Task<Io, void> put_file(Io io, walker::Entry entry, std::string key) {
     }
     const Next next = co_await io.settle(r, attempt);
     if (next == Next::Fail) run.report.failed({entry.path, key, r.message});
+    if (next == Next::Stop) run.report.failed({entry.path, key, std::string(kStoppedByFatal)});
     if (!retrying(next)) co_return;
   }
 }
@@ -140,6 +141,8 @@ Task<Io, void> put_dir_marker(Io io, walker::Entry entry, std::string key) {
     run.report.dir_marker();
   else if (sent.next == Next::Fail)
     run.report.failed({entry.path, key, sent.reply.message});
+  else if (sent.next == Next::Stop)
+    run.report.failed({entry.path, key, std::string(kStoppedByFatal)});
 }
 
 // ---- --sync and the walk ---------------------------------------------------------------------
@@ -326,7 +329,10 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   const Sent created =
       co_await with_retries(io, s3::S3Call::create_multipart(u->key, std::move(headers)));
   if (!created.ok()) {
-    if (created.next == Next::Fail) run.report.failed({u->entry.path, u->key, created.reply.message});
+    if (created.next == Next::Fail)
+      run.report.failed({u->entry.path, u->key, created.reply.message});
+    if (created.next == Next::Stop)
+      run.report.failed({u->entry.path, u->key, std::string(kStoppedByFatal)});
     co_return false;
   }
   u->upload_id = *s3::parse_upload_id(created.reply.body);
@@ -385,7 +391,7 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     }
     const Next next = co_await io.settle(r, attempt);
     if (next == Next::Fail) u->fail("part " + std::to_string(number) + ": " + r.message);
-    if (next == Next::Stop) u->fail("stopped: " + r.message);
+    if (next == Next::Stop) u->fail(std::string(kStoppedByFatal));
     if (!retrying(next)) co_return;
   }
 }

@@ -87,6 +87,8 @@ class BadInput(MotoCase):
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("NoSuchBucket", self.one_line_error(proc))
         self.assertEqual(proc.stderr.count("NoSuchBucket"), 1, proc.stderr)
+        # The files under way are counted as failed (one line, the report lists them).
+        self.assertRegex(proc.stderr, r"failed: \d+ files? under way when the run stopped")
 
     def test_special_files_and_links(self):
         write(os.path.join(self.src, "ok.txt"), b"ok")

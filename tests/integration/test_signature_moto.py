@@ -37,6 +37,9 @@ class SignatureChecked(MotoCase):
         os.unlink(report)
         self.assertEqual(doc["totals"]["files"], 0)
         self.assertIn("SignatureDoesNotMatch", doc["error"])
+        # Nothing arrived, and the report says so: the files under way are listed as failed.
+        self.assertGreater(doc["totals"]["failed"], 0)
+        self.assertEqual({f["reason"] for f in doc["failed"]}, {"not uploaded: the run stopped"})
         self.assertNotIn(wrong, json.dumps(doc))
         self.assertIn("Uploaded 0 files", proc.stdout)
 

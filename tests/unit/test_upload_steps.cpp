@@ -249,14 +249,17 @@ BOOST_FIXTURE_TEST_CASE(retries_exhausted_fail_the_file_with_the_reason, Fixture
   BOOST_TEST(!s.fatal);
 }
 
-BOOST_FIXTURE_TEST_CASE(a_run_wide_error_stops_without_failing_the_file, Fixture) {
+BOOST_FIXTURE_TEST_CASE(a_run_wide_error_stops_the_run_and_lists_the_file, Fixture) {
   script.replies = {reply(403, "SignatureDoesNotMatch")};
   steps::put_file(io(), file("a.txt", 3), "a.txt").get();
   BOOST_TEST(script.calls.size() == 1u);
   BOOST_TEST(control->stopping.load());
   const auto s = report.finish();
-  BOOST_TEST(s.failed.empty());
+  // The run's error is reported once; the file under way is listed, not lost.
+  BOOST_TEST_REQUIRE(s.failed.size() == 1u);
+  BOOST_TEST(s.failed[0].reason == std::string(kStoppedByFatal));
   BOOST_TEST_REQUIRE(s.fatal.has_value());
+  BOOST_TEST(s.fatal->find("SignatureDoesNotMatch") != std::string::npos);
   BOOST_TEST(s.exit_code() == 2);
 }
 
