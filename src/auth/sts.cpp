@@ -9,23 +9,15 @@
 #include "s3/sigv4.hpp"
 #include "util/crypto.hpp"
 #include "util/uri.hpp"
+#include "util/xml_nodes.hpp"
 
 namespace s3up::auth {
 namespace {
 
 constexpr const char* kFormType = "application/x-www-form-urlencoded; charset=utf-8";
 
-std::string_view local_name(const char* name) {
-  const std::string_view n(name);
-  const std::size_t colon = n.rfind(':');
-  return colon == std::string_view::npos ? n : n.substr(colon + 1);
-}
-
-pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
-  for (pugi::xml_node c : parent.children())
-    if (c.type() == pugi::node_element && local_name(c.name()) == name) return c;
-  return {};
-}
+using util::child;
+using util::local_name;
 
 // The text of an element, every white-space character removed (AWS's documented examples wrap
 // long tokens over several lines).

@@ -1,6 +1,6 @@
 #include "auth/time_format.hpp"
 
-#include <cstdio>
+#include "s3/sigv4.hpp"
 
 namespace s3up::auth {
 namespace {
@@ -104,17 +104,10 @@ std::optional<SysTime> parse_iso8601(std::string_view text) {
 }
 
 std::string format_iso8601(SysTime t) {
-  using namespace std::chrono;
-  const auto secs = floor<seconds>(t);
-  const auto day_start = floor<days>(secs);
-  const year_month_day ymd{day_start};
-  const hh_mm_ss hms{secs - day_start};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
+  // SigV4's x-amz-date ("20261202T030405Z") holds the same fields: punctuate them.
+  const std::string d = s3::format_amz_date(t);
+  return d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + "T" + d.substr(9, 2) +
+         ":" + d.substr(11, 2) + ":" + d.substr(13, 2) + "Z";
 }
 
 }  // namespace s3up::auth

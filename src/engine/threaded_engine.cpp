@@ -47,28 +47,28 @@ namespace asio = boost::asio;
 using Semaphore = std::counting_semaphore<>;
 constexpr std::size_t kWalkQueue = 1024;  // files between the walker and the workers
 
-// A permit of a std::counting_semaphore held for a scope, or handed on (move-only).
-class SlotHold {
+// Something held (a permit) until destroyed or reset, or handed on (move-only): the threaded
+// engine's Io::Permit, and a multipart upload's place among the open ones.
+class Hold {
  public:
-  SlotHold() = default;
-  explicit SlotHold(Semaphore& semaphore) : semaphore_(&semaphore) {}
-  SlotHold(SlotHold&& o) noexcept : semaphore_(std::exchange(o.semaphore_, nullptr)) {}
-  SlotHold& operator=(SlotHold&& o) noexcept {
+  Hold() = default;
+  explicit Hold(std::function<void()> release) : release_(std::move(release)) {}
+  Hold(Hold&& o) noexcept : release_(std::exchange(o.release_, nullptr)) {}
+  Hold& operator=(Hold&& o) noexcept {
     if (this != &o) {
-      release();
-      semaphore_ = std::exchange(o.semaphore_, nullptr);
+      reset();
+      release_ = std::exchange(o.release_, nullptr);
     }
     return *this;
   }
-  ~SlotHold() { release(); }
-  explicit operator bool() const { return semaphore_ != nullptr; }
+  ~Hold() { reset(); }
+  explicit operator bool() const { return static_cast<bool>(release_); }
+  void reset() {
+    if (auto release = std::exchange(release_, nullptr)) release();
+  }
 
  private:
-  void release() {
-    if (semaphore_) semaphore_->release();
-    semaphore_ = nullptr;
-  }
-  Semaphore* semaphore_ = nullptr;
+  std::function<void()> release_;
 };
 
 // A file (or directory marker) to upload; a multipart one holds its place among the open
@@ -78,7 +78,7 @@ struct FileJob {
   std::string key;
   bool marker = false;
   std::optional<s3::ListedObject> remote;
-  SlotHold multipart_slot;
+  Hold multipart_slot;
 };
 
 // A multipart upload in progress (the shared steps' state); its parts are the items of a batch of
@@ -86,7 +86,7 @@ struct FileJob {
 struct Upload {
   std::shared_ptr<steps::MultipartUpload> multipart;
   std::atomic<std::uint64_t> remaining{0};  // parts not finished (uploaded, failed or skipped)
-  SlotHold slot;
+  Hold slot;
 };
 
 using Queue = WorkQueue<FileJob, Upload>;
@@ -149,28 +149,6 @@ struct ThreadedRun : RunControl {
   std::condition_variable sleep_cv;
 };
 
-// Something held (a permit) until destroyed or reset: the threaded engine's Io::Permit.
-class Hold {
- public:
-  Hold() = default;
-  explicit Hold(std::function<void()> release) : release_(std::move(release)) {}
-  Hold(Hold&& o) noexcept : release_(std::exchange(o.release_, nullptr)) {}
-  Hold& operator=(Hold&& o) noexcept {
-    if (this != &o) {
-      reset();
-      release_ = std::exchange(o.release_, nullptr);
-    }
-    return *this;
-  }
-  ~Hold() { reset(); }
-  explicit operator bool() const { return static_cast<bool>(release_); }
-  void reset() {
-    if (auto release = std::exchange(release_, nullptr)) release();
-  }
-
- private:
-  std::function<void()> release_;
-};
 
 // The threaded engine's Io for the shared upload steps (upload_steps.hpp): every wait blocks the
 // calling thread (std::counting_semaphore, ByteBudget, condition-variable sleeps, blocking HTTP),
@@ -305,7 +283,7 @@ void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
              !run.open_multipart.try_acquire_for(std::chrono::milliseconds(100))) {
       }
       if (run.stopping.load()) break;
-      job.multipart_slot = SlotHold(run.open_multipart);
+      job.multipart_slot = Hold([slots = &run.open_multipart] { slots->release(); });
     }
     if (!run.queue.push_file(std::move(job))) break;
   }

@@ -8,23 +8,14 @@
 #include <stdexcept>
 
 #include "util/uri.hpp"
+#include "util/xml_nodes.hpp"
 
 namespace s3up::s3 {
 namespace {
 
-// "s3:Key" -> "Key": S3 uses a default namespace, but a prefixed one must work as well.
-std::string_view local_name(const char* name) {
-  const std::string_view n(name);
-  const std::size_t colon = n.rfind(':');
-  return colon == std::string_view::npos ? n : n.substr(colon + 1);
-}
-
-// First child element called `name` (namespace prefix ignored); an empty node if none.
-pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
-  for (pugi::xml_node c : parent.children())
-    if (c.type() == pugi::node_element && local_name(c.name()) == name) return c;
-  return {};
-}
+// S3 uses a default namespace, but a prefixed one must work as well.
+using util::child;
+using util::local_name;
 
 // Text of the first child element called `name`, "" if there is none.
 std::string text(pugi::xml_node parent, std::string_view name) {
