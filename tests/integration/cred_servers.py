@@ -25,9 +25,7 @@ import os
 import re
 import secrets as _secrets
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,7 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 from botocore.config import Config
 
-from s3fixtures import free_port, wait_for_port
+from s3fixtures import MotoProcess
 
 REGION = "us-east-1"
 BUCKET = "test-bucket"
@@ -53,7 +51,7 @@ def iso8601(epoch):
 # ---------------------------------------------------------------------------------------------
 # moto with IAM: a user, a role, a bucket; SigV4 checked on every later request.
 
-class MotoIam:
+class MotoIam(MotoProcess):
     """moto in its own process with signature checking on (TESTING.md sections 1 and 7). The
     first BOOTSTRAP_ACTIONS requests are served unauthenticated: create the user, its access key
     and policy, the role and its policy, and the bucket. From then on every request (S3, STS,
@@ -66,17 +64,13 @@ class MotoIam:
     def __init__(self, workdir=None):
         self._own_workdir = workdir is None  # removed by stop() (unless S3UP_KEEP_MOTO_LOG)
         self.workdir = workdir or tempfile.mkdtemp(prefix="s3up-motoiam-")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(self.BOOTSTRAP_ACTIONS)
-        self.log = open(os.path.join(self.workdir, "moto.log"), "wb")
-        # The real interpreter, not the moto_server wrapper (which forks: TESTING.md section 1).
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.proc = None
         try:
-            wait_for_port(self.port)  # a bare connect: an HTTP probe would count as an action
+            # _start waits with a bare connect: an HTTP probe would count as an action.
+            self._start(self.workdir, env)
+            self.url = f"http://127.0.0.1:{self.port}"
             self._bootstrap()
         except BaseException:
             self.stop()
@@ -114,22 +108,6 @@ class MotoIam:
                             config=Config(s3={"addressing_style": "path"},
                                           retries={"max_attempts": 2}))
 
-    def keys(self, prefix=""):
-        """Keys under prefix (the listing is unfiltered, the prefix applied here: moto's
-        signature check mishandles an encoded '/' in the query string)."""
-        keys = []
-        for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
-            keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].startswith(prefix)]
-        return keys
-
-    def objects(self, prefix=""):
-        """{key: bytes} of everything under prefix, read back with boto3."""
-        c = self.client()
-        return {k: c.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in self.keys(prefix)}
-
-    def open_multipart_uploads(self):
-        return self.client().list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
-
     def log_offset(self):
         self.log.flush()
         return os.path.getsize(os.path.join(self.workdir, "moto.log"))
@@ -143,14 +121,8 @@ class MotoIam:
             r'"(GET|PUT|POST|DELETE|HEAD) (\S+) HTTP/[\d.]+" (\d{3})', text)]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        if self.proc is not None:
+            super().stop()
         if self._own_workdir and not os.environ.get("S3UP_KEEP_MOTO_LOG"):
             shutil.rmtree(self.workdir, ignore_errors=True)
 

@@ -51,7 +51,49 @@ def wait_for_port(port, timeout=30.0):
 
 
 
-class Moto:
+class MotoProcess:
+    """A moto server in its own process on a free loopback port, and the read-backs of BUCKET
+    through self.client() (which each kind of server defines)."""
+
+    def _start(self, workdir, env, extra_args=()):
+        self.port = free_port()
+        self.log = open(os.path.join(workdir, "moto.log"), "wb")
+        # The real interpreter, not the moto_server wrapper (which forks: TESTING.md section 1).
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port),
+             *extra_args],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        wait_for_port(self.port)
+
+    def objects(self, prefix=""):
+        """{key: bytes} of everything under prefix, read back with boto3."""
+        c = self.client()
+        return {k: c.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in self.keys(prefix)}
+
+    def keys(self, prefix=""):
+        """Keys under prefix. The listing is unfiltered and the prefix applied here: moto's
+        signature check mishandles an encoded '/' in the query string."""
+        c = self.client()
+        keys = []
+        for page in c.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+            keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].startswith(prefix)]
+        return keys
+
+    def open_multipart_uploads(self):
+        return self.client().list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Moto(MotoProcess):
     """moto's S3 server in its own process. With check_signatures it serves the bootstrap
     requests unauthenticated and then verifies every request's SigV4 signature.
 
@@ -66,21 +108,17 @@ class Moto:
 
     def __init__(self, check_signatures=False, tls=False, workdir=None):
         self.workdir = workdir or tempfile.mkdtemp(prefix="s3up-moto-")
-        self.port = free_port()
         self.scheme = "https" if tls else "http"
-        self.url = f"{self.scheme}://127.0.0.1:{self.port}"
         self.cert = None
         env = dict(os.environ)
-        args = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        args = []
         if tls:
             self.cert, key = make_self_signed_cert(self.workdir)
             args += ["-c", self.cert, "-k", key]
         if check_signatures:
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = "4"
-        self.log = open(os.path.join(self.workdir, "moto.log"), "wb")
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, env=env)
-        wait_for_port(self.port)
+        self._start(self.workdir, env, args)
+        self.url = f"{self.scheme}://127.0.0.1:{self.port}"
         if check_signatures:
             self.access_key, self.secret_key = self._bootstrap_iam()
         else:
@@ -110,23 +148,6 @@ class Moto:
                             config=Config(s3={"addressing_style": "path"},
                                           retries={"max_attempts": 2}))
 
-    def objects(self, prefix=""):
-        """{key: bytes} of everything under prefix, read back with boto3."""
-        c = self.client()
-        return {k: c.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in self.keys(prefix)}
-
-    def keys(self, prefix=""):
-        """Keys under prefix. The listing is unfiltered and the prefix applied here: moto's
-        signature check mishandles an encoded '/' in the query string."""
-        c = self.client()
-        keys = []
-        for page in c.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
-            keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].startswith(prefix)]
-        return keys
-
-    def open_multipart_uploads(self):
-        return self.client().list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
-
     def env(self, secret=None):
         """The environment s3up runs with: this server's credentials and nothing else of AWS."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -135,16 +156,6 @@ class Moto:
                    AWS_REGION=REGION, AWS_CONFIG_FILE="/nonexistent",
                    AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
         return env
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 class TestServerEndpoint(Moto):
