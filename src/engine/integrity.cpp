@@ -171,6 +171,13 @@ s3::OpResult corrupted(s3::OpResult reply, std::string_view what, const std::str
   return reply;
 }
 
+void IntegrityNegotiator::checksum_mode_refused() {
+  if (checksum_mode_.exchange(false) && note_)
+    note_("note: the endpoint refuses x-amz-checksum-mode (HTTP 400 to HeadObject): it keeps no "
+          "checksum to compare; --sync-checksum compares ETags (MD5) or size and modification "
+          "time instead");
+}
+
 bool IntegrityNegotiator::refused(const BodyChecks& sent, const s3::OpResult& reply) {
   if (sent.flexible == s3::ChecksumAlgorithm::None || !refuses_checksum_headers(reply))
     return false;

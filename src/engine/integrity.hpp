@@ -66,6 +66,11 @@ class IntegrityNegotiator {
   // plan() now says). Thread-safe.
   bool refused(const BodyChecks& sent, const s3::OpResult& reply);
 
+  // Whether HeadObject may ask for the stored checksum (x-amz-checksum-mode: ENABLED): false
+  // once the store refused that header (Backblaze B2 answers 400), said once.
+  bool checksum_mode() const { return checksum_mode_.load(std::memory_order_acquire); }
+  void checksum_mode_refused();
+
   Store store() const { return store_.load(std::memory_order_acquire); }
   s3::ChecksumAlgorithm algorithm() const { return algorithm_; }
 
@@ -76,6 +81,7 @@ class IntegrityNegotiator {
   bool etag_is_md5_;
   std::function<void(const std::string&)> note_;
   std::atomic<Store> store_{Store::Unknown};
+  std::atomic<bool> checksum_mode_{true};
 };
 
 // A successful reply whose stored body differs from the one sent (`reason`, from judge), turned

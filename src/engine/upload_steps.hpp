@@ -210,10 +210,19 @@ Task<Io, bool> is_unchanged(Io io, walker::Entry entry, std::string key,
   const UploadOptions& opt = io.run().opt;
   UnchangedCheck check = start_unchanged_check(opt, entry, remote);
   if (check.decided) co_return *check.decided;
+  if (!io.run().integrity.checksum_mode()) check.head_headers.clear();
   s3::OpResult head;
   for (int attempt = 0;; ++attempt) {
     head = co_await exchange(io, s3::S3Call::head_object(key, check.head_headers));
     if (head.ok || head.status == 404) break;
+    if (head.status == 400 && !check.head_headers.empty()) {
+      // (Backblaze B2 refuses x-amz-checksum-mode; HEAD replies carry no error code.) Asked
+      // again without it, at once; another 400 is handled as any failure.
+      io.run().integrity.checksum_mode_refused();
+      check.head_headers.clear();
+      --attempt;
+      continue;
+    }
     const Next next = co_await io.settle(head, attempt);
     if (!retrying(next)) break;
   }

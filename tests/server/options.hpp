@@ -13,7 +13,7 @@ namespace s3up::testserver {
 enum class ChecksumSupport {
   Full,             // verified, stored, echoed (AWS)
   Ignored,          // accepted with any value, neither verified, stored nor echoed (Ceph RGW 16)
-  RejectSdkHeader,  // 400 InvalidArgument for the algorithm headers; values ignored (Backblaze B2)
+  UnsupportedHeader,  // 400 InvalidArgument "Unsupported header" for any of them (Backblaze B2)
   NotImplemented,   // 501 NotImplemented for any of them (Cloudflare R2, for algorithms it lacks)
 };
 

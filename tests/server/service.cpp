@@ -119,8 +119,8 @@ void refuse_checksum_headers(const RequestHeader& req, ChecksumSupport support) 
   if (support == ChecksumSupport::Full || support == ChecksumSupport::Ignored) return;
   for (const auto& f : req) {
     const std::string name = lower(f.name_string());
-    if (support == ChecksumSupport::RejectSdkHeader &&
-        (name == "x-amz-sdk-checksum-algorithm" || name == "x-amz-checksum-algorithm"))
+    if (support == ChecksumSupport::UnsupportedHeader &&
+        (name == "x-amz-sdk-checksum-algorithm" || name.starts_with("x-amz-checksum-")))
       throw S3Error(400, "InvalidArgument",
                     "Unsupported header '" + name + "' received for this API call.");
     if (support == ChecksumSupport::NotImplemented && name.starts_with("x-amz-checksum-") &&
@@ -261,7 +261,8 @@ void Service::plan_body(const RequestHeader& req, Exchange& x, BodyReader& body)
     throw S3Error(501, "NotImplemented",
                   "A header or query you provided implies functionality that is not implemented");
   if (r.key.size() > 1024) throw S3Error(400, "KeyTooLongError", "Your key is too long");
-  if (mutating(r.op)) refuse_checksum_headers(req, options_.checksum_support);
+  if (mutating(r.op) || r.op == Operation::HeadObject || r.op == Operation::GetObject)
+    refuse_checksum_headers(req, options_.checksum_support);
 
   BodyPlan plan;
   // Framing and the payload hash, for any request.

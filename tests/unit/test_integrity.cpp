@@ -228,6 +228,16 @@ BOOST_AUTO_TEST_CASE(md5_and_none_need_no_negotiation) {
   BOOST_TEST(none.notes.empty());
 }
 
+BOOST_AUTO_TEST_CASE(checksum_mode_refused_once) {
+  Negotiation t(ChecksumAlgorithm::Crc32c);
+  BOOST_TEST(t.n.checksum_mode());
+  t.n.checksum_mode_refused();
+  t.n.checksum_mode_refused();
+  BOOST_TEST(!t.n.checksum_mode());
+  BOOST_TEST_REQUIRE(t.notes.size() == 1u);
+  BOOST_TEST(t.notes[0].find("refuses x-amz-checksum-mode") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(etag_helpers) {
   BOOST_TEST(etag_is_plain_md5("\"" + kMd5Hex + "\""));
   BOOST_TEST(etag_is_plain_md5("5D41402ABC4B2A76B9719D911017C592"));
