@@ -84,8 +84,9 @@ IntegrityNegotiator::IntegrityNegotiator(s3::ChecksumAlgorithm algorithm, bool e
                                          std::function<void(const std::string&)> note)
     : algorithm_(algorithm), etag_is_md5_(etag_is_md5), note_(std::move(note)) {}
 
-BodyChecks IntegrityNegotiator::plan() const {
+BodyChecks IntegrityNegotiator::plan(BodyKind kind) const {
   BodyChecks checks;
+  checks.kind = kind;
   switch (algorithm_) {
     case s3::ChecksumAlgorithm::None:
       return checks;
@@ -95,7 +96,7 @@ BodyChecks IntegrityNegotiator::plan() const {
     default:
       break;
   }
-  switch (store()) {
+  switch (store(kind)) {
     case Store::Unknown:
       checks.flexible = algorithm_;
       checks.md5 = etag_is_md5_;  // a reply without an echo is still checked by its ETag
@@ -114,9 +115,11 @@ BodyChecks IntegrityNegotiator::plan() const {
   return checks;
 }
 
-void IntegrityNegotiator::learn(Store from, Store to, const std::string& note) {
+void IntegrityNegotiator::learn(BodyKind kind, Store from, Store to, const std::string& note) {
   Store expected = from;
-  if (store_.compare_exchange_strong(expected, to, std::memory_order_acq_rel) && note_ &&
+  if (store_[static_cast<int>(kind)].compare_exchange_strong(expected, to,
+                                                            std::memory_order_acq_rel) &&
+      note_ &&
       !note.empty())
     note_(note);
 }
@@ -127,7 +130,7 @@ Verdict IntegrityNegotiator::judge(const BodyChecks& sent, const SentDigests& di
   if (sent.flexible != s3::ChecksumAlgorithm::None && !digests.checksum.empty()) {
     const std::string echoed = reply.header(lower(std::string(s3::header_name(sent.flexible))));
     if (!echoed.empty()) {
-      learn(Store::Unknown, Store::Echoes, {});
+      learn(sent.kind, Store::Unknown, Store::Echoes, {});
       if (echoed == digests.checksum) {
         v.level = Integrity::ChecksumVerified;
       } else {
@@ -138,12 +141,14 @@ Verdict IntegrityNegotiator::judge(const BodyChecks& sent, const SentDigests& di
       return v;
     }
     const std::string name = upper(s3::to_string(sent.flexible));
-    const std::string note = "note: the endpoint does not verify " + name + " (its replies echo no " +
+    const char* op = sent.kind == BodyKind::Part ? "UploadPart" : "PutObject";
+    const std::string note = "note: the endpoint does not verify " + name + " on " + op +
+                             " (its replies echo no " +
                              lower(std::string(s3::header_name(sent.flexible))) +
                              "); verifying with Content-MD5";
     // Unknown or Echoes (a store that stopped echoing) both go to Silent, noted once.
-    learn(Store::Unknown, Store::Silent, note);
-    learn(Store::Echoes, Store::Silent, note);
+    learn(sent.kind, Store::Unknown, Store::Silent, note);
+    learn(sent.kind, Store::Echoes, Store::Silent, note);
   }
   if (sent.content_md5 && !digests.md5.empty()) {
     v.level = Integrity::Md5Verified;  // a wrong Content-MD5 is refused (400 BadDigest)
@@ -184,7 +189,15 @@ bool IntegrityNegotiator::refused(const BodyChecks& sent, const s3::OpResult& re
   const std::string note = "note: the endpoint refuses the " +
                            upper(s3::to_string(sent.flexible)) + " checksum headers (" +
                            reply.message + "); sending Content-MD5 instead for the rest of the run";
-  for (Store from : {Store::Unknown, Store::Echoes, Store::Silent}) learn(from, Store::Refuses, note);
+  // (A store that refuses the headers refuses them on every request: noted once.)
+  bool switched = false;
+  for (BodyKind kind : {BodyKind::Object, BodyKind::Part})
+    for (Store from : {Store::Unknown, Store::Echoes, Store::Silent}) {
+      Store expected = from;
+      switched |= store_[static_cast<int>(kind)].compare_exchange_strong(
+          expected, Store::Refuses, std::memory_order_acq_rel);
+    }
+  if (switched && note_ && !refusal_noted_.exchange(true)) note_(note);
   return true;
 }
 

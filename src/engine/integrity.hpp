@@ -25,8 +25,13 @@
 
 namespace s3up::engine {
 
+// The requests that carry bodies, learned about separately: a store may echo the checksum of a
+// PutObject and not of an UploadPart (moto 5.2 does so).
+enum class BodyKind { Object = 0, Part = 1 };
+
 // What one body is sent with.
 struct BodyChecks {
+  BodyKind kind = BodyKind::Object;
   s3::ChecksumAlgorithm flexible = s3::ChecksumAlgorithm::None;  // x-amz-checksum-<algo> header
   bool content_md5 = false;  // a Content-MD5 header
   bool md5 = false;          // the MD5 is computed (for Content-MD5, or to compare the ETag)
@@ -54,8 +59,8 @@ class IntegrityNegotiator {
   IntegrityNegotiator(s3::ChecksumAlgorithm algorithm, bool etag_is_md5,
                       std::function<void(const std::string&)> note);
 
-  // What the next body is to be sent with. Thread-safe.
-  BodyChecks plan() const;
+  // What the next body of this kind is to be sent with. Thread-safe.
+  BodyChecks plan(BodyKind kind = BodyKind::Object) const;
 
   // Judges a successful reply to a body sent with `sent` and `digests`, and learns from it.
   // Thread-safe.
@@ -71,17 +76,20 @@ class IntegrityNegotiator {
   bool checksum_mode() const { return checksum_mode_.load(std::memory_order_acquire); }
   void checksum_mode_refused();
 
-  Store store() const { return store_.load(std::memory_order_acquire); }
+  Store store(BodyKind kind = BodyKind::Object) const {
+    return store_[static_cast<int>(kind)].load(std::memory_order_acquire);
+  }
   s3::ChecksumAlgorithm algorithm() const { return algorithm_; }
 
  private:
-  void learn(Store from, Store to, const std::string& note);
+  void learn(BodyKind kind, Store from, Store to, const std::string& note);
 
   s3::ChecksumAlgorithm algorithm_;
   bool etag_is_md5_;
   std::function<void(const std::string&)> note_;
-  std::atomic<Store> store_{Store::Unknown};
+  std::atomic<Store> store_[2] = {Store::Unknown, Store::Unknown};
   std::atomic<bool> checksum_mode_{true};
+  std::atomic<bool> refusal_noted_{false};
 };
 
 // A successful reply whose stored body differs from the one sent (`reason`, from judge), turned

@@ -439,7 +439,7 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     if (u->failed.load() || (attempt > 0 && run.stopping.load())) co_return;
     const bool paced = co_await io.pace(length);
     if (!paced) co_return;  // the run stopped while this part waited: the upload is aborted
-    const BodyChecks checks = run.integrity.plan();
+    const BodyChecks checks = run.integrity.plan(BodyKind::Part);
     ReadDigest read = co_await io.read(u->entry, u->plan.offset(index), buffer.span(),
                                        digest_needs(run, checks));
     if (read.problem) {

@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(a_silent_store_is_checked_by_etag_then_content_md5) {
   BOOST_TEST((t.n.store() == Store::Silent));
   BOOST_TEST_REQUIRE(t.notes.size() == 1u);
   BOOST_TEST(t.notes[0] ==
-             "note: the endpoint does not verify CRC32C (its replies echo no "
+             "note: the endpoint does not verify CRC32C on PutObject (its replies echo no "
              "x-amz-checksum-crc32c); verifying with Content-MD5");
   // From now on Content-MD5, which the store verifies; the flexible checksum is kept.
   const BodyChecks next = t.n.plan();
@@ -126,6 +126,27 @@ BOOST_AUTO_TEST_CASE(a_silent_store_is_checked_by_etag_then_content_md5) {
   // Said once, however many replies come without an echo.
   t.n.judge(first, {kCrc, kMd5}, success({}));
   BOOST_TEST(t.notes.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(objects_and_parts_are_learned_apart) {
+  // moto 5.2 echoes the checksum of a PutObject, not of an UploadPart.
+  Negotiation t(ChecksumAlgorithm::Crc32c);
+  t.n.judge(t.n.plan(), {kCrc, kMd5}, success({{"x-amz-checksum-crc32c", kCrc}}));
+  BOOST_TEST((t.n.store(BodyKind::Object) == Store::Echoes));
+  const BodyChecks part = t.n.plan(BodyKind::Part);
+  BOOST_TEST((part.kind == BodyKind::Part));
+  BOOST_TEST(part.md5);  // parts are still unknown: their first ones are checked by ETag
+  const Verdict v = t.n.judge(part, {kCrc, kMd5}, success({}));
+  BOOST_TEST((v.level == Integrity::EtagCompared));
+  BOOST_TEST((t.n.store(BodyKind::Part) == Store::Silent));
+  BOOST_TEST((t.n.store(BodyKind::Object) == Store::Echoes));
+  BOOST_TEST(t.n.plan(BodyKind::Part).content_md5);
+  BOOST_TEST(!t.n.plan(BodyKind::Object).content_md5);
+  BOOST_TEST_REQUIRE(t.notes.size() == 1u);
+  BOOST_TEST(t.notes[0].find("on UploadPart") != std::string::npos);
+  // A refusal concerns both.
+  BOOST_TEST(t.n.refused(t.n.plan(), failure(501, "NotImplemented", "")));
+  BOOST_TEST((t.n.store(BodyKind::Part) == Store::Refuses));
 }
 
 BOOST_AUTO_TEST_CASE(an_etag_that_is_not_the_md5_sent_is_sent_again) {
