@@ -95,6 +95,9 @@ class RgwCluster(BucketReadBack):
         self.fsid = str(uuid.uuid4())
         self.conf = self._path("ceph.conf")
         d = self.dir
+        frontends = (f"beast endpoint=127.0.0.1:{self.port}"
+                     f" ssl_endpoint=127.0.0.1:{self.https_port}"
+                     f" ssl_certificate={self.cert} ssl_private_key={self.key}")
         with open(self.conf, "w") as f:
             f.write(f"""[global]
 fsid = {self.fsid}
@@ -142,7 +145,7 @@ auth client required = none
 ms mon client mode = crc
 ms client mode = crc
 rgw data = {d}/rgw
-rgw frontends = beast endpoint=127.0.0.1:{self.port} ssl_endpoint=127.0.0.1:{self.https_port} ssl_certificate={self.cert} ssl_private_key={self.key}
+rgw frontends = {frontends}
 """)
 
     # ---- processes
