@@ -6,7 +6,9 @@ read back with boto3 and compared byte for byte. ctest runs the file once per en
 What RGW 16 does that the tests rely on, pinned in RgwBehaviour below: it verifies SigV4,
 Content-MD5 (400 BadDigest) and the signed payload SHA-256 (400 XAmzContentSHA256Mismatch);
 it accepts x-amz-checksum-* headers with any value, neither storing nor echoing them; its
-smallest part is 5 MiB (400 EntityTooSmall), s3up's smallest --part-size too."""
+smallest part is 5 MiB (400 EntityTooSmall), s3up's smallest --part-size too; ETags are MD5s
+(of the object, of a part, of the parts' MD5s with -N), but CompleteMultipartUpload replies
+with an empty one."""
 import base64
 import hashlib
 import json
@@ -334,6 +336,24 @@ class RgwBehaviour(LogsOnFailure):
         # The ETag of a single PUT is the MD5 of the bytes stored.
         put = self.send("PUT", "behaviour/etag", self.body)
         self.assertEqual(put.headers["ETag"].strip('"'), hashlib.md5(self.body).hexdigest())
+
+    def test_etags_are_md5s_but_complete_replies_with_an_empty_one(self):
+        s3 = CLUSTER.client()
+        key = "behaviour/etags"
+        upload_id = s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+        bodies = [os.urandom(5 * MiB), os.urandom(1000)]
+        parts = []
+        for n, body in enumerate(bodies, 1):
+            etag = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=n,
+                                  Body=body)["ETag"]
+            self.assertEqual(etag.strip('"'), hashlib.md5(body).hexdigest())  # a part's MD5
+            parts.append({"PartNumber": n, "ETag": etag})
+        done = s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload_id,
+                                            MultipartUpload={"Parts": parts})
+        self.assertEqual(done.get("ETag"), "")  # <ETag></ETag> in CompleteMultipartUploadResult
+        md5s = b"".join(hashlib.md5(b).digest() for b in bodies)
+        self.assertEqual(s3.head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"'),
+                         hashlib.md5(md5s).hexdigest() + "-2")
 
     def test_multipart_checksums_are_ignored_and_parts_under_5_mib_refused(self):
         create = self.send("POST", "behaviour/small-parts", query="uploads=",
