@@ -46,7 +46,7 @@ std::string hint_for(std::error_code error) {
     return "the session token has expired and could not be renewed: refresh the credentials";
   if (error == S3Errc::invalid_token)
     return "the session token is invalid: refresh the credentials";
-  if (error == S3Errc::certificate) return "use --ca-bundle FILE to trust the endpoint's CA";
+  // (S3Errc::certificate: the transport's message already says how to trust the CA.)
   return {};
 }
 
