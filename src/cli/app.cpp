@@ -139,7 +139,8 @@ int run(int argc, char** argv) {
     upload.source = cli.source;
     upload.bucket = url.bucket;
     upload.prefix = url.prefix;
-    upload.concurrency = cli.concurrency_auto ? 32 : cli.concurrency;
+    // --concurrency auto starts where the default is, and doubles from there (slow start).
+    upload.concurrency = cli.concurrency_auto ? 64 : cli.concurrency;
     upload.adaptive_concurrency = cli.concurrency_auto;
     upload.threads = cli.threads ? cli.threads : std::max(1u, std::thread::hardware_concurrency());
     upload.checksum = *checksum;
