@@ -201,6 +201,9 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   summary.concurrency = opt.adaptive_concurrency ? controller.limit() : opt.concurrency;
   summary.concurrency_peak = opt.adaptive_concurrency ? controller.peak() : opt.concurrency;
   summary.threads = threads;
+  summary.connections_opened = http.connections_opened();
+  summary.tls_handshakes = http.tls_handshakes();
+  summary.tls_resumed = http.tls_resumed();
   return summary;
 }
 

@@ -386,6 +386,9 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   summary.concurrency = controller ? controller->limit() : workers;
   summary.concurrency_peak = controller ? controller->peak() : workers;
   summary.threads = started_threads;
+  summary.connections_opened = transport.connections_opened();
+  summary.tls_handshakes = transport.tls_handshakes();
+  summary.tls_resumed = transport.tls_resumed();
   return summary;
 }
 

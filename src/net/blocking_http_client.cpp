@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/connection_policy.hpp"
 #include "net/http_common.hpp"
 
 namespace s3up::http {
@@ -55,36 +56,25 @@ class TimedSocket {
     deadline_ = deadline;
   }
 
-  // Connects to the first endpoint that accepts, within the current limits.
-  error_code connect(const tcp::resolver::results_type& endpoints) {
-    error_code ec = asio::error::host_not_found;
-    for (const auto& entry : endpoints) {
-      error_code ignored;
-      socket_.close(ignored);
-      const tcp::endpoint endpoint = entry.endpoint();
-      socket_.open(endpoint.protocol(), ec);
-      if (!ec) socket_.non_blocking(true, ec);
-      if (ec) continue;
-      // Asio's synchronous connect would wait without a time limit: connect natively.
-      if (::connect(socket_.native_handle(), endpoint.data(), endpoint.size()) == 0) return {};
-      if (errno != EINPROGRESS && errno != EINTR) {
-        ec = error_code(errno, boost::system::system_category());
-        continue;
-      }
-      if (!wait(POLLOUT, ec)) {
-        if (ec == beast::error::timeout) return ec;  // the time is spent for every endpoint
-        continue;
-      }
-      int err = 0;
-      socklen_t len = sizeof err;
-      if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-      if (err == 0) {
-        socket_.set_option(tcp::no_delay(true), ignored);
-        return {};
-      }
-      ec = error_code(err, boost::system::system_category());
-    }
-    return ec;
+  // Connects to `endpoint` within the current limits.
+  error_code connect(const tcp::endpoint& endpoint) {
+    error_code ec;
+    error_code ignored;
+    socket_.close(ignored);
+    socket_.open(endpoint.protocol(), ec);
+    if (!ec) socket_.non_blocking(true, ec);
+    if (ec) return ec;
+    // Asio's synchronous connect would wait without a time limit: connect natively.
+    if (::connect(socket_.native_handle(), endpoint.data(), endpoint.size()) == 0) return {};
+    if (errno != EINPROGRESS && errno != EINTR)
+      return error_code(errno, boost::system::system_category());
+    if (!wait(POLLOUT, ec)) return ec;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err != 0) return error_code(err, boost::system::system_category());
+    socket_.set_option(tcp::no_delay(true), ignored);
+    return {};
   }
 
   template <class MutableBuffers>
@@ -175,22 +165,27 @@ struct BlockingTransport::Impl {
   TlsSettings tls;
   Timeouts timeouts;
   std::atomic<std::uint64_t> opened{0};
-  std::mutex mutex;
-  std::unordered_map<std::string, tcp::resolver::results_type> resolved;
+  detail::AddressBook addresses;
+  detail::TlsSessions sessions;
 
-  // Cached addresses of target, resolving them on first use. Empty with ec set on failure.
-  tcp::resolver::results_type resolve(const Target& target, const std::string& key,
-                                      error_code& ec) {
-    {
-      std::lock_guard lock(mutex);
-      if (auto it = resolved.find(key); it != resolved.end()) return it->second;
+  // The addresses to try for a new connection to target, resolving them when stale (a failed
+  // re-resolution keeps the old ones). Empty with ec set when there are none.
+  std::vector<tcp::endpoint> endpoints(const Target& target, const std::string& key,
+                                       error_code& ec) {
+    if (addresses.stale(key, Clock::now())) {
+      tcp::resolver resolver(ioc);
+      auto results = resolver.resolve(target.host, std::to_string(target.port), ec);
+      if (!ec) {
+        std::vector<tcp::endpoint> found;
+        for (const auto& r : results) found.push_back(r.endpoint());
+        addresses.update(key, std::move(found), Clock::now());
+      } else {
+        addresses.keep(key, Clock::now());
+      }
     }
-    tcp::resolver resolver(ioc);
-    auto results = resolver.resolve(target.host, std::to_string(target.port), ec);
-    if (ec) return {};
-    std::lock_guard lock(mutex);
-    resolved[key] = results;
-    return results;
+    auto order = addresses.order(key, Clock::now());
+    if (!order.empty()) ec = {};
+    return order;
   }
 };
 
@@ -204,12 +199,15 @@ BlockingTransport::BlockingTransport(TlsSettings tls, Timeouts timeouts)
 BlockingTransport::~BlockingTransport() = default;
 
 std::uint64_t BlockingTransport::connections_opened() const { return impl_->opened.load(); }
+std::uint64_t BlockingTransport::tls_handshakes() const { return impl_->sessions.handshakes(); }
+std::uint64_t BlockingTransport::tls_resumed() const { return impl_->sessions.resumed(); }
 const Timeouts& BlockingTransport::timeouts() const { return impl_->timeouts; }
 
 struct BlockingClient::Connection {
   std::optional<TimedSocket> plain;
   std::optional<ssl::stream<TimedSocket>> secure;
   beast::flat_buffer buffer;
+  Clock::time_point idle_since;  // when it went back to the pool
 
   TimedSocket& timed() { return secure ? secure->next_layer() : *plain; }
 };
@@ -227,7 +225,7 @@ std::unique_ptr<BlockingClient::Connection> open_connection(BlockingTransport::I
                                                             const std::string& key,
                                                             Outcome& outcome) {
   error_code ec;
-  const auto endpoints = impl.resolve(target, key, ec);
+  const auto endpoints = impl.endpoints(target, key, ec);
   if (ec) {
     outcome = detail::resolve_failure(ec, target);
     return nullptr;
@@ -238,8 +236,16 @@ std::unique_ptr<BlockingClient::Connection> open_connection(BlockingTransport::I
   else
     conn->plain.emplace(impl.ioc);
   TimedSocket& timed = conn->timed();
+  // (The connect timeout covers every address tried; one that fails is set aside.)
   timed.limit(impl.timeouts.connect, Clock::now() + impl.timeouts.connect);
-  if (auto cec = timed.connect(endpoints)) {
+  error_code cec = asio::error::host_not_found;
+  for (const tcp::endpoint& endpoint : endpoints) {
+    cec = timed.connect(endpoint);
+    if (!cec) break;
+    impl.addresses.set_aside(key, endpoint, Clock::now());
+    if (cec == beast::error::timeout) break;  // the time is spent
+  }
+  if (cec) {
     outcome = detail::connect_failure(cec, key);
     return nullptr;
   }
@@ -247,12 +253,14 @@ std::unique_ptr<BlockingClient::Connection> open_connection(BlockingTransport::I
   if (conn->secure) {
     auto& stream = *conn->secure;
     detail::prepare_tls(stream, target, impl.tls);
+    impl.sessions.offer(stream.native_handle(), key);
     error_code hec;
     stream.handshake(ssl::stream_base::client, hec);
     if (hec) {
       outcome = detail::handshake_failure(stream.native_handle(), hec, key);
       return nullptr;
     }
+    impl.sessions.handshake_done(stream.native_handle());
   }
   return conn;
 }
@@ -272,7 +280,10 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
     Outcome outcome;
     std::unique_ptr<Connection> conn;
     if (attempt == 0) {
+      // The most recently used, closing those idle for longer than kIdleMax (oldest first).
       auto& list = pool_->idle[key];
+      const auto now = Clock::now();
+      std::erase_if(list, [&](const auto& c) { return now - c->idle_since >= detail::kIdleMax; });
       if (!list.empty()) {
         conn = std::move(list.back());
         list.pop_back();
@@ -289,13 +300,17 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
                      : exchange(*conn->plain, conn->timed(), conn->buffer, request,
                                 outcome.response, impl.timeouts);
     if (!ec) {
+      if (conn->secure) impl.sessions.remember(conn->secure->native_handle(), key);
+      // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here.)
       if (outcome.response.keep_alive()) {
         auto& list = pool_->idle[key];
+        conn->idle_since = Clock::now();
         if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
       }
       return outcome;
     }
-    // A pooled connection the server closed while it sat idle: try once on a fresh one.
+    // A pooled connection the server closed while it sat idle: sent again at once on a fresh
+    // one (not a failure, no backoff).
     if (reused && detail::is_reset(ec)) continue;
     return detail::exchange_failure(ec, key);
   }

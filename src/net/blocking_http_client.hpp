@@ -31,6 +31,9 @@ class BlockingTransport {
   BlockingTransport& operator=(const BlockingTransport&) = delete;
 
   std::uint64_t connections_opened() const;
+  // TLS handshakes done, and how many of them resumed an earlier session.
+  std::uint64_t tls_handshakes() const;
+  std::uint64_t tls_resumed() const;
   const Timeouts& timeouts() const;
 
   struct Impl;  // defined in blocking_http_client.cpp

@@ -1,4 +1,5 @@
 #include "net/http_client.hpp"
+#include "net/connection_policy.hpp"
 #include "net/http_common.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,6 +14,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
@@ -40,6 +42,7 @@ struct Connection {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
+  Clock::time_point idle_since;  // when it went back to the pool
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 };
@@ -115,7 +118,8 @@ struct Client::Impl {
 
   std::mutex mutex;
   std::vector<Pool> idle;  // per lane
-  std::unordered_map<std::string, tcp::resolver::results_type> resolved;
+  detail::AddressBook addresses;
+  detail::TlsSessions sessions;
 
   std::size_t lane_of(const asio::any_io_executor& ex) const {
     const asio::execution_context* context = &asio::query(ex, asio::execution::context);
@@ -124,74 +128,96 @@ struct Client::Impl {
     return 0;
   }
 
+  // The most recently used idle connection, closing those idle for longer than kIdleMax (the
+  // server may be closing them now).
   std::unique_ptr<Connection> take_idle(std::size_t lane, const std::string& key) {
+    std::vector<std::unique_ptr<Connection>> expired;  // closed outside the lock
     std::lock_guard lock(mutex);
     auto& pool = idle[lane];
     auto it = pool.find(key);
     if (it == pool.end() || it->second.empty()) return nullptr;
-    auto conn = std::move(it->second.back());
-    it->second.pop_back();
+    auto& list = it->second;
+    const auto now = Clock::now();
+    const auto fresh = std::find_if(list.begin(), list.end(), [&](const auto& c) {
+      return now - c->idle_since < detail::kIdleMax;
+    });
+    for (auto c = list.begin(); c != fresh; ++c) expired.push_back(std::move(*c));
+    list.erase(list.begin(), fresh);
+    if (list.empty()) return nullptr;
+    auto conn = std::move(list.back());
+    list.pop_back();
     return conn;
   }
 
   void give_back(std::size_t lane, const std::string& key, std::unique_ptr<Connection> conn) {
+    conn->idle_since = Clock::now();
     std::lock_guard lock(mutex);
-    auto& list = idle[lane][key];
+    auto& list = idle[lane][key];  // oldest first
     if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
   }
 };
 
 namespace {
 
-// Resolves (once per target, then from the cache), connects and, for TLS, handshakes with SNI
-// and host-name verification. On failure returns nullptr and fills outcome.
+// Resolves the target when its addresses are stale (a failed re-resolution keeps the old ones),
+// connects to its addresses in the address book's order (one that fails is set aside) and, for
+// TLS, handshakes with SNI, host-name verification and the endpoint's last session offered for
+// resumption. On failure returns nullptr and fills outcome.
 asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Client::Impl> impl,
                                                              std::size_t lane, Target target,
                                                              Outcome& outcome) {
   const asio::any_io_executor executor = impl->lanes[lane];
   const std::string key = target.to_string();
-  tcp::resolver::results_type endpoints;
-  {
-    std::lock_guard lock(impl->mutex);
-    if (auto it = impl->resolved.find(key); it != impl->resolved.end()) endpoints = it->second;
-  }
-  if (endpoints.empty()) {
+  if (impl->addresses.stale(key, Clock::now())) {
     tcp::resolver resolver(executor);
     auto [ec, results] = co_await resolver.async_resolve(target.host, std::to_string(target.port),
                                                          use_tuple);
-    if (ec) {
+    if (!ec) {
+      std::vector<tcp::endpoint> endpoints;
+      for (const auto& r : results) endpoints.push_back(r.endpoint());
+      impl->addresses.update(key, std::move(endpoints), Clock::now());
+    } else {
+      impl->addresses.keep(key, Clock::now());
+    }
+    if (ec && impl->addresses.order(key, Clock::now()).empty()) {
       outcome = detail::resolve_failure(ec, target);
       co_return nullptr;
     }
-    endpoints = results;
-    std::lock_guard lock(impl->mutex);
-    impl->resolved[key] = endpoints;
   }
 
-  auto conn = std::make_unique<Connection>();
-  conn->target = target;
-  if (target.tls)
-    conn->secure.emplace(executor, impl->tls_context);
-  else
-    conn->plain.emplace(executor);
-  auto& lowest = conn->lowest();
-  lowest.expires_after(impl->timeouts.connect);
-  auto [cec, ep] = co_await lowest.async_connect(endpoints, use_tuple);
+  std::unique_ptr<Connection> conn;
+  error_code cec = asio::error::host_not_found;
+  for (const tcp::endpoint& endpoint : impl->addresses.order(key, Clock::now())) {
+    conn = std::make_unique<Connection>();
+    conn->target = target;
+    if (target.tls)
+      conn->secure.emplace(executor, impl->tls_context);
+    else
+      conn->plain.emplace(executor);
+    conn->lowest().expires_after(impl->timeouts.connect);
+    auto [ec] = co_await conn->lowest().async_connect(endpoint, use_tuple);
+    cec = ec;
+    if (!cec) break;
+    impl->addresses.set_aside(key, endpoint, Clock::now());
+  }
   if (cec) {
     outcome = detail::connect_failure(cec, key);
     co_return nullptr;
   }
+  auto& lowest = conn->lowest();
   lowest.socket().set_option(tcp::no_delay(true));
   impl->opened.fetch_add(1, std::memory_order_relaxed);
 
   if (conn->secure) {
     auto& stream = *conn->secure;
     detail::prepare_tls(stream, target, impl->tls);
+    impl->sessions.offer(stream.native_handle(), key);
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
       outcome = detail::handshake_failure(stream.native_handle(), hec, key);
       co_return nullptr;
     }
+    impl->sessions.handshake_done(stream.native_handle());
   }
   lowest.expires_never();
   co_return conn;
@@ -236,10 +262,13 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
       ec = co_await exchange(*conn->plain, conn->lowest(), conn->buffer, request,
                              outcome.response, impl->timeouts);
     if (!ec) {
+      if (conn->secure) impl->sessions.remember(conn->secure->native_handle(), key);
+      // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here.)
       if (outcome.response.keep_alive()) impl->give_back(lane, key, std::move(conn));
       co_return outcome;
     }
-    // A pooled connection the server closed while it sat idle: try once on a fresh one.
+    // A pooled connection the server closed while it sat idle: sent again at once on a fresh
+    // one (not a failure, no backoff).
     if (reused && is_reset(ec)) continue;
     co_return detail::exchange_failure(ec, key);
   }
@@ -251,6 +280,8 @@ void Client::close_idle() {
 }
 
 std::uint64_t Client::connections_opened() const { return impl_->opened.load(); }
+std::uint64_t Client::tls_handshakes() const { return impl_->sessions.handshakes(); }
+std::uint64_t Client::tls_resumed() const { return impl_->sessions.resumed(); }
 const Timeouts& Client::timeouts() const { return impl_->timeouts; }
 
 }  // namespace s3up::http

@@ -80,6 +80,9 @@ class Client {
   void close_idle();
 
   std::uint64_t connections_opened() const;
+  // TLS handshakes done, and how many of them resumed an earlier session.
+  std::uint64_t tls_handshakes() const;
+  std::uint64_t tls_resumed() const;
   const Timeouts& timeouts() const;
 
   struct Impl;  // implementation detail, defined in http_client.cpp

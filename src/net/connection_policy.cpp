@@ -1,0 +1,101 @@
+#include "net/connection_policy.hpp"
+
+#include <algorithm>
+
+namespace s3up::http::detail {
+
+bool AddressBook::stale(const std::string& key, Clock::time_point now) const {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(key);
+  return it == entries_.end() || it->second.endpoints.empty() ||
+         now - it->second.resolved >= kReresolve;
+}
+
+void AddressBook::update(const std::string& key, std::vector<Endpoint> endpoints,
+                         Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  Entry& e = entries_[key];
+  e.endpoints = std::move(endpoints);
+  e.resolved = now;
+  if (e.next >= e.endpoints.size()) e.next = 0;
+  std::erase_if(e.aside, [&](const auto& kv) {
+    return std::find(e.endpoints.begin(), e.endpoints.end(), kv.first) == e.endpoints.end();
+  });
+}
+
+void AddressBook::keep(const std::string& key, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (auto it = entries_.find(key); it != entries_.end()) it->second.resolved = now;
+}
+
+std::vector<AddressBook::Endpoint> AddressBook::order(const std::string& key,
+                                                      Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.endpoints.empty()) return {};
+  Entry& e = it->second;
+  const std::size_t n = e.endpoints.size();
+  const std::size_t first = e.next % n;
+  e.next = (first + 1) % n;  // the next connection starts at the next address
+  std::vector<Endpoint> good, aside;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Endpoint& ep = e.endpoints[(first + i) % n];
+    const auto a = e.aside.find(ep);
+    if (a != e.aside.end() && a->second > now)
+      aside.push_back(ep);
+    else
+      good.push_back(ep);
+  }
+  good.insert(good.end(), aside.begin(), aside.end());
+  return good;
+}
+
+void AddressBook::set_aside(const std::string& key, const Endpoint& endpoint,
+                            Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  entries_[key].aside[endpoint] = now + kSetAside;
+}
+
+TlsSessions::~TlsSessions() {
+  for (auto& [key, session] : sessions_) SSL_SESSION_free(session);
+}
+
+void TlsSessions::offer(SSL* ssl, const std::string& key) {
+  std::lock_guard lock(mutex_);
+  if (auto it = sessions_.find(key); it != sessions_.end()) SSL_set_session(ssl, it->second);
+}
+
+void TlsSessions::handshake_done(SSL* ssl) {
+  std::lock_guard lock(mutex_);
+  ++handshakes_;
+  if (SSL_session_reused(ssl)) ++resumed_;
+}
+
+void TlsSessions::remember(SSL* ssl, const std::string& key) {
+  SSL_SESSION* session = SSL_get1_session(ssl);
+  if (!session) return;
+  if (!SSL_SESSION_is_resumable(session)) {
+    SSL_SESSION_free(session);
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  SSL_SESSION*& slot = sessions_[key];
+  if (slot == session) {
+    SSL_SESSION_free(session);  // the one kept already
+    return;
+  }
+  if (slot) SSL_SESSION_free(slot);
+  slot = session;
+}
+
+std::uint64_t TlsSessions::handshakes() const {
+  std::lock_guard lock(mutex_);
+  return handshakes_;
+}
+
+std::uint64_t TlsSessions::resumed() const {
+  std::lock_guard lock(mutex_);
+  return resumed_;
+}
+
+}  // namespace s3up::http::detail

@@ -1,0 +1,86 @@
+// How both HTTP clients (coroutine and blocking) manage connections to an endpoint, as AWS's own
+// clients do against S3's many front ends:
+//  - AddressBook: the endpoint's addresses, resolved again while in use (every kReresolve), new
+//    connections spread over them in turn, an address that refuses connections set aside for a
+//    while (kSetAside);
+//  - TlsSessions: the last TLS session of each endpoint, offered again by new connections so
+//    that they resume (an abbreviated handshake, no certificate chain sent or verified again);
+//  - kIdleMax: a pooled connection idle for longer is closed rather than reused, since S3 and
+//    many proxies close idle connections after a few seconds and a request sent into a
+//    connection being closed is lost.
+// No I/O here: the clients resolve and connect, these classes decide. Thread-safe.
+#pragma once
+#include <boost/asio/ip/tcp.hpp>
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace s3up::http::detail {
+
+using Clock = std::chrono::steady_clock;
+
+inline constexpr std::chrono::seconds kReresolve{30};
+inline constexpr std::chrono::seconds kSetAside{30};
+inline constexpr std::chrono::seconds kIdleMax{4};
+
+class AddressBook {
+ public:
+  using Endpoint = boost::asio::ip::tcp::endpoint;
+
+  // Whether `key`'s addresses are to be resolved (never were, or longer than kReresolve ago).
+  bool stale(const std::string& key, Clock::time_point now) const;
+  // Stores a resolution (the order the resolver gave).
+  void update(const std::string& key, std::vector<Endpoint> endpoints, Clock::time_point now);
+  // Marks `key` as just checked when a re-resolution failed: the old addresses stay in use.
+  void keep(const std::string& key, Clock::time_point now);
+
+  // The addresses to try for a new connection, in order: the next in turn first, then the
+  // others; those set aside last (when all are set aside they are still tried). Empty when
+  // nothing was resolved.
+  std::vector<Endpoint> order(const std::string& key, Clock::time_point now);
+  // `endpoint` refused a connection (or timed out connecting): tried last for kSetAside.
+  void set_aside(const std::string& key, const Endpoint& endpoint, Clock::time_point now);
+
+ private:
+  struct Entry {
+    std::vector<Endpoint> endpoints;
+    Clock::time_point resolved;
+    std::size_t next = 0;
+    std::map<Endpoint, Clock::time_point> aside;  // until when
+  };
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+class TlsSessions {
+ public:
+  TlsSessions() = default;
+  ~TlsSessions();
+  TlsSessions(const TlsSessions&) = delete;
+  TlsSessions& operator=(const TlsSessions&) = delete;
+
+  // Before a handshake: offers `key`'s last session, if any.
+  void offer(SSL* ssl, const std::string& key);
+  // After a handshake: counts it (full or resumed).
+  void handshake_done(SSL* ssl);
+  // After an exchange on the connection (TLS 1.3 sends its tickets after the handshake, so they
+  // are read with the first response): keeps its session for the next connections.
+  void remember(SSL* ssl, const std::string& key);
+
+  std::uint64_t handshakes() const;
+  std::uint64_t resumed() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, SSL_SESSION*> sessions_;
+  std::uint64_t handshakes_ = 0, resumed_ = 0;
+};
+
+}  // namespace s3up::http::detail

@@ -1,0 +1,74 @@
+"""Connection management against s3-testserver: new TLS connections resume the endpoint's
+session instead of a full handshake. (Spreading connections over an endpoint's addresses and
+setting aside one that refuses is in unit.connection_policy: on this machine no name resolves
+to several loopback addresses.)"""
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+from s3fixtures import fresh_dir, rmtree, run_s3up
+from testserver import TestServer, make_self_signed_cert
+
+
+def env_for(server):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=server.access_key, AWS_SECRET_ACCESS_KEY=server.secret,
+               AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+    return env
+
+
+class Connections(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.src = fresh_dir("s3up-connections-")
+        cls.files = {f"f{i:04}": os.urandom(100 + i) for i in range(1500)}
+        for rel, data in cls.files.items():
+            with open(os.path.join(cls.src, rel), "wb") as f:
+                f.write(data)
+        cls.tls_dir = tempfile.mkdtemp(prefix="s3up-connections-tls-")
+        cls.cert, cls.key = make_self_signed_cert(cls.tls_dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        rmtree(cls.src)
+        shutil.rmtree(cls.tls_dir, ignore_errors=True)
+
+    def upload(self, server, url, prefix, *extra):
+        proc = run_s3up(["--endpoint-url", url, "--progress", "none", "--json", "-", *extra,
+                         self.src, f"s3://{server.bucket}/{prefix}/"], env_for(server),
+                        check_secret=server.secret)
+        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        return json.loads(proc.stdout)
+
+    def assert_arrived(self, server, prefix):
+        client = server.client()
+        keys = set()
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=server.bucket,
+                                                                      Prefix=prefix + "/"):
+            keys |= {o["Key"] for o in page.get("Contents", [])}
+        self.assertEqual(keys, {f"{prefix}/{rel}" for rel in self.files})
+        for rel in list(self.files)[::150]:
+            body = client.get_object(Bucket=server.bucket, Key=f"{prefix}/{rel}")["Body"].read()
+            self.assertEqual(body, self.files[rel])
+
+    def test_new_tls_connections_resume_the_session(self):
+        with TestServer(access_key="AKIDCONN", secret="conn-secret-never-shown",
+                        tls_cert=self.cert, tls_key=self.key) as server:
+            doc = self.upload(server, server.url, "tls", "--ca-bundle", self.cert)
+            c = doc["connections"]
+            print(f"\n[tls] {c}", flush=True)
+            self.assertEqual(c["tls_handshakes"], c["opened"])
+            # The first connections handshake in full at once (nothing to resume yet); later
+            # ones resume the session the endpoint gave.
+            self.assertGreater(c["tls_resumed"], 0)
+            self.assertLess(c["tls_resumed"], c["tls_handshakes"])
+            self.assert_arrived(server, "tls")
+        with TestServer(access_key="AKIDCONN", secret="conn-secret-never-shown") as server:
+            doc = self.upload(server, server.url, "plain")
+            self.assertEqual(doc["connections"]["tls_handshakes"], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,81 @@
+// The connection policy both HTTP clients follow (net/connection_policy.hpp): addresses spread
+// and set aside, re-resolution when stale, TLS sessions kept per endpoint.
+#include <boost/test/unit_test.hpp>
+
+#include <openssl/ssl.h>
+
+#include "net/connection_policy.hpp"
+
+using namespace s3up::http::detail;
+using boost::asio::ip::make_address;
+using Endpoint = AddressBook::Endpoint;
+
+namespace {
+Endpoint ep(const char* ip) { return {make_address(ip), 443}; }
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(connection_policy)
+
+BOOST_AUTO_TEST_CASE(new_connections_are_spread_over_the_addresses) {
+  AddressBook book;
+  const auto t0 = Clock::now();
+  BOOST_TEST(book.stale("k", t0));
+  BOOST_TEST(book.order("k", t0).empty());
+  book.update("k", {ep("10.0.0.1"), ep("10.0.0.2"), ep("10.0.0.3")}, t0);
+  BOOST_TEST(!book.stale("k", t0));
+  // Each new connection starts at the next address; the others follow as fallbacks.
+  BOOST_TEST((book.order("k", t0) == std::vector{ep("10.0.0.1"), ep("10.0.0.2"), ep("10.0.0.3")}));
+  BOOST_TEST((book.order("k", t0) == std::vector{ep("10.0.0.2"), ep("10.0.0.3"), ep("10.0.0.1")}));
+  BOOST_TEST((book.order("k", t0).front() == ep("10.0.0.3")));
+  BOOST_TEST((book.order("k", t0).front() == ep("10.0.0.1")));
+}
+
+BOOST_AUTO_TEST_CASE(an_address_that_refuses_is_set_aside_for_a_while) {
+  AddressBook book;
+  const auto t0 = Clock::now();
+  book.update("k", {ep("10.0.0.1"), ep("10.0.0.2")}, t0);
+  book.set_aside("k", ep("10.0.0.1"), t0);
+  for (int i = 0; i < 4; ++i) {
+    const auto order = book.order("k", t0 + std::chrono::seconds(1));
+    BOOST_TEST((order == std::vector{ep("10.0.0.2"), ep("10.0.0.1")}));  // still tried, last
+  }
+  // Back in turn once the time is up.
+  const auto later = t0 + kSetAside + std::chrono::seconds(1);
+  const auto a = book.order("k", later).front();
+  const auto b = book.order("k", later).front();
+  BOOST_TEST(a != b);
+}
+
+BOOST_AUTO_TEST_CASE(addresses_are_resolved_again_while_in_use) {
+  AddressBook book;
+  const auto t0 = Clock::now();
+  book.update("k", {ep("10.0.0.1")}, t0);
+  BOOST_TEST(!book.stale("k", t0 + kReresolve - std::chrono::seconds(1)));
+  BOOST_TEST(book.stale("k", t0 + kReresolve));
+  // A new answer replaces the old one (and what was set aside among the old addresses).
+  book.set_aside("k", ep("10.0.0.1"), t0);
+  book.update("k", {ep("10.0.0.5"), ep("10.0.0.6")}, t0 + kReresolve);
+  const auto order = book.order("k", t0 + kReresolve);
+  BOOST_TEST(order.size() == 2u);
+  BOOST_TEST((order.front() == ep("10.0.0.5")));
+  // A failed re-resolution keeps the old addresses, checked again only after kReresolve.
+  book.keep("k", t0 + 2 * kReresolve);
+  BOOST_TEST(!book.stale("k", t0 + 2 * kReresolve));
+  BOOST_TEST(book.order("k", t0 + 2 * kReresolve).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(tls_sessions_without_a_handshake_offer_nothing) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = SSL_new(ctx);
+  TlsSessions sessions;
+  sessions.offer(ssl, "k");  // nothing kept: nothing offered
+  BOOST_TEST(SSL_get_session(ssl) == nullptr);
+  sessions.remember(ssl, "k");  // no session yet: nothing kept
+  sessions.handshake_done(ssl);
+  BOOST_TEST(sessions.handshakes() == 1u);
+  BOOST_TEST(sessions.resumed() == 0u);
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
