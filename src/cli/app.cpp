@@ -8,6 +8,7 @@
 
 #include "cli/cli_options.hpp"
 #include "engine/engine.hpp"
+#include "engine/file_data.hpp"
 #include "engine/journal.hpp"
 #include "engine/part_plan.hpp"
 #include "auth/chain.hpp"
@@ -186,10 +187,13 @@ int run(int argc, char** argv) {
       return usage_error("--multipart-threshold cannot exceed S3's 5 GiB single-upload limit");
     if (upload.part_size < engine::kMinPartSize || upload.part_size > engine::kMaxPartSize)
       return usage_error("--part-size must be between 5MiB and 5GiB (S3's part limits)");
-    const std::uint64_t largest_buffer = std::max(upload.multipart_threshold, upload.part_size);
+    // Parts are held in memory; single PUTs above engine::kStreamFrom are streamed from the
+    // file, so --multipart-threshold does not count here.
+    const std::uint64_t largest_buffer =
+        std::max(std::min(upload.multipart_threshold, engine::kStreamFrom), upload.part_size);
     if (upload.max_memory < largest_buffer)
-      return usage_error("--max-memory must be at least the larger of --part-size and "
-                         "--multipart-threshold (" + std::to_string(largest_buffer) + " bytes)");
+      return usage_error("--max-memory must be at least --part-size (" +
+                         std::to_string(largest_buffer) + " bytes)");
   } catch (const s3::UsageError& e) {
     return usage_error(e.what());
   } catch (const s3::ConfigError& e) {

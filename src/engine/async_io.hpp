@@ -29,6 +29,9 @@ struct AsyncIo {
                         DigestNeeds needs) const {
     return read_and_digest_async(ctx->lanes.file_io, needs, std::move(entry), offset, out);
   }
+  Task<ReadDigest> digest(walker::Entry entry, DigestNeeds needs) const {
+    return digest_file_async(ctx->lanes.file_io, needs, std::move(entry));
+  }
   Task<Permit> request() const { return coro::acquire_permit(ctx->throttles.requests); }
   Task<s3::OpResult> send(s3::S3Call call) const { return ctx->s3.run(std::move(call)); }
   Task<Next> settle(s3::OpResult r, int attempt) const {

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <system_error>
 
 namespace s3up::engine {
@@ -39,6 +40,68 @@ std::optional<std::string> read_range(const walker::Entry& entry, std::uint64_t 
   } catch (const std::system_error& e) {
     return e.what();
   }
+}
+
+std::optional<walker::FileReader> open_listed(const walker::Entry& entry,
+                                              std::optional<std::string>& problem) {
+  try {
+    auto reader = walker::FileReader::open(entry.path);
+    if (auto c = change(entry, reader.opened(), "since it was listed"); !c.empty()) {
+      problem = c;
+      return std::nullopt;
+    }
+    return reader;
+  } catch (const std::system_error& e) {
+    problem = e.what();
+    return std::nullopt;
+  }
+}
+
+std::optional<std::string> changed_since_open(const walker::Entry& entry,
+                                              const walker::FileReader& reader) {
+  try {
+    if (auto c = change(entry, reader.stat(), "while being read"); !c.empty()) return c;
+    return std::nullopt;
+  } catch (const std::system_error& e) {
+    return e.what();
+  }
+}
+
+ReadDigest digest_file(const walker::Entry& entry, DigestNeeds needs) {
+  ReadDigest r;
+  auto reader = open_listed(entry, r.problem);
+  if (!reader) return r;
+  std::optional<s3::Checksummer> checksum, md5;
+  if (needs.checksum != s3::ChecksumAlgorithm::None) checksum.emplace(needs.checksum);
+  if (needs.md5) md5.emplace(s3::ChecksumAlgorithm::Md5);
+  std::optional<util::Sha256> sha;
+  if (needs.sha256) sha.emplace();
+  DataBuffer buffer(static_cast<std::size_t>(std::min<std::uint64_t>(kStreamMemory, entry.size)));
+  try {
+    for (std::uint64_t done = 0; done < entry.size;) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size, entry.size - done));
+      const std::size_t got = reader->pread(buffer.data.get(), want, done);
+      if (got != want) {
+        r.problem = "file changed while being read: expected " + std::to_string(entry.size) +
+                    " bytes, read " + std::to_string(done + got);
+        return r;
+      }
+      const std::span<const unsigned char> bytes(
+          reinterpret_cast<const unsigned char*>(buffer.data.get()), got);
+      if (checksum) checksum->update(bytes);
+      if (md5) md5->update(bytes);
+      if (sha) sha->update(bytes);
+      done += got;
+    }
+  } catch (const std::system_error& e) {
+    r.problem = e.what();
+    return r;
+  }
+  if ((r.problem = changed_since_open(entry, *reader))) return r;
+  if (checksum) r.checksum = checksum->value();
+  if (md5) r.md5 = md5->value();
+  if (sha && entry.size > 0) r.sha256 = util::hex_lower(sha->finish());
+  return r;
 }
 
 ReadDigest read_and_digest(const walker::Entry& entry, std::uint64_t offset, std::span<char> out,

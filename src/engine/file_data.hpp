@@ -39,6 +39,24 @@ struct ReadDigest {
 ReadDigest read_and_digest(const walker::Entry& entry, std::uint64_t offset, std::span<char> out,
                            DigestNeeds needs);
 
+// Single PUTs larger than this are streamed from the file (a first pass computes their digests,
+// the body is read again as it is sent), so that memory holds pieces, not whole files.
+inline constexpr std::uint64_t kStreamFrom = 8ull << 20;
+// The memory a streamed PUT holds: its digest pass's buffer.
+inline constexpr std::uint64_t kStreamMemory = 1ull << 20;
+
+// The first pass of a streamed PUT: the digests of the whole file, read kStreamMemory at a time,
+// refusing torn data as read_range does.
+ReadDigest digest_file(const walker::Entry& entry, DigestNeeds needs);
+
+// Opens the entry's file to stream it, checking that it is still the file the walker listed.
+// Sets `problem` (and returns nullopt) otherwise.
+std::optional<walker::FileReader> open_listed(const walker::Entry& entry,
+                                              std::optional<std::string>& problem);
+// After a streamed send: the problem when the file changed meanwhile, else nullopt.
+std::optional<std::string> changed_since_open(const walker::Entry& entry,
+                                              const walker::FileReader& reader);
+
 // Memory for file data, allocated without zero-filling.
 struct DataBuffer {
   explicit DataBuffer(std::size_t size) : data(size ? new char[size] : nullptr), size(size) {}

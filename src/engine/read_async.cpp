@@ -17,7 +17,19 @@ asio::awaitable<ReadDigest> digest_on_pool(walker::Entry entry, std::uint64_t of
   co_return read_and_digest(entry, offset, out, needs);
 }
 
+asio::awaitable<ReadDigest> digest_whole_file(walker::Entry entry, DigestNeeds needs) {
+  co_return digest_file(entry, needs);
+}
+
 }  // namespace
+
+asio::awaitable<ReadDigest> digest_file_async(asio::any_io_executor file_io, DigestNeeds needs,
+                                              walker::Entry entry) {
+  if (!file_io) co_return digest_file(entry, needs);
+  ReadDigest r = co_await asio::co_spawn(file_io, digest_whole_file(std::move(entry), needs),
+                                         asio::use_awaitable);
+  co_return r;
+}
 
 asio::awaitable<ReadDigest> read_and_digest_async(asio::any_io_executor file_io, DigestNeeds needs,
                                                   walker::Entry entry, std::uint64_t offset,

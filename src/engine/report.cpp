@@ -274,6 +274,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"started", iso8601(s.started)},
       {"finished", iso8601(s.finished)},
       {"walk_complete", s.walk_complete},
+      {"peak_rss_bytes", s.peak_rss_bytes},
       {"connections", boost::json::object{{"opened", s.connections_opened},
                                           {"tls_handshakes", s.tls_handshakes},
                                           {"tls_resumed", s.tls_resumed}}},

@@ -101,6 +101,10 @@ asio::awaitable<ReadDigest> read_and_digest_async(asio::any_io_executor file_io,
                                                   walker::Entry entry, std::uint64_t offset,
                                                   std::span<char> out);
 
+// digest_file (see file_data.hpp) on `file_io` (inline when null): a streamed PUT's first pass.
+asio::awaitable<ReadDigest> digest_file_async(asio::any_io_executor file_io, DigestNeeds needs,
+                                              walker::Entry entry);
+
 // Uploads one file as a multipart upload: the shared steps (upload_steps.hpp), its parts
 // spread over the lanes. `slot` is its place among open multipart uploads.
 asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std::string key,

@@ -1,5 +1,8 @@
 #include "engine/run_setup.hpp"
 
+#include <fstream>
+#include <string>
+
 #include <unistd.h>
 
 #include <iostream>
@@ -65,6 +68,16 @@ void count_not_attempted(Report& report, const walker::Walker& walker, const Wal
     report.not_attempted(seen > taken ? seen - taken : 0, totals.walk_complete);
 }
 
+std::uint64_t peak_rss_bytes() {
+  // VmHWM, not getrusage's ru_maxrss: that one keeps the peak of the process image before exec
+  // (a forking parent's memory, tens of MiB for a Python test runner).
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // "N kB"
+  return 0;
+}
+
 void finish_summary(RunSummary& summary, Report& report, const UploadOptions& opt,
                     std::chrono::steady_clock::time_point started, bool interrupted) {
   // The clock stops after the last request has completed and every thread has returned.
@@ -77,6 +90,7 @@ void finish_summary(RunSummary& summary, Report& report, const UploadOptions& op
   summary.seconds = seconds;
   summary.interrupted = interrupted;
   summary.dry_run = opt.dry_run;
+  summary.peak_rss_bytes = peak_rss_bytes();
   summary.checksum = opt.checksum;
 }
 

@@ -52,6 +52,9 @@ void start_progress(std::optional<ProgressReporter>& progress, const UploadOptio
                     std::function<std::uint64_t()> in_flight,
                     std::chrono::steady_clock::time_point started);
 
+// The process's peak resident memory so far (Linux's VmHWM), 0 when unknown.
+std::uint64_t peak_rss_bytes();
+
 // Fills `summary` from the finished report, keeping its wall-clock start: the time taken (from
 // `started` until now), the finish time, whether the run was interrupted and a dry run. The
 // engine-specific fields are left to the caller.

@@ -174,6 +174,9 @@ struct BlockingIo {
                         DigestNeeds needs) const {
     co_return read_and_digest(entry, offset, out, needs);
   }
+  Task<ReadDigest> digest(walker::Entry entry, DigestNeeds needs) const {
+    co_return digest_file(entry, needs);
+  }
   Task<Permit> request() const {
     ThreadedRun* r = threaded;
     r->requests.acquire();

@@ -16,6 +16,7 @@
 //     Task<bool> pace(std::uint64_t bytes);        // --limit-rate; false: the run stopped
 //     Task<ReadDigest> read(walker::Entry, std::uint64_t offset, std::span<char> out,
 //                           DigestNeeds needs);
+//     Task<ReadDigest> digest(walker::Entry, DigestNeeds needs);  // a streamed PUT's first pass
 //     Task<Permit> request();                       // one request in flight (--concurrency)
 //     Task<s3::OpResult> send(s3::S3Call call);     // one signed exchange
 //     Task<Next> settle(s3::OpResult r, int attempt);  // after_failure, renewal, backoff
@@ -124,24 +125,118 @@ Task<Io, void> remove_corrupted(Io io, std::string key, std::string* reason) {
                           : "; could not delete the corrupted object: " + removed.reply.message;
 }
 
-// Reads, checksums, signs and sends the file; every retry reads the file again.
+// What became of a PutObject (put_file's and put_streamed's common end): uploaded, refused
+// headers to drop (sent again at once, not a retry), or the next step after a failure.
+struct PutSettled {
+  bool uploaded = false;
+  bool refused = false;
+  Next next = Next::Fail;
+};
+
+// Judges a PutObject's reply `r` to a body sent with `checks` and `read`'s digests: records the
+// file uploaded, or failed (a single PUT still corrupted after the retries is deleted).
+template <class Io>
+Task<Io, PutSettled> settle_put(Io io, const walker::Entry* entry, const std::string* key,
+                                BodyChecks checks, const ReadDigest* read, s3::OpResult r,
+                                int attempt) {
+  RunControl& run = io.run();
+  PutSettled out;
+  if (r.ok) {
+    const Verdict verdict = run.integrity.judge(checks, {read->checksum, read->md5}, r);
+    if (!verdict.corrupted) {
+      run.report.sent(entry->size);
+      run.report.uploaded(entry->size, false, verdict.level);
+      if (run.journal) run.journal->record_finished(*key, entry->size, entry->mtime_ns);
+      out.uploaded = true;
+      co_return out;
+    }
+    // Sent again: the next PUT replaces it.
+    r = corrupted(std::move(r), "PutObject", *verdict.corrupted);
+  } else if (run.integrity.refused(checks, r)) {
+    out.refused = true;
+    co_return out;
+  }
+  out.next = co_await io.settle(r, attempt);
+  if (out.next == Next::Fail && r.error == s3::S3Errc::checksum_mismatch) {
+    std::string reason = r.message;
+    co_await remove_corrupted(io, *key, &reason);
+    run.report.failed({entry->path, *key, std::move(reason)});
+  } else if (out.next == Next::Fail) {
+    run.report.failed({entry->path, *key, r.message});
+  } else if (out.next == Next::Stop) {
+    run.report.failed({entry->path, *key, std::string(kStoppedByFatal)});
+  }
+  co_return out;
+}
+
+// Whether a PUT is to be attempted (again): false, with the file reported failed, when the run
+// stopped before.
+template <class Io>
+Task<Io, bool> may_put(Io io, const walker::Entry* entry, const std::string* key, int attempt) {
+  RunControl& run = io.run();
+  if (run.stopping.load() && attempt > 0) {
+    run.report.failed({entry->path, *key, "not completed: the run was stopped"});
+    co_return false;
+  }
+  // Paced before reading, so the bytes sent are as fresh as possible.
+  const bool paced = co_await io.pace(entry->size);
+  if (!paced) run.report.failed({entry->path, *key, "not uploaded: the run was stopped"});
+  co_return paced;
+}
+
+// A file above kStreamFrom in one PutObject, streamed: its digests in a first pass, then its
+// bytes read again as they are sent (one piece in memory per request, whatever the file's
+// size); every retry starts over.
+template <class Io>
+Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
+  RunControl& run = io.run();
+  [[maybe_unused]] typename Io::Permit memory = co_await io.memory(kStreamMemory);
+  for (int attempt = 0;; ++attempt) {
+    const bool go = co_await may_put(io, &entry, &key, attempt);
+    if (!go) co_return;
+    const BodyChecks checks = run.integrity.plan();
+    ReadDigest read = co_await io.digest(entry, digest_needs(run, checks));
+    std::optional<walker::FileReader> reader;
+    if (!read.problem) reader = open_listed(entry, read.problem);
+    if (read.problem) {
+      run.report.failed({entry.path, key, *read.problem});
+      co_return;
+    }
+    s3::S3Call call = s3::S3Call::put_object(key, {}, put_headers(run.opt, entry, checks, read));
+    call.file = {reader->fd(), 0, entry.size};
+    call.payload_sha256 = read.sha256;
+    s3::OpResult r = co_await exchange(io, std::move(call));
+    // Bytes changed while being sent differ from the digests, which the store (or its echo)
+    // catches; a file changed since it was opened is refused here either way.
+    if (auto changed = changed_since_open(entry, *reader)) {
+      run.report.failed({entry.path, key, *changed});
+      co_return;
+    }
+    const PutSettled settled = co_await settle_put(io, &entry, &key, checks, &read, r, attempt);
+    if (settled.uploaded) co_return;
+    if (settled.refused) {
+      --attempt;  // sent again at once without the refused headers: not a retry
+      continue;
+    }
+    if (!retrying(settled.next)) co_return;
+  }
+}
+
+// Reads, checksums, signs and sends the file; every retry reads the file again. Files above
+// kStreamFrom are streamed instead (put_streamed).
 template <class Io>
 Task<Io, void> put_file(Io io, walker::Entry entry, std::string key) {
+  if (entry.size > kStreamFrom) {
+    co_await put_streamed(io, std::move(entry), std::move(key));
+    co_return;
+  }
   RunControl& run = io.run();
   [[maybe_unused]] typename Io::Permit memory =
       co_await io.memory(std::max<std::uint64_t>(entry.size, 1));
   DataBuffer buffer(entry.size);
   for (int attempt = 0;; ++attempt) {
-    if (run.stopping.load() && attempt > 0) {
-      run.report.failed({entry.path, key, "not completed: the run was stopped"});
-      co_return;
-    }
-    // Paced before reading, so the bytes sent are as fresh as possible.
-    const bool paced = co_await io.pace(buffer.size);
-    if (!paced) {
-      run.report.failed({entry.path, key, "not uploaded: the run was stopped"});
-      co_return;
-    }
+    const bool go = co_await may_put(io, &entry, &key, attempt);
+    if (!go) co_return;
     const BodyChecks checks = run.integrity.plan();
     ReadDigest read =
         co_await io.read(entry, 0, buffer.span(), digest_needs(run, checks));
@@ -154,30 +249,13 @@ Task<Io, void> put_file(Io io, walker::Entry entry, std::string key) {
         put_headers(run.opt, entry, checks, read));
     call.payload_sha256 = read.sha256;
     s3::OpResult r = co_await exchange(io, std::move(call));
-    if (r.ok) {
-      const Verdict verdict = run.integrity.judge(checks, {read.checksum, read.md5}, r);
-      if (!verdict.corrupted) {
-        run.report.sent(entry.size);
-        run.report.uploaded(entry.size, false, verdict.level);
-        if (run.journal) run.journal->record_finished(key, entry.size, entry.mtime_ns);
-        co_return;
-      }
-      // Sent again: the next PUT replaces it.
-      r = corrupted(std::move(r), "PutObject", *verdict.corrupted);
-    } else if (run.integrity.refused(checks, r)) {
+    const PutSettled settled = co_await settle_put(io, &entry, &key, checks, &read, r, attempt);
+    if (settled.uploaded) co_return;
+    if (settled.refused) {
       --attempt;  // sent again at once without the refused headers: not a retry
       continue;
     }
-    const Next next = co_await io.settle(r, attempt);
-    if (next == Next::Fail && r.error == s3::S3Errc::checksum_mismatch) {
-      std::string reason = r.message;
-      co_await remove_corrupted(io, key, &reason);
-      run.report.failed({entry.path, key, std::move(reason)});
-      co_return;
-    }
-    if (next == Next::Fail) run.report.failed({entry.path, key, r.message});
-    if (next == Next::Stop) run.report.failed({entry.path, key, std::string(kStoppedByFatal)});
-    if (!retrying(next)) co_return;
+    if (!retrying(settled.next)) co_return;
   }
 }
 

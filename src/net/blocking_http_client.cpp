@@ -143,7 +143,7 @@ error_code exchange(Stream& stream, TimedSocket& timed, beast::flat_buffer& buff
   if (timeouts.request.count() > 0) deadline = Clock::now() + timeouts.request;
   timed.limit(timeouts.idle, deadline);
   error_code ec;
-  bhttp::serializer<true, bhttp::span_body<const char>> serializer(request);
+  bhttp::serializer<true, PayloadBody> serializer(request);
   serializer.limit(detail::kWriteChunk);
   bhttp::write(stream, serializer, ec);
   if (ec) return ec;

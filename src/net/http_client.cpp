@@ -63,7 +63,7 @@ asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
   if (timeouts.request.count() > 0) deadline = Clock::now() + timeouts.request;
 
   // Written piece by piece so that the idle timeout measures progress, not the whole body.
-  bhttp::serializer<true, bhttp::span_body<const char>> serializer(request);
+  bhttp::serializer<true, PayloadBody> serializer(request);
   serializer.limit(kWriteChunk);
   while (!serializer.is_done()) {
     arm(lowest, timeouts, deadline);

@@ -4,9 +4,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/system/error_code.hpp>
+
+#include "net/payload_body.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -40,8 +41,9 @@ struct Timeouts {
   std::chrono::milliseconds request{0};       // whole exchange, 0 = unlimited
 };
 
-// The request body is a view of caller-owned memory that must stay alive until send() completes.
-using Request = bhttp::request<bhttp::span_body<const char>>;
+// The request body is a view of caller-owned memory, or a range of a caller-owned open file,
+// that must stay alive until send() completes.
+using Request = bhttp::request<PayloadBody>;
 using Response = bhttp::response<bhttp::string_body>;
 
 // What went wrong below HTTP. None means a response (of any status) was received.

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 namespace s3up::s3 {
 namespace bhttp = boost::beast::http;
@@ -283,9 +284,11 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
       call.key ? object_path(route->addressing, *call.key) : bucket_path(route->addressing);
   const auto now = std::chrono::system_clock::now();
   std::string payload_hash;
+  if (call.file.fd >= 0 && sign_payload_ && call.payload_sha256.empty())
+    throw std::logic_error("a streamed body needs its SHA-256 computed beforehand");
   if (!sign_payload_)
     payload_hash = "UNSIGNED-PAYLOAD";
-  else if (body.empty())
+  else if (call.payload_size() == 0)
     payload_hash = kEmptySha256;
   else if (!call.payload_sha256.empty())
     payload_hash = call.payload_sha256;
@@ -320,9 +323,15 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   req.set(bhttp::field::authorization, sig.authorization);
   static const std::string user_agent = std::string("s3up/") + s3up::version();
   req.set(bhttp::field::user_agent, user_agent);
-  req.body() = bhttp::span_body<const char>::value_type(body.data(), body.size());
-  if (call.method == bhttp::verb::put || call.method == bhttp::verb::post || !body.empty())
-    req.content_length(body.size());
+  if (call.file.fd >= 0) {
+    req.body().fd = call.file.fd;
+    req.body().offset = call.file.offset;
+    req.body().length = call.file.length;
+  } else {
+    req.body() = http::PayloadBody::value_type(body.data(), body.size());
+  }
+  if (call.method == bhttp::verb::put || call.method == bhttp::verb::post || call.payload_size() > 0)
+    req.content_length(call.payload_size());
   return prepared;
 }
 

@@ -75,6 +75,12 @@ struct S3Call {
   std::span<const char> body;  // a caller-owned body (its memory must outlive the request)
   std::string owned_body;      // or a body the call owns (CompleteMultipartUpload's XML)
   bool owns_body = false;
+  // Or a range of a caller-owned open file, read as the request is sent (a PutObject streamed
+  // from the file). Needs payload_sha256 when payloads are signed.
+  struct FileRange {
+    int fd = -1;
+    std::uint64_t offset = 0, length = 0;
+  } file;
   // Lower-case hex SHA-256 of the payload when the caller computed it already (the async engine
   // does so off its I/O threads); prepare() hashes the payload itself when this is empty.
   std::string payload_sha256;
@@ -82,6 +88,7 @@ struct S3Call {
   std::span<const char> payload() const {
     return owns_body ? std::span<const char>(owned_body.data(), owned_body.size()) : body;
   }
+  std::uint64_t payload_size() const { return file.fd >= 0 ? file.length : payload().size(); }
 
   static S3Call put_object(std::string key, std::span<const char> body, Headers headers);
   static S3Call create_multipart(std::string key, Headers headers);

@@ -310,7 +310,8 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
   BOOST_TEST((keys(o) == std::set<std::string>{"totals", "failed", "skipped", "exit_code",
                                                "interrupted", "engine", "concurrency",
                                                "concurrency_peak", "threads", "started",
-                                               "finished", "walk_complete", "connections",
+                                               "finished", "walk_complete", "peak_rss_bytes",
+                                               "connections",
                                                "checksum", "integrity", "integrity_counts"}));
   const json::object& t = o.at("totals").as_object();
   BOOST_TEST((keys(t) == std::set<std::string>{"files", "bytes", "failed", "skipped", "retries",

@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(prepare_addresses_signs_and_frames_the_request) {
   BOOST_TEST(auth.rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 0) == 0);
   BOOST_TEST(auth.find("x-amz-checksum-crc32c") != std::string::npos);
   BOOST_TEST(r.request.body().size() == data.size());
-  BOOST_TEST(r.request.body().data() == data.data());  // a view, not a copy
+  BOOST_TEST(r.request.body().memory.data() == data.data());  // a view, not a copy
   BOOST_TEST(std::string(r.request[bhttp::field::user_agent]) ==
              std::string("s3up/") + s3up::version());
   BOOST_TEST(std::string(s3up::version()).find('.') != std::string::npos);  // "MAJOR.MINOR.PATCH"
@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(complete_owns_its_body_through_copies) {
   S3Call call = S3Call::complete_multipart("k", "u", {{1, "\"e1\"", "", ""}});
   const S3Call moved = std::move(call);
   const PreparedRequest r = p.prepare(moved);
-  const std::string body(r.request.body().data(), r.request.body().size());
+  const std::string body(r.request.body().memory.data(), r.request.body().size());
   BOOST_TEST(body.find("<PartNumber>1</PartNumber>") != std::string::npos);
   BOOST_TEST(std::string(r.request[bhttp::field::content_type]) == "application/xml");
   BOOST_TEST(r.request.method() == bhttp::verb::post);
@@ -169,6 +169,22 @@ BOOST_AUTO_TEST_CASE(observer_sees_every_result_and_region_switches) {
   BOOST_TEST(r.signed_region == "eu-west-1");
   BOOST_TEST(std::string(r.request[bhttp::field::authorization]).find("/eu-west-1/s3/") !=
              std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_streamed_body_is_a_file_range_with_its_length) {
+  S3Protocol p(SigV4Signer(Credentials{"AKIDEXAMPLE", "secret", {}, std::nullopt}, "us-east-1", "s3"),
+               parse_endpoint("http://127.0.0.1:9000"), "bucket", true, /*sign_payload=*/true);
+  S3Call call = S3Call::put_object("big.bin", {}, {});
+  call.file = {7, 100, 5000};
+  // Signed payloads need the SHA-256 computed beforehand: the body is not in memory.
+  BOOST_CHECK_THROW(p.prepare(call), std::logic_error);
+  call.payload_sha256 = std::string(64, 'a');
+  const PreparedRequest r = p.prepare(call);
+  BOOST_TEST(r.request.body().fd == 7);
+  BOOST_TEST(r.request.body().offset == 100u);
+  BOOST_TEST(r.request.body().size() == 5000u);
+  BOOST_TEST(std::string(r.request[bhttp::field::content_length]) == "5000");
+  BOOST_TEST(std::string(r.request["x-amz-content-sha256"]) == std::string(64, 'a'));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -108,6 +108,10 @@ struct ScriptedIo {
     script->events.push_back("read");
     co_return read_and_digest(entry, offset, out, needs);
   }
+  Task<ReadDigest> digest(walker::Entry entry, DigestNeeds needs) const {
+    script->events.push_back("digest");
+    co_return digest_file(entry, needs);
+  }
   Task<Permit> request() const {
     script->events.push_back("request");
     script->most_requests_held = std::max(script->most_requests_held, ++script->requests_held);
