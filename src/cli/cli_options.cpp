@@ -130,7 +130,7 @@ CliOptions parse_command_line(int argc, char** argv) {
     ("concurrency", "requests in flight, or 'auto' to adapt to the endpoint (start at 32, fewer for large parts; grow while throughput rises, halve on SlowDown)", cxxopts::value<std::string>()->default_value("64"), "N|auto")
     ("engine", "async (coroutines, the default) or threaded (blocking requests on a thread pool, for comparison)", cxxopts::value<std::string>()->default_value("async"), "NAME")
     ("threads", "threads running the I/O loop (default: number of cores)", cxxopts::value<long>(), "N")
-    ("checksum", "integrity check S3 verifies: crc32c, crc32, sha256, md5 (Content-MD5) or none", cxxopts::value<std::string>()->default_value("crc32c"), "ALGO")
+    ("checksum", "integrity check S3 verifies: crc32c, crc32, crc64nvme, sha256, md5 (Content-MD5) or none; with crc32c, crc32 and crc64nvme a multipart object stores the checksum of the whole file (FULL_OBJECT)", cxxopts::value<std::string>()->default_value("crc32c"), "ALGO")
     ("multipart-threshold", "files larger than this use multipart upload (default 64MiB)", cxxopts::value<std::string>(), "SIZE")
     ("part-size", "multipart part size, grown as needed to stay within 10,000 parts (default 16MiB)", cxxopts::value<std::string>(), "SIZE")
     ("max-memory", "file data held in memory at once (default 512MiB)", cxxopts::value<std::string>(), "SIZE")
