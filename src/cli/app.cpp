@@ -151,10 +151,12 @@ int run(int argc, char** argv) {
     for (const auto& [include, pattern] : cli.filters) upload.filter.add({include, pattern});
     upload.dry_run = cli.dry_run;
     upload.print = [](const std::string& line) { std::cout << line << "\n"; };
+    upload.note = [](const std::string& line) { std::cerr << "s3up: " << line << "\n"; };
     upload.sync = !cli.sync           ? engine::SyncMode::Off
                   : cli.size_only     ? engine::SyncMode::SizeOnly
                   : cli.sync_checksum ? engine::SyncMode::Checksum
                                       : engine::SyncMode::SizeAndMtime;
+    upload.sync_checksum_strict = cli.sync_checksum_strict;
     upload.dir_markers = cli.dir_markers;
     if (cli.shard) {
       upload.shard = engine::parse_shard(*cli.shard);

@@ -130,7 +130,7 @@ CliOptions parse_command_line(int argc, char** argv) {
     ("concurrency", "requests in flight, or 'auto' to adapt to the endpoint (start at 32, fewer for large parts; grow while throughput rises, halve on SlowDown)", cxxopts::value<std::string>()->default_value("64"), "N|auto")
     ("engine", "async (coroutines, the default) or threaded (blocking requests on a thread pool, for comparison)", cxxopts::value<std::string>()->default_value("async"), "NAME")
     ("threads", "threads running the I/O loop (default: number of cores)", cxxopts::value<long>(), "N")
-    ("checksum", "integrity check S3 verifies: crc32c, crc32, crc64nvme, sha256, md5 (Content-MD5) or none; with crc32c, crc32 and crc64nvme a multipart object stores the checksum of the whole file (FULL_OBJECT)", cxxopts::value<std::string>()->default_value("crc32c"), "ALGO")
+    ("checksum", "checksum sent with every body for the store to verify: crc32c, crc32, crc64nvme, sha256, md5 (Content-MD5) or none; with crc32c, crc32 and crc64nvme a multipart object stores the checksum of the whole file (FULL_OBJECT); where the store does not verify or refuses it, Content-MD5 is sent as well (said once; the report's 'integrity' tells what each file got)", cxxopts::value<std::string>()->default_value("crc32c"), "ALGO")
     ("multipart-threshold", "files larger than this use multipart upload (default 64MiB)", cxxopts::value<std::string>(), "SIZE")
     ("part-size", "multipart part size, grown as needed to stay within 10,000 parts (default 16MiB)", cxxopts::value<std::string>(), "SIZE")
     ("max-memory", "file data held in memory at once (default 512MiB)", cxxopts::value<std::string>(), "SIZE")
@@ -145,7 +145,8 @@ CliOptions parse_command_line(int argc, char** argv) {
     ("dry-run", "print what would be uploaded (path -> s3://bucket/key (size)) and send nothing that changes anything")
     ("sync", "skip files already in the bucket unchanged: same size, and the object newer than the file or carrying its mtime")
     ("size-only", "with --sync: compare sizes only")
-    ("sync-checksum", "with --sync: compare the checksum S3 stores (--checksum algorithm) with the file's")
+    ("sync-checksum", "with --sync: compare the checksum S3 stores (--checksum algorithm) with the file's; objects the store keeps none for are compared by MD5 ETag, else by size and mtime (said once)")
+    ("sync-checksum-strict", "with --sync-checksum: upload again the objects the store keeps no checksum or MD5 ETag for, rather than compare their size and mtime")
     ("shard", "upload only the files whose key hashes to shard K of N (0 <= K < N)", cxxopts::value<std::string>(), "K/N")
     ("journal", "resume journal: a rerun skips finished files and continues open multipart uploads", cxxopts::value<std::string>(), "FILE")
     ("dir-markers", "upload empty directories as zero-byte 'key/' objects");
@@ -240,10 +241,15 @@ CliOptions parse_command_line(int argc, char** argv) {
   o.sync = r.count("sync") > 0;
   o.size_only = r.count("size-only") > 0;
   o.sync_checksum = r.count("sync-checksum") > 0;
+  o.sync_checksum_strict = r.count("sync-checksum-strict") > 0;
   if ((o.size_only || o.sync_checksum) && !o.sync)
     throw UsageError("--size-only and --sync-checksum go with --sync");
   if (o.size_only && o.sync_checksum)
     throw UsageError("choose one of --size-only and --sync-checksum");
+  if (o.sync_checksum_strict && !o.sync_checksum)
+    throw UsageError("--sync-checksum-strict goes with --sync --sync-checksum");
+  if (o.sync_checksum && o.checksum == "none")
+    throw UsageError("--sync-checksum compares checksums: choose a --checksum algorithm, not none");
   o.dir_markers = r.count("dir-markers") > 0;
   o.shard = opt_string("shard");
   o.journal = opt_string("journal");

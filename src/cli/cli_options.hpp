@@ -34,6 +34,7 @@ struct CliOptions {
   // Choosing what to upload.
   std::vector<std::pair<bool, std::string>> filters;  // (include?, glob) in command-line order
   bool dry_run = false, sync = false, size_only = false, sync_checksum = false;
+  bool sync_checksum_strict = false;
   bool dir_markers = false;
   std::optional<std::string> shard, journal;
   // Object settings.

@@ -65,7 +65,7 @@ asio::awaitable<bool> start_entry(RunContext& ctx, steps::Listing* listing, walk
 
 // Takes the walker's batches in key order (which lets --sync merge them with the destination
 // listing) until the walk ends or the run stops, then waits for every upload.
-asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
+asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel, WalkTotals& totals) {
   std::optional<steps::Listing> listing;
   if (ctx.opt.sync != SyncMode::Off) listing.emplace(steps::Listing{ctx.opt.prefix, {}, false});
   bool more = true;
@@ -75,8 +75,10 @@ asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel) {
     for (auto& entry : batch) {
       // (Never co_await inside a short-circuit condition: GCC 12 miscompiles it.)
       if (ctx.stopping.load()) more = false;
+      const bool file = entry.kind == walker::EntryKind::File;
       if (more) more = co_await start_entry(ctx, listing ? &*listing : nullptr, std::move(entry));
       if (!more) break;
+      if (file) totals.attempted.fetch_add(1, std::memory_order_relaxed);
     }
   }
   channel.close();
@@ -104,7 +106,10 @@ void walk_into(walker::Walker& walker, Channel& channel, WalkTotals& totals) {
       channel.async_send(boost::system::error_code{}, std::move(batch), asio::use_future).get();
     channel.async_send(asio::error::eof, Batch{}, asio::use_future).get();
   } catch (const boost::system::system_error&) {
-    // The channel was closed: the run is stopping and wants no more entries.
+    // The channel was closed: the run is stopping and wants no more entries; the rest of the
+    // tree is only counted.
+    count_rest_of_walk(walker, totals);
+    totals.done.store(true, std::memory_order_release);
   }
 }
 
@@ -164,8 +169,9 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   const auto started = std::chrono::steady_clock::now();
   RunSummary summary;
   summary.started = std::chrono::system_clock::now();
+  WalkTotals totals;
   coro::spawn(
-      ioc.get_executor(), dispatch(ctx, channel),
+      ioc.get_executor(), dispatch(ctx, channel, totals),
       [&report](std::exception_ptr e) {
         report.fatal("internal error: " + coro::exception_message(e));
       },
@@ -176,7 +182,6 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
         for (auto& guard : keep_running) guard.reset();
       });
 
-  WalkTotals totals;
   std::thread walking([&] { walk_into(walker, channel, totals); });
   std::optional<ProgressReporter> progress;
   start_progress(progress, opt, report, totals,
@@ -189,6 +194,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   walking.join();
   if (progress) progress->stop();
   if (journal) journal->close();
+  if (ctx.stopping.load()) count_not_attempted(report, walker, totals);
 
   finish_summary(summary, report, opt, started, ctx.interrupted.load());
   summary.engine = "async";

@@ -25,9 +25,9 @@ struct AsyncIo {
   Task<bool> pace(std::uint64_t bytes) const {
     return pace_async(&ctx->throttles.rate, ctx, bytes);
   }
-  Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out) const {
-    return read_and_digest_async(ctx->lanes.file_io, ctx->opt.checksum,
-                                 ctx->protocol.sign_payload(), std::move(entry), offset, out);
+  Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out,
+                        DigestNeeds needs) const {
+    return read_and_digest_async(ctx->lanes.file_io, needs, std::move(entry), offset, out);
   }
   Task<Permit> request() const { return coro::acquire_permit(ctx->throttles.requests); }
   Task<s3::OpResult> send(s3::S3Call call) const { return ctx->s3.run(std::move(call)); }

@@ -42,14 +42,15 @@ std::optional<std::string> read_range(const walker::Entry& entry, std::uint64_t 
 }
 
 ReadDigest read_and_digest(const walker::Entry& entry, std::uint64_t offset, std::span<char> out,
-                           s3::ChecksumAlgorithm algorithm, bool sha256) {
+                           DigestNeeds needs) {
   ReadDigest r;
   r.problem = read_range(entry, offset, out);
   if (r.problem) return r;
   const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(out.data()),
                                              out.size());
-  if (algorithm != s3::ChecksumAlgorithm::None) r.checksum = s3::checksum_of(algorithm, bytes);
-  if (sha256 && !out.empty()) r.sha256 = util::hex_lower(util::sha256(bytes));
+  if (needs.checksum != s3::ChecksumAlgorithm::None) r.checksum = s3::checksum_of(needs.checksum, bytes);
+  if (needs.md5) r.md5 = s3::checksum_of(s3::ChecksumAlgorithm::Md5, bytes);
+  if (needs.sha256 && !out.empty()) r.sha256 = util::hex_lower(util::sha256(bytes));
   return r;
 }
 

@@ -17,18 +17,27 @@ namespace s3up::engine {
 // else a one-line reason (open failure, changed since listed, changed while read, short read).
 std::optional<std::string> read_range(const walker::Entry& entry, std::uint64_t offset, std::span<char> out);
 
-// A body read for upload with its digests: `problem` as read_range's; `checksum` by the
-// --checksum algorithm (empty for none); `sha256` the hex SHA-256 when requests sign their
-// payload (plain HTTP), else empty.
+// Which digests of a body to compute as it is read: the flexible checksum (`checksum`, None for
+// none), the MD5 (Content-MD5, or the ETag comparison), the SHA-256 (signed payloads, plain
+// HTTP).
+struct DigestNeeds {
+  s3::ChecksumAlgorithm checksum = s3::ChecksumAlgorithm::None;
+  bool md5 = false;
+  bool sha256 = false;
+};
+
+// A body read for upload with its digests: `problem` as read_range's; `checksum` the base64
+// flexible checksum, `md5` the base64 MD5, `sha256` the hex SHA-256; each empty unless asked.
 struct ReadDigest {
   std::optional<std::string> problem;
   std::string checksum;
+  std::string md5;
   std::string sha256;
 };
 
 // read_range, then the digests of what was read.
 ReadDigest read_and_digest(const walker::Entry& entry, std::uint64_t offset, std::span<char> out,
-                           s3::ChecksumAlgorithm algorithm, bool sha256);
+                           DigestNeeds needs);
 
 // Memory for file data, allocated without zero-filling.
 struct DataBuffer {

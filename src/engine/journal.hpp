@@ -6,7 +6,7 @@
 //   {"op":"done","key":K,"size":N,"mtime_ns":T}
 //   {"op":"start","key":K,"upload_id":U,"size":N,"mtime_ns":T,"part_size":P,
 //    "checksum":"crc64nvme","checksum_type":"FULL_OBJECT"}   (the last two since full-object
-//    checksums; older records have neither and their uploads are COMPOSITE)
+//    checksums; older records have neither, and none of their uploads is FULL_OBJECT)
 //   {"op":"part","key":K,"upload_id":U,"number":I,"etag":E,"checksum":C,"size":N}
 //   {"op":"close","key":K,"upload_id":U}
 // Records are buffered and written + fdatasync'ed in batches (256 records, or 200 ms after the
@@ -47,8 +47,8 @@ struct JournalUpload {
   std::int64_t mtime_ns;
   std::uint64_t part_size;
   std::map<int, JournalPart> parts;  // by part number
-  // The --checksum algorithm the upload was created with ("crc32c", ...) and its
-  // x-amz-checksum-type ("FULL_OBJECT", "COMPOSITE", "" for none); both "" in older journals.
+  // The --checksum of the run that created the upload ("crc32c", ...), and "FULL_OBJECT" when it
+  // was created with x-amz-checksum-type: FULL_OBJECT; both "" in older journals.
   std::string checksum{};
   std::string checksum_type{};
 };

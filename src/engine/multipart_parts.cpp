@@ -42,6 +42,8 @@ void fill_part_slot(s3::CompletedPart& slot, int number, const std::string& etag
                     s3::ChecksumAlgorithm algorithm, const std::string& checksum) {
   slot.number = number;
   slot.etag = etag;
+  // A part sent without its checksum (the store refused the headers) is completed without one.
+  if (checksum.empty()) return;
   slot.checksum_name = std::string(s3::xml_element(algorithm));
   if (!slot.checksum_name.empty()) slot.checksum_value = checksum;
 }

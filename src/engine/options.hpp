@@ -58,9 +58,13 @@ struct UploadOptions {
   walker::PathFilter filter;        // --include / --exclude
   std::optional<Shard> shard;       // --shard K/N
   SyncMode sync = SyncMode::Off;    // --sync [--size-only | --sync-checksum]
+  // --sync-checksum-strict: an object the store keeps no checksum (nor MD5 ETag) for is
+  // uploaded again rather than compared by size and modification time.
+  bool sync_checksum_strict = false;
   bool dir_markers = false;         // empty directories become "key/" objects
   bool dry_run = false;             // list what would be uploaded; change nothing
   std::function<void(const std::string&)> print;  // receives dry-run lines
+  std::function<void(const std::string&)> note;   // receives "note: ..." lines (each once)
 
   // How objects are stored and sent.
   s3::ObjectSettings object;

@@ -13,22 +13,19 @@ namespace {
 constexpr std::size_t kOffloadFrom = 1 << 20;  // smaller reads cost less than two thread hops
 
 asio::awaitable<ReadDigest> digest_on_pool(walker::Entry entry, std::uint64_t offset,
-                                           std::span<char> out, s3::ChecksumAlgorithm algo,
-                                           bool sha256) {
-  co_return read_and_digest(entry, offset, out, algo, sha256);
+                                           std::span<char> out, DigestNeeds needs) {
+  co_return read_and_digest(entry, offset, out, needs);
 }
 
 }  // namespace
 
-asio::awaitable<ReadDigest> read_and_digest_async(asio::any_io_executor file_io,
-                                                  s3::ChecksumAlgorithm algo, bool sha256,
+asio::awaitable<ReadDigest> read_and_digest_async(asio::any_io_executor file_io, DigestNeeds needs,
                                                   walker::Entry entry, std::uint64_t offset,
                                                   std::span<char> out) {
-  if (!file_io || out.size() < kOffloadFrom)
-    co_return read_and_digest(entry, offset, out, algo, sha256);
+  if (!file_io || out.size() < kOffloadFrom) co_return read_and_digest(entry, offset, out, needs);
   // Runs as a coroutine on the pool; this one resumes on its own executor after it.
   ReadDigest r = co_await asio::co_spawn(
-      file_io, digest_on_pool(std::move(entry), offset, out, algo, sha256),
+      file_io, digest_on_pool(std::move(entry), offset, out, needs),
       asio::use_awaitable);
   co_return r;
 }

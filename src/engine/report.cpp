@@ -18,7 +18,14 @@ int RunSummary::exit_code() const {
   return failed.empty() ? 0 : 1;
 }
 
-void Report::uploaded(std::uint64_t bytes, bool multipart) {
+Integrity RunSummary::weakest_integrity() const {
+  for (int i = 0; i < kIntegrityLevels; ++i)
+    if (integrity[static_cast<std::size_t>(i)] > 0) return static_cast<Integrity>(i);
+  return full_integrity(checksum);
+}
+
+void Report::uploaded(std::uint64_t bytes, bool multipart, Integrity level) {
+  integrity_[static_cast<std::size_t>(level)].fetch_add(1, std::memory_order_relaxed);
   files_.fetch_add(1, std::memory_order_relaxed);
   bytes_.fetch_add(bytes, std::memory_order_relaxed);
   if (multipart) multipart_.fetch_add(1, std::memory_order_relaxed);
@@ -61,6 +68,23 @@ void Report::planned(std::uint64_t bytes) {
   planned_bytes_.fetch_add(bytes, std::memory_order_relaxed);
 }
 
+void Report::sync_fallback(SyncFallback how) {
+  sync_fallbacks_[static_cast<std::size_t>(how)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Report::not_attempted(std::uint64_t files, bool walk_complete) {
+  not_attempted_.fetch_add(files, std::memory_order_relaxed);
+  if (!walk_complete) walk_complete_.store(false, std::memory_order_relaxed);
+}
+
+bool Report::note(const std::string& text) {
+  std::lock_guard lock(mutex_);
+  for (const auto& n : notes_)
+    if (n == text) return false;
+  notes_.push_back(text);
+  return true;
+}
+
 void Report::retried() { retries_.fetch_add(1, std::memory_order_relaxed); }
 
 void Report::credentials_renewed() { renewals_.fetch_add(1, std::memory_order_relaxed); }
@@ -92,7 +116,13 @@ RunSummary Report::finish() {
   s.dir_markers = markers_.load();
   s.files_planned = planned_.load();
   s.bytes_planned = planned_bytes_.load();
+  s.not_attempted = not_attempted_.load();
+  s.walk_complete = walk_complete_.load();
+  for (std::size_t i = 0; i < s.integrity.size(); ++i) s.integrity[i] = integrity_[i].load();
+  for (std::size_t i = 0; i < s.sync_fallbacks.size(); ++i)
+    s.sync_fallbacks[i] = sync_fallbacks_[i].load();
   std::lock_guard lock(mutex_);
+  s.notes = std::move(notes_);
   s.failed = std::move(failed_);
   s.skipped = std::move(skipped_);
   s.fatal = std::move(fatal_);
@@ -137,6 +167,24 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+// "" when every uploaded file got the full check of its --checksum algorithm; otherwise what
+// they got: "; integrity: 10 crc32c-verified, 3 md5-verified".
+std::string integrity_summary(const RunSummary& s) {
+  if (s.files_uploaded == 0) return "";
+  if (s.checksum == s3::ChecksumAlgorithm::None) return "; integrity: not checked (--checksum none)";
+  if (s.weakest_integrity() == full_integrity(s.checksum)) return "";
+  std::string out;
+  for (int i = kIntegrityLevels - 1; i >= 0; --i) {
+    const auto n = s.integrity[static_cast<std::size_t>(i)];
+    if (n == 0) continue;
+    out += (out.empty() ? "; integrity: " : ", ") + grouped(n) + " " +
+           integrity_name(static_cast<Integrity>(i), s.checksum);
+  }
+  return out;
+}
+
+constexpr const char* kSyncFallbackNames[kSyncFallbacks] = {"etag-md5", "size-mtime", "uploaded"};
+
 }  // namespace
 
 std::string summary_line(const RunSummary& s) {
@@ -166,10 +214,12 @@ std::string summary_line(const RunSummary& s) {
   if (s.dir_markers) line += ", " + markers(s.dir_markers);
   if (s.files_unchanged) line += ", " + grouped(s.files_unchanged) + " unchanged";
   line += "; " + grouped(s.failed.size()) + " failed";
+  if (s.not_attempted)
+    line += ", " + grouped(s.not_attempted) + (s.walk_complete ? "" : "+") + " not attempted";
   if (!s.skipped.empty()) line += ", " + grouped(s.skipped.size()) + " skipped";
   line += ", " + grouped(s.retries) + " retr" + (s.retries == 1 ? "y" : "ies");
   if (s.interrupted) line += " (interrupted)";
-  return line;
+  return line + integrity_summary(s);
 }
 
 void write_json(const RunSummary& s, std::ostream& out) {
@@ -184,8 +234,13 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"unchanged", s.files_unchanged},
       {"unchanged_bytes", s.bytes_unchanged},
       {"dir_markers", s.dir_markers},
+      {"not_attempted", s.not_attempted},
       {"seconds", s.seconds},
   };
+  boost::json::object integrity_counts;
+  for (int i = kIntegrityLevels - 1; i >= 0; --i)
+    integrity_counts[integrity_name(static_cast<Integrity>(i), s.checksum)] =
+        s.integrity[static_cast<std::size_t>(i)];
   boost::json::array failed;
   for (const auto& f : s.failed)
     failed.push_back(boost::json::object{{"path", f.path}, {"key", f.key}, {"reason", f.reason}});
@@ -204,7 +259,24 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"threads", s.threads},
       {"started", iso8601(s.started)},
       {"finished", iso8601(s.finished)},
+      {"walk_complete", s.walk_complete},
+      {"checksum", std::string(s3::to_string(s.checksum))},
+      {"integrity", integrity_name(s.weakest_integrity(), s.checksum)},
+      {"integrity_counts", std::move(integrity_counts)},
   };
+  bool fallbacks = false;
+  boost::json::object sync_fallbacks;
+  for (int i = 0; i < kSyncFallbacks; ++i) {
+    const auto n = s.sync_fallbacks[static_cast<std::size_t>(i)];
+    sync_fallbacks[kSyncFallbackNames[i]] = n;
+    fallbacks = fallbacks || n > 0;
+  }
+  if (fallbacks) doc["sync_checksum_fallbacks"] = std::move(sync_fallbacks);
+  if (!s.notes.empty()) {
+    boost::json::array notes;
+    for (const auto& n : s.notes) notes.push_back(boost::json::string(n));
+    doc["notes"] = std::move(notes);
+  }
   if (!s.credentials.empty()) {
     doc["credentials"] = s.credentials;
     doc["credential_refreshes"] = s.credential_refreshes;

@@ -1,6 +1,7 @@
 // What a run did, file by file where it matters: counted while the run goes on (thread-safe),
 // then frozen into a RunSummary for the summary line and the JSON report.
 #pragma once
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "engine/integrity_level.hpp"
 #include "engine/latency_histogram.hpp"
 
 namespace s3up::engine {
@@ -26,6 +28,10 @@ struct SkippedEntry {
   std::string reason;
 };
 
+// --sync --sync-checksum: how an object the store keeps no comparable checksum for was compared.
+enum class SyncFallback { EtagMd5, SizeMtime, Uploaded };
+inline constexpr int kSyncFallbacks = 3;
+
 struct RunSummary {
   std::uint64_t files_uploaded = 0;
   std::uint64_t bytes_uploaded = 0;
@@ -35,6 +41,16 @@ struct RunSummary {
   std::uint64_t files_unchanged = 0;   // --sync / --journal: already in the bucket, not sent
   std::uint64_t bytes_unchanged = 0;
   std::uint64_t dir_markers = 0;       // --dir-markers objects written (or planned)
+  // Files the walk found that the run never got to (it stopped first), so that the totals add
+  // up to the tree; `walk_complete` false when the walk was cut short too (then a lower bound).
+  std::uint64_t not_attempted = 0;
+  bool walk_complete = true;
+  // Uploaded files by the check the store performed (Integrity), and the --checksum algorithm.
+  std::array<std::uint64_t, kIntegrityLevels> integrity{};
+  s3::ChecksumAlgorithm checksum = s3::ChecksumAlgorithm::Crc32c;
+  // --sync-checksum: objects compared another way (SyncFallback), the store keeping no checksum.
+  std::array<std::uint64_t, kSyncFallbacks> sync_fallbacks{};
+  std::vector<std::string> notes;      // "note: ..." lines, each once
   std::uint64_t files_planned = 0;     // --dry-run: what would be uploaded
   std::uint64_t bytes_planned = 0;
   bool dry_run = false;
@@ -55,6 +71,8 @@ struct RunSummary {
 
   // 0 all uploaded, 1 some failed, 2 fatal (credentials, bucket...), 130 interrupted.
   int exit_code() const;
+  // The weakest check any uploaded file got (full_integrity(checksum) when none was uploaded).
+  Integrity weakest_integrity() const;
 };
 
 // The reason of a file that was under way when an error concerning every file stopped the run
@@ -63,7 +81,8 @@ inline constexpr std::string_view kStoppedByFatal = "not uploaded: the run stopp
 
 class Report {
  public:
-  void uploaded(std::uint64_t bytes, bool multipart);
+  // A file uploaded (`level`: the check the store performed on it).
+  void uploaded(std::uint64_t bytes, bool multipart, Integrity level);
   void failed(FailedFile f);
   void skipped(SkippedEntry s);
   void retried();
@@ -75,6 +94,11 @@ class Report {
   void unchanged(std::uint64_t bytes);  // a file already in the bucket, not sent
   void dir_marker();
   void planned(std::uint64_t bytes);    // --dry-run
+  void sync_fallback(SyncFallback how);
+  // Files the run never got to; `walk_complete` false when the count is a lower bound.
+  void not_attempted(std::uint64_t files, bool walk_complete);
+  // Keeps a note; true the first time `text` is given (so that it is printed once).
+  bool note(const std::string& text);
   // Records the first reason to stop the whole run, with its typed error when there is one (an
   // s3::S3Errc); later ones are dropped. Returns true for the first.
   bool fatal(std::string reason, std::error_code error = {});
@@ -98,11 +122,15 @@ class Report {
   std::atomic<std::uint64_t> requests_ok_{0}, throttled_{0}, renewals_{0};
   LatencyHistogram latencies_;
   std::atomic<std::uint64_t> unchanged_{0}, unchanged_bytes_{0}, markers_{0}, planned_{0},
-      planned_bytes_{0};
+      planned_bytes_{0}, not_attempted_{0};
+  std::atomic<bool> walk_complete_{true};
+  std::array<std::atomic<std::uint64_t>, kIntegrityLevels> integrity_{};
+  std::array<std::atomic<std::uint64_t>, kSyncFallbacks> sync_fallbacks_{};
   std::atomic<bool> has_fatal_{false};
   mutable std::mutex mutex_;
   std::vector<FailedFile> failed_;
   std::vector<SkippedEntry> skipped_;
+  std::vector<std::string> notes_;
   std::optional<std::string> fatal_;
   std::error_code fatal_error_;
 };

@@ -97,8 +97,7 @@ asio::awaitable<void> upload_dir_marker(RunContext& ctx, walker::Entry entry, st
 // read_and_digest (see file_data.hpp) for the async engine. Bodies of 1 MiB and more are read
 // and hashed on `file_io` (a small thread pool; null: inline), so that an I/O thread keeps
 // pumping its other connections meanwhile; smaller ones inline.
-asio::awaitable<ReadDigest> read_and_digest_async(asio::any_io_executor file_io,
-                                                  s3::ChecksumAlgorithm algorithm, bool sha256,
+asio::awaitable<ReadDigest> read_and_digest_async(asio::any_io_executor file_io, DigestNeeds needs,
                                                   walker::Entry entry, std::uint64_t offset,
                                                   std::span<char> out);
 

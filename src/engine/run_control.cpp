@@ -7,7 +7,12 @@
 namespace s3up::engine {
 
 RunControl::RunControl(const UploadOptions& options, s3::S3Protocol& protocol, Report& report)
-    : opt(options), report(report), protocol(protocol) {
+    : opt(options),
+      report(report),
+      protocol(protocol),
+      // SSE-KMS and SSE-C objects have ETags that are not the MD5 of their bytes.
+      integrity(options.checksum, options.object.sse.value_or("") != "aws:kms",
+                [this](const std::string& text) { note(text); }) {
   retry.max_retries = options.retries;
   protocol.set_observer([&report](const s3::OpResult& r) {
     report.request_finished(r.ok, is_throttle(r), r.latency);
@@ -19,6 +24,10 @@ RunControl::RunControl(const UploadOptions& options, s3::S3Protocol& protocol, R
 RunControl::~RunControl() {
   protocol.set_observer(nullptr);
   if (auto* source = protocol.credentials_source()) source->set_lapse_handler(nullptr);
+}
+
+void RunControl::note(const std::string& text) {
+  if (report.note(text) && opt.note) opt.note(text);
 }
 
 void RunControl::fail_run(const std::string& reason, std::error_code error) {
@@ -135,14 +144,17 @@ void plan_entry(const UploadOptions& opt, Report& report, const walker::Entry& e
   }
 }
 
-s3::Headers dir_marker_headers(const UploadOptions& opt) {
+s3::Headers dir_marker_headers(const UploadOptions& opt, const BodyChecks& checks) {
   s3::Headers headers = s3::object_headers(opt.object, "", 0);
   std::erase_if(headers, [](const s3::Header& h) { return h.first == s3::kMtimeHeader; });
-  if (opt.checksum != s3::ChecksumAlgorithm::None) {
-    headers.emplace_back(std::string(s3::header_name(opt.checksum)), s3::checksum_of(opt.checksum, {}));
-    if (auto algo = s3::algorithm_header_value(opt.checksum); !algo.empty())
-      headers.emplace_back("x-amz-sdk-checksum-algorithm", std::string(algo));
+  if (checks.flexible != s3::ChecksumAlgorithm::None) {
+    headers.emplace_back(std::string(s3::header_name(checks.flexible)),
+                         s3::checksum_of(checks.flexible, {}));
+    headers.emplace_back("x-amz-sdk-checksum-algorithm",
+                         std::string(s3::algorithm_header_value(checks.flexible)));
   }
+  if (checks.content_md5)
+    headers.emplace_back("Content-MD5", s3::checksum_of(s3::ChecksumAlgorithm::Md5, {}));
   return headers;
 }
 

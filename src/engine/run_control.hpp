@@ -5,6 +5,7 @@
 // concurrency model runs; functions that need less take only their part (accept_entry and
 // plan_entry the settings, report and journal; the pacing and interrupt handling the StopState).
 #pragma once
+#include "engine/integrity.hpp"
 #include "engine/journal.hpp"
 #include "engine/options.hpp"
 #include "engine/report.hpp"
@@ -36,6 +37,12 @@ struct RunControl : StopState {
   Journal* journal = nullptr; // --journal, when given
   // Region switches made by following redirects (after_failure), for the whole run.
   std::atomic<int> region_switches{0};
+  // What each body is sent with, learned from the store's replies (integrity.hpp).
+  IntegrityNegotiator integrity;
+
+  // Prints `text` ("note: ...") through opt.note the first time it is given, and keeps it for
+  // the report. Thread-safe.
+  void note(const std::string& text);
 
   // Stops the run for a reason that concerns every file (exit 2); `error` is the typed error of
   // the reply that caused it, if any.
@@ -83,9 +90,9 @@ std::optional<Accepted> accept_entry(const UploadOptions& opt, Report& report,
 void plan_entry(const UploadOptions& opt, Report& report, const walker::Entry& entry,
                 const Accepted& accepted);
 
-// The headers of a directory marker: the object settings without the mtime, and the checksum of
-// nothing.
-s3::Headers dir_marker_headers(const UploadOptions& opt);
+// The headers of a directory marker: the object settings without the mtime, and the checksums of
+// nothing that `checks` name.
+s3::Headers dir_marker_headers(const UploadOptions& opt, const BodyChecks& checks);
 
 // Opens --journal FILE for this destination (nullptr without --journal, or for a dry run).
 // Throws JournalError.

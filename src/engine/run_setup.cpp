@@ -47,6 +47,24 @@ void start_progress(std::optional<ProgressReporter>& progress, const UploadOptio
   });
 }
 
+void count_rest_of_walk(walker::Walker& walker, WalkTotals& totals,
+                        std::chrono::steady_clock::duration limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (walker.next()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      totals.walk_complete = false;
+      return;
+    }
+  }
+}
+
+void count_not_attempted(Report& report, const walker::Walker& walker, const WalkTotals& totals) {
+  const std::uint64_t seen = walker.files_seen();
+  const std::uint64_t taken = totals.attempted.load();
+  if (seen > taken || !totals.walk_complete)
+    report.not_attempted(seen > taken ? seen - taken : 0, totals.walk_complete);
+}
+
 void finish_summary(RunSummary& summary, Report& report, const UploadOptions& opt,
                     std::chrono::steady_clock::time_point started, bool interrupted) {
   // The clock stops after the last request has completed and every thread has returned.
@@ -59,6 +77,7 @@ void finish_summary(RunSummary& summary, Report& report, const UploadOptions& op
   summary.seconds = seconds;
   summary.interrupted = interrupted;
   summary.dry_run = opt.dry_run;
+  summary.checksum = opt.checksum;
 }
 
 }  // namespace s3up::engine

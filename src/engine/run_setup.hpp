@@ -17,11 +17,26 @@
 
 namespace s3up::engine {
 
-// What the walk has found so far, for the progress line.
+// What the walk has found so far, for the progress line; and, for a run that stops early, the
+// files the engine took up (attempted: settled, or an upload started), so that those it never
+// got to are counted (count_not_attempted).
 struct WalkTotals {
   std::atomic<std::uint64_t> files{0}, bytes{0};
   std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> attempted{0};
+  bool walk_complete = true;  // false when count_rest_of_walk ran out of time
 };
+
+// How long a stopped run goes on walking, only to count what it did not get to.
+inline constexpr std::chrono::seconds kCountRestOfWalk{3};
+
+// After the run stopped: walks on (uploading nothing) until the walk ends or `limit` passes, so
+// that walker.files_seen() covers the whole tree; records in `totals` whether it got there.
+void count_rest_of_walk(walker::Walker& walker, WalkTotals& totals,
+                        std::chrono::steady_clock::duration limit = kCountRestOfWalk);
+
+// Records in the report the files the walk found that the engine never took up.
+void count_not_attempted(Report& report, const walker::Walker& walker, const WalkTotals& totals);
 
 // The walker's options for the run.
 walker::Options walk_options(const UploadOptions& opt);

@@ -1,8 +1,10 @@
 #include "engine/sync.hpp"
 
+#include <cctype>
 #include <ctime>
 
 #include "engine/file_data.hpp"
+#include "engine/integrity.hpp"
 #include "engine/part_plan.hpp"
 #include "util/crypto.hpp"
 
@@ -74,6 +76,12 @@ std::optional<std::string> local_checksum(const walker::Entry& entry, s3::Checks
   return sum.value();
 }
 
+std::string lower_name(std::string_view name) {
+  std::string out(name);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 // What S3 stores for an object uploaded whole ("base64") or in N parts ("base64-N": the
 // checksum of the parts' checksums), computed from the local file with our part plan.
 std::optional<std::string> expected_stored_checksum(const UploadOptions& opt,
@@ -95,7 +103,60 @@ std::optional<std::string> expected_stored_checksum(const UploadOptions& opt,
   return s3::checksum_of(algo, util::as_bytes(raw)) + "-" + std::to_string(plan.part_count);
 }
 
+// The ETag S3 gives the file uploaded whole (its MD5) or in parts of our part size (the MD5 of
+// the part MD5s, "-N"), when `etag` is of either form; nullopt when it is neither, has another
+// part count, or the file cannot be read as listed.
+std::optional<bool> etag_is_the_files(const UploadOptions& opt, const walker::Entry& entry,
+                                      std::string etag) {
+  if (opt.object.sse.value_or("") == "aws:kms") return std::nullopt;  // no MD5 ETags
+  if (etag_is_plain_md5(etag)) {
+    const auto md5 = local_checksum(entry, s3::ChecksumAlgorithm::Md5, 0, entry.size);
+    if (!md5) return std::nullopt;
+    return etag_matches_md5(etag, *md5);
+  }
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
+  const auto dash = etag.rfind('-');
+  if (dash == std::string::npos || !etag_is_plain_md5(etag.substr(0, dash))) return std::nullopt;
+  const PartPlan plan = plan_parts(entry.size, opt.part_size);
+  if (std::to_string(plan.part_count) != etag.substr(dash + 1)) return std::nullopt;
+  std::string raw;
+  for (std::uint64_t i = 0; i < plan.part_count; ++i) {
+    auto part = local_checksum(entry, s3::ChecksumAlgorithm::Md5, plan.offset(i), plan.length(i));
+    if (!part) return std::nullopt;
+    auto bytes = util::base64_decode(*part);
+    if (!bytes) return std::nullopt;
+    raw += *bytes;
+  }
+  const std::string whole = s3::checksum_of(s3::ChecksumAlgorithm::Md5, util::as_bytes(raw));
+  return etag_matches_md5(etag.substr(0, dash), whole);
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
 }  // namespace
+
+std::string sync_fallback_note(const UploadOptions& opt, SyncFallback fallback) {
+  const std::string lacking =
+      "note: the endpoint keeps no " + upper(s3::to_string(opt.checksum)) + " checksum for ";
+  switch (fallback) {
+    case SyncFallback::EtagMd5:
+      return lacking + "some objects; --sync-checksum compares their ETag with the file's MD5 "
+                       "instead";
+    case SyncFallback::SizeMtime:
+      return lacking + "some objects, and their ETag is no MD5 of ours; --sync-checksum compares "
+                       "their size and modification time instead (--sync-checksum-strict uploads "
+                       "them again)";
+    case SyncFallback::Uploaded:
+      return lacking + "some objects, and their ETag is no MD5 of ours; "
+                       "--sync-checksum-strict uploads them again";
+  }
+  return {};
+}
 
 UnchangedCheck start_unchanged_check(const UploadOptions& opt, const walker::Entry& entry,
                                      const s3::ListedObject& remote) {
@@ -112,33 +173,46 @@ UnchangedCheck start_unchanged_check(const UploadOptions& opt, const walker::Ent
         return {true, {}};
       return {std::nullopt, {}};
     case SyncMode::Checksum: {
-      if (opt.checksum == s3::ChecksumAlgorithm::None || opt.checksum == s3::ChecksumAlgorithm::Md5)
-        return {false, {}};  // nothing comparable is stored: upload
+      if (opt.checksum == s3::ChecksumAlgorithm::None) return {false, {}};  // refused by the CLI
       UnchangedCheck check;
-      check.head_headers.emplace_back("x-amz-checksum-mode", "ENABLED");
+      // (md5: the ETag is compared, which HeadObject returns anyway.)
+      if (opt.checksum != s3::ChecksumAlgorithm::Md5)
+        check.head_headers.emplace_back("x-amz-checksum-mode", "ENABLED");
       return check;
     }
   }
   return {false, {}};
 }
 
-bool unchanged_after_head(const UploadOptions& opt, const walker::Entry& entry,
-                          const s3::OpResult& head) {
-  if (!head.ok) return false;
+SyncVerdict unchanged_after_head(const UploadOptions& opt, const walker::Entry& entry,
+                                 const s3::OpResult& head) {
+  if (!head.ok) return {};
+  const bool same_mtime =
+      head.header(std::string(s3::kMtimeHeader)) == s3::format_mtime(entry.mtime_ns);
   switch (opt.sync) {
     case SyncMode::SizeAndMtime:
-      return head.header(std::string(s3::kMtimeHeader)) == s3::format_mtime(entry.mtime_ns);
+      return {same_mtime, std::nullopt};
     case SyncMode::Checksum: {
-      const std::string stored = head.header(std::string(s3::header_name(opt.checksum)));
-      if (stored.empty()) return false;
-      const auto expected = expected_stored_checksum(opt, entry, stored);
-      return expected && *expected == stored;
+      if (opt.checksum == s3::ChecksumAlgorithm::Md5) {
+        const auto same = etag_is_the_files(opt, entry, head.header("etag"));
+        return {same.value_or(false), std::nullopt};
+      }
+      const std::string stored = head.header(lower_name(s3::header_name(opt.checksum)));
+      if (!stored.empty()) {
+        const auto expected = expected_stored_checksum(opt, entry, stored);
+        return {expected && *expected == stored, std::nullopt};
+      }
+      // The store keeps no checksum for it (Ceph RGW 16, an object uploaded without one).
+      if (const auto same = etag_is_the_files(opt, entry, head.header("etag")))
+        return {*same, SyncFallback::EtagMd5};
+      if (opt.sync_checksum_strict) return {false, SyncFallback::Uploaded};
+      return {same_mtime, SyncFallback::SizeMtime};
     }
     case SyncMode::Off:
     case SyncMode::SizeOnly:
-      return false;
+      return {};
   }
-  return false;
+  return {};
 }
 
 }  // namespace s3up::engine

@@ -3,6 +3,7 @@
 // holds one page whatever the size of the bucket.
 #pragma once
 #include "engine/options.hpp"
+#include "engine/report.hpp"
 #include "s3/s3_protocol.hpp"
 #include "walker/walker.hpp"
 
@@ -46,8 +47,20 @@ struct UnchangedCheck {
 };
 UnchangedCheck start_unchanged_check(const UploadOptions& opt, const walker::Entry& entry,
                                      const s3::ListedObject& remote);
-bool unchanged_after_head(const UploadOptions& opt, const walker::Entry& entry,
-                          const s3::OpResult& head);
+
+// What the HeadObject reply decided, and with --sync-checksum, how the object was compared when
+// the store keeps no checksum of the --checksum algorithm for it (`fallback`): by its ETag (the
+// MD5 of a single PUT, or of the part MD5s with our part size), else by size and modification
+// time, or (--sync-checksum-strict) not at all: uploaded again.
+struct SyncVerdict {
+  bool unchanged = false;
+  std::optional<SyncFallback> fallback;
+};
+SyncVerdict unchanged_after_head(const UploadOptions& opt, const walker::Entry& entry,
+                                 const s3::OpResult& head);
+
+// The one-line note said (once) when --sync-checksum compares objects by `fallback`.
+std::string sync_fallback_note(const UploadOptions& opt, SyncFallback fallback);
 
 // "2026-11-24T23:32:00.000Z" as nanoseconds since the epoch; nullopt if unreadable.
 std::optional<std::int64_t> parse_s3_time(const std::string& text);

@@ -102,6 +102,7 @@ struct ThreadedRun : RunControl {
         open_multipart(static_cast<std::ptrdiff_t>(std::max<std::size_t>(2, workers / 8))),
         rate(options.limit_rate),
         queue(kWalkQueue) {
+    // (Files queued and dropped by stop() were never taken up: counted as not attempted.)
     on_stop = [this] {
       queue.stop();
       std::lock_guard lock(sleep_mutex);
@@ -145,6 +146,7 @@ struct ThreadedRun : RunControl {
   // --concurrency auto's controller, else null (set once the pool's workers have started).
   std::atomic<PoolController*> concurrency{nullptr};
   Queue queue;
+  WalkTotals walk;  // what the walk found, and the files taken up
   std::mutex sleep_mutex;
   std::condition_variable sleep_cv;
 };
@@ -168,9 +170,9 @@ struct BlockingIo {
     co_return Hold([r, bytes] { r->memory.release(bytes); });
   }
   Task<bool> pace(std::uint64_t bytes) const { co_return threaded->pace(bytes); }
-  Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out) const {
-    co_return read_and_digest(entry, offset, out, threaded->opt.checksum,
-                              threaded->protocol.sign_payload());
+  Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out,
+                        DigestNeeds needs) const {
+    co_return read_and_digest(entry, offset, out, needs);
   }
   Task<Permit> request() const {
     ThreadedRun* r = threaded;
@@ -202,6 +204,7 @@ class Worker {
       return;
     }
     FileJob& job = *item.file;
+    if (!job.marker) run_.walk.attempted.fetch_add(1, std::memory_order_relaxed);
     if (job.marker) {
       steps::put_dir_marker(io_, std::move(job.entry), std::move(job.key)).get();
       return;
@@ -273,9 +276,13 @@ void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
     totals.files.store(walker.files_seen(), std::memory_order_relaxed);
     totals.bytes.store(walker.bytes_seen(), std::memory_order_relaxed);
     if (!entry) break;
+    const bool file = entry->kind == walker::EntryKind::File;
     auto planned = steps::plan_upload(io, listing ? &*listing : nullptr, &*entry).get();
     if (run.stopping.load()) break;
-    if (!planned) continue;
+    if (!planned) {  // settled here (a worker counts the ones it takes up)
+      if (file) totals.attempted.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
     FileJob job{std::move(*entry), std::move(planned->key), planned->marker,
                 std::move(planned->remote), {}};
     if (planned->multipart) {
@@ -287,6 +294,8 @@ void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
     }
     if (!run.queue.push_file(std::move(job))) break;
   }
+  // Stopped early: the rest of the tree is only counted.
+  if (run.stopping.load()) count_rest_of_walk(walker, totals);
   totals.done.store(true, std::memory_order_release);
 }
 
@@ -339,7 +348,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   const auto started = std::chrono::steady_clock::now();
   RunSummary summary;
   summary.started = std::chrono::system_clock::now();
-  WalkTotals totals;
+  WalkTotals& totals = run.walk;
   std::optional<ProgressReporter> progress;
   start_progress(progress, opt, report, totals,
                  [&run]() -> std::uint64_t { return run.in_flight.load(std::memory_order_relaxed); },
@@ -370,6 +379,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   signals.reset();
   if (progress) progress->stop();
   if (journal) journal->close();
+  if (run.stopping.load()) count_not_attempted(report, walker, totals);
 
   finish_summary(summary, report, opt, started, run.interrupted.load());
   summary.engine = "threaded";

@@ -14,7 +14,8 @@
 //     RunControl& run() const;                // options, report, journal, stop state
 //     Task<Permit> memory(std::uint64_t bytes);    // --max-memory (FIFO)
 //     Task<bool> pace(std::uint64_t bytes);        // --limit-rate; false: the run stopped
-//     Task<ReadDigest> read(walker::Entry, std::uint64_t offset, std::span<char> out);
+//     Task<ReadDigest> read(walker::Entry, std::uint64_t offset, std::span<char> out,
+//                           DigestNeeds needs);
 //     Task<Permit> request();                       // one request in flight (--concurrency)
 //     Task<s3::OpResult> send(s3::S3Call call);     // one signed exchange
 //     Task<Next> settle(s3::OpResult r, int attempt);  // after_failure, renewal, backoff
@@ -39,11 +40,11 @@
 #include <vector>
 
 #include "engine/file_data.hpp"
+#include "engine/integrity.hpp"
 #include "engine/multipart_parts.hpp"
 #include "engine/part_plan.hpp"
 #include "engine/run_control.hpp"
 #include "engine/sync.hpp"
-#include "engine/verify.hpp"
 #include "s3/full_object_checksum.hpp"
 #include "s3/object_settings.hpp"
 
@@ -80,12 +81,49 @@ Task<Io, Sent> with_retries(Io io, s3::S3Call call) {
   }
 }
 
+// The call `make(checks)` builds for the checks the run's negotiator plans, with the retry
+// policy; built again and sent at once (not a retry) when the store refuses the flexible checksum
+// headers (integrity.hpp). For calls whose body needs no reading: a CreateMultipartUpload, a
+// directory marker.
+template <class Io, class Make>
+Task<Io, Sent> with_negotiated_checks(Io io, Make make) {
+  RunControl& run = io.run();
+  for (int attempt = 0;;) {
+    const BodyChecks checks = run.integrity.plan();
+    Sent sent;
+    sent.reply = co_await exchange(io, make(checks));
+    if (sent.reply.ok) co_return sent;
+    if (run.integrity.refused(checks, sent.reply)) continue;
+    sent.next = co_await io.settle(sent.reply, attempt++);
+    if (!retrying(sent.next)) co_return sent;
+  }
+}
+
+// The digests a body read under `checks` needs (and its SHA-256 when payloads are signed).
+inline DigestNeeds digest_needs(const RunControl& run, const BodyChecks& checks) {
+  return {checks.flexible, checks.md5, run.protocol.sign_payload()};
+}
+
+// The integrity headers of a body: x-amz-checksum-<algo> (with `sdk_algorithm`, also
+// x-amz-sdk-checksum-algorithm, as the SDKs send on PutObject) and Content-MD5, as `checks` say.
+void add_checksum_headers(s3::Headers& headers, const BodyChecks& checks, const ReadDigest& read,
+                          bool sdk_algorithm);
+
 // ---- a whole file in one PutObject -------------------------------------------------------------
 
-// The headers of a PutObject (or CreateMultipartUpload): object settings, the mtime, and for a
-// single PUT the body's checksum.
+// The headers of a PutObject: object settings, the mtime, and the body's integrity headers.
 s3::Headers put_headers(const UploadOptions& opt, const walker::Entry& entry,
-                        const std::string& checksum);
+                        const BodyChecks& checks, const ReadDigest& read);
+
+// Removes the object a PutObject left at `key` after its body was found corrupted and every
+// retry failed (a later --sync would otherwise take it for the file). Adds what happened to
+// `reason`.
+template <class Io>
+Task<Io, void> remove_corrupted(Io io, std::string key, std::string* reason) {
+  const Sent removed = co_await with_retries(io, s3::S3Call::delete_object(key));
+  *reason += removed.ok() ? "; the corrupted object was deleted"
+                          : "; could not delete the corrupted object: " + removed.reply.message;
+}
 
 // Reads, checksums, signs and sends the file; every retry reads the file again.
 template <class Io>
@@ -105,27 +143,39 @@ Task<Io, void> put_file(Io io, walker::Entry entry, std::string key) {
       run.report.failed({entry.path, key, "not uploaded: the run was stopped"});
       co_return;
     }
-    ReadDigest read = co_await io.read(entry, 0, buffer.span());
+    const BodyChecks checks = run.integrity.plan();
+    ReadDigest read =
+        co_await io.read(entry, 0, buffer.span(), digest_needs(run, checks));
     if (read.problem) {
       run.report.failed({entry.path, key, *read.problem});
       co_return;
     }
     s3::S3Call call = s3::S3Call::put_object(
         key, std::span<const char>(buffer.data.get(), buffer.size),
-        put_headers(run.opt, entry, read.checksum));
+        put_headers(run.opt, entry, checks, read));
     call.payload_sha256 = read.sha256;
     s3::OpResult r = co_await exchange(io, std::move(call));
     if (r.ok) {
-      auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r);
-      if (!bad) {
+      const Verdict verdict = run.integrity.judge(checks, {read.checksum, read.md5}, r);
+      if (!verdict.corrupted) {
         run.report.sent(entry.size);
-        run.report.uploaded(entry.size, false);
+        run.report.uploaded(entry.size, false, verdict.level);
         if (run.journal) run.journal->record_finished(key, entry.size, entry.mtime_ns);
         co_return;
       }
-      r = corrupted(std::move(r), "PutObject", *bad);  // sent again: the next PUT replaces it
+      // Sent again: the next PUT replaces it.
+      r = corrupted(std::move(r), "PutObject", *verdict.corrupted);
+    } else if (run.integrity.refused(checks, r)) {
+      --attempt;  // sent again at once without the refused headers: not a retry
+      continue;
     }
     const Next next = co_await io.settle(r, attempt);
+    if (next == Next::Fail && r.error == s3::S3Errc::checksum_mismatch) {
+      std::string reason = r.message;
+      co_await remove_corrupted(io, key, &reason);
+      run.report.failed({entry.path, key, std::move(reason)});
+      co_return;
+    }
     if (next == Next::Fail) run.report.failed({entry.path, key, r.message});
     if (next == Next::Stop) run.report.failed({entry.path, key, std::string(kStoppedByFatal)});
     if (!retrying(next)) co_return;
@@ -136,8 +186,12 @@ Task<Io, void> put_file(Io io, walker::Entry entry, std::string key) {
 template <class Io>
 Task<Io, void> put_dir_marker(Io io, walker::Entry entry, std::string key) {
   RunControl& run = io.run();
-  const Sent sent = co_await with_retries(
-      io, s3::S3Call::put_object(key, {}, dir_marker_headers(run.opt)));
+  const UploadOptions* opt = &run.opt;
+  // (A local, not a temporary in the co_await: GCC 12 mishandles those.)
+  const auto make = [opt, key](const BodyChecks& checks) {
+    return s3::S3Call::put_object(key, {}, dir_marker_headers(*opt, checks));
+  };
+  const Sent sent = co_await with_negotiated_checks(io, make);
   if (sent.ok())
     run.report.dir_marker();
   else if (sent.next == Next::Fail)
@@ -157,14 +211,28 @@ Task<Io, bool> is_unchanged(Io io, walker::Entry entry, std::string key,
   const UploadOptions& opt = io.run().opt;
   UnchangedCheck check = start_unchanged_check(opt, entry, remote);
   if (check.decided) co_return *check.decided;
+  if (!io.run().integrity.checksum_mode()) check.head_headers.clear();
   s3::OpResult head;
   for (int attempt = 0;; ++attempt) {
     head = co_await exchange(io, s3::S3Call::head_object(key, check.head_headers));
     if (head.ok || head.status == 404) break;
+    if (head.status == 400 && !check.head_headers.empty()) {
+      // (Backblaze B2 refuses x-amz-checksum-mode; HEAD replies carry no error code.) Asked
+      // again without it, at once; another 400 is handled as any failure.
+      io.run().integrity.checksum_mode_refused();
+      check.head_headers.clear();
+      --attempt;
+      continue;
+    }
     const Next next = co_await io.settle(head, attempt);
     if (!retrying(next)) break;
   }
-  co_return unchanged_after_head(opt, entry, head);
+  const SyncVerdict verdict = unchanged_after_head(opt, entry, head);
+  if (verdict.fallback) {
+    io.run().report.sync_fallback(*verdict.fallback);
+    io.run().note(sync_fallback_note(opt, *verdict.fallback));
+  }
+  co_return verdict.unchanged;
 }
 
 // The destination listing of --sync, merged with the walk (ListingCursor) page by page.
@@ -274,8 +342,11 @@ struct MultipartUpload {
   std::vector<s3::CompletedPart> parts;  // slot i is written only by part i
   bool full_object = false;  // created with x-amz-checksum-type: FULL_OBJECT
   std::atomic<bool> failed{false};
+  // The weakest check the store performed on a part sent by this run (Integrity).
+  std::atomic<int> integrity{static_cast<int>(Integrity::ChecksumVerified)};
 
   void fail(std::string reason);
+  void checked(Integrity level);  // a part landed with this check
   std::string failure() const;  // the first failure, "" when none
   // The first part whose slot is still empty (nullopt when every part is in place).
   std::optional<std::uint64_t> missing_part() const;
@@ -326,15 +397,21 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
       u->parts.assign(u->plan.part_count, {});
     }
   }
-  s3::Headers headers = s3::object_headers(run.opt.object, u->entry.rel, u->entry.mtime_ns);
-  if (auto algo = s3::algorithm_header_value(run.opt.checksum); !algo.empty())
-    headers.emplace_back("x-amz-checksum-algorithm", std::string(algo));
-  // CRCs combine, so the object can carry the CRC of the whole file (what a single PUT stores
-  // and --sync-checksum compares) instead of a checksum of its parts' checksums.
-  u->full_object = s3::supports_full_object(run.opt.checksum);
-  if (u->full_object) headers.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
-  const Sent created =
-      co_await with_retries(io, s3::S3Call::create_multipart(u->key, std::move(headers)));
+  u->integrity.store(static_cast<int>(full_integrity(run.opt.checksum)));
+  const UploadOptions* opt = &run.opt;
+  // (A local, not a temporary in the co_await: GCC 12 mishandles those.)
+  const auto make = [opt, u](const BodyChecks& checks) {
+    s3::Headers headers = s3::object_headers(opt->object, u->entry.rel, u->entry.mtime_ns);
+    if (auto algo = s3::algorithm_header_value(checks.flexible); !algo.empty())
+      headers.emplace_back("x-amz-checksum-algorithm", std::string(algo));
+    // CRCs combine, so the object can carry the CRC of the whole file (what a single PUT stores
+    // and --sync-checksum compares) instead of a checksum of its parts' checksums. Set by each
+    // build: the call built last is the one that went through.
+    u->full_object = s3::supports_full_object(checks.flexible);
+    if (u->full_object) headers.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
+    return s3::S3Call::create_multipart(u->key, std::move(headers));
+  };
+  const Sent created = co_await with_negotiated_checks(io, make);
   if (!created.ok()) {
     if (created.next == Next::Fail)
       run.report.failed({u->entry.path, u->key, created.reply.message});
@@ -346,8 +423,7 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   if (run.journal)
     run.journal->record_upload_started(
         {u->key, u->upload_id, u->entry.size, u->entry.mtime_ns, u->plan.part_size, {},
-         std::string(s3::to_string(run.opt.checksum)),
-         std::string(s3::multipart_checksum_type(run.opt.checksum))});
+         std::string(s3::to_string(run.opt.checksum)), u->full_object ? "FULL_OBJECT" : ""});
   co_return true;
 }
 
@@ -372,14 +448,15 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     if (u->failed.load() || (attempt > 0 && run.stopping.load())) co_return;
     const bool paced = co_await io.pace(length);
     if (!paced) co_return;  // the run stopped while this part waited: the upload is aborted
-    ReadDigest read = co_await io.read(u->entry, u->plan.offset(index), buffer.span());
+    const BodyChecks checks = run.integrity.plan(BodyKind::Part);
+    ReadDigest read = co_await io.read(u->entry, u->plan.offset(index), buffer.span(),
+                                       digest_needs(run, checks));
     if (read.problem) {
       u->fail(*read.problem);
       co_return;
     }
     s3::Headers headers;
-    if (run.opt.checksum != s3::ChecksumAlgorithm::None)
-      headers.emplace_back(std::string(s3::header_name(run.opt.checksum)), read.checksum);
+    add_checksum_headers(headers, checks, read, /*sdk_algorithm=*/false);
     s3::S3Call call =
         s3::S3Call::upload_part(u->key, u->upload_id, number,
                                 std::span<const char>(buffer.data.get(), buffer.size), headers);
@@ -387,16 +464,20 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     s3::OpResult r = co_await exchange(io, std::move(call));
     require_part_etag(r, number);
     if (r.ok) {
-      auto bad = verify_stored_checksum(run.opt.checksum, read.checksum, r);
-      if (!bad) {
-        fill_part_slot(u->parts[index], number, r.etag, run.opt.checksum, read.checksum);
+      const Verdict verdict = run.integrity.judge(checks, {read.checksum, read.md5}, r);
+      if (!verdict.corrupted) {
+        fill_part_slot(u->parts[index], number, r.etag, checks.flexible, read.checksum);
+        u->checked(verdict.level);
         run.report.sent(length);
         if (run.journal)
           run.journal->record_part(u->key, u->upload_id, {number, r.etag, read.checksum, length});
         co_return;
       }
       // Sent again: an UploadPart with the same number replaces the part.
-      r = corrupted(std::move(r), "UploadPart " + std::to_string(number), *bad);
+      r = corrupted(std::move(r), "UploadPart " + std::to_string(number), *verdict.corrupted);
+    } else if (run.integrity.refused(checks, r)) {
+      --attempt;  // sent again at once without the refused headers: not a retry
+      continue;
     }
     const Next next = co_await io.settle(r, attempt);
     if (next == Next::Fail) u->fail("part " + std::to_string(number) + ": " + r.message);
@@ -445,21 +526,21 @@ Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
     co_await abort_multipart(io, u, std::move(reason));
     co_return;
   }
-  s3::S3Call complete = s3::S3Call::complete_multipart(u->key, u->upload_id, u->parts);
-  if (u->full_object) {
-    // The whole file's CRC, combined from the parts' whatever order they finished in: S3
-    // checks it against the object it assembles and answers BadDigest if they differ.
-    auto full = full_object_checksum(u->parts, u->plan, run.opt.checksum);
-    if (!full) {
-      std::string reason = "a part has no " + std::string(s3::to_string(run.opt.checksum)) +
-                           " checksum to combine into the full-object checksum";
-      co_await abort_multipart(io, u, std::move(reason));
-      co_return;
+  // The whole file's CRC, combined from the parts' whatever order they finished in: S3 checks it
+  // against the object it assembles and answers BadDigest if they differ. Not named when a part
+  // went without that checksum, or once the store refused the checksum headers.
+  std::optional<std::string> full;
+  if (u->full_object) full = full_object_checksum(u->parts, u->plan, run.opt.checksum);
+  const s3::ChecksumAlgorithm algorithm = run.opt.checksum;
+  const auto make = [u, full, algorithm](const BodyChecks& checks) {
+    s3::S3Call call = s3::S3Call::complete_multipart(u->key, u->upload_id, u->parts);
+    if (full && checks.flexible == algorithm) {
+      call.headers.emplace_back(std::string(s3::header_name(algorithm)), *full);
+      call.headers.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
     }
-    complete.headers.emplace_back(std::string(s3::header_name(run.opt.checksum)), *full);
-    complete.headers.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
-  }
-  Sent completed = co_await with_retries(io, std::move(complete));
+    return call;
+  };
+  Sent completed = co_await with_negotiated_checks(io, make);
   if (!completed.ok() && completed.reply.error == s3::S3Errc::no_such_upload) {
     // An earlier attempt may have completed the upload and lost its reply: look for the object.
     // (No co_await inside a short-circuit condition: GCC 12 miscompiles it.)
@@ -477,7 +558,7 @@ Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
     if (run.journal) run.journal->record_upload_closed(u->key, u->upload_id);
     co_return;
   }
-  run.report.uploaded(u->entry.size, true);
+  run.report.uploaded(u->entry.size, true, static_cast<Integrity>(u->integrity.load()));
   if (run.journal) {
     run.journal->record_finished(u->key, u->entry.size, u->entry.mtime_ns);
     run.journal->record_upload_closed(u->key, u->upload_id);

@@ -133,6 +133,7 @@ std::string_view to_string(Operation op) {
     case Operation::ListObjectsV2: return "ListObjectsV2";
     case Operation::ListParts: return "ListParts";
     case Operation::HeadObject: return "HeadObject";
+    case Operation::DeleteObject: return "DeleteObject";
   }
   return "S3";
 }
@@ -204,6 +205,10 @@ S3Call S3Call::list_parts(std::string key, const std::string& upload_id, int mar
 S3Call S3Call::head_object(std::string key, Headers headers) {
   return make_call(Operation::HeadObject, bhttp::verb::head, std::move(key), "", {},
                    std::move(headers));
+}
+
+S3Call S3Call::delete_object(std::string key) {
+  return make_call(Operation::DeleteObject, bhttp::verb::delete_, std::move(key), "", {}, {});
 }
 
 // ---- the protocol -------------------------------------------------------------------------

@@ -58,6 +58,7 @@ enum class Operation {
   ListObjectsV2,
   ListParts,
   HeadObject,
+  DeleteObject,
 };
 
 // "PutObject", "CreateMultipartUpload"...: the names S3's documentation and our messages use.
@@ -94,6 +95,7 @@ struct S3Call {
   static S3Call list_objects_v2(const std::string& prefix, const std::string& continuation);
   static S3Call list_parts(std::string key, const std::string& upload_id, int marker);
   static S3Call head_object(std::string key, Headers headers = {});
+  static S3Call delete_object(std::string key);
 };
 
 // A signed request ready for a transport. Its body is a view of the call's payload: keep the

@@ -51,19 +51,10 @@ def wait_for_port(port, timeout=30.0):
 
 
 
-class MotoProcess:
-    """A moto server in its own process on a free loopback port, and the read-backs of BUCKET
-    through self.client() (which each kind of server defines)."""
-
-    def _start(self, workdir, env, extra_args=()):
-        self.port = free_port()
-        self.log = open(os.path.join(workdir, "moto.log"), "wb")
-        # The real interpreter, not the moto_server wrapper (which forks: TESTING.md section 1).
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port),
-             *extra_args],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        wait_for_port(self.port)
+class BucketReadBack:
+    """The read-backs of BUCKET through self.client() (which each kind of server defines), and
+    the environment s3up runs with (self.access_key, self.secret_key): shared by moto, the
+    test server and Ceph RGW (rgw.RgwCluster)."""
 
     def objects(self, prefix=""):
         """{key: bytes} of everything under prefix, read back with boto3."""
@@ -81,6 +72,29 @@ class MotoProcess:
 
     def open_multipart_uploads(self):
         return self.client().list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+
+    def env(self, secret=None):
+        """The environment s3up runs with: this server's credentials and nothing else of AWS."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID=self.access_key,
+                   AWS_SECRET_ACCESS_KEY=secret if secret is not None else self.secret_key,
+                   AWS_REGION=REGION, AWS_CONFIG_FILE="/nonexistent",
+                   AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+        return env
+
+
+class MotoProcess(BucketReadBack):
+    """A moto server in its own process on a free loopback port."""
+
+    def _start(self, workdir, env, extra_args=()):
+        self.port = free_port()
+        self.log = open(os.path.join(workdir, "moto.log"), "wb")
+        # The real interpreter, not the moto_server wrapper (which forks: TESTING.md section 1).
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port),
+             *extra_args],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        wait_for_port(self.port)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -147,15 +161,6 @@ class Moto(MotoProcess):
                             verify=self.cert or True,
                             config=Config(s3={"addressing_style": "path"},
                                           retries={"max_attempts": 2}))
-
-    def env(self, secret=None):
-        """The environment s3up runs with: this server's credentials and nothing else of AWS."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(AWS_ACCESS_KEY_ID=self.access_key,
-                   AWS_SECRET_ACCESS_KEY=secret if secret is not None else self.secret_key,
-                   AWS_REGION=REGION, AWS_CONFIG_FILE="/nonexistent",
-                   AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
-        return env
 
 
 class TestServerEndpoint(Moto):

@@ -45,6 +45,13 @@ Options parse_options(int argc, char** argv) {
     ("min-part-size", "smallest non-last multipart part (default 5MiB)", cxxopts::value<std::string>())
     ("log", "append one line per request to FILE", cxxopts::value<std::string>())
     ("no-etag-md5", "skip MD5: fake but stable ETags (pure speed tests)")
+    ("checksum-support", "how x-amz-checksum-* headers are treated: full (verified, stored and "
+                         "echoed, as AWS), ignored (any value accepted, nothing verified, stored "
+                         "or echoed, as Ceph RGW 16), unsupported-header (400 InvalidArgument "
+                         "'Unsupported header' for any of them, x-amz-checksum-mode included, as "
+                         "Backblaze B2), not-implemented (501 NotImplemented for any "
+                         "of them, as Cloudflare R2 for algorithms it lacks)",
+                         cxxopts::value<std::string>()->default_value("full"))
     ("h,help", "this help");
   // clang-format on
 
@@ -115,6 +122,12 @@ Options parse_options(int argc, char** argv) {
     }
     if (r.count("log")) o.log_file = r["log"].as<std::string>();
     o.no_etag_md5 = r.count("no-etag-md5") > 0;
+    const std::string support = r["checksum-support"].as<std::string>();
+    if (support == "full") o.checksum_support = ChecksumSupport::Full;
+    else if (support == "ignored") o.checksum_support = ChecksumSupport::Ignored;
+    else if (support == "unsupported-header") o.checksum_support = ChecksumSupport::UnsupportedHeader;
+    else if (support == "not-implemented") o.checksum_support = ChecksumSupport::NotImplemented;
+    else fail("--checksum-support: full, ignored, unsupported-header or not-implemented");
   } catch (const cxxopts::exceptions::exception& e) {
     fail(e.what());
   }

@@ -8,6 +8,15 @@
 
 namespace s3up::testserver {
 
+// How the flexible checksum headers (x-amz-checksum-*, x-amz-sdk-checksum-algorithm) are
+// treated: as AWS does, or as the stores that do not (for s3up's integrity negotiation tests).
+enum class ChecksumSupport {
+  Full,             // verified, stored, echoed (AWS)
+  Ignored,          // accepted with any value, neither verified, stored nor echoed (Ceph RGW 16)
+  UnsupportedHeader,  // 400 InvalidArgument "Unsupported header" for any of them (Backblaze B2)
+  NotImplemented,   // 501 NotImplemented for any of them (Cloudflare R2, for algorithms it lacks)
+};
+
 struct Options {
   std::uint16_t port = 0;  // 0: the system picks one
   int threads = 2;
@@ -26,6 +35,7 @@ struct Options {
   std::uint64_t min_part_size = 5ull << 20;
   std::string log_file;
   bool no_etag_md5 = false;
+  ChecksumSupport checksum_support = ChecksumSupport::Full;
 };
 
 // Parses argv. On --help prints usage and exits 0; on a bad command line prints the reason to

@@ -114,6 +114,24 @@ std::size_t parse_max(const Route& r, std::string_view name, std::size_t fallbac
   return static_cast<std::size_t>(std::min<long long>(n, 1000));
 }
 
+// Refuses the flexible checksum headers as the stores that do not support them do (the body is
+// not read). Full and Ignored refuse nothing.
+void refuse_checksum_headers(const RequestHeader& req, ChecksumSupport support) {
+  if (support == ChecksumSupport::Full || support == ChecksumSupport::Ignored) return;
+  for (const auto& f : req) {
+    const std::string name = lower(f.name_string());
+    if (support == ChecksumSupport::UnsupportedHeader &&
+        (name == "x-amz-sdk-checksum-algorithm" || name.starts_with("x-amz-checksum-")))
+      throw S3Error(400, "InvalidArgument",
+                    "Unsupported header '" + name + "' received for this API call.");
+    if (support == ChecksumSupport::NotImplemented && name.starts_with("x-amz-checksum-") &&
+        name != "x-amz-checksum-mode")
+      throw S3Error(501, "NotImplemented",
+                    "Header '" + name + "' with value '" + std::string(f.value()) +
+                        "' not implemented");
+  }
+}
+
 Reply xml_reply(std::string body) {
   Reply r;
   r.headers.emplace_back("Content-Type", kXml);
@@ -244,6 +262,8 @@ void Service::plan_body(const RequestHeader& req, Exchange& x, BodyReader& body)
     throw S3Error(501, "NotImplemented",
                   "A header or query you provided implies functionality that is not implemented");
   if (r.key.size() > 1024) throw S3Error(400, "KeyTooLongError", "Your key is too long");
+  if (mutating(r.op) || r.op == Operation::HeadObject || r.op == Operation::GetObject)
+    refuse_checksum_headers(req, options_.checksum_support);
 
   BodyPlan plan;
   // Framing and the payload hash, for any request.
@@ -306,7 +326,10 @@ void Service::plan_body(const RequestHeader& req, Exchange& x, BodyReader& body)
         plan.md5 = true;
       }
       if (!options_.no_etag_md5) plan.md5 = true;
+      // Other stores accept the values unchecked (or refused them above).
+      const bool checks = options_.checksum_support == ChecksumSupport::Full;
       for (const auto& f : req) {
+        if (!checks) break;
         const std::string name = lower(f.name_string());
         constexpr std::string_view kPrefix = "x-amz-checksum-";
         if (!name.starts_with(kPrefix)) continue;
@@ -430,10 +453,14 @@ Reply Service::run(const RequestHeader& req, Exchange& x, BodyReader& body) {
       return reply;
     }
     case Operation::CreateMultipartUpload: {
-      std::string algo = header(req, "x-amz-checksum-algorithm");
+      std::string algo;
+      if (options_.checksum_support == ChecksumSupport::Full)
+        algo = header(req, "x-amz-checksum-algorithm");
       for (auto& c : algo)
         if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-      std::string type = upload_checksum_type(algo, header(req, "x-amz-checksum-type"));
+      std::string type;  // ignored, with the algorithm, by the stores that ignore checksums
+      if (options_.checksum_support == ChecksumSupport::Full)
+        type = upload_checksum_type(algo, header(req, "x-amz-checksum-type"));
       const std::string id =
           store_.create_upload(r.bucket, r.key, stored_headers(req), algo, type);
       reply = xml_reply(xml::initiate_upload(r.bucket, r.key, id));
@@ -444,8 +471,10 @@ Reply Service::run(const RequestHeader& req, Exchange& x, BodyReader& body) {
     case Operation::CompleteMultipartUpload: {
       const auto parts = xml::parse_complete(result.collected);
       CompleteChecksum sent;  // the full-object checksum the request names, if any
-      sent.type = header(req, "x-amz-checksum-type");
+      const bool checks = options_.checksum_support == ChecksumSupport::Full;
+      if (checks) sent.type = header(req, "x-amz-checksum-type");
       for (const auto& f : req) {
+        if (!checks) break;
         const std::string name = lower(f.name_string());
         if (name.starts_with("x-amz-checksum-") && name != "x-amz-checksum-type" &&
             name != "x-amz-checksum-algorithm" && name != "x-amz-checksum-mode") {

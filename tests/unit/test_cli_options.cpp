@@ -371,6 +371,12 @@ BOOST_AUTO_TEST_CASE(sync_variants_go_with_sync) {
              "--size-only and --sync-checksum go with --sync");
   BOOST_TEST(refusal(with_paths({"--sync", "--size-only", "--sync-checksum"})) ==
              "choose one of --size-only and --sync-checksum");
+  BOOST_TEST(refusal(with_paths({"--sync", "--sync-checksum-strict"})) ==
+             "--sync-checksum-strict goes with --sync --sync-checksum");
+  BOOST_TEST(refusal(with_paths({"--sync", "--sync-checksum", "--checksum", "none"})) ==
+             "--sync-checksum compares checksums: choose a --checksum algorithm, not none");
+  BOOST_TEST(parse(with_paths({"--sync", "--sync-checksum", "--sync-checksum-strict"}))
+                 .sync_checksum_strict);
   const CliOptions o = parse(with_paths({"--sync"}));
   BOOST_TEST(o.sync);
   BOOST_TEST(!o.size_only);

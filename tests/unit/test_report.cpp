@@ -76,8 +76,8 @@ BOOST_AUTO_TEST_CASE(exit_codes) {
 
 BOOST_AUTO_TEST_CASE(counts_what_the_run_records) {
   Report r;
-  r.uploaded(100, false);
-  r.uploaded(20 << 20, true);
+  r.uploaded(100, false, Integrity::ChecksumVerified);
+  r.uploaded(20 << 20, true, Integrity::Md5Verified);
   r.failed({"/src/x", "p/x", "file changed while read"});
   r.skipped({"/src/l", "symlink skipped (use --follow-symlinks)"});
   r.retried();
@@ -92,6 +92,13 @@ BOOST_AUTO_TEST_CASE(counts_what_the_run_records) {
   r.unchanged(6);
   r.dir_marker();
   r.planned(9);
+  r.not_attempted(4, true);
+  r.sync_fallback(SyncFallback::EtagMd5);
+  r.sync_fallback(SyncFallback::EtagMd5);
+  r.sync_fallback(SyncFallback::SizeMtime);
+  BOOST_TEST(r.note("note: one"));
+  BOOST_TEST(!r.note("note: one"));  // kept (and printed) once
+  BOOST_TEST(r.note("note: two"));
   BOOST_TEST(r.files_uploaded() == 2u);
   BOOST_TEST(r.bytes_uploaded() == 100u + (20u << 20));
   BOOST_TEST(r.retries() == 2u);
@@ -116,6 +123,14 @@ BOOST_AUTO_TEST_CASE(counts_what_the_run_records) {
   BOOST_TEST(s.dir_markers == 1u);
   BOOST_TEST(s.files_planned == 1u);
   BOOST_TEST(s.bytes_planned == 9u);
+  BOOST_TEST(s.not_attempted == 4u);
+  BOOST_TEST(s.walk_complete);
+  BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::ChecksumVerified)] == 1u);
+  BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::Md5Verified)] == 1u);
+  BOOST_TEST((s.weakest_integrity() == Integrity::Md5Verified));
+  BOOST_TEST(s.sync_fallbacks[static_cast<std::size_t>(SyncFallback::EtagMd5)] == 2u);
+  BOOST_TEST(s.sync_fallbacks[static_cast<std::size_t>(SyncFallback::SizeMtime)] == 1u);
+  BOOST_TEST((s.notes == std::vector<std::string>{"note: one", "note: two"}));
   BOOST_TEST_REQUIRE(s.failed.size() == 1u);
   BOOST_TEST(s.failed[0].key == "p/x");
   BOOST_TEST(s.failed[0].reason == "file changed while read");
@@ -143,7 +158,7 @@ BOOST_AUTO_TEST_CASE(counts_from_many_threads) {
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&r] {
       for (int i = 0; i < 5000; ++i) {
-        r.uploaded(3, i % 2 == 0);
+        r.uploaded(3, i % 2 == 0, Integrity::ChecksumVerified);
         r.retried();
         r.failed({"/f", "f", "x"});
       }
@@ -295,11 +310,13 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
   BOOST_TEST((keys(o) == std::set<std::string>{"totals", "failed", "skipped", "exit_code",
                                                "interrupted", "engine", "concurrency",
                                                "concurrency_peak", "threads", "started",
-                                               "finished"}));
+                                               "finished", "walk_complete", "checksum",
+                                               "integrity", "integrity_counts"}));
   const json::object& t = o.at("totals").as_object();
   BOOST_TEST((keys(t) == std::set<std::string>{"files", "bytes", "failed", "skipped", "retries",
                                                "throttled", "multipart_uploads", "unchanged",
-                                               "unchanged_bytes", "dir_markers", "seconds"}));
+                                               "unchanged_bytes", "dir_markers", "not_attempted",
+                                               "seconds"}));
   BOOST_TEST(num(t.at("files")) == 1'234u);
   BOOST_TEST(num(t.at("bytes")) == 5'000'000'000u);
   BOOST_TEST(num(t.at("failed")) == 2u);
@@ -333,6 +350,63 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
   BOOST_TEST(num(o.at("threads")) == 8u);
   BOOST_TEST(str(o.at("started")) == "2026-01-02T03:04:05.678Z");
   BOOST_TEST(str(o.at("finished")) == "2026-01-02T03:04:18.178Z");
+}
+
+BOOST_AUTO_TEST_CASE(json_report_says_what_the_store_verified) {
+  RunSummary s;
+  s.files_uploaded = 10;
+  s.checksum = s3up::s3::ChecksumAlgorithm::Crc32c;
+  s.integrity[static_cast<std::size_t>(Integrity::ChecksumVerified)] = 0;
+  s.integrity[static_cast<std::size_t>(Integrity::EtagCompared)] = 2;
+  s.integrity[static_cast<std::size_t>(Integrity::Md5Verified)] = 8;
+  s.notes = {"note: the endpoint does not verify CRC32C"};
+  const json::object o = to_json(s);
+  BOOST_TEST(str(o.at("checksum")) == "crc32c");
+  BOOST_TEST(str(o.at("integrity")) == "etag-md5-compared");  // the weakest any file got
+  const json::object& c = o.at("integrity_counts").as_object();
+  BOOST_TEST((keys(c) == std::set<std::string>{"crc32c-verified", "md5-verified",
+                                               "etag-md5-compared", "none"}));
+  BOOST_TEST(num(c.at("md5-verified")) == 8u);
+  BOOST_TEST(num(c.at("etag-md5-compared")) == 2u);
+  BOOST_TEST(num(c.at("crc32c-verified")) == 0u);
+  BOOST_TEST(num(c.at("none")) == 0u);
+  BOOST_TEST(o.at("notes").as_array().size() == 1u);
+  // The summary line says it when less than the full check.
+  s.seconds = 1;
+  BOOST_TEST(summary_line(s).ends_with("; integrity: 8 md5-verified, 2 etag-md5-compared"));
+  // Nothing more when every file got it.
+  RunSummary full;
+  full.files_uploaded = 3;
+  full.seconds = 1;
+  full.integrity[static_cast<std::size_t>(Integrity::ChecksumVerified)] = 3;
+  BOOST_TEST(summary_line(full).find("integrity") == std::string::npos);
+  BOOST_TEST(str(to_json(full).at("integrity")) == "crc32c-verified");
+  BOOST_TEST(!to_json(full).contains("notes"));
+  BOOST_TEST(!to_json(full).contains("sync_checksum_fallbacks"));
+  full.checksum = s3up::s3::ChecksumAlgorithm::None;
+  full.integrity = {};
+  full.integrity[static_cast<std::size_t>(Integrity::None)] = 3;
+  BOOST_TEST(summary_line(full).ends_with("; integrity: not checked (--checksum none)"));
+  BOOST_TEST(str(to_json(full).at("integrity")) == "none");
+}
+
+BOOST_AUTO_TEST_CASE(stopped_runs_count_what_they_never_got_to) {
+  RunSummary s;
+  s.fatal.emplace("PutObject: HTTP 403 InvalidAccessKeyId");
+  s.not_attempted = 1'500;
+  s.seconds = 1;
+  BOOST_TEST(summary_line(s).find("0 failed, 1,500 not attempted") != std::string::npos);
+  BOOST_TEST(num(to_json(s).at("totals").at("not_attempted")) == 1'500u);
+  BOOST_TEST(to_json(s).at("walk_complete").as_bool());
+  s.walk_complete = false;  // the rest of the walk was cut short: a lower bound
+  BOOST_TEST(summary_line(s).find("1,500+ not attempted") != std::string::npos);
+  BOOST_TEST(!to_json(s).at("walk_complete").as_bool());
+  s.sync_fallbacks[static_cast<std::size_t>(SyncFallback::SizeMtime)] = 2;
+  const json::object o = to_json(s);
+  const json::object& f = o.at("sync_checksum_fallbacks").as_object();
+  BOOST_TEST(num(f.at("size-mtime")) == 2u);
+  BOOST_TEST(num(f.at("etag-md5")) == 0u);
+  BOOST_TEST(num(f.at("uploaded")) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(json_report_names_the_credentials_when_known) {

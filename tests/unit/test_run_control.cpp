@@ -368,36 +368,46 @@ BOOST_AUTO_TEST_CASE(plan_entry_without_a_printer_still_counts) {
 }
 
 BOOST_AUTO_TEST_CASE(dir_marker_headers_carry_the_empty_checksum) {
-  UploadOptions opt;  // crc32c, content type guessed
-  s3::Headers h = dir_marker_headers(opt);
+  // The checks a run plans for a body (IntegrityNegotiator::plan): here set by hand.
+  const auto flexible = [](s3::ChecksumAlgorithm a) {
+    BodyChecks c;
+    c.flexible = a;
+    return c;
+  };
+  UploadOptions opt;  // content type guessed
+  s3::Headers h = dir_marker_headers(opt, flexible(s3::ChecksumAlgorithm::Crc32c));
   BOOST_TEST_REQUIRE(h.size() == 2u);
   BOOST_TEST(h[0].first == "x-amz-checksum-crc32c");
   BOOST_TEST(h[0].second == "AAAAAA==");
   BOOST_TEST(h[1].first == "x-amz-sdk-checksum-algorithm");
   BOOST_TEST(h[1].second == "CRC32C");
 
-  opt.checksum = s3::ChecksumAlgorithm::Crc32;
-  h = dir_marker_headers(opt);
+  h = dir_marker_headers(opt, flexible(s3::ChecksumAlgorithm::Crc32));
   BOOST_TEST_REQUIRE(h.size() == 2u);
   BOOST_TEST(h[0].first == "x-amz-checksum-crc32");
   BOOST_TEST(h[0].second == "AAAAAA==");
   BOOST_TEST(h[1].second == "CRC32");
 
-  opt.checksum = s3::ChecksumAlgorithm::Sha256;
-  h = dir_marker_headers(opt);
+  h = dir_marker_headers(opt, flexible(s3::ChecksumAlgorithm::Sha256));
   BOOST_TEST_REQUIRE(h.size() == 2u);
   BOOST_TEST(h[0].first == "x-amz-checksum-sha256");
   BOOST_TEST(h[0].second == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
   BOOST_TEST(h[1].second == "SHA256");
 
-  opt.checksum = s3::ChecksumAlgorithm::Md5;
-  h = dir_marker_headers(opt);
+  BodyChecks md5;  // --checksum md5, or a store that refuses the flexible headers
+  md5.content_md5 = md5.md5 = true;
+  h = dir_marker_headers(opt, md5);
   BOOST_TEST_REQUIRE(h.size() == 1u);  // no algorithm header for Content-MD5
   BOOST_TEST(h[0].first == "Content-MD5");
   BOOST_TEST(h[0].second == "1B2M2Y8AsgTpgAmY7PhCfg==");
 
-  opt.checksum = s3::ChecksumAlgorithm::None;
-  BOOST_TEST(dir_marker_headers(opt).empty());
+  BodyChecks both = flexible(s3::ChecksumAlgorithm::Crc32c);  // a store that does not verify it
+  both.content_md5 = both.md5 = true;
+  h = dir_marker_headers(opt, both);
+  BOOST_TEST_REQUIRE(h.size() == 3u);
+  BOOST_TEST(h[2].first == "Content-MD5");
+
+  BOOST_TEST(dir_marker_headers(opt, BodyChecks{}).empty());
 }
 
 BOOST_AUTO_TEST_CASE(dir_marker_headers_are_the_object_settings_without_mtime) {
@@ -419,8 +429,9 @@ BOOST_AUTO_TEST_CASE(dir_marker_headers_are_the_object_settings_without_mtime) {
       {"x-amz-server-side-encryption-aws-kms-key-id", "alias/k"},
       {"x-amz-acl", "private"},
   };
-  BOOST_TEST((dir_marker_headers(opt) == expected));
-  for (const auto& [name, value] : dir_marker_headers(opt)) BOOST_TEST(name != "x-amz-meta-mtime");
+  BOOST_TEST((dir_marker_headers(opt, BodyChecks{}) == expected));
+  for (const auto& [name, value] : dir_marker_headers(opt, BodyChecks{}))
+    BOOST_TEST(name != "x-amz-meta-mtime");
 }
 
 BOOST_AUTO_TEST_CASE(open_journal_only_with_a_journal_and_not_for_a_dry_run) {

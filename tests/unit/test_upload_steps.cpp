@@ -104,9 +104,10 @@ struct ScriptedIo {
     script->events.push_back("pace");
     co_return !control->stopping.load();
   }
-  Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out) const {
+  Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out,
+                        DigestNeeds needs) const {
     script->events.push_back("read");
-    co_return read_and_digest(entry, offset, out, control->opt.checksum, false);
+    co_return read_and_digest(entry, offset, out, needs);
   }
   Task<Permit> request() const {
     script->events.push_back("request");
@@ -297,11 +298,119 @@ BOOST_FIXTURE_TEST_CASE(corruption_every_time_fails_after_the_retries, Fixture) 
   s3::OpResult echoed_wrong = reply(200);
   echoed_wrong.headers = {{"x-amz-checksum-crc32c", "AAAAAA=="}};
   for (int i = 0; i <= opt.retries; ++i) script.replies.push_back(echoed_wrong);
+  script.replies.push_back(reply(204));  // DeleteObject
   steps::put_file(io(), file("a.txt", 10), "k.txt").get();
-  BOOST_TEST(script.calls.size() == static_cast<std::size_t>(opt.retries + 1));
+  BOOST_TEST_REQUIRE(script.calls.size() == static_cast<std::size_t>(opt.retries + 2));
+  // The corrupted object is not left behind for a later --sync to take for the file.
+  BOOST_TEST(ops().back() == "DeleteObject");
+  BOOST_TEST(*script.calls.back().key == "k.txt");
   const auto s = report.finish();
   BOOST_TEST_REQUIRE(s.failed.size() == 1u);
   BOOST_TEST(s.failed[0].reason.find("PutObject: the endpoint stored a different crc32c") == 0u);
+  BOOST_TEST(s.failed[0].reason.ends_with("; the corrupted object was deleted"));
+  BOOST_TEST(s.files_uploaded == 0u);
+}
+
+namespace {
+std::string header_of(const s3::S3Call& call, const std::string& name) {
+  for (const auto& [n, v] : call.headers)
+    if (n == name) return v;
+  return "";
+}
+bool has_header(const s3::S3Call& call, const std::string& name) {
+  for (const auto& h : call.headers)
+    if (h.first == name) return true;
+  return false;
+}
+// The ETag a store that keeps MD5 ETags gives `size` bytes of 'x' (the fixture's files).
+std::string md5_etag(std::uint64_t size) {
+  const std::string data(size, 'x');
+  return "\"" + util::hex_lower(util::md5(util::as_bytes(data))) + "\"";
+}
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_store_that_echoes_nothing_gets_content_md5, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  // Ceph RGW 16: 200 without an echo, the MD5 as the ETag.
+  script.replies = {with_etag(reply(200), md5_etag(10)), with_etag(reply(200), md5_etag(10))};
+  auto i = io();
+  steps::put_file(i, file("a.txt", 10), "a.txt").get();
+  BOOST_TEST(has_header(script.calls[0], "x-amz-checksum-crc32c"));
+  BOOST_TEST(!has_header(script.calls[0], "Content-MD5"));
+  steps::put_file(i, file("b.txt", 10), "b.txt").get();
+  BOOST_TEST(has_header(script.calls[1], "x-amz-checksum-crc32c"));
+  BOOST_TEST(header_of(script.calls[1], "Content-MD5") == "M2MRoBYYQybdvdYe3U7rUg==");
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 2u);
+  BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::EtagCompared)] == 1u);
+  BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::Md5Verified)] == 1u);
+  BOOST_TEST_REQUIRE(s.notes.size() == 1u);
+  BOOST_TEST(s.notes[0].find("note: the endpoint does not verify CRC32C") == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(an_etag_other_than_the_md5_sent_is_sent_again_with_content_md5, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  script.replies = {with_etag(reply(200), "\"00000000000000000000000000000000\""),
+                    with_etag(reply(200), md5_etag(10))};
+  steps::put_file(io(), file("a.txt", 10), "a.txt").get();
+  BOOST_TEST(ops() == (Ops{"PutObject", "PutObject"}));
+  BOOST_TEST(has_header(script.calls[1], "Content-MD5"));
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 1u);
+  BOOST_TEST(s.retries == 1u);
+  BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::Md5Verified)] == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(refused_checksum_headers_are_dropped_without_a_retry, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  s3::OpResult refusal = reply(400, "InvalidArgument");
+  refusal.message = "PutObject: HTTP 400 InvalidArgument: Unsupported header "
+                    "'x-amz-sdk-checksum-algorithm' received for this API call.";
+  script.replies = {refusal, with_etag(reply(200), md5_etag(10))};
+  steps::put_file(io(), file("a.txt", 10), "a.txt").get();
+  BOOST_TEST(ops() == (Ops{"PutObject", "PutObject"}));
+  BOOST_TEST(has_header(script.calls[0], "x-amz-sdk-checksum-algorithm"));
+  BOOST_TEST(!has_header(script.calls[1], "x-amz-sdk-checksum-algorithm"));
+  BOOST_TEST(!has_header(script.calls[1], "x-amz-checksum-crc32c"));
+  BOOST_TEST(has_header(script.calls[1], "Content-MD5"));
+  // Sent again at once: no backoff, not a retry.
+  BOOST_TEST(std::count(script.events.begin(), script.events.end(), "settle") == 0);
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 1u);
+  BOOST_TEST(s.retries == 0u);
+  BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::Md5Verified)] == 1u);
+  BOOST_TEST_REQUIRE(s.notes.size() == 1u);
+  BOOST_TEST(s.notes[0].find("note: the endpoint refuses the CRC32C checksum headers") == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_multipart_upload_on_a_refusing_store, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  s3::OpResult refusal = reply(501, "NotImplemented");
+  refusal.message = "CreateMultipartUpload: HTTP 501 NotImplemented";
+  script.replies = {refusal, reply(200, {}, kCreated), with_etag(reply(200), "\"e1\""),
+                    with_etag(reply(200), "\"e2\""),
+                    reply(200, {}, "<CompleteMultipartUploadResult/>")};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
+  steps::finish_multipart(i, u).get();
+  BOOST_TEST(ops() == (Ops{"CreateMultipartUpload", "CreateMultipartUpload", "UploadPart",
+                          "UploadPart", "CompleteMultipartUpload"}));
+  BOOST_TEST(header_of(script.calls[0], "x-amz-checksum-algorithm") == "CRC32C");
+  BOOST_TEST(!has_header(script.calls[1], "x-amz-checksum-algorithm"));
+  for (int n : {2, 3}) {
+    BOOST_TEST(!has_header(script.calls[n], "x-amz-checksum-crc32c"));
+    BOOST_TEST(has_header(script.calls[n], "Content-MD5"));
+  }
+  // Completed without part checksums, which were never sent.
+  const std::string complete(script.calls[4].payload().begin(), script.calls[4].payload().end());
+  BOOST_TEST(complete.find("Checksum") == std::string::npos);
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 1u);
+  BOOST_TEST(s.retries == 0u);
+  BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::Md5Verified)] == 1u);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_corrupted_part_is_sent_again, Fixture) {

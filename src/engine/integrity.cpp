@@ -1,0 +1,204 @@
+#include "engine/integrity.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "util/crypto.hpp"
+
+namespace s3up::engine {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+std::string unquoted(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
+  return lower(std::move(etag));
+}
+
+}  // namespace
+
+std::string integrity_name(Integrity level, s3::ChecksumAlgorithm algorithm) {
+  switch (level) {
+    case Integrity::None:
+      return "none";
+    case Integrity::EtagCompared:
+      return "etag-md5-compared";
+    case Integrity::Md5Verified:
+      return "md5-verified";
+    case Integrity::ChecksumVerified:
+      return std::string(s3::to_string(algorithm)) + "-verified";
+  }
+  return "none";
+}
+
+Integrity full_integrity(s3::ChecksumAlgorithm algorithm) {
+  switch (algorithm) {
+    case s3::ChecksumAlgorithm::None:
+      return Integrity::None;
+    case s3::ChecksumAlgorithm::Md5:
+      return Integrity::Md5Verified;
+    default:
+      return Integrity::ChecksumVerified;
+  }
+}
+
+bool etag_is_plain_md5(std::string etag) {
+  etag = unquoted(std::move(etag));
+  return etag.size() == 32 && std::all_of(etag.begin(), etag.end(), [](unsigned char c) {
+           return std::isdigit(c) || (c >= 'a' && c <= 'f');
+         });
+}
+
+bool etag_matches_md5(std::string etag, const std::string& md5) {
+  if (!etag_is_plain_md5(etag)) return false;
+  const auto raw = util::base64_decode(md5);
+  return raw && raw->size() == 16 && unquoted(std::move(etag)) == util::hex_lower(util::as_bytes(*raw));
+}
+
+bool refuses_checksum_headers(const s3::OpResult& reply) {
+  if (reply.ok) return false;
+  if (reply.status == 501 && reply.code == "NotImplemented") return true;
+  if (reply.status != 400) return false;
+  if (reply.code != "InvalidArgument" && reply.code != "InvalidRequest" &&
+      reply.code != "NotImplemented")
+    return false;
+  const std::string said = lower(reply.message);
+  return said.find("x-amz-checksum") != std::string::npos ||
+         said.find("x-amz-sdk-checksum") != std::string::npos ||
+         said.find("checksum algorithm") != std::string::npos;
+}
+
+IntegrityNegotiator::IntegrityNegotiator(s3::ChecksumAlgorithm algorithm, bool etag_is_md5,
+                                         std::function<void(const std::string&)> note)
+    : algorithm_(algorithm), etag_is_md5_(etag_is_md5), note_(std::move(note)) {}
+
+BodyChecks IntegrityNegotiator::plan(BodyKind kind) const {
+  BodyChecks checks;
+  checks.kind = kind;
+  switch (algorithm_) {
+    case s3::ChecksumAlgorithm::None:
+      return checks;
+    case s3::ChecksumAlgorithm::Md5:
+      checks.content_md5 = checks.md5 = true;
+      return checks;
+    default:
+      break;
+  }
+  switch (store(kind)) {
+    case Store::Unknown:
+      checks.flexible = algorithm_;
+      checks.md5 = etag_is_md5_;  // a reply without an echo is still checked by its ETag
+      break;
+    case Store::Echoes:
+      checks.flexible = algorithm_;
+      break;
+    case Store::Silent:
+      checks.flexible = algorithm_;  // kept: stores that ignore it may still store it
+      checks.content_md5 = checks.md5 = true;
+      break;
+    case Store::Refuses:
+      checks.content_md5 = checks.md5 = true;
+      break;
+  }
+  return checks;
+}
+
+void IntegrityNegotiator::learn(BodyKind kind, Store from, Store to, const std::string& note) {
+  Store expected = from;
+  if (store_[static_cast<int>(kind)].compare_exchange_strong(expected, to,
+                                                            std::memory_order_acq_rel) &&
+      note_ &&
+      !note.empty())
+    note_(note);
+}
+
+Verdict IntegrityNegotiator::judge(const BodyChecks& sent, const SentDigests& digests,
+                                   const s3::OpResult& reply) {
+  Verdict v;
+  if (sent.flexible != s3::ChecksumAlgorithm::None && !digests.checksum.empty()) {
+    const std::string echoed = reply.header(lower(std::string(s3::header_name(sent.flexible))));
+    if (!echoed.empty()) {
+      learn(sent.kind, Store::Unknown, Store::Echoes, {});
+      if (echoed == digests.checksum) {
+        v.level = Integrity::ChecksumVerified;
+      } else {
+        v.corrupted = "the endpoint stored a different " +
+                      std::string(s3::to_string(sent.flexible)) + " checksum (" + echoed +
+                      ") than the one sent (" + digests.checksum + ")";
+      }
+      return v;
+    }
+    const std::string name = upper(s3::to_string(sent.flexible));
+    const char* op = sent.kind == BodyKind::Part ? "UploadPart" : "PutObject";
+    const std::string note = "note: the endpoint does not verify " + name + " on " + op +
+                             " (its replies echo no " +
+                             lower(std::string(s3::header_name(sent.flexible))) +
+                             "); verifying with Content-MD5";
+    // Unknown or Echoes (a store that stopped echoing) both go to Silent, noted once.
+    learn(sent.kind, Store::Unknown, Store::Silent, note);
+    learn(sent.kind, Store::Echoes, Store::Silent, note);
+  }
+  if (sent.content_md5 && !digests.md5.empty()) {
+    v.level = Integrity::Md5Verified;  // a wrong Content-MD5 is refused (400 BadDigest)
+    return v;
+  }
+  if (sent.md5 && !digests.md5.empty() && etag_is_md5_ && etag_is_plain_md5(reply.etag)) {
+    if (etag_matches_md5(reply.etag, digests.md5)) {
+      v.level = Integrity::EtagCompared;
+    } else {
+      // Sent again with Content-MD5 (plan() says so now): a store whose ETags are not MD5s
+      // then verifies the body itself, and real corruption is caught either way.
+      const auto raw = util::base64_decode(digests.md5);
+      v.corrupted = "the ETag " + reply.etag + " is not the MD5 of the bytes sent (" +
+                    (raw ? util::hex_lower(util::as_bytes(*raw)) : digests.md5) + ")";
+    }
+  }
+  return v;
+}
+
+s3::OpResult corrupted(s3::OpResult reply, std::string_view what, const std::string& reason) {
+  reply.ok = false;
+  reply.error = s3::S3Errc::checksum_mismatch;
+  reply.error_class = s3::ErrorClass::Retryable;
+  reply.message = std::string(what) + ": " + reason;
+  return reply;
+}
+
+void IntegrityNegotiator::checksum_mode_refused() {
+  if (checksum_mode_.exchange(false) && note_)
+    note_("note: the endpoint refuses x-amz-checksum-mode (HTTP 400 to HeadObject): it keeps no "
+          "checksum to compare; --sync-checksum compares ETags (MD5) or size and modification "
+          "time instead");
+}
+
+bool IntegrityNegotiator::refused(const BodyChecks& sent, const s3::OpResult& reply) {
+  if (sent.flexible == s3::ChecksumAlgorithm::None || !refuses_checksum_headers(reply))
+    return false;
+  const std::string note = "note: the endpoint refuses the " +
+                           upper(s3::to_string(sent.flexible)) + " checksum headers (" +
+                           reply.message + "); sending Content-MD5 instead for the rest of the run";
+  // (A store that refuses the headers refuses them on every request: noted once.)
+  bool switched = false;
+  for (BodyKind kind : {BodyKind::Object, BodyKind::Part})
+    for (Store from : {Store::Unknown, Store::Echoes, Store::Silent}) {
+      Store expected = from;
+      switched |= store_[static_cast<int>(kind)].compare_exchange_strong(
+          expected, Store::Refuses, std::memory_order_acq_rel);
+    }
+  if (switched && note_ && !refusal_noted_.exchange(true)) note_(note);
+  return true;
+}
+
+}  // namespace s3up::engine
