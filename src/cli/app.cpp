@@ -46,7 +46,7 @@ std::string hint_for(std::error_code error) {
     return "the session token has expired and could not be renewed: refresh the credentials";
   if (error == S3Errc::invalid_token)
     return "the session token is invalid: refresh the credentials";
-  if (error == S3Errc::certificate) return "use --ca-bundle FILE to trust the endpoint's CA";
+  // (S3Errc::certificate: the transport's message already says how to trust the CA.)
   return {};
 }
 
@@ -139,7 +139,8 @@ int run(int argc, char** argv) {
     upload.source = cli.source;
     upload.bucket = url.bucket;
     upload.prefix = url.prefix;
-    upload.concurrency = cli.concurrency_auto ? 32 : cli.concurrency;
+    // --concurrency auto starts where the default is, and doubles from there (slow start).
+    upload.concurrency = cli.concurrency_auto ? 64 : cli.concurrency;
     upload.adaptive_concurrency = cli.concurrency_auto;
     upload.threads = cli.threads ? cli.threads : std::max(1u, std::thread::hardware_concurrency());
     upload.checksum = *checksum;

@@ -52,6 +52,7 @@ AdaptiveConcurrency::AdaptiveConcurrency(AdaptiveConfig config) : config_(config
   config_.max = std::max(config_.min, config_.max);
   limit_ = std::clamp(config_.initial, config_.min, config_.max);
   peak_ = limit_;
+  slow_start_ = config_.slow_start;
 }
 
 void AdaptiveConcurrency::set(std::size_t limit) {
@@ -66,9 +67,11 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     settle_ = config_.settle_windows;
     holds_ = 0;
     probe_from_.reset();
+    slow_start_ = false;
   };
   const auto grow = [&] {
-    const auto grown = static_cast<std::size_t>(std::ceil(static_cast<double>(limit_) * config_.growth));
+    const double factor = slow_start_ ? 2.0 : config_.growth;
+    const auto grown = static_cast<std::size_t>(std::ceil(static_cast<double>(limit_) * factor));
     set(std::max(grown, limit_ + 1));
     holds_ = 0;
     // Every growth is on probation: the next window must show the gain or it is undone.
@@ -105,6 +108,10 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   const bool rising = g > config_.rise;
   const bool slower = w.requests >= config_.min_requests && p.requests >= config_.min_requests &&
                       p.p50_us > 0 && w.p50_us > p.p50_us * (1 + config_.latency_rise);
+
+  // Slow start ends with the first doubling that brought less than slow_start_rise: the limit
+  // is near where throughput stops rising (kept when it still rose a little, undone below).
+  if (slow_start_ && probe_from_ && g <= config_.slow_start_rise) slow_start_ = false;
 
   Decision d = Decision::Hold;
   if (slower && !rising) {

@@ -1,7 +1,11 @@
 // --concurrency auto: the number of requests in flight adapts to what the endpoint gives.
 //
 // AdaptiveConcurrency is the policy, pure (no clock, no I/O): it is fed one Window of measures
-// at a time and moves the limit, AIMD-like:
+// at a time and moves the limit. It starts as TCP does, in slow start: the limit doubles every
+// window while throughput rises by more than `slow_start_rise` (so that on a link with 80 ms of
+// round trip it reaches hundreds of requests in flight within a second, where growing by a
+// quarter would take many); the first doubling that brings less, a SlowDown or a rising
+// latency ends slow start. From then on, AIMD-like:
 //  - a SlowDown (503) reply in the window: cut (x0.5, at least 1), then let a few windows pass
 //    while the requests sent under the old limit drain;
 //  - throughput (bytes/s or requests/s, whichever rose more) up by more than `rise` on the
@@ -43,6 +47,8 @@ struct AdaptiveConfig {
   std::size_t min = 1;
   std::size_t max = 1024;
   double growth = 1.25;        // limit x growth (at least +1) while throughput rises
+  bool slow_start = true;      // double at first while throughput rises by slow_start_rise
+  double slow_start_rise = 0.25;
   double cut = 0.5;            // limit x cut on SlowDown or rising latency
   double rise = 0.05;          // throughput "rises" when up by more than this fraction
   double latency_rise = 0.5;   // median latency up by more than this fraction: too many in flight
@@ -80,6 +86,7 @@ class AdaptiveConcurrency {
 
   std::size_t limit() const { return limit_; }
   std::size_t peak() const { return peak_; }
+  bool in_slow_start() const { return slow_start_; }
   const AdaptiveConfig& config() const { return config_; }
 
  private:
@@ -92,6 +99,7 @@ class AdaptiveConcurrency {
   int settle_ = 0;                  // windows still to let pass after a cut
   int holds_ = 0;                   // windows held at a saturated limit since the last change
   std::optional<std::size_t> probe_from_;  // the limit before a probe, until it is judged
+  bool slow_start_ = true;                 // doubling, until a doubling brings too little
 };
 
 // The measures of one window from a run's Report (shared by both engines' sampling loops).

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -47,6 +48,11 @@ void Report::skipped(SkippedEntry s) {
 }
 
 void Report::sent(std::uint64_t bytes) { sent_.fetch_add(bytes, std::memory_order_relaxed); }
+
+void Report::resumed(std::uint64_t bytes) {
+  sent_.fetch_add(bytes, std::memory_order_relaxed);
+  resumed_.fetch_add(bytes, std::memory_order_relaxed);
+}
 
 void Report::request_finished(bool ok, bool throttled, std::chrono::microseconds latency) {
   if (ok) {
@@ -107,6 +113,7 @@ RunSummary Report::finish() {
   RunSummary s;
   s.files_uploaded = files_.load();
   s.bytes_uploaded = bytes_.load();
+  s.bytes_resumed = resumed_.load();
   s.multipart_uploads = multipart_.load();
   s.retries = retries_.load();
   s.credential_renewals = renewals_.load();
@@ -204,12 +211,18 @@ std::string summary_line(const RunSummary& s) {
     return "Nothing to upload: " + grouped(s.files_unchanged) + " file" +
            (s.files_unchanged == 1 ? "" : "s") + " (" + util::format_bytes(s.bytes_unchanged) +
            ") already in the bucket, unchanged";
+  // The rate counts what this run sent: parts resumed from an earlier run are not.
+  const std::uint64_t sent = s.bytes_uploaded - std::min(s.bytes_resumed, s.bytes_uploaded);
   char rate[128];
   std::snprintf(rate, sizeof rate, " in %.2f s: %.1f MB/s, ", s.seconds,
-                static_cast<double>(s.bytes_uploaded) / 1e6 / secs);
+                static_cast<double>(sent) / 1e6 / secs);
   std::string line = "Uploaded " + grouped(s.files_uploaded) + " file" +
                      (s.files_uploaded == 1 ? "" : "s") + " (" +
-                     util::format_bytes(s.bytes_uploaded) + ")" + rate +
+                     util::format_bytes(s.bytes_uploaded) +
+                     (s.bytes_resumed ? ", " + util::format_bytes(s.bytes_resumed) +
+                                            " of it resumed from an earlier run"
+                                      : std::string()) +
+                     ")" + rate +
                      grouped(whole(static_cast<double>(s.files_uploaded) / secs)) + " files/s";
   if (s.dir_markers) line += ", " + markers(s.dir_markers);
   if (s.files_unchanged) line += ", " + grouped(s.files_unchanged) + " unchanged";
@@ -235,6 +248,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"unchanged_bytes", s.bytes_unchanged},
       {"dir_markers", s.dir_markers},
       {"not_attempted", s.not_attempted},
+      {"resumed_bytes", s.bytes_resumed},
       {"seconds", s.seconds},
   };
   boost::json::object integrity_counts;

@@ -35,6 +35,7 @@ inline constexpr int kSyncFallbacks = 3;
 struct RunSummary {
   std::uint64_t files_uploaded = 0;
   std::uint64_t bytes_uploaded = 0;
+  std::uint64_t bytes_resumed = 0;  // of bytes_uploaded: parts an earlier run had sent
   std::uint64_t multipart_uploads = 0;
   std::uint64_t retries = 0;
   std::uint64_t throttled = 0;  // replies that asked us to slow down (503 / SlowDown)
@@ -88,6 +89,8 @@ class Report {
   void retried();
   void credentials_renewed();  // S3 refused expired credentials; new ones were in place
   void sent(std::uint64_t bytes);  // file bytes accepted by the endpoint (parts count as they land)
+  // Parts an earlier run sent (--journal): done for the progress line, not sent by this run.
+  void resumed(std::uint64_t bytes);
   // Every request that got a reply or failed below HTTP (fed by the S3 layer's observer):
   // successes are counted with their latency; `throttled` replies asked us to slow down.
   void request_finished(bool ok, bool throttled, std::chrono::microseconds latency);
@@ -122,7 +125,7 @@ class Report {
   std::atomic<std::uint64_t> requests_ok_{0}, throttled_{0}, renewals_{0};
   LatencyHistogram latencies_;
   std::atomic<std::uint64_t> unchanged_{0}, unchanged_bytes_{0}, markers_{0}, planned_{0},
-      planned_bytes_{0}, not_attempted_{0};
+      planned_bytes_{0}, not_attempted_{0}, resumed_{0};
   std::atomic<bool> walk_complete_{true};
   std::array<std::atomic<std::uint64_t>, kIntegrityLevels> integrity_{};
   std::array<std::atomic<std::uint64_t>, kSyncFallbacks> sync_fallbacks_{};

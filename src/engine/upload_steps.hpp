@@ -436,7 +436,7 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
   RunControl& run = io.run();
   const std::uint64_t length = u->plan.length(index);
   if (!u->parts[index].etag.empty()) {  // resumed: S3 holds this part already
-    run.report.sent(length);
+    run.report.resumed(length);
     co_return;
   }
   // Parts not started when the upload failed or the run stopped are skipped.

@@ -54,7 +54,7 @@ def checksums_in_help():
     out = subprocess.run([S3UP, "--help"], capture_output=True, text=True, check=True).stdout
     m = re.search(r"--checksum ALGO(.*?)\n\s*--", out, re.S)
     text = " ".join(m.group(1).split())
-    listed = re.search(r":\s*(.*?)\s*\(default", text).group(1)
+    listed = re.search(r":\s*(.*?)\s*\(default", text).group(1).split(";")[0]
     listed = re.sub(r"\([^)]*\)", "", listed)
     return [a for a in re.split(r",\s*|\s+or\s+|\s+", listed) if a]
 
@@ -180,6 +180,18 @@ class Checksums(RgwCase):
                     report = json.loads(proc.stdout)
                     self.assertEqual(report["totals"]["files"], 2)
                     self.assertEqual(report["totals"]["multipart_uploads"], 1)
+                    # RGW verifies no flexible checksum: every file still got a check, its ETag
+                    # compared with the MD5 of the bytes sent (the first bodies) or Content-MD5.
+                    counts = {k: v for k, v in report["integrity_counts"].items() if v}
+                    if algo == "none":
+                        self.assertEqual(counts, {"none": 2})
+                    elif algo == "md5":
+                        self.assertEqual(counts, {"md5-verified": 2})
+                    else:
+                        self.assertEqual(sum(counts.values()), 2, counts)
+                        self.assertLessEqual(set(counts), {"md5-verified", "etag-md5-compared"})
+                        self.assertIn(f"does not verify {algo.upper()}", proc.stderr)
+                        self.assertIn("integrity:", proc.stderr)  # the summary says it
                     self.assert_read_back(prefix, files)
                     CLUSTER.delete_prefix(prefix)
         self.assert_no_open_upload()
@@ -208,6 +220,37 @@ class Sync(RgwCase):
         self.assertEqual(totals["unchanged_bytes"], sum(len(d) for d in files.values()))
         self.assertIn("Nothing to upload", second.stderr)
         self.assertEqual(self.stored(), before)  # not one object written again
+        self.assert_read_back(self.prefix, files)
+
+    def test_second_sync_checksum_sends_nothing(self):
+        # RGW keeps no checksum: the objects are compared by their ETag with the file's MD5
+        # (of the part MD5s for the multipart one), said once, and nothing is sent again.
+        files = make_tree(self.src, names=["a.txt", "b c.bin"], sizes=(0, 1, 5000))
+        files.update(write_files(self.src, {"big.bin": os.urandom(11 * MiB)}))
+        args = ["--sync", "--sync-checksum", "--multipart-threshold", "5MiB", "--part-size",
+                "5MiB", "--json", "-", self.src, f"s3://{BUCKET}/{self.prefix}"]
+        first = self.s3up(*args)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        before = self.stored()
+        second = self.s3up(*args)
+        self.assertEqual(second.returncode, 0, second.stderr)
+        report = json.loads(second.stdout)
+        self.assertEqual((report["totals"]["files"], report["totals"]["unchanged"]),
+                         (0, len(files)))
+        self.assertEqual(report["sync_checksum_fallbacks"]["etag-md5"], len(files))
+        self.assertEqual(second.stderr.count("keeps no CRC32C checksum"), 1, second.stderr)
+        self.assertEqual(self.stored(), before)
+        # A change that keeps size and mtime is still found (by content) and sent.
+        path = os.path.join(self.src, "big.bin")
+        st = os.stat(path)
+        changed = bytes(b ^ 1 for b in files["big.bin"])
+        with open(path, "wb") as f:
+            f.write(changed)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        third = self.s3up(*args)
+        self.assertEqual(third.returncode, 0, third.stderr)
+        self.assertEqual(json.loads(third.stdout)["totals"]["files"], 1)
+        files["big.bin"] = changed
         self.assert_read_back(self.prefix, files)
 
     def stored(self):

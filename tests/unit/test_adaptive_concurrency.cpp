@@ -78,8 +78,15 @@ BOOST_AUTO_TEST_CASE(starts_at_the_initial_limit_within_bounds) {
   BOOST_TEST(AdaptiveConcurrency(zero).limit() == 1u);
 }
 
+// Without slow start (the AIMD-like steps alone).
+AdaptiveConfig aimd() {
+  AdaptiveConfig c;
+  c.slow_start = false;
+  return c;
+}
+
 BOOST_AUTO_TEST_CASE(grows_while_throughput_rises_then_holds_near_capacity) {
-  AdaptiveConcurrency policy;
+  AdaptiveConcurrency policy(aimd());
   Model model;  // capacity 200
   const auto limits = run(policy, model, 80);
   // Grows from 32 towards the capacity, a step per window at first.
@@ -97,7 +104,7 @@ BOOST_AUTO_TEST_CASE(grows_while_throughput_rises_then_holds_near_capacity) {
 }
 
 BOOST_AUTO_TEST_CASE(plateau_from_the_start_holds_and_probes_without_creeping) {
-  AdaptiveConcurrency policy;
+  AdaptiveConcurrency policy(aimd());
   Model model;
   model.capacity = 16;  // already past it at 32
   const auto limits = run(policy, model, 100);
@@ -110,7 +117,7 @@ BOOST_AUTO_TEST_CASE(plateau_from_the_start_holds_and_probes_without_creeping) {
 }
 
 BOOST_AUTO_TEST_CASE(noisy_plateau_stays_in_a_band) {
-  AdaptiveConcurrency policy;
+  AdaptiveConcurrency policy(aimd());
   Model model;
   model.capacity = 300;
   model.noise = 0.02;
@@ -119,6 +126,55 @@ BOOST_AUTO_TEST_CASE(noisy_plateau_stays_in_a_band) {
     BOOST_TEST(limits[i] >= 200u);
     BOOST_TEST(limits[i] <= 600u);
   }
+}
+
+BOOST_AUTO_TEST_CASE(slow_start_doubles_to_the_latency_bound_within_a_few_windows) {
+  // 10,000 small files 80 ms away: the endpoint serves as many as are in flight (the bound is
+  // requests in flight / RTT) up to 600 at once.
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency policy(config);
+  Model model;
+  model.capacity = 600;
+  model.latency_ms = 80;
+  const auto limits = run(policy, model, 40);
+  BOOST_TEST(limits[0] == 128u);
+  BOOST_TEST(limits[1] == 256u);
+  BOOST_TEST(limits[2] == 512u);
+  // 512 -> 1024 brings 17% (600 served): slow start ends there, the doubling kept (it rose).
+  BOOST_TEST(limits[3] == 1024u);
+  BOOST_TEST(!policy.in_slow_start());
+  // And it holds at or above the bound, never below it, from the fourth window on.
+  for (std::size_t i = 3; i < limits.size(); ++i) BOOST_TEST(limits[i] >= 600u);
+}
+
+BOOST_AUTO_TEST_CASE(slow_start_undoes_a_doubling_that_brings_nothing) {
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency policy(config);
+  Model model;
+  model.capacity = 100;  // 64 -> 128 brings 56%; 128 -> 256 nothing
+  const auto limits = run(policy, model, 30);
+  BOOST_TEST(limits[0] == 128u);
+  BOOST_TEST(limits[1] == 256u);
+  BOOST_TEST(limits[2] == 128u);  // undone
+  BOOST_TEST(!policy.in_slow_start());
+  for (std::size_t i = 2; i < limits.size(); ++i) {
+    BOOST_TEST(limits[i] >= 100u);
+    BOOST_TEST(limits[i] <= 160u);  // a probe of +25% now and then, undone
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_slowdown_ends_slow_start) {
+  AdaptiveConcurrency policy;
+  Model model;
+  model.capacity = 1e6;
+  policy.observe(model.window(policy.limit()));
+  BOOST_TEST(policy.in_slow_start());
+  const std::size_t before = policy.limit();
+  policy.observe(model.window(policy.limit(), true, 3));
+  BOOST_TEST(policy.limit() == before / 2);
+  BOOST_TEST(!policy.in_slow_start());
 }
 
 BOOST_AUTO_TEST_CASE(never_beyond_the_maximum) {
@@ -225,7 +281,7 @@ BOOST_AUTO_TEST_CASE(windows_without_completions_change_nothing) {
 
 BOOST_AUTO_TEST_CASE(large_objects_count_by_bytes) {
   // Few requests a window (big parts): bytes/s decides.
-  AdaptiveConfig config;
+  AdaptiveConfig config = aimd();
   config.initial = 8;
   AdaptiveConcurrency policy(config);
   Window w;

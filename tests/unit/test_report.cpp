@@ -316,7 +316,7 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
   BOOST_TEST((keys(t) == std::set<std::string>{"files", "bytes", "failed", "skipped", "retries",
                                                "throttled", "multipart_uploads", "unchanged",
                                                "unchanged_bytes", "dir_markers", "not_attempted",
-                                               "seconds"}));
+                                               "resumed_bytes", "seconds"}));
   BOOST_TEST(num(t.at("files")) == 1'234u);
   BOOST_TEST(num(t.at("bytes")) == 5'000'000'000u);
   BOOST_TEST(num(t.at("failed")) == 2u);
@@ -388,6 +388,22 @@ BOOST_AUTO_TEST_CASE(json_report_says_what_the_store_verified) {
   full.integrity[static_cast<std::size_t>(Integrity::None)] = 3;
   BOOST_TEST(summary_line(full).ends_with("; integrity: not checked (--checksum none)"));
   BOOST_TEST(str(to_json(full).at("integrity")) == "none");
+}
+
+BOOST_AUTO_TEST_CASE(resumed_parts_are_not_in_the_rate) {
+  RunSummary s;
+  s.files_uploaded = 1;
+  s.bytes_uploaded = 100'000'000;
+  s.bytes_resumed = 60'000'000;  // sent by an earlier run, resumed from the journal
+  s.seconds = 2;
+  BOOST_TEST(summary_line(s).find("of it resumed from an earlier run) in 2.00 s: 20.0 MB/s") !=
+             std::string::npos, summary_line(s));
+  BOOST_TEST(num(to_json(s).at("totals").at("resumed_bytes")) == 60'000'000u);
+  Report r;
+  r.resumed(5);
+  r.sent(3);
+  BOOST_TEST(r.bytes_sent() == 8u);  // the progress line counts both
+  BOOST_TEST(r.finish().bytes_resumed == 5u);
 }
 
 BOOST_AUTO_TEST_CASE(stopped_runs_count_what_they_never_got_to) {
