@@ -122,7 +122,7 @@ int run(int argc, char** argv) {
     const auto checksum = s3::parse_checksum_algorithm(cli.checksum);
     if (!checksum)
       return usage_error("--checksum: '" + cli.checksum +
-                         "' is not one of crc32c, crc32, sha256, md5, none");
+                         "' is not one of crc32c, crc32, crc64nvme, sha256, md5, none");
     resolved = s3::resolve_config({cli.profile, cli.region, cli.endpoint_url, cli.ca_bundle},
                                   s3::Environment::process());
     const s3::ResolvedConfig& config = *resolved;

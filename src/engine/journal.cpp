@@ -38,6 +38,14 @@ std::string_view get_string(const json::object& o, std::string_view name) {
   return {s.data(), s.size()};
 }
 
+// An optional string member: "" when absent (fields added to the format later).
+std::string_view get_optional_string(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(js(name));
+  if (!v) return {};
+  const json::string& s = v->as_string();
+  return {s.data(), s.size()};
+}
+
 template <typename T>
 T get_number(const json::object& o, std::string_view name) {
   return o.at(js(name)).to_number<T>();
@@ -164,6 +172,8 @@ void Journal::apply(std::string_view line) {
     upload.size = get_number<std::uint64_t>(o, "size");
     upload.mtime_ns = get_number<std::int64_t>(o, "mtime_ns");
     upload.part_size = get_number<std::uint64_t>(o, "part_size");
+    upload.checksum = get_optional_string(o, "checksum");
+    upload.checksum_type = get_optional_string(o, "checksum_type");
     note_started(upload);
   } else if (op == "part") {
     JournalPart part;
@@ -271,6 +281,8 @@ void Journal::record_upload_started(const JournalUpload& upload) {
   o["size"] = upload.size;
   o["mtime_ns"] = upload.mtime_ns;
   o["part_size"] = upload.part_size;
+  o["checksum"] = js(upload.checksum);
+  o["checksum_type"] = js(upload.checksum_type);
   std::string line = json::serialize(o);
   std::lock_guard lock(mu_);
   throw_if_failed();

@@ -4,7 +4,9 @@
 // The file is append-only text, one JSON object per line:
 //   {"s3up_journal":1,"destination":"s3://bucket/prefix/ @ https://endpoint"}      (header)
 //   {"op":"done","key":K,"size":N,"mtime_ns":T}
-//   {"op":"start","key":K,"upload_id":U,"size":N,"mtime_ns":T,"part_size":P}
+//   {"op":"start","key":K,"upload_id":U,"size":N,"mtime_ns":T,"part_size":P,
+//    "checksum":"crc64nvme","checksum_type":"FULL_OBJECT"}   (the last two since full-object
+//    checksums; older records have neither, and none of their uploads is FULL_OBJECT)
 //   {"op":"part","key":K,"upload_id":U,"number":I,"etag":E,"checksum":C,"size":N}
 //   {"op":"close","key":K,"upload_id":U}
 // Records are buffered and written + fdatasync'ed in batches (256 records, or 200 ms after the
@@ -45,6 +47,10 @@ struct JournalUpload {
   std::int64_t mtime_ns;
   std::uint64_t part_size;
   std::map<int, JournalPart> parts;  // by part number
+  // The --checksum of the run that created the upload ("crc32c", ...), and "FULL_OBJECT" when it
+  // was created with x-amz-checksum-type: FULL_OBJECT; both "" in older journals.
+  std::string checksum{};
+  std::string checksum_type{};
 };
 
 class Journal {

@@ -1,6 +1,34 @@
 #include "engine/multipart_parts.hpp"
 
+#include <algorithm>
+#include <cctype>
+
+#include "s3/full_object_checksum.hpp"
+
 namespace s3up::engine {
+namespace {
+
+// The parts as the checksum combinations take them; nullopt when one lacks a checksum.
+std::optional<std::vector<s3::PartChecksum>> part_checksums(
+    const std::vector<s3::CompletedPart>& parts, const PartPlan& plan) {
+  std::vector<s3::PartChecksum> out;
+  out.reserve(parts.size());
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].checksum_value.empty()) return std::nullopt;
+    out.push_back({parts[i].checksum_value, plan.length(i)});
+  }
+  return out;
+}
+
+// "...-N": a COMPOSITE checksum (base64 has no '-').
+bool is_composite(const std::string& value) {
+  const auto dash = value.rfind('-');
+  return dash != std::string::npos && dash + 1 < value.size() &&
+         std::all_of(value.begin() + static_cast<std::ptrdiff_t>(dash) + 1, value.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
 
 void require_part_etag(s3::OpResult& r, int number) {
   if (!r.ok || !r.etag.empty()) return;
@@ -40,6 +68,45 @@ void match_resumed_parts(const std::vector<s3::ListedPart>& listed, const Journa
       continue;
     fill_part_slot(parts[index], part.number, part.etag, checksum, journaled->second.checksum);
   }
+}
+
+bool resumable_checksum(const JournalUpload& open, s3::ChecksumAlgorithm checksum) {
+  return open.checksum.empty() || open.checksum == s3::to_string(checksum);
+}
+
+std::optional<std::string> full_object_checksum(const std::vector<s3::CompletedPart>& parts,
+                                                const PartPlan& plan,
+                                                s3::ChecksumAlgorithm checksum) {
+  const auto pieces = part_checksums(parts, plan);
+  if (!pieces) return std::nullopt;
+  return s3::full_object_checksum(checksum, *pieces);
+}
+
+std::optional<std::string> verify_completed_checksum(const s3::OpResult& reply,
+                                                     const std::vector<s3::CompletedPart>& parts,
+                                                     const PartPlan& plan,
+                                                     s3::ChecksumAlgorithm checksum) {
+  const std::string_view element = s3::xml_element(checksum);
+  if (!reply.ok || element.empty()) return std::nullopt;
+  // S3 names it in the result document; a header would do as well.
+  std::string stored;
+  for (const auto& [name, value] : s3::parse_complete(reply.body).checksums)
+    if (name == element) stored = value;
+  if (stored.empty()) {
+    std::string header(s3::header_name(checksum));
+    std::transform(header.begin(), header.end(), header.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    stored = reply.header(header);
+  }
+  if (stored.empty()) return std::nullopt;
+  const auto pieces = part_checksums(parts, plan);
+  if (!pieces) return std::nullopt;  // nothing to compare with
+  const auto expected = is_composite(stored) ? s3::composite_checksum(checksum, *pieces)
+                                             : s3::full_object_checksum(checksum, *pieces);
+  if (!expected || *expected == stored) return std::nullopt;
+  return "CompleteMultipartUpload: the endpoint stored a " + std::string(s3::to_string(checksum)) +
+         " checksum (" + stored + ") that is not the file's (" + *expected +
+         "); the object is in place but not verified";
 }
 
 }  // namespace s3up::engine

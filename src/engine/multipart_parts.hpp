@@ -1,6 +1,7 @@
 // Multipart part bookkeeping shared by both engines, free of any transport: filling the completed
 // part slots from UploadPart replies and, on resume, from ListParts and the journal.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,28 @@ bool is_completed_object(const s3::OpResult& head, std::uint64_t size, std::uint
 void match_resumed_parts(const std::vector<s3::ListedPart>& listed, const JournalUpload& open,
                          const PartPlan& plan, s3::ChecksumAlgorithm checksum,
                          std::vector<s3::CompletedPart>& parts);
+
+// Whether the journal's open upload can be continued with this run's --checksum: it was created
+// with the same algorithm (its parts' journaled checksums are of that algorithm). Records older
+// than the journaled algorithm are continued as before, as COMPOSITE uploads.
+bool resumable_checksum(const JournalUpload& open, s3::ChecksumAlgorithm checksum);
+
+// The CRC of the whole file, combined from the parts' checksums in `parts` (filled in whatever
+// order the parts finished, or from the journal) and their planned lengths: the value a
+// FULL_OBJECT upload's CompleteMultipartUpload names. nullopt when a part has no checksum of
+// that CRC.
+std::optional<std::string> full_object_checksum(const std::vector<s3::CompletedPart>& parts,
+                                                const PartPlan& plan,
+                                                s3::ChecksumAlgorithm checksum);
+
+// What a successful CompleteMultipartUpload reply says the object's checksum is, checked:
+// nullopt when it names none or agrees, else a one-line reason (the object exists but its
+// checksum is not the file's). A plain value is compared with the full-object checksum of the
+// parts; a "...-N" value (a COMPOSITE upload, or a store that ignored FULL_OBJECT) with the
+// composite checksum of the parts.
+std::optional<std::string> verify_completed_checksum(const s3::OpResult& reply,
+                                                     const std::vector<s3::CompletedPart>& parts,
+                                                     const PartPlan& plan,
+                                                     s3::ChecksumAlgorithm checksum);
 
 }  // namespace s3up::engine

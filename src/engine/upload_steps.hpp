@@ -46,6 +46,7 @@
 #include "engine/part_plan.hpp"
 #include "engine/run_control.hpp"
 #include "engine/sync.hpp"
+#include "s3/full_object_checksum.hpp"
 #include "s3/object_settings.hpp"
 
 namespace s3up::engine::steps {
@@ -417,6 +418,7 @@ struct MultipartUpload {
   PartPlan plan;
   std::string upload_id;
   std::vector<s3::CompletedPart> parts;  // slot i is written only by part i
+  bool full_object = false;  // created with x-amz-checksum-type: FULL_OBJECT
   std::atomic<bool> failed{false};
   // The weakest check the store performed on a part sent by this run (Integrity).
   std::atomic<int> integrity{static_cast<int>(Integrity::ChecksumVerified)};
@@ -463,10 +465,11 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   if (run.journal) {
     if (auto open = run.journal->open_upload(u->key);
         open && open->size == u->entry.size && open->mtime_ns == u->entry.mtime_ns &&
-        open->part_size == u->plan.part_size) {
+        open->part_size == u->plan.part_size && resumable_checksum(*open, run.opt.checksum)) {
       const bool resumed = co_await resume_parts(io, u, *open);
       if (resumed) {
         u->upload_id = open->upload_id;
+        u->full_object = open->checksum_type == "FULL_OBJECT";
         co_return true;
       }
       u->parts.assign(u->plan.part_count, {});
@@ -479,6 +482,11 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
     s3::Headers headers = s3::object_headers(opt->object, u->entry.rel, u->entry.mtime_ns);
     if (auto algo = s3::algorithm_header_value(checks.flexible); !algo.empty())
       headers.emplace_back("x-amz-checksum-algorithm", std::string(algo));
+    // CRCs combine, so the object can carry the CRC of the whole file (what a single PUT stores
+    // and --sync-checksum compares) instead of a checksum of its parts' checksums. Set by each
+    // build: the call built last is the one that went through.
+    u->full_object = s3::supports_full_object(checks.flexible);
+    if (u->full_object) headers.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
     return s3::S3Call::create_multipart(u->key, std::move(headers));
   };
   const Sent created = co_await with_negotiated_checks(io, make);
@@ -492,7 +500,8 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   u->upload_id = *s3::parse_upload_id(created.reply.body);
   if (run.journal)
     run.journal->record_upload_started(
-        {u->key, u->upload_id, u->entry.size, u->entry.mtime_ns, u->plan.part_size, {}});
+        {u->key, u->upload_id, u->entry.size, u->entry.mtime_ns, u->plan.part_size, {},
+         std::string(s3::to_string(run.opt.checksum)), u->full_object ? "FULL_OBJECT" : ""});
   co_return true;
 }
 
@@ -595,8 +604,21 @@ Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
     co_await abort_multipart(io, u, std::move(reason));
     co_return;
   }
-  Sent completed = co_await with_retries(
-      io, s3::S3Call::complete_multipart(u->key, u->upload_id, u->parts));
+  // The whole file's CRC, combined from the parts' whatever order they finished in: S3 checks it
+  // against the object it assembles and answers BadDigest if they differ. Not named when a part
+  // went without that checksum, or once the store refused the checksum headers.
+  std::optional<std::string> full;
+  if (u->full_object) full = full_object_checksum(u->parts, u->plan, run.opt.checksum);
+  const s3::ChecksumAlgorithm algorithm = run.opt.checksum;
+  const auto make = [u, full, algorithm](const BodyChecks& checks) {
+    s3::S3Call call = s3::S3Call::complete_multipart(u->key, u->upload_id, u->parts);
+    if (full && checks.flexible == algorithm) {
+      call.headers.emplace_back(std::string(s3::header_name(algorithm)), *full);
+      call.headers.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
+    }
+    return call;
+  };
+  Sent completed = co_await with_negotiated_checks(io, make);
   if (!completed.ok() && completed.reply.error == s3::S3Errc::no_such_upload) {
     // An earlier attempt may have completed the upload and lost its reply: look for the object.
     // (No co_await inside a short-circuit condition: GCC 12 miscompiles it.)
@@ -605,6 +627,13 @@ Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   }
   if (!completed.ok()) {
     co_await abort_multipart(io, u, completed.reply.message);
+    co_return;
+  }
+  // What the store says it stored must be the file's checksum; a store that echoes another one
+  // made an object that is not verified, which fails the file (the next run uploads it again).
+  if (auto bad = verify_completed_checksum(completed.reply, u->parts, u->plan, run.opt.checksum)) {
+    run.report.failed({u->entry.path, u->key, *bad});
+    if (run.journal) run.journal->record_upload_closed(u->key, u->upload_id);
     co_return;
   }
   run.report.uploaded(u->entry.size, true, static_cast<Integrity>(u->integrity.load()));

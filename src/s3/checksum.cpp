@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "util/crc.hpp"
+#include "util/crc64nvme.hpp"
 #include "util/crypto.hpp"
 
 namespace s3up::s3 {
@@ -18,10 +19,12 @@ struct Names {
   std::string_view element;
 };
 
-constexpr std::array<Names, 5> kNames{{
+constexpr std::array<Names, 6> kNames{{
     {ChecksumAlgorithm::None, "none", "", "", ""},
     {ChecksumAlgorithm::Crc32c, "crc32c", "x-amz-checksum-crc32c", "CRC32C", "ChecksumCRC32C"},
     {ChecksumAlgorithm::Crc32, "crc32", "x-amz-checksum-crc32", "CRC32", "ChecksumCRC32"},
+    {ChecksumAlgorithm::Crc64nvme, "crc64nvme", "x-amz-checksum-crc64nvme", "CRC64NVME",
+     "ChecksumCRC64NVME"},
     {ChecksumAlgorithm::Sha256, "sha256", "x-amz-checksum-sha256", "SHA256", "ChecksumSHA256"},
     {ChecksumAlgorithm::Md5, "md5", "Content-MD5", "", ""},
 }};
@@ -42,11 +45,11 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string base64_be32(std::uint32_t v) {
-  const std::array<unsigned char, 4> be{static_cast<unsigned char>(v >> 24),
-                                        static_cast<unsigned char>(v >> 16),
-                                        static_cast<unsigned char>(v >> 8),
-                                        static_cast<unsigned char>(v)};
+template <class T>
+std::string base64_be(T v) {  // a CRC as S3 writes it: big-endian bytes, base64
+  std::array<unsigned char, sizeof(T)> be{};
+  for (std::size_t i = 0; i < be.size(); ++i)
+    be[i] = static_cast<unsigned char>(v >> (8 * (be.size() - 1 - i)));
   return util::base64(be);
 }
 
@@ -81,6 +84,7 @@ void Checksummer::update(std::span<const unsigned char> data) {
     case ChecksumAlgorithm::None: break;
     case ChecksumAlgorithm::Crc32c: crc_ = util::crc32c(data, crc_); break;
     case ChecksumAlgorithm::Crc32: crc_ = util::crc32(data, crc_); break;
+    case ChecksumAlgorithm::Crc64nvme: crc64_ = util::crc64nvme(data, crc64_); break;
     case ChecksumAlgorithm::Sha256: sha256_->update(data); break;
     case ChecksumAlgorithm::Md5: md5_->update(data); break;
   }
@@ -92,7 +96,8 @@ std::string Checksummer::value() {
   switch (algorithm_) {
     case ChecksumAlgorithm::None: return {};
     case ChecksumAlgorithm::Crc32c:
-    case ChecksumAlgorithm::Crc32: return base64_be32(crc_);
+    case ChecksumAlgorithm::Crc32: return base64_be(crc_);
+    case ChecksumAlgorithm::Crc64nvme: return base64_be(crc64_);
     case ChecksumAlgorithm::Sha256: return util::base64(sha256_->finish());
     case ChecksumAlgorithm::Md5: return util::base64(md5_->finish());
   }

@@ -14,24 +14,26 @@ class Md5;
 
 namespace s3up::s3 {
 
-enum class ChecksumAlgorithm { None, Crc32c, Crc32, Sha256, Md5 };
+enum class ChecksumAlgorithm { None, Crc32c, Crc32, Sha256, Md5, Crc64nvme };
 
-// "crc32c", "crc32", "sha256", "md5", "none", in any case. Returns nullopt for anything else.
+// "crc32c", "crc32", "crc64nvme", "sha256", "md5", "none", in any case. Returns nullopt for
+// anything else.
 std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view text);
 
-// "crc32c", "crc32", "sha256", "md5", "none": the spelling parse_checksum_algorithm accepts.
+// "crc32c", "crc32", "crc64nvme", "sha256", "md5", "none": the spelling parse_checksum_algorithm
+// accepts.
 std::string_view to_string(ChecksumAlgorithm algorithm);
 
 // The request header carrying the value: "x-amz-checksum-crc32c", "x-amz-checksum-crc32",
-// "x-amz-checksum-sha256", "Content-MD5"; "" for None.
+// "x-amz-checksum-crc64nvme", "x-amz-checksum-sha256", "Content-MD5"; "" for None.
 std::string_view header_name(ChecksumAlgorithm algorithm);
 
 // The value of x-amz-checksum-algorithm / x-amz-sdk-checksum-algorithm: "CRC32C", "CRC32",
-// "SHA256"; "" for Md5 (plain Content-MD5, no algorithm header) and None.
+// "CRC64NVME", "SHA256"; "" for Md5 (plain Content-MD5, no algorithm header) and None.
 std::string_view algorithm_header_value(ChecksumAlgorithm algorithm);
 
 // The per-part element of a CompleteMultipartUpload body: "ChecksumCRC32C", "ChecksumCRC32",
-// "ChecksumSHA256"; "" for Md5 and None.
+// "ChecksumCRC64NVME", "ChecksumSHA256"; "" for Md5 and None.
 std::string_view xml_element(ChecksumAlgorithm algorithm);
 
 // Computes a checksum over data fed in pieces. value() is the base64 of the big-endian CRC or of
@@ -55,6 +57,7 @@ class Checksummer {
  private:
   ChecksumAlgorithm algorithm_;
   std::uint32_t crc_ = 0;                 // Crc32c, Crc32
+  std::uint64_t crc64_ = 0;               // Crc64nvme
   std::unique_ptr<util::Sha256> sha256_;  // Sha256
   std::unique_ptr<util::Md5> md5_;        // Md5
   bool finished_ = false;

@@ -81,6 +81,9 @@ void check_create_reply(OpResult& r) {
 void check_complete_reply(OpResult& r) {
   if (!r.ok) {
     describe_error(r, "CompleteMultipartUpload");
+    // BadDigest here is the full-object checksum (or checksum type) the Complete named, not a
+    // body changed on the way: the same part list gets the same answer, so it fails the file.
+    if (r.code == "BadDigest") r.error_class = ErrorClass::FailFile;
     return;
   }
   const CompleteResult parsed = parse_complete(r.body);

@@ -118,13 +118,19 @@ std::optional<std::string> parse_upload_id(std::string_view body) {
 }
 
 CompleteResult parse_complete(std::string_view body) {
-  CompleteResult out{false, {}, {}};
+  CompleteResult out{false, {}, {}, {}, {}};
   pugi::xml_document doc;
   const pugi::xml_node root = load(doc, body);
   // S3 says CompleteMultipartUploadResult; some implementations (moto) ...Response.
   if (is(root, "CompleteMultipartUploadResult") || is(root, "CompleteMultipartUploadResponse")) {
     out.ok = true;
     out.etag = text(root, "ETag");
+    out.checksum_type = text(root, "ChecksumType");
+    for (pugi::xml_node c : root.children()) {
+      const std::string_view name = util::local_name(c.name());
+      if (c.type() == pugi::node_element && name.starts_with("Checksum") && name != "ChecksumType")
+        out.checksums.emplace_back(std::string(name), c.text().get());
+    }
     return out;
   }
   if (is(root, "Error")) {

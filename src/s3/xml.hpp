@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace s3up::s3 {
@@ -32,6 +33,10 @@ struct CompleteResult {
   bool ok;             // true: a CompleteMultipartUploadResult document
   std::string etag;    // its <ETag>, as sent (with the quotes S3 puts around it)
   S3Error error;       // ok = false: the <Error>, or code "" and a message for an unreadable body
+  // The object's checksums the result names, element -> value ("ChecksumCRC64NVME" -> base64,
+  // "...-N" for a COMPOSITE one), and <ChecksumType> ("FULL_OBJECT", "COMPOSITE" or "").
+  std::vector<std::pair<std::string, std::string>> checksums;
+  std::string checksum_type;
 };
 CompleteResult parse_complete(std::string_view body);
 

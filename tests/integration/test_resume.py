@@ -10,6 +10,7 @@ import subprocess
 import time
 import unittest
 
+from crc_helpers import s3_checksum
 from s3fixtures import engine_args, fresh_dir, rmtree, run_s3up, S3UP
 from testserver import TestServer
 
@@ -93,6 +94,12 @@ class Resume(unittest.TestCase):
                 body = client.get_object(Bucket=server.bucket, Key=f"r/{rel}")["Body"].read()
                 self.assertEqual(hashlib.sha256(body).digest(), hashlib.sha256(data).digest(), rel)
             self.assertEqual(client.list_multipart_uploads(Bucket=server.bucket).get("Uploads", []), [])
+            # The full-object CRC32C the Complete named was combined from the parts of both
+            # runs (the first run's from the journal): it is the file's own.
+            head = client.head_object(Bucket=server.bucket, Key="r/big/movie.bin",
+                                      ChecksumMode="ENABLED")
+            self.assertEqual((head["ChecksumCRC32C"], head["ChecksumType"]),
+                             (s3_checksum("crc32c", self.files["big/movie.bin"]), "FULL_OBJECT"))
 
             # A third run has nothing left to do.
             server.reset_stats()

@@ -41,12 +41,8 @@ bool same_secret(std::string_view a, std::string_view b) {
 }
 
 std::string_view algorithm_label(s3::ChecksumAlgorithm a) {
-  switch (a) {
-    case s3::ChecksumAlgorithm::Crc32c: return "CRC32C";
-    case s3::ChecksumAlgorithm::Crc32: return "CRC32";
-    case s3::ChecksumAlgorithm::Sha256: return "SHA256";
-    default: return "checksum";
-  }
+  const std::string_view name = s3::algorithm_header_value(a);  // "CRC32C", "CRC64NVME"...
+  return name.empty() ? "checksum" : name;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <charconv>
 
+#include "server/multipart_checksum.hpp"
 #include "server/sigv4_chunked.hpp"
 #include "server/xml.hpp"
 #include "util/crypto.hpp"
@@ -430,6 +431,7 @@ Reply Service::run(const RequestHeader& req, Exchange& x, BodyReader& body) {
       info.etag = quote(result.has_md5 ? util::hex_lower(result.md5) : Store::fake_etag(r.key, result.size));
       info.headers = stored_headers(req);
       info.checksums = result.checksums;
+      if (!info.checksums.empty()) info.checksum_type = "FULL_OBJECT";  // a single PUT's
       info.mtime = std::time(nullptr);
       reply.headers.emplace_back("ETag", info.etag);
       for (const auto& c : result.checksums) reply.headers.push_back(c);
@@ -456,14 +458,31 @@ Reply Service::run(const RequestHeader& req, Exchange& x, BodyReader& body) {
         algo = header(req, "x-amz-checksum-algorithm");
       for (auto& c : algo)
         if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-      const std::string id = store_.create_upload(r.bucket, r.key, stored_headers(req), algo);
+      std::string type;  // ignored, with the algorithm, by the stores that ignore checksums
+      if (options_.checksum_support == ChecksumSupport::Full)
+        type = upload_checksum_type(algo, header(req, "x-amz-checksum-type"));
+      const std::string id =
+          store_.create_upload(r.bucket, r.key, stored_headers(req), algo, type);
       reply = xml_reply(xml::initiate_upload(r.bucket, r.key, id));
       if (!algo.empty()) reply.headers.emplace_back("x-amz-checksum-algorithm", algo);
+      if (!type.empty()) reply.headers.emplace_back("x-amz-checksum-type", type);
       return reply;
     }
     case Operation::CompleteMultipartUpload: {
       const auto parts = xml::parse_complete(result.collected);
-      const auto info = store_.complete(r.bucket, r.key, r.upload_id, parts);
+      CompleteChecksum sent;  // the full-object checksum the request names, if any
+      const bool checks = options_.checksum_support == ChecksumSupport::Full;
+      if (checks) sent.type = header(req, "x-amz-checksum-type");
+      for (const auto& f : req) {
+        if (!checks) break;
+        const std::string name = lower(f.name_string());
+        if (name.starts_with("x-amz-checksum-") && name != "x-amz-checksum-type" &&
+            name != "x-amz-checksum-algorithm" && name != "x-amz-checksum-mode") {
+          sent.header = name;
+          sent.value = std::string(f.value());
+        }
+      }
+      const auto info = store_.complete(r.bucket, r.key, r.upload_id, parts, sent);
       return xml_reply(xml::complete_upload("/" + r.bucket + "/" + r.key, r.bucket, r.key, *info));
     }
     case Operation::AbortMultipartUpload:
@@ -605,8 +624,11 @@ Reply Service::get_object(const RequestHeader& req, Exchange& x, bool head) {
       return reply;
     }
   }
-  if (lower(header(req, "x-amz-checksum-mode")) == "enabled")
+  if (lower(header(req, "x-amz-checksum-mode")) == "enabled") {
     for (const auto& c : info->checksums) reply.headers.push_back(c);
+    if (!info->checksum_type.empty())
+      reply.headers.emplace_back("x-amz-checksum-type", info->checksum_type);
+  }
   return reply;
 }
 

@@ -13,6 +13,7 @@
 
 #include "s3/checksum.hpp"
 #include "server/errors.hpp"
+#include "server/multipart_checksum.hpp"
 #include "util/uri.hpp"
 
 namespace s3up::testserver {
@@ -337,13 +338,15 @@ ListPage Store::list(const std::string& bucket, const std::string& prefix,
 }
 
 std::string Store::create_upload(const std::string& bucket, const std::string& key,
-                                 Headers headers, std::string checksum_algorithm) {
+                                 Headers headers, std::string checksum_algorithm,
+                                 std::string checksum_type) {
   Upload up;
   up.bucket = bucket;
   up.key = key;
   up.initiated = std::time(nullptr);
   up.headers = std::move(headers);
   up.checksum_algorithm = std::move(checksum_algorithm);
+  up.checksum_type = std::move(checksum_type);
   const std::lock_guard lock(mutex_);
   if (!buckets_.count(bucket)) throw no_such_bucket(bucket);
   const std::string id = hex64(id_salt_) + hex64(++next_id_ * 0x9e3779b97f4a7c15ull);
@@ -391,7 +394,8 @@ void Store::put_part(const std::string& bucket, const std::string& key,
 std::shared_ptr<const ObjectInfo> Store::complete(const std::string& bucket,
                                                   const std::string& key,
                                                   const std::string& upload_id,
-                                                  const std::vector<CompleteRequestPart>& wanted) {
+                                                  const std::vector<CompleteRequestPart>& wanted,
+                                                  const CompleteChecksum& sent) {
   if (wanted.empty())
     throw S3Error(400, "MalformedXML",
                   "The XML you provided was not well-formed or did not validate against our "
@@ -400,6 +404,7 @@ std::shared_ptr<const ObjectInfo> Store::complete(const std::string& bucket,
   parts.reserve(wanted.size());
   Headers headers;
   std::string dir;
+  ObjectChecksums checksums;
   {
     const std::lock_guard lock(mutex_);
     Upload& up = upload_locked(bucket, key, upload_id);
@@ -441,6 +446,8 @@ std::shared_ptr<const ObjectInfo> Store::complete(const std::string& bucket,
       }
       parts.push_back(p->second);
     }
+    // Before the upload ends: a checksum that does not match leaves it open, as in S3.
+    checksums = object_checksums(up.checksum_algorithm, up.checksum_type, parts, sent);
     headers = std::move(up.headers);
     dir = up.dir;
     uploads_.erase(upload_id);  // the upload is ours now: it ends here, whatever happens
@@ -466,25 +473,8 @@ std::shared_ptr<const ObjectInfo> Store::complete(const std::string& bucket,
     for (const auto& p : parts) etags.append(p.etag);
     info.etag = quote(fake_etag(etags, info.size) + suffix);
   }
-  // Checksum of the part checksums, for each algorithm every part has.
-  for (const auto& [name, first_value] : parts.front().checksums) {
-    const auto algo = s3::parse_checksum_algorithm(std::string_view(name).substr(15));
-    if (!algo) continue;
-    std::string joined;
-    bool complete_set = true;
-    for (const auto& p : parts) {
-      std::optional<std::string> raw;
-      for (const auto& [pname, pvalue] : p.checksums)
-        if (pname == name) raw = base64_decode(pvalue);
-      if (!raw) {
-        complete_set = false;
-        break;
-      }
-      joined += *raw;
-    }
-    if (complete_set)
-      info.checksums.emplace_back(name, s3::checksum_of(*algo, util::as_bytes(joined)) + suffix);
-  }
+  info.checksums = std::move(checksums.checksums);
+  info.checksum_type = std::move(checksums.type);
 
   Spool data;
   if (!discard()) {

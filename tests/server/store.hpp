@@ -31,6 +31,7 @@ struct ObjectInfo {
   std::string etag;     // with its quotes
   Headers headers;      // returned on GET/HEAD: content-type, x-amz-meta-*, ...
   Headers checksums;    // "x-amz-checksum-crc32c" -> base64 (composite ones end in "-N")
+  std::string checksum_type;  // of `checksums`: "FULL_OBJECT", "COMPOSITE" or ""
   std::time_t mtime = 0;
   std::string file;     // root mode: the data file
   int parts = 0;        // > 0: made by CompleteMultipartUpload
@@ -65,6 +66,13 @@ class Spool {
  private:
   int fd_ = -1;
   std::string path_;
+};
+
+// The object checksum a CompleteMultipartUpload request names in its headers.
+struct CompleteChecksum {
+  std::string type;    // x-amz-checksum-type, or ""
+  std::string header;  // "x-amz-checksum-crc64nvme" (lower case), or ""
+  std::string value;   // its value
 };
 
 struct CompleteRequestPart {
@@ -128,15 +136,18 @@ class Store {
   ListPage list(const std::string& bucket, const std::string& prefix,
                 const std::string& delimiter, const std::string& after, std::size_t max_keys) const;
 
+  // checksum_type: the upload's, from upload_checksum_type (multipart_checksum.hpp).
   std::string create_upload(const std::string& bucket, const std::string& key, Headers headers,
-                            std::string checksum_algorithm);
+                            std::string checksum_algorithm, std::string checksum_type);
   void put_part(const std::string& bucket, const std::string& key, const std::string& upload_id,
                 int number, PartInfo part, Spool* data);
-  // Validates the part list (InvalidPart, InvalidPartOrder, EntityTooSmall, MalformedXML),
-  // assembles the object and ends the upload.
+  // Validates the part list (InvalidPart, InvalidPartOrder, EntityTooSmall, MalformedXML) and
+  // the object checksum `sent` names (BadDigest; the upload stays open then), assembles the
+  // object and ends the upload.
   std::shared_ptr<const ObjectInfo> complete(const std::string& bucket, const std::string& key,
                                              const std::string& upload_id,
-                                             const std::vector<CompleteRequestPart>& parts);
+                                             const std::vector<CompleteRequestPart>& parts,
+                                             const CompleteChecksum& sent = {});
   void abort(const std::string& bucket, const std::string& key, const std::string& upload_id);
   UploadsPage list_uploads(const std::string& bucket, const std::string& prefix,
                            const std::string& key_marker, const std::string& upload_id_marker,
@@ -159,6 +170,7 @@ class Store {
     std::time_t initiated = 0;
     Headers headers;
     std::string checksum_algorithm;  // "CRC32C", ... or empty
+    std::string checksum_type;       // "FULL_OBJECT", "COMPOSITE", or empty without an algorithm
     std::map<int, PartInfo> parts;
     std::string dir;  // root mode
   };

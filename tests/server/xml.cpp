@@ -161,6 +161,7 @@ std::string complete_upload(std::string_view location, std::string_view bucket,
   add(r, "ETag", info.etag);
   for (const auto& [name, value] : info.checksums)
     add(r, checksum_element(name).c_str(), value);
+  if (!info.checksum_type.empty()) add(r, "ChecksumType", info.checksum_type);
   return render(doc);
 }
 

@@ -30,12 +30,14 @@ BOOST_AUTO_TEST_CASE(parse_and_print) {
   BOOST_TEST((parse_checksum_algorithm("Crc32") == ChecksumAlgorithm::Crc32));
   BOOST_TEST((parse_checksum_algorithm("SHA256") == ChecksumAlgorithm::Sha256));
   BOOST_TEST((parse_checksum_algorithm("md5") == ChecksumAlgorithm::Md5));
+  BOOST_TEST((parse_checksum_algorithm("crc64nvme") == ChecksumAlgorithm::Crc64nvme));
+  BOOST_TEST((parse_checksum_algorithm("CRC64NVME") == ChecksumAlgorithm::Crc64nvme));
   BOOST_TEST((parse_checksum_algorithm("None") == ChecksumAlgorithm::None));
-  for (const char* bad : {"", "crc", "sha-256", "crc32c ", " md5", "sha1", "crc64nvme"}) {
+  for (const char* bad : {"", "crc", "sha-256", "crc32c ", " md5", "sha1", "crc64", "crc64-nvme"}) {
     BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!parse_checksum_algorithm(bad)); }
   }
   for (auto a : {ChecksumAlgorithm::None, ChecksumAlgorithm::Crc32c, ChecksumAlgorithm::Crc32,
-                 ChecksumAlgorithm::Sha256, ChecksumAlgorithm::Md5}) {
+                 ChecksumAlgorithm::Sha256, ChecksumAlgorithm::Md5, ChecksumAlgorithm::Crc64nvme}) {
     BOOST_TEST((parse_checksum_algorithm(to_string(a)) == a));
   }
   BOOST_TEST(to_string(ChecksumAlgorithm::Crc32c) == "crc32c");
@@ -46,6 +48,9 @@ BOOST_AUTO_TEST_CASE(header_names_and_values) {
   BOOST_TEST(header_name(ChecksumAlgorithm::Crc32c) == "x-amz-checksum-crc32c");
   BOOST_TEST(header_name(ChecksumAlgorithm::Crc32) == "x-amz-checksum-crc32");
   BOOST_TEST(header_name(ChecksumAlgorithm::Sha256) == "x-amz-checksum-sha256");
+  BOOST_TEST(header_name(ChecksumAlgorithm::Crc64nvme) == "x-amz-checksum-crc64nvme");
+  BOOST_TEST(algorithm_header_value(ChecksumAlgorithm::Crc64nvme) == "CRC64NVME");
+  BOOST_TEST(xml_element(ChecksumAlgorithm::Crc64nvme) == "ChecksumCRC64NVME");
   BOOST_TEST(header_name(ChecksumAlgorithm::Md5) == "Content-MD5");
   BOOST_TEST(header_name(ChecksumAlgorithm::None) == "");
   BOOST_TEST(algorithm_header_value(ChecksumAlgorithm::Crc32c) == "CRC32C");
@@ -63,6 +68,7 @@ BOOST_AUTO_TEST_CASE(header_names_and_values) {
 BOOST_AUTO_TEST_CASE(known_values) {
   BOOST_TEST(checksum_of(ChecksumAlgorithm::Crc32c, {}) == "AAAAAA==");
   BOOST_TEST(checksum_of(ChecksumAlgorithm::Crc32, {}) == "AAAAAA==");
+  BOOST_TEST(checksum_of(ChecksumAlgorithm::Crc64nvme, {}) == "AAAAAAAAAAA=");
   BOOST_TEST(checksum_of(ChecksumAlgorithm::Md5, {}) == "1B2M2Y8AsgTpgAmY7PhCfg==");
   BOOST_TEST(checksum_of(ChecksumAlgorithm::Sha256, {}) ==
              "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
@@ -71,6 +77,8 @@ BOOST_AUTO_TEST_CASE(known_values) {
   const auto hw = as_bytes("hello world");
   BOOST_TEST(checksum_of(ChecksumAlgorithm::Crc32c, hw) == "yZRlqg==");  // 0xC99465AA
   BOOST_TEST(checksum_of(ChecksumAlgorithm::Crc32, hw) == "DUoRhQ==");   // 0x0D4A1185
+  // botocore's test_httpchecksum.py value (8 big-endian bytes, base64).
+  BOOST_TEST(checksum_of(ChecksumAlgorithm::Crc64nvme, hw) == "jSnVw/bqjr4=");
   BOOST_TEST(checksum_of(ChecksumAlgorithm::Md5, hw) == "XrY7u+Ae7tCTyyK7j1rNww==");
   BOOST_TEST(checksum_of(ChecksumAlgorithm::Sha256, hw) ==
              "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=");
@@ -78,6 +86,7 @@ BOOST_AUTO_TEST_CASE(known_values) {
   const auto nine = as_bytes("123456789");
   BOOST_TEST(checksum_of(ChecksumAlgorithm::Crc32c, nine) == "4waSgw==");  // 0xE3069283
   BOOST_TEST(checksum_of(ChecksumAlgorithm::Crc32, nine) == "y/Q5Jg==");   // 0xCBF43926
+  BOOST_TEST(checksum_of(ChecksumAlgorithm::Crc64nvme, nine) == "rosUhgp5mIg=");  // 0xAE8B14860A799888
 }
 
 BOOST_AUTO_TEST_CASE(incremental_equals_one_shot) {
@@ -89,6 +98,7 @@ BOOST_AUTO_TEST_CASE(incremental_equals_one_shot) {
   } cases[] = {
       {ChecksumAlgorithm::Crc32c, "88shCw=="},
       {ChecksumAlgorithm::Crc32, "koWIAA=="},
+      {ChecksumAlgorithm::Crc64nvme, "DnZczS/QZoI="},
       {ChecksumAlgorithm::Sha256, "cxYgFhFV9o4SCfIrw0pya/Wlg/QKzyOuVWhLZ0/b6/I="},
       {ChecksumAlgorithm::Md5, "c1TxbQagEyMtqiPPp6CS3w=="},
   };

@@ -152,6 +152,20 @@ BOOST_AUTO_TEST_CASE(complete_with_an_error_inside_a_200) {
   BOOST_TEST(good.etag == "\"m-1\"");
 }
 
+// A Complete's BadDigest names the full-object checksum: the same parts get the same answer, so
+// the file fails at once, while a PutObject's BadDigest (a body changed on the way) is retried.
+BOOST_AUTO_TEST_CASE(bad_digest_fails_a_complete_but_is_retried_for_a_body) {
+  const S3Protocol p = make_protocol();
+  const std::string body = "<Error><Code>BadDigest</Code><Message>The CRC64NVME you specified "
+                           "did not match the calculated checksum.</Message></Error>";
+  const OpResult complete =
+      finish(p, S3Call::complete_multipart("k", "u", {{1, "\"e\"", "", ""}}), reply(400, body));
+  BOOST_TEST(!complete.ok);
+  BOOST_TEST(to_string(complete.error_class) == to_string(ErrorClass::FailFile));
+  const OpResult put = finish(p, S3Call::put_object("k", {}, {}), reply(400, body));
+  BOOST_TEST(to_string(put.error_class) == to_string(ErrorClass::Retryable));
+}
+
 BOOST_AUTO_TEST_CASE(observer_sees_every_result_and_region_switches) {
   S3Protocol p = make_protocol();
   int seen = 0;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <deque>
@@ -471,6 +472,76 @@ BOOST_FIXTURE_TEST_CASE(multipart_create_parts_complete, Fixture) {
   BOOST_TEST(s.files_uploaded == 1u);
   BOOST_TEST(s.multipart_uploads == 1u);
   BOOST_TEST(s.retries == 1u);
+}
+
+// With a CRC the upload is FULL_OBJECT: each part still sends its own checksum, and the
+// Complete names the whole file's CRC, combined from the parts whatever order they finished in.
+BOOST_FIXTURE_TEST_CASE(full_object_checksum_from_parts_finished_out_of_order, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc64nvme;
+  const auto e = file("big.bin", 12ull << 20);  // 5 + 5 + 2 MiB of 'x'
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e3\""),
+                    with_etag(reply(200), "\"e1\""), with_etag(reply(200), "\"e2\""),
+                    reply(200, {}, "<CompleteMultipartUploadResult/>")};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  for (std::uint64_t n : {2, 0, 1}) steps::upload_part(i, u, n, Held()).get();
+  steps::finish_multipart(i, u).get();
+  const auto has = [](const s3::S3Call& c, const std::string& name, const std::string& value) {
+    return std::find(c.headers.begin(), c.headers.end(), s3::Header{name, value}) != c.headers.end();
+  };
+  BOOST_TEST(has(script.calls[0], "x-amz-checksum-algorithm", "CRC64NVME"));
+  BOOST_TEST(has(script.calls[0], "x-amz-checksum-type", "FULL_OBJECT"));
+  const std::string part = s3::checksum_of(opt.checksum, s3up::util::as_bytes(std::string(5u << 20, 'x')));
+  BOOST_TEST(has(script.calls[2], "x-amz-checksum-crc64nvme", part));
+  const auto& complete = script.calls[4];
+  BOOST_TEST(has(complete, "x-amz-checksum-crc64nvme",
+                 s3::checksum_of(opt.checksum, s3up::util::as_bytes(std::string(12u << 20, 'x')))));
+  BOOST_TEST(has(complete, "x-amz-checksum-type", "FULL_OBJECT"));
+  const std::string xml(complete.payload().begin(), complete.payload().end());
+  BOOST_TEST(xml.find("<ChecksumCRC64NVME>" + part + "</ChecksumCRC64NVME>") != std::string::npos);
+  BOOST_TEST(report.finish().files_uploaded == 1u);
+}
+
+// sha256 stays COMPOSITE: no type asked for, no object checksum named at Complete.
+BOOST_FIXTURE_TEST_CASE(sha256_multipart_stays_composite, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Sha256;
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e1\""),
+                    with_etag(reply(200), "\"e2\""),
+                    reply(200, {}, "<CompleteMultipartUploadResult/>")};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
+  steps::finish_multipart(i, u).get();
+  for (const auto& c : {script.calls[0], script.calls[3]})
+    for (const auto& [name, value] : c.headers) {
+      BOOST_TEST(name != "x-amz-checksum-type");
+      BOOST_TEST(name != "x-amz-checksum-sha256");
+    }
+  BOOST_TEST(report.finish().files_uploaded == 1u);
+}
+
+// A Complete whose reply names another checksum than the file's made an object that is not
+// verified: the file fails (nothing to abort, the upload is complete).
+BOOST_FIXTURE_TEST_CASE(a_complete_naming_another_checksum_fails_the_file, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e1\""),
+                    with_etag(reply(200), "\"e2\""),
+                    reply(200, {}, "<CompleteMultipartUploadResult><ChecksumCRC32C>AAAAAA=="
+                                   "</ChecksumCRC32C></CompleteMultipartUploadResult>")};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
+  steps::finish_multipart(i, u).get();
+  BOOST_TEST(ops().back() == "CompleteMultipartUpload");
+  const auto s = report.finish();
+  BOOST_TEST(s.files_uploaded == 0u);
+  BOOST_TEST_REQUIRE(s.failed.size() == 1u);
+  BOOST_TEST(s.failed[0].reason.find("stored a crc32c checksum (AAAAAA==)") != std::string::npos);
 }
 
 BOOST_FIXTURE_TEST_CASE(lost_complete_is_confirmed_with_head_object, Fixture) {
