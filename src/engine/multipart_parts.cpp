@@ -105,8 +105,7 @@ std::optional<std::string> verify_completed_checksum(const s3::OpResult& reply,
                                              : s3::full_object_checksum(checksum, *pieces);
   if (!expected || *expected == stored) return std::nullopt;
   return "CompleteMultipartUpload: the endpoint stored a " + std::string(s3::to_string(checksum)) +
-         " checksum (" + stored + ") that is not the file's (" + *expected +
-         "); the object is in place but not verified";
+         " checksum (" + stored + ") that is not the file's (" + *expected + ")";
 }
 
 }  // namespace s3up::engine

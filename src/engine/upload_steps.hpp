@@ -630,9 +630,12 @@ Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
     co_return;
   }
   // What the store says it stored must be the file's checksum; a store that echoes another one
-  // made an object that is not verified, which fails the file (the next run uploads it again).
+  // made an object that is not verified: it is deleted (a later --sync would take it for the
+  // file) and the file fails (the next run uploads it again).
   if (auto bad = verify_completed_checksum(completed.reply, u->parts, u->plan, run.opt.checksum)) {
-    run.report.failed({u->entry.path, u->key, *bad});
+    std::string reason = *bad;
+    co_await remove_corrupted(io, u->key, &reason);
+    run.report.failed({u->entry.path, u->key, std::move(reason)});
     if (run.journal) run.journal->record_upload_closed(u->key, u->upload_id);
     co_return;
   }

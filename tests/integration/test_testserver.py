@@ -385,7 +385,7 @@ def put_signed_chunks(srv, key, data, chunk_size=65536, trailer_crc32c=None, cor
                              hashlib.sha256(piece).hexdigest()])
         previous = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
         if corrupt and i == 1:
-            piece = b"!" + piece[1:]
+            piece = bytes([piece[0] ^ 0xFF]) + piece[1:]  # (b"!" was no change 1 time in 256)
         body += f"{len(piece):x};chunk-signature={previous}\r\n".encode() + piece
         body += b"\r\n" if piece else b""
     if trailer_block:

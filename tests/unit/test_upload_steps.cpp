@@ -532,16 +532,19 @@ BOOST_FIXTURE_TEST_CASE(a_complete_naming_another_checksum_fails_the_file, Fixtu
   script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e1\""),
                     with_etag(reply(200), "\"e2\""),
                     reply(200, {}, "<CompleteMultipartUploadResult><ChecksumCRC32C>AAAAAA=="
-                                   "</ChecksumCRC32C></CompleteMultipartUploadResult>")};
+                                   "</ChecksumCRC32C></CompleteMultipartUploadResult>"),
+                    reply(204)};
   auto i = io();
   BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
   for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
   steps::finish_multipart(i, u).get();
-  BOOST_TEST(ops().back() == "CompleteMultipartUpload");
+  // The object is not the file's: deleted, so that no later --sync takes it for the file.
+  BOOST_TEST(ops().back() == "DeleteObject");
   const auto s = report.finish();
   BOOST_TEST(s.files_uploaded == 0u);
   BOOST_TEST_REQUIRE(s.failed.size() == 1u);
   BOOST_TEST(s.failed[0].reason.find("stored a crc32c checksum (AAAAAA==)") != std::string::npos);
+  BOOST_TEST(s.failed[0].reason.ends_with("; the corrupted object was deleted"));
 }
 
 BOOST_FIXTURE_TEST_CASE(lost_complete_is_confirmed_with_head_object, Fixture) {
