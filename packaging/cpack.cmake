@@ -31,11 +31,10 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion")
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
-# Debian's Description: a summary line, then the long text (each line indented by one space,
-# which CPack adds).
+# Debian's Description: CPack writes the summary line above, then this text (each line indented
+# by one space).
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "upload a directory tree to Amazon S3 or an S3-compatible endpoint
-s3up uploads a local directory tree to an Amazon S3 bucket, or any S3-compatible
+    "s3up uploads a local directory tree to an Amazon S3 bucket, or any S3-compatible
 endpoint (MinIO, Ceph RGW...), keeping the directory structure as object keys.
 Many requests are in flight at once over keep-alive HTTP or HTTPS connections,
 large files go in parts, and every body is checksummed and verified by the store

@@ -42,58 +42,69 @@ std::string bash_script(const CommandDoc& doc) {
     if (o.arg.empty()) continue;
     if (!o.values.empty())
       value_cases += "        --" + o.name + ")\n            _s3up_reply '" +
-                     single_quoted_body(joined(o.values)) + "'\n            return 0 ;;\n";
+                     single_quoted_body(joined(o.values)) + "'\n            ;;\n";
     else if (o.file_value())
       file_values.push_back("--" + o.name);
     else
       free_values.push_back("--" + o.name);
   }
   std::string s = header("#", "bash");
-  s += R"(# Installed as share/bash-completion/completions/s3up (loaded on demand by bash-completion).
+  s += R"(# Installed as share/bash-completion/completions/s3up (loaded on demand by bash-completion);
+# needs nothing from bash-completion itself.
 
-# COMPREPLY from the words in $1 that start with $cur.
+# COMPREPLY: the words of $1 that start with $cur, each after $value_prefix.
 _s3up_reply() {
-    local IFS=$'\n'
-    COMPREPLY=($(IFS=' '; compgen -W "$1" -- "$cur"))
+    local word
+    for word in $1; do
+        [[ $word == "$cur"* ]] && COMPREPLY+=("$value_prefix$word")
+    done
 }
 
 _s3up() {
-    local cur prev
     COMPREPLY=()
-    if declare -F _get_comp_words_by_ref >/dev/null; then
-        _get_comp_words_by_ref -n =: cur prev
-    else
-        cur=${COMP_WORDS[COMP_CWORD]}
-        prev=${COMP_WORDS[COMP_CWORD-1]}
-        if [[ $cur == = ]]; then
-            cur=
-        elif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then
-            prev=${COMP_WORDS[COMP_CWORD-2]}
-        fi
-    fi
-    # --option=value in one word
-    if [[ $cur == --*=* ]]; then
+    # The word under the cursor and the one before, split at blanks only: bash also splits at
+    # '=' and ':' (COMP_WORDBREAKS), which would cut "--checksum=crc32c" and "aws:kms" apart.
+    local line=${COMP_LINE:0:COMP_POINT}
+    local word=${line##*[[:blank:]]}
+    local before=${line%"$word"}
+    before=${before%"${before##*[![:blank:]]}"}
+    local prev=${before##*[[:blank:]]}
+    local cur=$word value_prefix=
+    if [[ $cur == --*=* ]]; then  # --option=value
         prev=${cur%%=*}
+        value_prefix=${cur%%=*}=
         cur=${cur#*=}
     fi
+    local files=
     case $prev in
 )";
   s += value_cases;
   if (!file_values.empty())
-    s += "        " + joined(file_values, "|") +
-         ")\n            compopt -o filenames 2>/dev/null\n"
-         "            COMPREPLY=($(compgen -f -- \"$cur\"))\n            return 0 ;;\n";
-  if (!free_values.empty())
-    s += "        " + joined(free_values, "|") + ")\n            return 0 ;;\n";
-  s += R"(    esac
-    if [[ $cur == -* ]]; then
-        _s3up_reply ')" +
+    s += "        " + joined(file_values, "|") + ")\n            files=1 ;;\n";
+  if (!free_values.empty()) s += "        " + joined(free_values, "|") + ")\n            ;;\n";
+  s += R"(        *)
+            if [[ $cur == -* ]]; then
+                _s3up_reply ')" +
        single_quoted_body(joined(names)) + R"('
+            else
+                files=1  # SOURCE_DIR (a folder or a file), then s3://BUCKET[/PREFIX]
+            fi ;;
+    esac
+    if [[ -n $files ]]; then
+        compopt -o filenames 2>/dev/null
+        local IFS=$'
+'
+        COMPREPLY=($(compgen -f -- "$cur"))
         return 0
     fi
-    # SOURCE_DIR (a folder or a file), then s3://BUCKET[/PREFIX]
-    compopt -o filenames 2>/dev/null
-    COMPREPLY=($(compgen -f -- "$cur"))
+    # Readline replaces the text after the last '=' or ':' it breaks words at: drop what comes
+    # before it from each reply.
+    local breaks=${COMP_WORDBREAKS//[^=:]/}
+    if [[ -n $breaks && $word == *["$breaks"]* ]]; then
+        local head=${word%"${word##*["$breaks"]}"}
+        COMPREPLY=("${COMPREPLY[@]#"$head"}")
+    fi
+    return 0
 }
 complete -F _s3up s3up
 )";
