@@ -4,6 +4,7 @@
 # binary by dpkg-shlibdeps (dpkg-dev, from scripts/install-deps.sh).
 #   scripts/package.sh                       # dist/s3up_0.1.0-1_amd64.deb
 #   BUILD_DIR=build DIST_DIR=/tmp scripts/package.sh   # package an existing build folder
+#   S3UP_GIT_COMMIT=abc123... scripts/package.sh  # the commit --version names, built without .git
 # Install it with: sudo apt install ./dist/s3up_*.deb
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,16 +13,17 @@ DIST_DIR=${DIST_DIR:-dist}
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 [ -f "$BUILD_DIR/CMakeCache.txt" ] && generator=()
-werror=()
+settings=()
 case "${S3UP_WERROR:-}" in
-  1) werror=(-DS3UP_WERROR=ON) ;;
-  0) werror=(-DS3UP_WERROR=OFF) ;;
+  1) settings=(-DS3UP_WERROR=ON) ;;
+  0) settings=(-DS3UP_WERROR=OFF) ;;
 esac
+[ -n "${S3UP_GIT_COMMIT:-}" ] && settings+=(-DS3UP_GIT_COMMIT="$S3UP_GIT_COMMIT")
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-  cmake -S . -B "$BUILD_DIR" "${generator[@]}" "${werror[@]}" -DCMAKE_BUILD_TYPE=Release \
+  cmake -S . -B "$BUILD_DIR" "${generator[@]}" "${settings[@]}" -DCMAKE_BUILD_TYPE=Release \
         -DBUILD_TESTING=OFF >/dev/null
 else
-  cmake "${werror[@]}" "$BUILD_DIR" >/dev/null  # picks up a new commit's version
+  cmake "${settings[@]}" "$BUILD_DIR" >/dev/null  # picks up a new commit's version
 fi
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target s3up s3up_docs
 mkdir -p "$DIST_DIR"

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <ctime>
 
 #include "util/utf8.hpp"
@@ -51,21 +53,38 @@ Log::Log(LogFormat format, int verbosity, std::FILE* out)
 
 std::string Log::json_line(std::chrono::system_clock::time_point at, LogLevel level,
                            std::string_view event, const std::vector<LogField>& fields) {
-  boost::json::object line;
-  line["time"] = log_time(at);
-  line["level"] = to_string(level);
-  line["event"] = event;
+  // Written by hand rather than through boost::json::value, so that numbers read as people write
+  // them (12.345, not 1.2345E1); strings are escaped by Boost.JSON.
+  std::string out = "{\"time\":\"" + log_time(at) + "\",\"level\":\"" +
+                    std::string(to_string(level)) + "\",\"event\":";
+  out += boost::json::serialize(boost::json::string_view(event));
   for (const auto& field : fields) {
-    boost::json::value& slot = line[field.name];
+    out += ',';
+    out += boost::json::serialize(boost::json::string_view(field.name));
+    out += ':';
     std::visit(
-        [&slot](const auto& v) {
+        [&out](const auto& v) {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::string_view>) slot = util::printable(v);
-          else slot = v;
+          if constexpr (std::is_same_v<T, std::string_view>) {
+            out += boost::json::serialize(boost::json::string(util::printable(v)));
+          } else if constexpr (std::is_same_v<T, bool>) {
+            out += v ? "true" : "false";
+          } else if constexpr (std::is_same_v<T, double>) {
+            if (!std::isfinite(v)) {
+              out += "null";
+            } else {
+              char buf[64];
+              const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+              out.append(buf, ec == std::errc{} ? end : buf);
+            }
+          } else {
+            out += std::to_string(v);
+          }
         },
         field.value);
   }
-  return boost::json::serialize(line);
+  out += '}';
+  return out;
 }
 
 void Log::write(LogLevel level, std::string_view event, std::string_view text,

@@ -94,6 +94,7 @@ BOOST_AUTO_TEST_CASE(json_lines_in_field_order) {
        {"rate", 1.5},
        {"ok", true}});
   BOOST_TEST(line.find('\n') == std::string::npos);  // one line, whatever the message holds
+  BOOST_TEST(line.find(R"("count":3,"delta":-2,"rate":1.5,"ok":true})") != std::string::npos);
   BOOST_TEST(line.rfind(R"({"time":"2025-12-02T09:14:07.123Z","level":"warning","event":"note",)", 0) == 0);
   const json::object o = json::parse(line).as_object();
   BOOST_TEST(o.at("message").as_string() == "say \"hi\"\\n\\tthen \\xff go");  // util::printable
