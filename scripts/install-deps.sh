@@ -2,10 +2,29 @@
 # Installs what s3up needs to build, test and benchmark on Debian 12 (run as root, or with sudo
 # available). Python's boto3 and moto come with the machine image; they are checked, not
 # installed (no PyPI here).
+#   scripts/install-deps.sh            # everything: build, package, tests, benchmarks
+#   scripts/install-deps.sh --package  # only what scripts/package.sh needs (the Dockerfile's)
 set -euo pipefail
-PACKAGES=(build-essential cmake ninja-build ccache pkg-config
-          libboost1.81-all-dev libssl-dev libcxxopts-dev libpugixml-dev libisal-dev
-          openssl curl nginx-light)
+# The build, and the Debian package: dpkg-dev and file for CPack's dependency computation
+# (dpkg-shlibdeps), git for the version and commit --version prints.
+BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
+                libboost1.81-all-dev libssl-dev libcxxopts-dev libpugixml-dev libisal-dev
+                dpkg-dev file git)
+if [ "${1:-}" = "--package" ]; then
+  mapfile -t missing < <(for p in "${BUILD_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done)
+  [ "${#missing[@]}" -eq 0 ] && exit 0
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  exit 0
+fi
+# The tests: TLS certificates, the nginx PUT sink, man-db (man -w on the installed page), the
+# shells whose completions tests/package/test_docs.py runs.
+PACKAGES=("${BUILD_PACKAGES[@]}" openssl curl nginx-light man-db zsh fish bash-completion)
 # Ceph RGW 16.2 for tests/integration/test_rgw.py (a single-node cluster the tests start on
 # 127.0.0.1), without its recommends: they would add ~115 packages, among them ceph-mgr, exim4
 # and chrony.

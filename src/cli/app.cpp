@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include "cli/cli_options.hpp"
+#include "cli/completions.hpp"
+#include "cli/events.hpp"
+#include "cli/log.hpp"
+#include "cli/manpage.hpp"
 #include "engine/engine.hpp"
 #include "engine/file_data.hpp"
 #include "engine/journal.hpp"
@@ -51,30 +55,28 @@ std::string hint_for(std::error_code error) {
   return {};
 }
 
-void print_failures(const engine::RunSummary& s, const std::string& bucket) {
-  // Files cut short by the run's error share one line (the error itself follows, once).
-  std::size_t stopped = 0;
-  for (const auto& f : s.failed) {
-    const std::string stopped_reason(engine::kStoppedByFatal);
-    if (s.fatal && (f.reason == stopped_reason ||
-                    f.reason == stopped_reason + "; multipart upload aborted")) {
-      ++stopped;
-      continue;
-    }
-    std::cerr << "failed: " << f.path;
-    if (!f.key.empty()) std::cerr << " -> s3://" << bucket << "/" << f.key;
-    std::cerr << ": " << f.reason << "\n";
+// The hidden generators: the manual page and the completion scripts, on stdout.
+int generate(const CliOptions& cli) {
+  const CommandDoc doc = command_doc();
+  if (cli.generate_man) {
+    std::cout << manual_page(doc, s3up::version(), s3up::commit_date());
+    return 0;
   }
-  if (stopped > 0)
-    std::cerr << "failed: " << stopped << (stopped == 1 ? " file" : " files")
-              << " under way when the run stopped (listed in --json)\n";
+  const auto script = completion_script(*cli.generate_completion, doc);
+  if (!script) return usage_error("--generate-completion: '" + *cli.generate_completion +
+                                  "' is not bash, zsh or fish");
+  std::cout << *script;
+  return 0;
 }
 
 // Walks the credential provider chain and fetches the first credentials. Returns the exit code
 // when that fails (after one message), nullopt when `out` holds the run's credentials.
 std::optional<int> find_credentials(const s3::ResolvedConfig& config, const http::TlsSettings& tls,
-                                    bool verbose,
-                                    std::shared_ptr<auth::RefreshingCredentials>& out) {
+                                    Log& log, std::shared_ptr<auth::RefreshingCredentials>& out) {
+  const auto usage_error = [&log](const std::string& message) {
+    log_error(log, message);
+    return kExitUsage;
+  };
   const s3::Environment env = s3::Environment::process();
   auth::HttpSettings http;
   http.tls = tls;
@@ -85,7 +87,8 @@ std::optional<int> find_credentials(const s3::ResolvedConfig& config, const http
     return usage_error(e.what());
   }
   auth::RefreshingCredentials::Options options;
-  if (verbose) options.log = [](const std::string& line) { std::cerr << "s3up: " << line << "\n"; };
+  if (log.verbosity() >= kVerboseCredentials)
+    options.log = [&log](const std::string& line) { log_credentials(log, line); };
   options.initial = std::move(found.first);
   try {
     out = std::make_shared<auth::RefreshingCredentials>(found.provider, std::move(options));
@@ -101,7 +104,7 @@ std::optional<int> find_credentials(const s3::ResolvedConfig& config, const http
 int run(int argc, char** argv) {
   CliOptions cli;
   try {
-    cli = parse_command_line(argc, argv);
+    cli = parse_command_line(argc, argv, s3up_environment());
   } catch (const UsageError& e) {
     return usage_error(std::string(e.what()) + " (see s3up --help)");
   }
@@ -110,9 +113,18 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (cli.show_version) {
-    std::cout << "s3up " << s3up::version() << "\n";
+    std::cout << s3up::version_details();
     return 0;
   }
+  if (cli.generate_man || cli.generate_completion) return generate(cli);
+
+  // From here on every stderr line goes through the log (--log-format, -v).
+  Log log(*parse_log_format(cli.log_format), cli.verbose);
+  const auto usage_error = [&log](const std::string& message) {
+    log_error(log, message);
+    return kExitUsage;
+  };
+  if (log.verbosity() >= kVerboseCredentials) log_environment(log, cli.from_environment);
 
   engine::ServiceOptions service;
   engine::UploadOptions upload;
@@ -153,7 +165,24 @@ int run(int argc, char** argv) {
     for (const auto& [include, pattern] : cli.filters) upload.filter.add({include, pattern});
     upload.dry_run = cli.dry_run;
     upload.print = [](const std::string& line) { std::cout << line << "\n"; };
-    upload.note = [](const std::string& line) { std::cerr << "s3up: " << line << "\n"; };
+    if (log.json())
+      upload.planned = [&log, bucket = url.bucket](const engine::PlannedEntry& e) {
+        log_planned(log, e, bucket);
+      };
+    upload.note = [&log](const std::string& line) { log_note(log, line); };
+    upload.warning = [&log](const std::string& line) { log_warning(log, "interrupted", line); };
+    if (log.json())
+      upload.progress_log = [&log](const engine::ProgressSnapshot& s, double bytes_per_s,
+                                   double files_per_s) {
+        log_progress(log, s, bytes_per_s, files_per_s);
+      };
+    if (log.verbosity() >= kVerboseRetries)
+      upload.on_retry = [&log, retries = cli.retries](const s3::OpResult& r, int attempt,
+                                                      bool counted) {
+        log_retry(log, r, attempt, counted, retries);
+      };
+    if (log.verbosity() >= kVerboseRequests)
+      upload.on_request = [&log](const s3::OpResult& r) { log_request(log, r); };
     upload.sync = !cli.sync           ? engine::SyncMode::Off
                   : cli.size_only     ? engine::SyncMode::SizeOnly
                   : cli.sync_checksum ? engine::SyncMode::Checksum
@@ -178,8 +207,9 @@ int run(int argc, char** argv) {
     if (auto problem = s3::settings_problem(upload.object)) return usage_error(*problem);
     upload.limit_rate = cli.limit_rate;
     try {
-      upload.progress = engine::choose_progress_mode(cli.progress, ::isatty(STDERR_FILENO) != 0,
-                                                     cli.quiet);
+      // JSON logs are read by programs: "auto" gives them progress lines, never a live bar.
+      upload.progress = engine::choose_progress_mode(
+          cli.progress, ::isatty(STDERR_FILENO) != 0 && !log.json(), cli.quiet);
     } catch (const std::invalid_argument&) {
       return usage_error("--progress: '" + cli.progress + "' is not auto, bar, log or none");
     }
@@ -201,13 +231,14 @@ int run(int argc, char** argv) {
   }
 
   if (cli.no_verify_ssl && service.endpoint.scheme == "https")
-    std::cerr << "s3up: warning: --no-verify-ssl: TLS certificates are not verified; anyone on "
-                 "the path can read and change this upload\n";
+    log_warning(log, "warning",
+                "warning: --no-verify-ssl: TLS certificates are not verified; anyone on the path "
+                "can read and change this upload");
 
   // Credentials last, once every option is known to be valid: finding them may take network
   // round trips (STS, instance metadata).
   std::shared_ptr<auth::RefreshingCredentials> credentials;
-  if (auto code = find_credentials(*resolved, service.tls, cli.verbose, credentials)) return *code;
+  if (auto code = find_credentials(*resolved, service.tls, log, credentials)) return *code;
   service.credentials = credentials;
 
   engine::RunSummary summary;
@@ -225,23 +256,20 @@ int run(int argc, char** argv) {
   summary.credentials = credentials->provider();
   summary.credential_refreshes = credentials->refreshes();
   credentials->stop();
-  print_failures(summary, upload.bucket);
+  log_failures(log, summary, upload.bucket);
   const bool json_to_stdout = cli.json_path && *cli.json_path == "-";
   std::ostream& out = json_to_stdout ? std::cerr : std::cout;
-  if (summary.fatal) {
-    std::cerr << "s3up: error: " << *summary.fatal;
-    if (const auto hint = hint_for(summary.fatal_error); !hint.empty())
-      std::cerr << " (" << hint << ")";
-    std::cerr << "\n";
-  }
-  out << engine::summary_line(summary) << "\n";
+  if (summary.fatal) log_error(log, *summary.fatal, hint_for(summary.fatal_error));
+  const std::string line = engine::summary_line(summary);
+  out << line << "\n";
+  log_summary(log, summary, line);
   if (cli.json_path) {
     if (json_to_stdout) {
       engine::write_json(summary, std::cout);
     } else {
       std::ofstream file(*cli.json_path);
       engine::write_json(summary, file);
-      if (!file) std::cerr << "s3up: error: cannot write the report to " << *cli.json_path << "\n";
+      if (!file) log_error(log, "cannot write the report to " + *cli.json_path);
     }
   }
   return summary.exit_code();

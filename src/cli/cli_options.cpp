@@ -2,10 +2,19 @@
 
 #include <cxxopts.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <charconv>
 #include <initializer_list>
 #include <string_view>
 
+#include "cli/env_options.hpp"
+#include "cli/log.hpp"
+#include "cli/option_docs.hpp"
+#include "engine/progress.hpp"
+#include "s3/checksum.hpp"
+#include "s3/object_settings.hpp"
 #include "util/units.hpp"
 
 namespace s3up::cli {
@@ -110,14 +119,46 @@ std::vector<std::pair<bool, std::string>> ordered_filters(int argc, char** argv)
   return rules;
 }
 
-}  // namespace
+// --engine's values (the engines app.cpp runs).
+constexpr std::array<std::string_view, 2> kEngines{"async", "threaded"};
 
-CliOptions parse_command_line(int argc, char** argv) {
-  cxxopts::Options spec("s3up",
-                        "Upload a directory tree to Amazon S3 or an S3-compatible endpoint,\n"
-                        "keeping its structure as object keys.\n");
+// The groups --help shows, in order; the options of any other group are hidden (the generators).
+constexpr std::array<const char*, 5> kHelpGroups{"Destination", "Transfer", "Selection", "Object",
+                                                 "Output"};
+
+constexpr const char* kSummary =
+    "Upload a directory tree to Amazon S3 or an S3-compatible endpoint,\n"
+    "keeping its structure as object keys.\n";
+constexpr const char* kPositionals = "SOURCE_DIR s3://BUCKET[/PREFIX]";
+
+// After --help's options: where else settings come from.
+constexpr const char* kHelpFooter =
+    "\nEnvironment:\n"
+    "  Every option can also be set as S3UP_<OPTION>: --max-memory as S3UP_MAX_MEMORY,\n"
+    "  --dry-run as S3UP_DRY_RUN=true (flags take true/false or 1/0), --exclude as\n"
+    "  S3UP_EXCLUDE='*.tmp,*.bak' (repeatable options: comma-separated), -vv as S3UP_VERBOSE=2.\n"
+    "  The command line comes first, then the environment, then the defaults.\n"
+    "  Credentials, region and endpoint also come from AWS_* variables and ~/.aws (see man s3up).\n";
+
+// The only values an option accepts, read from the code that checks them; empty when free.
+std::vector<std::string> fixed_values(std::string_view option) {
+  std::vector<std::string_view> values;
+  if (option == "checksum") values = s3::checksum_algorithm_names();
+  else if (option == "engine") values.assign(kEngines.begin(), kEngines.end());
+  else if (option == "progress") values = engine::progress_mode_names();
+  else if (option == "storage-class") values = s3::storage_class_names();
+  else if (option == "sse") values = s3::sse_algorithm_names();
+  else if (option == "acl") values = s3::canned_acl_names();
+  else if (option == "log-format") values = log_format_names();
+  return {values.begin(), values.end()};
+}
+
+// The option table: what parses the command line, prints --help and is described by
+// command_doc() (the manual page, the shell completions).
+cxxopts::Options option_spec() {
+  cxxopts::Options spec("s3up", kSummary);
   spec.custom_help("[OPTIONS]");
-  spec.positional_help("SOURCE_DIR s3://BUCKET[/PREFIX]");
+  spec.positional_help(kPositionals);
   // clang-format off
   spec.add_options("Destination")
     ("endpoint-url", "S3 endpoint, e.g. http://127.0.0.1:9000 (env AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)", cxxopts::value<std::string>(), "URL")
@@ -165,28 +206,40 @@ CliOptions parse_command_line(int argc, char** argv) {
     ("progress", "auto (a live line on a terminal, a log line every 5 s otherwise), bar, log or none", cxxopts::value<std::string>()->default_value("auto"), "MODE")
     ("json", "write a machine-readable report to FILE ('-' for stdout)", cxxopts::value<std::string>(), "FILE")
     ("quiet", "print only errors and the summary")
-    ("v,verbose", "say more on stderr: which credentials are used and when they are renewed (never a secret)")
+    ("log-format", "stderr lines (failures, notes, progress log, -v) as text, or as one JSON object per line (time, level, event and its fields) for log collectors", cxxopts::value<std::string>()->default_value("text"), "FORMAT")
+    ("v,verbose", "say more on stderr (never a secret): -v which credentials are used and when they are renewed, -vv every retry and its reason, -vvv every request (method, key, status, time)")
     ("h,help", "show this help")
-    ("version", "show the version");
+    ("version", "show the version, the commit and the libraries built with");
+  // Hidden (not in --help): what the build runs to write the manual page and the completions.
+  spec.add_options("Generate")
+    ("generate-man", "print the manual page (roff)")
+    ("generate-completion", "print the completion script for SHELL", cxxopts::value<std::string>(), "SHELL");
   spec.add_options()
     ("source", "", cxxopts::value<std::string>())
     ("destination", "", cxxopts::value<std::string>())
     ("extra", "", cxxopts::value<std::vector<std::string>>());
   // clang-format on
   spec.parse_positional({"source", "destination", "extra"});
+  return spec;
+}
 
-  cxxopts::ParseResult r;
+cxxopts::ParseResult parse_arguments(int argc, char** argv) {
+  cxxopts::Options spec = option_spec();
   try {
-    r = spec.parse(argc, argv);
+    return spec.parse(argc, argv);
   } catch (const cxxopts::exceptions::exception& e) {
     throw UsageError(e.what());
   }
+}
 
+// The options from a parsed command line (argv: the arguments parsed, environment's included).
+CliOptions convert(const cxxopts::ParseResult& r, int argc, char** argv) {
   CliOptions o;
-  o.help_text = spec.help({"Destination", "Transfer", "Selection", "Object", "Output"});
   o.show_help = r.count("help") > 0;
   o.show_version = r.count("version") > 0;
-  if (o.show_help || o.show_version) return o;
+  o.generate_man = r.count("generate-man") > 0;
+  if (r.count("generate-completion")) o.generate_completion = r["generate-completion"].as<std::string>();
+  if (o.show_help || o.show_version || o.generate_man || o.generate_completion) return o;
 
   if (r.count("extra"))
     throw UsageError("too many arguments: expected SOURCE_DIR s3://BUCKET[/PREFIX]");
@@ -206,7 +259,10 @@ CliOptions parse_command_line(int argc, char** argv) {
   o.path_style = r.count("path-style") > 0;
   o.no_verify_ssl = r.count("no-verify-ssl") > 0;
   o.quiet = r.count("quiet") > 0;
-  o.verbose = r.count("verbose") > 0;
+  o.verbose = static_cast<int>(std::min<std::size_t>(r.count("verbose"), kVerboseRequests));
+  o.log_format = r["log-format"].as<std::string>();
+  if (!parse_log_format(o.log_format))
+    throw UsageError("--log-format: '" + o.log_format + "' is not text or json");
   o.follow_symlinks = r.count("follow-symlinks") > 0;
   try {
     const auto concurrency = r["concurrency"].as<std::string>();
@@ -272,11 +328,101 @@ CliOptions parse_command_line(int argc, char** argv) {
   o.limit_rate = size_option(r, "limit-rate");
   o.progress = r["progress"].as<std::string>();
   o.engine = r["engine"].as<std::string>();
-  if (o.engine != "async" && o.engine != "threaded")
+  if (std::find(kEngines.begin(), kEngines.end(), o.engine) == kEngines.end())
     throw UsageError("--engine: '" + o.engine + "' is not async or threaded");
   o.multipart_threshold = size_option(r, "multipart-threshold");
   o.part_size = size_option(r, "part-size");
   o.max_memory = size_option(r, "max-memory");
+  return o;
+}
+
+}  // namespace
+
+CommandDoc command_doc() {
+  cxxopts::Options spec = option_spec();
+  CommandDoc doc;
+  doc.name = "s3up";
+  doc.summary = kSummary;
+  while (!doc.summary.empty() && doc.summary.back() == '\n') doc.summary.pop_back();
+  doc.usage = std::string("[OPTIONS] ") + kPositionals;
+  for (const char* group : kHelpGroups) {
+    doc.groups.emplace_back(group);
+    for (const auto& h : spec.group_help(group).options) {
+      OptionDoc d;
+      d.group = group;
+      d.name = h.l.empty() ? std::string() : h.l.front();
+      d.short_name = h.s.empty() ? 0 : h.s.front();
+      d.description = h.desc;
+      if (!h.is_boolean) {
+        d.arg = h.arg_help;
+        if (h.has_default) d.default_value = h.default_value;
+      }
+      d.repeatable = h.is_container || d.name == "verbose";
+      d.values = fixed_values(d.name);
+      if (d.name != "help" && d.name != "version") d.env = env_name(d.name);
+      doc.options.push_back(std::move(d));
+    }
+  }
+  return doc;
+}
+
+std::string help_text() {
+  cxxopts::Options spec = option_spec();
+  return spec.help({kHelpGroups.begin(), kHelpGroups.end()}) + kHelpFooter;
+}
+
+CliOptions parse_command_line(int argc, char** argv, const Environment& env) {
+  const cxxopts::ParseResult given = parse_arguments(argc, argv);
+  EnvArguments from_env;
+  const bool informational = given.count("help") || given.count("version") ||
+                             given.count("generate-man") || given.count("generate-completion");
+  if (!env.empty() && !informational)
+    from_env = environment_arguments(command_doc(), env, [&given](const std::string& name) {
+      return given.count(name) > 0;
+    });
+  if (from_env.args.empty()) {
+    CliOptions o = convert(given, argc, argv);
+    o.help_text = help_text();
+    return o;
+  }
+  // The environment's arguments go first: the command line's own (and "--") keep their places.
+  std::vector<std::string> storage;
+  storage.reserve(static_cast<std::size_t>(argc) + from_env.args.size());
+  storage.emplace_back(argc > 0 ? argv[0] : "s3up");
+  for (auto& a : from_env.args) storage.push_back(std::move(a));
+  for (int i = 1; i < argc; ++i) storage.emplace_back(argv[i]);
+  std::vector<char*> args;
+  for (auto& a : storage) args.push_back(a.data());
+  args.push_back(nullptr);
+  const int count = static_cast<int>(storage.size());
+  CliOptions o;
+  try {
+    o = convert(parse_arguments(count, args.data()), count, args.data());
+  } catch (const UsageError& e) {
+    // Say which variable gave the value refused, when the message names its option.
+    std::string message = e.what();
+    std::string from;
+    for (std::size_t i = 0; i < from_env.used.size() && from.empty(); ++i) {
+      const std::string option = "--" + from_env.options[i];
+      for (auto at = message.find(option); at != std::string::npos;
+           at = message.find(option, at + 1)) {
+        const std::size_t end = at + option.size();
+        if (end == message.size() ||
+            !(std::isalnum(static_cast<unsigned char>(message[end])) || message[end] == '-')) {
+          from = " (from " + from_env.used[i] + ")";
+          break;
+        }
+      }
+    }
+    if (from.empty()) {
+      from = " (settings from the environment:";
+      for (const auto& variable : from_env.used) from += " " + variable;
+      from += ")";
+    }
+    throw UsageError(message + from);
+  }
+  o.help_text = help_text();
+  o.from_environment = std::move(from_env.used);
   return o;
 }
 

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "cli/env_options.hpp"
+
 namespace s3up::cli {
 
 // A bad command line: the message says what to fix (exit 2).
@@ -21,7 +23,8 @@ struct CliOptions {
   bool path_style = false;
   bool no_verify_ssl = false;
   bool quiet = false;
-  bool verbose = false;
+  int verbose = 0;  // -v count, at most 3 (log.hpp: kVerbose*)
+  std::string log_format = "text";  // text | json
   bool follow_symlinks = false;
   std::size_t concurrency = 64;
   bool concurrency_auto = false;  // --concurrency auto
@@ -46,10 +49,22 @@ struct CliOptions {
   std::string progress = "auto";
   bool show_help = false, show_version = false;
   std::string help_text;
+  // Hidden --generate-man and --generate-completion SHELL (the build writes the manual page and
+  // the completion scripts with them).
+  bool generate_man = false;
+  std::optional<std::string> generate_completion;
+  // The S3UP_* variables that set options (names only: values are never repeated).
+  std::vector<std::string> from_environment;
 };
 
-// Parses argv. Throws UsageError with a one-line message for anything wrong on the command
-// line itself (unknown option, bad number, missing arguments); --help and --version set flags.
-CliOptions parse_command_line(int argc, char** argv);
+// Parses argv, with the options that `env` sets (S3UP_<OPTION>, env_options.hpp) for those the
+// command line leaves out; without `env`, the command line alone. Throws UsageError with a
+// one-line message for anything wrong on the command line itself or in a variable (unknown
+// option, bad number, missing arguments; a variable's fault names it); --help, --version and
+// the generators set flags.
+CliOptions parse_command_line(int argc, char** argv, const Environment& env = {});
+
+// --help's text: the options by group, and where else settings come from.
+std::string help_text();
 
 }  // namespace s3up::cli

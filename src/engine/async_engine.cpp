@@ -163,7 +163,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   if (opt.handle_signals) {
     signals.add(SIGINT);
     signals.add(SIGTERM);
-    watch_interrupts(signals, ctx);
+    watch_interrupts(signals, ctx, opt.warning);
   }
 
   const auto started = std::chrono::steady_clock::now();

@@ -15,6 +15,10 @@
 #include <optional>
 #include <string>
 
+namespace s3up::s3 {
+struct OpResult;  // s3/s3_protocol.hpp
+}  // namespace s3up::s3
+
 namespace s3up::engine {
 
 // Where and as whom to talk to S3.
@@ -36,6 +40,14 @@ enum class SyncMode {
   SizeAndMtime,  // same size, and the object is newer than the file or carries its mtime
   SizeOnly,      // same size
   Checksum,      // same size and the same stored checksum (--checksum algorithm)
+};
+
+// A file (or directory marker) a --dry-run would upload, as UploadOptions::planned receives it.
+struct PlannedEntry {
+  std::string path;  // printable (util::printable)
+  std::string key;   // printable
+  std::uint64_t size = 0;
+  bool marker = false;  // a directory marker ("key/")
 };
 
 // What to upload and how hard to push.
@@ -65,6 +77,15 @@ struct UploadOptions {
   bool dry_run = false;             // list what would be uploaded; change nothing
   std::function<void(const std::string&)> print;  // receives dry-run lines
   std::function<void(const std::string&)> note;   // receives "note: ..." lines (each once)
+  // Structured events, for a caller that logs them its own way (each may be left empty; they
+  // are called from any of the run's threads, and must be thread-safe and not throw):
+  std::function<void(const PlannedEntry&)> planned;  // dry-run entries, instead of `print`
+  ProgressReporter::LogSink progress_log;  // --progress log samples, instead of the plain line
+  // A failed request about to be sent again (`attempt`: the 0-based attempt that failed;
+  // `counted`: whether it counts against --retries, not for a region redirect).
+  std::function<void(const s3::OpResult&, int attempt, bool counted)> on_retry;
+  std::function<void(const s3::OpResult&)> on_request;  // every request's result
+  std::function<void(const std::string&)> warning;      // "interrupted: ..." (else stderr)
 
   // How objects are stored and sent.
   s3::ObjectSettings object;

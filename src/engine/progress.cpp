@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
@@ -14,6 +15,9 @@ namespace s3up::engine {
 namespace {
 
 constexpr std::chrono::milliseconds kBarTick{100};  // at most 10 bar updates a second
+
+// --progress values, in the order choose_progress_mode tests them.
+constexpr std::array<std::string_view, 4> kProgressModes{"auto", "bar", "log", "none"};
 
 std::string format_rate_bytes(double bytes_per_s) {
   if (!(bytes_per_s > 0) || !std::isfinite(bytes_per_s)) bytes_per_s = 0;
@@ -57,14 +61,18 @@ std::size_t terminal_width(std::FILE* out) {
 
 ProgressMode choose_progress_mode(std::string_view flag, bool stderr_is_tty, bool quiet) {
   ProgressMode mode;
-  if (flag == "auto") mode = stderr_is_tty ? ProgressMode::Bar : ProgressMode::Log;
-  else if (flag == "bar") mode = ProgressMode::Bar;
-  else if (flag == "log") mode = ProgressMode::Log;
-  else if (flag == "none") mode = ProgressMode::None;
+  if (flag == kProgressModes[0]) mode = stderr_is_tty ? ProgressMode::Bar : ProgressMode::Log;
+  else if (flag == kProgressModes[1]) mode = ProgressMode::Bar;
+  else if (flag == kProgressModes[2]) mode = ProgressMode::Log;
+  else if (flag == kProgressModes[3]) mode = ProgressMode::None;
   else
     throw std::invalid_argument("invalid progress mode \"" + std::string(flag) +
                                 "\" (expected auto, bar, log or none)");
   return quiet ? ProgressMode::None : mode;
+}
+
+std::vector<std::string_view> progress_mode_names() {
+  return {kProgressModes.begin(), kProgressModes.end()};
 }
 
 void RateMeter::add_sample(double t_seconds, std::uint64_t bytes, std::uint64_t files) {
@@ -140,8 +148,13 @@ std::string format_progress_line(const ProgressSnapshot& s, double bytes_per_s,
 }
 
 ProgressReporter::ProgressReporter(ProgressMode mode, std::function<ProgressSnapshot()> sample,
-                                   std::FILE* out, std::chrono::milliseconds log_interval)
-    : mode_(mode), sample_(std::move(sample)), out_(out), log_interval_(log_interval) {
+                                   std::FILE* out, std::chrono::milliseconds log_interval,
+                                   LogSink log_sink)
+    : mode_(mode),
+      sample_(std::move(sample)),
+      out_(out),
+      log_interval_(log_interval),
+      log_sink_(std::move(log_sink)) {
   if (mode_ == ProgressMode::None) return;
   if (log_interval_.count() <= 0) log_interval_ = std::chrono::milliseconds(1);
   if (mode_ == ProgressMode::Bar) {
@@ -202,8 +215,17 @@ void ProgressReporter::run() {
       print("\r" + line + "\x1b[K");
       bar_printed_ = true;
     } else if (now >= next_log) {
-      print(format_progress_line(s, meter.bytes_per_second(), meter.files_per_second(), false) +
-            "\n");
+      if (log_sink_) {
+        try {
+          log_sink_(s, meter.bytes_per_second(), meter.files_per_second());
+        } catch (...) {
+          return;
+        }
+      } else {
+        print(format_progress_line(s, meter.bytes_per_second(), meter.files_per_second(),
+                                   false) +
+              "\n");
+      }
       next_log += log_interval_;
       if (next_log <= now) next_log = now + log_interval_;
     }

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace s3up::engine {
 
@@ -29,6 +30,8 @@ enum class ProgressMode { None, Bar, Log };
 // terminal and Log otherwise; `quiet` gives None whatever the flag. Throws
 // std::invalid_argument naming the value when the flag is anything else (even when quiet).
 ProgressMode choose_progress_mode(std::string_view flag, bool stderr_is_tty, bool quiet);
+// The flag values choose_progress_mode accepts: "auto", "bar", "log", "none".
+std::vector<std::string_view> progress_mode_names();
 
 // Transfer rates from cumulative counters, over a sliding window of the last ~5 seconds.
 class RateMeter {
@@ -72,16 +75,21 @@ std::string format_duration(double seconds);
 // The thread that polls `sample` and prints progress to `out`:
 //   Bar: "\r" + line + "\x1b[K" (clear to end of line), at most 10 times a second, the line
 //        cut to the terminal's width when `out` is a terminal;
-//   Log: line + "\n" every `log_interval`;
+//   Log: line + "\n" every `log_interval` (or, when `log_sink` is given, the snapshot and the
+//        rates handed to it instead, e.g. for a JSON log);
 //   None: no thread, nothing printed.
 // `sample` is called from the reporter's thread (every 100 ms at most, for the rates) and
 // must be thread-safe and not throw; an exception from it ends the reporting. Nothing else
 // should write to `out` while the reporter runs.
 class ProgressReporter {
  public:
+  // Receives Log mode's samples: the snapshot, bytes/s and files/s.
+  using LogSink = std::function<void(const ProgressSnapshot&, double, double)>;
+
   ProgressReporter(ProgressMode mode, std::function<ProgressSnapshot()> sample,
                    std::FILE* out = stderr,
-                   std::chrono::milliseconds log_interval = std::chrono::seconds(5));
+                   std::chrono::milliseconds log_interval = std::chrono::seconds(5),
+                   LogSink log_sink = nullptr);
   ~ProgressReporter();  // stop()
   ProgressReporter(const ProgressReporter&) = delete;
   ProgressReporter& operator=(const ProgressReporter&) = delete;
@@ -98,6 +106,7 @@ class ProgressReporter {
   std::function<ProgressSnapshot()> sample_;
   std::FILE* out_;
   std::chrono::milliseconds log_interval_;
+  LogSink log_sink_;
   std::size_t width_ = kMaxProgressWidth;  // Bar: the terminal's width when known
   bool bar_printed_ = false;               // touched by the thread, read after join
 

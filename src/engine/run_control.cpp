@@ -14,8 +14,9 @@ RunControl::RunControl(const UploadOptions& options, s3::S3Protocol& protocol, R
       integrity(options.checksum, options.object.sse.value_or("") != "aws:kms",
                 [this](const std::string& text) { note(text); }) {
   retry.max_retries = options.retries;
-  protocol.set_observer([&report](const s3::OpResult& r) {
+  protocol.set_observer([&report, &options](const s3::OpResult& r) {
     report.request_finished(r.ok, is_throttle(r), r.latency);
+    if (options.on_request) options.on_request(r);
   });
   if (auto* source = protocol.credentials_source())
     source->set_lapse_handler([this](const std::string& reason) { fail_run(reason); });
@@ -35,6 +36,17 @@ void RunControl::fail_run(const std::string& reason, std::error_code error) {
   stop();
 }
 
+namespace {
+
+// A retry decided: told to opt.on_retry. `counted`: a retry within --retries (Next::Retry), not
+// a request sent again at once (Next::RetryNow).
+Next retry_logged(RunControl& run, const s3::OpResult& r, int attempt, bool counted) {
+  if (run.opt.on_retry) run.opt.on_retry(r, attempt, counted);
+  return counted ? Next::Retry : Next::RetryNow;
+}
+
+}  // namespace
+
 bool is_throttle(const s3::OpResult& r) {
   return r.status == 503 || r.error == s3::S3Errc::slow_down;
 }
@@ -50,10 +62,10 @@ Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
       // flew while another one switched the region is simply sent again. The switches are
       // counted, so that an endpoint that keeps redirecting cannot keep the run going round.
       if (!r.region_hint.empty() && r.region_hint != r.signed_region) {
-        if (r.region_hint == run.protocol.region()) return Next::RetryNow;
+        if (r.region_hint == run.protocol.region()) return retry_logged(run, r, attempt, false);
         if (run.region_switches.fetch_add(1) < kMaxRegionSwitches) {
           run.protocol.set_region(r.region_hint);
-          return Next::RetryNow;
+          return retry_logged(run, r, attempt, false);
         }
         run.fail_run(r.message + " (redirected to region " + r.region_hint + " after " +
                          std::to_string(kMaxRegionSwitches) + " region switches already)",
@@ -75,7 +87,7 @@ Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
         return Next::Fail;
       }
       run.report.retried();
-      return Next::Retry;
+      return retry_logged(run, r, attempt, true);
     case s3::ErrorClass::FailFile:
       return Next::Fail;
   }
@@ -133,11 +145,16 @@ std::optional<Accepted> accept_entry(const UploadOptions& opt, Report& report,
 void plan_entry(const UploadOptions& opt, Report& report, const walker::Entry& entry,
                 const Accepted& accepted) {
   const std::string dest = " -> s3://" + opt.bucket + "/" + util::printable(accepted.key);
+  if (accepted.marker) report.dir_marker();
+  else report.planned(entry.size);
+  if (opt.planned) {
+    opt.planned({util::printable(entry.path), util::printable(accepted.key),
+                 accepted.marker ? 0 : entry.size, accepted.marker});
+    return;
+  }
   if (accepted.marker) {
-    report.dir_marker();
     if (opt.print) opt.print(util::printable(entry.path) + "/" + dest + " (directory marker)");
   } else {
-    report.planned(entry.size);
     if (opt.print)
       opt.print(util::printable(entry.path) + dest + " (" + std::to_string(entry.size) +
                     " bytes)");

@@ -16,13 +16,17 @@ walker::Options walk_options(const UploadOptions& opt) {
   return options;
 }
 
-void watch_interrupts(boost::asio::signal_set& signals, StopState& run) {
-  signals.async_wait([&signals, &run](boost::system::error_code ec, int) {
+void watch_interrupts(boost::asio::signal_set& signals, StopState& run,
+                      std::function<void(const std::string&)> warning) {
+  signals.async_wait([&signals, &run, warning = std::move(warning)](boost::system::error_code ec,
+                                                                    int) {
     if (ec) return;
     run.interrupted = true;
     run.stop();
-    std::cerr << "s3up: interrupted: finishing requests in flight and aborting open multipart "
-                 "uploads (interrupt again to quit at once)\n";
+    const char* message = "interrupted: finishing requests in flight and aborting open "
+                          "multipart uploads (interrupt again to quit at once)";
+    if (warning) warning(message);
+    else std::cerr << "s3up: " << message << "\n";
     signals.async_wait([](boost::system::error_code ec2, int) {
       if (!ec2) ::_exit(130);
     });
@@ -47,7 +51,7 @@ void start_progress(std::optional<ProgressReporter>& progress, const UploadOptio
     s.elapsed_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return s;
-  });
+  }, stderr, std::chrono::seconds(5), opt.progress_log);
 }
 
 void count_rest_of_walk(walker::Walker& walker, WalkTotals& totals,

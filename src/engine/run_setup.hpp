@@ -42,8 +42,10 @@ void count_not_attempted(Report& report, const walker::Walker& walker, const Wal
 walker::Options walk_options(const UploadOptions& opt);
 
 // Waits on `signals` (SIGINT/SIGTERM added by the caller): the first stops the run (in-flight
-// requests finish, open multipart uploads are aborted, exit 130), a second exits at once.
-void watch_interrupts(boost::asio::signal_set& signals, StopState& run);
+// requests finish, open multipart uploads are aborted, exit 130), a second exits at once. The
+// first one's message goes to `warning` (UploadOptions::warning), or to stderr without it.
+void watch_interrupts(boost::asio::signal_set& signals, StopState& run,
+                      std::function<void(const std::string&)> warning = nullptr);
 
 // Starts the progress line in `progress` unless the run shows none (or is a dry run).
 // `in_flight` gives the requests in flight; everything captured must outlive `progress`.

@@ -308,7 +308,7 @@ void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
 class SignalWatch {
  public:
   explicit SignalWatch(RunControl& run) : signals_(ioc_, SIGINT, SIGTERM) {
-    watch_interrupts(signals_, run);
+    watch_interrupts(signals_, run, run.opt.warning);
     thread_ = std::thread([this] { ioc_.run(); });
   }
   ~SignalWatch() {

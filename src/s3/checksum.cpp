@@ -63,6 +63,12 @@ std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view text)
 }
 
 std::string_view to_string(ChecksumAlgorithm algorithm) { return names(algorithm).name; }
+
+std::vector<std::string_view> checksum_algorithm_names() {
+  std::vector<std::string_view> out;
+  for (const auto& n : kNames) out.push_back(n.name);
+  return out;
+}
 std::string_view header_name(ChecksumAlgorithm algorithm) { return names(algorithm).header; }
 std::string_view algorithm_header_value(ChecksumAlgorithm algorithm) {
   return names(algorithm).algorithm_value;

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace s3up::util {
 class Sha256;
@@ -35,6 +36,10 @@ std::string_view algorithm_header_value(ChecksumAlgorithm algorithm);
 // The per-part element of a CompleteMultipartUpload body: "ChecksumCRC32C", "ChecksumCRC32",
 // "ChecksumCRC64NVME", "ChecksumSHA256"; "" for Md5 and None.
 std::string_view xml_element(ChecksumAlgorithm algorithm);
+
+// Every spelling parse_checksum_algorithm accepts (in lower case), "none" included: the values
+// the command line offers (--help, the manual page, shell completion).
+std::vector<std::string_view> checksum_algorithm_names();
 
 // Computes a checksum over data fed in pieces. value() is the base64 of the big-endian CRC or of
 // the digest, as S3 expects it in headers and XML ("" for None). Not copyable; movable (a

@@ -18,6 +18,7 @@ constexpr std::array kStorageClasses = {
 constexpr std::array kCannedAcls = {"private", "public-read", "public-read-write",
                                     "authenticated-read", "aws-exec-read", "bucket-owner-read",
                                     "bucket-owner-full-control"};
+constexpr std::array kSseAlgorithms = {"AES256", "aws:kms"};
 
 template <class Table>
 bool listed(const Table& table, std::string_view value) {
@@ -91,7 +92,7 @@ std::optional<std::string> settings_problem(const ObjectSettings& s) {
     return "--storage-class: '" + *s.storage_class + "' is not an S3 storage class";
   if (s.acl && !listed(kCannedAcls, *s.acl))
     return "--acl: '" + *s.acl + "' is not a canned ACL (private, public-read, ...)";
-  if (s.sse && *s.sse != "AES256" && *s.sse != "aws:kms")
+  if (s.sse && !listed(kSseAlgorithms, *s.sse))
     return "--sse: '" + *s.sse + "' is not AES256 or aws:kms";
   if (s.sse_kms_key_id && (!s.sse || *s.sse != "aws:kms"))
     return "--sse-kms-key-id needs --sse aws:kms";
@@ -101,6 +102,14 @@ std::optional<std::string> settings_problem(const ObjectSettings& s) {
       return "--metadata: the value of '" + name + "' holds a line break";
   }
   return std::nullopt;
+}
+
+std::vector<std::string_view> storage_class_names() {
+  return {kStorageClasses.begin(), kStorageClasses.end()};
+}
+std::vector<std::string_view> canned_acl_names() { return {kCannedAcls.begin(), kCannedAcls.end()}; }
+std::vector<std::string_view> sse_algorithm_names() {
+  return {kSseAlgorithms.begin(), kSseAlgorithms.end()};
 }
 
 Headers object_headers(const ObjectSettings& s, std::string_view rel, std::int64_t mtime_ns) {

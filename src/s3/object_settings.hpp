@@ -33,6 +33,12 @@ std::optional<std::int64_t> parse_mtime(std::string_view text);
 // algorithm, a KMS key without aws:kms, a metadata name that is not a token) or nullopt.
 std::optional<std::string> settings_problem(const ObjectSettings& settings);
 
+// The values settings_problem accepts for --storage-class, --acl and --sse (for the command
+// line's documentation and shell completion).
+std::vector<std::string_view> storage_class_names();
+std::vector<std::string_view> canned_acl_names();
+std::vector<std::string_view> sse_algorithm_names();
+
 // The headers of a PutObject / CreateMultipartUpload for the file `rel` with this mtime.
 Headers object_headers(const ObjectSettings& settings, std::string_view rel, std::int64_t mtime_ns);
 

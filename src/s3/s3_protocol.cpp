@@ -341,6 +341,9 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
 OpResult S3Protocol::finish(const S3Call& call, const PreparedRequest& prepared,
                             http::Outcome out, std::chrono::microseconds latency) const {
   OpResult r;
+  r.operation = to_string(call.op);
+  r.method = bhttp::to_string(call.method);
+  if (call.key) r.key = *call.key;
   r.signed_region = prepared.signed_region;
   r.credentials_generation = prepared.credentials_generation;
   r.latency = latency;

@@ -45,6 +45,10 @@ struct OpResult {
   std::string body;
   std::vector<Header> headers;                     // response headers, names in lower case
   std::chrono::microseconds latency{0};            // from sending the request to its reply
+  // The request this answers, for logs (set by S3Protocol::finish): "PutObject", "PUT" (both
+  // static strings) and the object's key ("" for a request on the bucket).
+  std::string_view operation, method;
+  std::string key;
   std::string header(std::string_view lower_name) const;  // "" when absent
 };
 
