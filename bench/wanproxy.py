@@ -750,8 +750,10 @@ def main(argv=None) -> int:
     ap.add_argument("--ready-file", help="write the listen lines here (atomically) when ready")
     ap.add_argument("--stats-file", help="write the JSON summary here at exit (default stdout)")
     ap.add_argument("--seed", type=int, help="random seed for the loss model")
-    ap.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto",
-                    help="event loop (auto: uvloop when importable)")
+    ap.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="asyncio",
+                    help="event loop (default asyncio; auto: uvloop when importable). uvloop's "
+                         "clock is libuv's millisecond loop time: coarser timing, measured p99 "
+                         "lateness of ~10 ms against asyncio's ~1 ms; not recommended")
     a = ap.parse_args(argv)
     if a.loop in ("auto", "uvloop"):
         try:

@@ -12,6 +12,7 @@ blocking sockets:
   loss         10 MiB at 150 ms / 100 Mbit/s with 0.5% loss: slower than without, losses counted
   lateness     the proxy's own report: p99 lateness under 2 ms in these light loads
 Each line says PASS or FAIL with the figures; the exit status is 1 if any failed.
+The proxy runs under SCHED_FIFO 10 as in the bench (when root; WANPROXY_PRIORITY=default: not).
 usage: bench/wanproxy_check.py [--python INTERPRETER] [--only NAME,...] [--loop asyncio|uvloop]
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import statistics
 import struct
@@ -29,6 +31,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+PRIORITY = os.environ.get("WANPROXY_PRIORITY", "fifo")
 MiB = 1 << 20
 
 
@@ -85,6 +88,8 @@ class Proxy:
         self.ready.unlink(missing_ok=True)
         cmd = [python, str(HERE / "wanproxy.py"), "--map", f"127.0.0.1:{target_port}",
                "--ready-file", str(self.ready), "--loop", loop, "--seed", "1", *args]
+        if os.geteuid() == 0 and shutil.which("chrt") and PRIORITY == "fifo":
+            cmd = ["chrt", "-f", "10", *cmd]      # as the bench runs it (benchlib/network.py)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         end = time.monotonic() + 10
         while not self.ready.exists():
@@ -317,7 +322,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--python", default=sys.executable, help="interpreter that runs the proxy")
     ap.add_argument("--only", default="", help="comma list of " + ",".join(CHECKS))
-    ap.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"])
+    ap.add_argument("--loop", default="asyncio", choices=["auto", "asyncio", "uvloop"])
     a = ap.parse_args()
     srv = Server()
     names = [n for n in a.only.split(",") if n] or list(CHECKS)
