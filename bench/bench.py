@@ -38,6 +38,8 @@ def parse_args(argv):
     ap.add_argument("--transports", default="",
                     help="comma list of nginx-http,nginx-https,ts-http,ts-https (default: all that apply)")
     ap.add_argument("--only", choices=["s3up", "peers"], help="run only s3up or only the peers")
+    ap.add_argument("--peers", default="", help="comma list of the peers to run (default: all of "
+                                                 "seed_threads,aws-cli,rclone,curl)")
     ap.add_argument("--concurrency", default="",
                     help="s3up --concurrency values (default 1,8,32,64,128,256 [+auto]; with --network "
                          "64,128,256 [+auto], big files 64 [+auto])")
@@ -190,7 +192,7 @@ def main(argv) -> int:
                                 for c in s3up.concurrencies(conc):
                                     cfgs.append(Config(name, t, "s3up", e, th, c, network=net))
                 if a.only != "s3up":
-                    for p in clients.PEERS:
+                    for p in [x for x in clients.PEERS if not a.peers or x in a.peers.split(",")]:
                         why = ts_why if sink is None else peers.applies(p, name, sink)
                         if why:
                             if sink is None or p in peers.why:

@@ -34,6 +34,7 @@ from benchlib.network import PROFILES, WanProxy                        # noqa: E
 
 def curl_cfg(path: Path, ds, url: str, close: bool) -> Path:
     with open(path, "w") as f:
+        f.write('header = "Expect:"\n')     # no 100-continue round trip (see clients.py)
         if close:       # a global option: one line for every transfer
             f.write('header = "Connection: close"\n')
         for rel in ds.files:
