@@ -8,6 +8,7 @@ bench_deps() {
   command -v openssl >/dev/null || need+=(openssl)
   [ -x /usr/bin/time ] || need+=(time)
   command -v cmake >/dev/null || need+=(cmake)
+  command -v chrt >/dev/null || need+=(util-linux)      # wanproxy runs under SCHED_FIFO
   command -v ninja >/dev/null || need+=(ninja-build)
   if [ "${#need[@]}" -gt 0 ]; then
     local sudo=""

@@ -18,8 +18,13 @@ PEER_DEFAULT = {"seed_threads": 100, "aws-cli": 10, "rclone": 4, "curl": 50}
 PEER_SETTINGS_FULL = {"seed_threads": [32, 64], "aws-cli": [32, 64], "rclone": [64, 128],
                       "curl": [64, 128]}
 PEER_SETTINGS_QUICK = {p: [64] for p in PEERS}
+# Network profiles: the same requests in flight as s3up's default for every peer (their own
+# defaults, rclone's 4 transfers above all, would only measure the RTT), curl at 256 as well.
+PEER_SETTINGS_WAN = {"seed_threads": [64], "aws-cli": [64], "rclone": [64], "curl": [64, 256]}
 SEED_DATASETS = {"small", "medium"}        # seed_threads is slow: only there
 S3UP_CONCURRENCY = [1, 8, 32, 64, 128, 256]
+S3UP_CONCURRENCY_WAN = [64, 128, 256]
+S3UP_CONCURRENCY_WAN_BIG = [64]      # 2 files of 7 parts: more in flight changes nothing
 S3UP_THREADS = [1, 2]
 
 
@@ -32,6 +37,7 @@ class Config:
     threads: int | None = None   # s3up --threads
     concurrency: str = ""        # "64", "auto"; peers: "" for their default
     note: str = ""
+    network: str = "lan"         # network profile (benchlib/network.py)
 
     @property
     def is_default(self) -> bool:
@@ -55,8 +61,10 @@ class Config:
     @property
     def key(self) -> str:
         parts = [self.dataset, self.transport, self.tool]
+        if self.network != "lan":
+            parts.insert(0, self.network)
         if self.tool == "s3up":
-            parts += [self.engine, f"t{self.threads}", f"c{self.concurrency}"]
+            parts += [self.engine, f"t{self.threads or 'def'}", f"c{self.concurrency}"]
         else:
             parts.append(f"c{self.concurrency or 'default'}")
         return "-".join(parts)
@@ -124,8 +132,9 @@ class S3up:
 
     def command(self, cfg: Config, ds: Dataset, sink, prefix: str, run_dir: Path, quick: bool):
         cmd = [str(self.binary), "--endpoint-url", sink.url, "--quiet",
-               "--json", str(run_dir / "report.json"),
-               "--concurrency", cfg.concurrency, "--threads", str(cfg.threads)]
+               "--json", str(run_dir / "report.json"), "--concurrency", cfg.concurrency]
+        if cfg.threads:     # None: s3up's default (one per core)
+            cmd += ["--threads", str(cfg.threads)]
         if self.has_engine:
             cmd += ["--engine", cfg.engine]
         if sink.tls:
@@ -159,9 +168,17 @@ def s3up_size_args(ds: Dataset, sink, quick: bool) -> list[str]:
             return []
         return ["--multipart-threshold", str(largest)] + (
             ["--max-memory", str(largest)] if largest > 512 * 1024 * 1024 else [])
-    if quick and ds.name == "large":
+    if quick and ds.name in ("large", "wlarge"):
         return ["--multipart-threshold", "8MiB", "--part-size", "8MiB"]
     return []
+
+
+def multipart_layout(ds: Dataset, quick: bool) -> tuple[int, int] | None:
+    """(threshold, part size) that every client uses on the test server for this dataset, or
+    None for each client's own defaults (the loopback 'large' set). wlarge: s3up's defaults."""
+    if ds.name == "wlarge":
+        return (8 * 1024 * 1024, 8 * 1024 * 1024) if quick else (64 * 1024 * 1024, 16 * 1024 * 1024)
+    return None
 
 
 class Peers:
@@ -223,6 +240,10 @@ class Peers:
                 lines.append(f"  max_concurrent_requests = {n}")
             if not sink.multipart:
                 lines.append("  multipart_threshold = 5GB")
+            elif multipart_layout(ds, quick):
+                th, ps = multipart_layout(ds, quick)
+                lines += [f"  multipart_threshold = {th // 1048576}MB",
+                          f"  multipart_chunksize = {ps // 1048576}MB"]
             conf.write_text("\n".join(lines) + "\n")
             env["AWS_CONFIG_FILE"] = str(conf)
             if sink.tls:
@@ -246,6 +267,9 @@ class Peers:
                     cmd += ["--s3-upload-concurrency", str(max(4, n // max(1, min(n, ds.count))))]
             if not sink.multipart:
                 cmd += ["--ignore-checksum", "--s3-upload-cutoff", "5G"]
+            elif multipart_layout(ds, quick):
+                th, ps = multipart_layout(ds, quick)
+                cmd += ["--s3-upload-cutoff", f"{th // 1048576}Mi", "--s3-chunk-size", f"{ps // 1048576}Mi"]
             elif quick and ds.name == "large":
                 cmd += ["--s3-upload-cutoff", "8Mi", "--s3-chunk-size", "8Mi"]
             if sink.tls:
@@ -254,6 +278,10 @@ class Peers:
         if cfg.tool == "curl":
             cfgfile = run_dir / "curl.cfg"
             with open(cfgfile, "w") as f:
+                # curl 7.x sends 'Expect: 100-continue' with every upload and waits for the
+                # 100 reply: one more round trip per request, which a transport ceiling must not
+                # pay (nothing on loopback, 2x the time of small files at 80 ms). Off for all.
+                f.write('header = "Expect:"\n')
                 for rel in ds.files:
                     path = str(ds.path / rel).replace("\\", "\\\\").replace('"', '\\"')
                     url = f"{sink.url}/{BUCKET}/{urllib.parse.quote(prefix + rel, safe='/~')}"

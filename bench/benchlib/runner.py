@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import statistics
 import time
@@ -22,6 +23,9 @@ class Rep:
     rss_kib: int
     why: str
     info: str = ""      # what the verification found, when it passed
+    net: dict | None = None     # the proxy's report for this run (network profiles)
+    load: float = 0.0           # 1-minute load average when the run started
+    s3up: dict | None = None    # s3up's --json report: concurrency, concurrency_peak, retries
 
 
 @dataclasses.dataclass
@@ -115,8 +119,15 @@ class Runner:
                 r = self.run_one(cfg, ds, sink, rep, res)
                 res.reps.append(r)
                 state = "ok" if r.ok else f"FAILED: {r.why}"
+                extra = ""
+                if r.net:
+                    lat = r.net.get("lateness", {})
+                    extra = (f" proxy cpu {r.net.get('cpu_s', 0):.2f}s late p99 "
+                             f"{lat.get('p99_ms', 0):.1f}ms max {lat.get('max_ms', 0):.0f}ms")
+                if r.s3up and cfg.concurrency == "auto":
+                    extra += f" auto end {r.s3up.get('concurrency')} peak {r.s3up.get('concurrency_peak')}"
                 log(f"[{n}/{total}] {cfg.key} rep {rep + 1}: {r.wall:.2f}s "
-                    f"cpu {r.user + r.sys:.2f}s rss {r.rss_kib / 1024:.0f}MiB {state}")
+                    f"cpu {r.user + r.sys:.2f}s rss {r.rss_kib / 1024:.0f}MiB{extra} {state}")
         return results
 
     def run_one(self, cfg: Config, ds: Dataset, sink, rep: int, res: Result) -> Rep:
@@ -131,7 +142,12 @@ class Runner:
         cmd, env = client.command(cfg, ds, sink, prefix, run_dir, self.quick)
         res.command = cmd
         timeout = self.timeouts.get(cfg.tool, self.timeouts["default"])
+        proxy = getattr(sink, "proxy", None)
+        if proxy is not None:
+            proxy.control("reset")
+        load = os.getloadavg()[0]
         m: Measured = run_timed(cmd, env, run_dir / f"rep{rep + 1}.log", timeout)
+        net = proxy.control("reset timeline") if proxy is not None else None
         if m.timed_out:
             why = f"timed out after {timeout:.0f}s (cap)"
             ok = False
@@ -144,11 +160,22 @@ class Runner:
                 why = "verification: " + why
             elif cfg.tool == "s3up":
                 ok, why = check_report(run_dir / "report.json", ds, why, cfg.concurrency == "auto")
+        s3rep = None
+        if cfg.tool == "s3up":
+            try:
+                r = json.loads((run_dir / "report.json").read_text())
+                s3rep = {k: r.get(k) for k in ("concurrency", "concurrency_peak", "threads", "engine")}
+                s3rep.update({k: r.get("totals", {}).get(k) for k in ("retries", "throttled",
+                                                                      "multipart_uploads")})
+            except (OSError, ValueError):
+                pass
         self.journal.write(json.dumps({"key": cfg.key, "rep": rep + 1, "ok": ok, "why": why,
                                        "wall": m.wall, "user": m.user, "sys": m.sys,
-                                       "rss_kib": m.rss_kib, "cmd": cmd,
+                                       "rss_kib": m.rss_kib, "cmd": cmd, "load": load,
+                                       "net": net, "s3up": s3rep,
                                        "time": time.strftime("%H:%M:%S")}) + "\n")
         self.journal.flush()
         if sink.kind == "nginx":
             sink.clear()   # frees the tmpfs now (the test server is restarted before each run)
-        return Rep(ok, m.wall, m.user, m.sys, m.rss_kib, "" if ok else why, why if ok else "")
+        return Rep(ok, m.wall, m.user, m.sys, m.rss_kib, "" if ok else why, why if ok else "",
+                   net=net, load=load, s3up=s3rep)

@@ -59,7 +59,8 @@ class Nginx:
 worker_processes {workers};
 pid {self.dir}/nginx.pid;
 error_log {self.dir}/error.log warn;
-events {{ worker_connections 4096; }}
+worker_rlimit_nofile 20000;
+events {{ worker_connections 16384; }}
 http {{
   access_log off;
   client_body_temp_path {t}/body;
