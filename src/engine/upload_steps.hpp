@@ -462,6 +462,8 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   }
   io.part_size_hint(u->plan.part_size);
   u->parts.assign(u->plan.part_count, {});
+  // Lowered by each part this run sends (resumed parts were checked by the run that sent them).
+  u->integrity.store(static_cast<int>(full_integrity(run.opt.checksum)));
   if (run.journal) {
     if (auto open = run.journal->open_upload(u->key);
         open && open->size == u->entry.size && open->mtime_ns == u->entry.mtime_ns &&
@@ -475,7 +477,6 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
       u->parts.assign(u->plan.part_count, {});
     }
   }
-  u->integrity.store(static_cast<int>(full_integrity(run.opt.checksum)));
   const UploadOptions* opt = &run.opt;
   // (A local, not a temporary in the co_await: GCC 12 mishandles those.)
   const auto make = [opt, u](const BodyChecks& checks) {
