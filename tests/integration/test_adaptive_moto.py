@@ -83,8 +83,10 @@ class SlowDown(unittest.TestCase):
             self.assertEqual(doc["totals"]["files"], len(files))
             self.assertGreater(doc["totals"]["throttled"], 0)
             self.assertEqual(doc["totals"]["throttled"], doc["totals"]["retries"])
-            self.assertLess(doc["concurrency"], 64)  # halved at least once from the start
+            # Halved at least once: it ends below its peak (slow start may have doubled the
+            # start of 64 before the first SlowDown came back).
             self.assertGreaterEqual(doc["concurrency_peak"], 64)
+            self.assertLess(doc["concurrency"], doc["concurrency_peak"])
             keys = []
             for page in server.client().get_paginator("list_objects_v2").paginate(
                     Bucket=server.bucket, Prefix="slow/"):
