@@ -14,13 +14,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
 std::string unquoted(std::string etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
     etag = etag.substr(1, etag.size() - 2);
@@ -128,7 +121,7 @@ Verdict IntegrityNegotiator::judge(const BodyChecks& sent, const SentDigests& di
                                    const s3::OpResult& reply) {
   Verdict v;
   if (sent.flexible != s3::ChecksumAlgorithm::None && !digests.checksum.empty()) {
-    const std::string echoed = reply.header(lower(std::string(s3::header_name(sent.flexible))));
+    const std::string echoed = reply.header(s3::header_name(sent.flexible));
     if (!echoed.empty()) {
       learn(sent.kind, Store::Unknown, Store::Echoes, {});
       if (echoed == digests.checksum) {
@@ -140,11 +133,11 @@ Verdict IntegrityNegotiator::judge(const BodyChecks& sent, const SentDigests& di
       }
       return v;
     }
-    const std::string name = upper(s3::to_string(sent.flexible));
+    const std::string_view name = s3::algorithm_header_value(sent.flexible);  // "CRC32C"
     const char* op = sent.kind == BodyKind::Part ? "UploadPart" : "PutObject";
-    const std::string note = "note: the endpoint does not verify " + name + " on " + op +
-                             " (its replies echo no " +
-                             lower(std::string(s3::header_name(sent.flexible))) +
+    const std::string note = "note: the endpoint does not verify " + std::string(name) + " on " +
+                             op + " (its replies echo no " +
+                             std::string(s3::header_name(sent.flexible)) +
                              "); verifying with Content-MD5";
     // Unknown or Echoes (a store that stopped echoing) both go to Silent, noted once.
     learn(sent.kind, Store::Unknown, Store::Silent, note);
@@ -187,7 +180,8 @@ bool IntegrityNegotiator::refused(const BodyChecks& sent, const s3::OpResult& re
   if (sent.flexible == s3::ChecksumAlgorithm::None || !refuses_checksum_headers(reply))
     return false;
   const std::string note = "note: the endpoint refuses the " +
-                           upper(s3::to_string(sent.flexible)) + " checksum headers (" +
+                           std::string(s3::algorithm_header_value(sent.flexible)) +
+                           " checksum headers (" +
                            reply.message + "); sending Content-MD5 instead for the rest of the run";
   // (A store that refuses the headers refuses them on every request: noted once.)
   bool switched = false;

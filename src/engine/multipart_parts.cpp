@@ -92,12 +92,7 @@ std::optional<std::string> verify_completed_checksum(const s3::OpResult& reply,
   std::string stored;
   for (const auto& [name, value] : s3::parse_complete(reply.body).checksums)
     if (name == element) stored = value;
-  if (stored.empty()) {
-    std::string header(s3::header_name(checksum));
-    std::transform(header.begin(), header.end(), header.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    stored = reply.header(header);
-  }
+  if (stored.empty()) stored = reply.header(s3::header_name(checksum));
   if (stored.empty()) return std::nullopt;
   const auto pieces = part_checksums(parts, plan);
   if (!pieces) return std::nullopt;  // nothing to compare with

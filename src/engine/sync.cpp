@@ -76,10 +76,20 @@ std::optional<std::string> local_checksum(const walker::Entry& entry, s3::Checks
   return sum.value();
 }
 
-std::string lower_name(std::string_view name) {
-  std::string out(name);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+// The parts' raw `algo` digests, concatenated, with our part plan: what S3 hashes again for a
+// multipart object's composite checksum ("-N") and its ETag. nullopt when the file cannot be
+// read as listed.
+std::optional<std::string> joined_part_digests(const walker::Entry& entry,
+                                               s3::ChecksumAlgorithm algo, const PartPlan& plan) {
+  std::string raw;
+  for (std::uint64_t i = 0; i < plan.part_count; ++i) {
+    auto part = local_checksum(entry, algo, plan.offset(i), plan.length(i));
+    if (!part) return std::nullopt;
+    auto bytes = util::base64_decode(*part);
+    if (!bytes) return std::nullopt;
+    raw += *bytes;
+  }
+  return raw;
 }
 
 // What S3 stores for an object uploaded whole ("base64") or in N parts ("base64-N": the
@@ -92,15 +102,9 @@ std::optional<std::string> expected_stored_checksum(const UploadOptions& opt,
   if (dash == std::string::npos) return local_checksum(entry, algo, 0, entry.size);
   const PartPlan plan = plan_parts(entry.size, opt.part_size);
   if (std::to_string(plan.part_count) != stored.substr(dash + 1)) return std::nullopt;
-  std::string raw;
-  for (std::uint64_t i = 0; i < plan.part_count; ++i) {
-    auto part = local_checksum(entry, algo, plan.offset(i), plan.length(i));
-    if (!part) return std::nullopt;
-    auto bytes = util::base64_decode(*part);
-    if (!bytes) return std::nullopt;
-    raw += *bytes;
-  }
-  return s3::checksum_of(algo, util::as_bytes(raw)) + "-" + std::to_string(plan.part_count);
+  const auto raw = joined_part_digests(entry, algo, plan);
+  if (!raw) return std::nullopt;
+  return s3::checksum_of(algo, util::as_bytes(*raw)) + "-" + std::to_string(plan.part_count);
 }
 
 // The ETag S3 gives the file uploaded whole (its MD5) or in parts of our part size (the MD5 of
@@ -120,29 +124,18 @@ std::optional<bool> etag_is_the_files(const UploadOptions& opt, const walker::En
   if (dash == std::string::npos || !etag_is_plain_md5(etag.substr(0, dash))) return std::nullopt;
   const PartPlan plan = plan_parts(entry.size, opt.part_size);
   if (std::to_string(plan.part_count) != etag.substr(dash + 1)) return std::nullopt;
-  std::string raw;
-  for (std::uint64_t i = 0; i < plan.part_count; ++i) {
-    auto part = local_checksum(entry, s3::ChecksumAlgorithm::Md5, plan.offset(i), plan.length(i));
-    if (!part) return std::nullopt;
-    auto bytes = util::base64_decode(*part);
-    if (!bytes) return std::nullopt;
-    raw += *bytes;
-  }
-  const std::string whole = s3::checksum_of(s3::ChecksumAlgorithm::Md5, util::as_bytes(raw));
+  const auto raw = joined_part_digests(entry, s3::ChecksumAlgorithm::Md5, plan);
+  if (!raw) return std::nullopt;
+  const std::string whole = s3::checksum_of(s3::ChecksumAlgorithm::Md5, util::as_bytes(*raw));
   return etag_matches_md5(etag.substr(0, dash), whole);
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
 
 std::string sync_fallback_note(const UploadOptions& opt, SyncFallback fallback) {
   const std::string lacking =
-      "note: the endpoint keeps no " + upper(s3::to_string(opt.checksum)) + " checksum for ";
+      "note: the endpoint keeps no " + std::string(s3::algorithm_header_value(opt.checksum)) +
+      " checksum for ";
   switch (fallback) {
     case SyncFallback::EtagMd5:
       return lacking + "some objects; --sync-checksum compares their ETag with the file's MD5 "
@@ -197,7 +190,7 @@ SyncVerdict unchanged_after_head(const UploadOptions& opt, const walker::Entry& 
         const auto same = etag_is_the_files(opt, entry, head.header("etag"));
         return {same.value_or(false), std::nullopt};
       }
-      const std::string stored = head.header(lower_name(s3::header_name(opt.checksum)));
+      const std::string stored = head.header(s3::header_name(opt.checksum));
       if (!stored.empty()) {
         const auto expected = expected_stored_checksum(opt, entry, stored);
         return {expected && *expected == stored, std::nullopt};

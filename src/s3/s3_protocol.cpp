@@ -6,6 +6,7 @@
 #include "util/uri.hpp"
 #include "util/version.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
 #include <algorithm>
@@ -117,9 +118,9 @@ S3Call make_call(Operation op, bhttp::verb method, std::optional<std::string> ke
 
 }  // namespace
 
-std::string OpResult::header(std::string_view lower_name) const {
-  for (const auto& [name, value] : headers)
-    if (name == lower_name) return value;
+std::string OpResult::header(std::string_view name) const {
+  for (const auto& [stored, value] : headers)  // (stored in lower case)
+    if (boost::beast::iequals(stored, name)) return value;
   return {};
 }
 

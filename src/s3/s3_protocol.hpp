@@ -49,7 +49,7 @@ struct OpResult {
   // static strings) and the object's key ("" for a request on the bucket).
   std::string_view operation, method;
   std::string key;
-  std::string header(std::string_view lower_name) const;  // "" when absent
+  std::string header(std::string_view name) const;  // any case; "" when absent
 };
 
 enum class Operation {
