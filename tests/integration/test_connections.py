@@ -12,12 +12,6 @@ from s3fixtures import fresh_dir, rmtree, run_s3up
 from testserver import TestServer, make_self_signed_cert
 
 
-def env_for(server):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=server.access_key, AWS_SECRET_ACCESS_KEY=server.secret,
-               AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
-    return env
-
 
 class Connections(unittest.TestCase):
     @classmethod
@@ -37,7 +31,7 @@ class Connections(unittest.TestCase):
 
     def upload(self, server, url, prefix, *extra):
         proc = run_s3up(["--endpoint-url", url, "--progress", "none", "--json", "-", *extra,
-                         self.src, f"s3://{server.bucket}/{prefix}/"], env_for(server),
+                         self.src, f"s3://{server.bucket}/{prefix}/"], server.env(),
                         check_secret=server.secret)
         self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
         return json.loads(proc.stdout)

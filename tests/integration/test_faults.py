@@ -15,12 +15,6 @@ MiB = 1024 * 1024
 ALL_FAULTS = "500,503,reset-before,reset-mid,stall,truncate,complete-error"
 
 
-def env_for(server):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=server.access_key, AWS_SECRET_ACCESS_KEY=server.secret,
-               AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
-    return env
-
 
 def make_tree(root, small=5000, large=3):
     files = {}
@@ -51,7 +45,7 @@ class Faults(unittest.TestCase):
         proc = run_s3up(["--endpoint-url", server.url, "--progress", "none",
                          "--multipart-threshold", "5MiB", "--part-size", "5MiB",
                          "--read-timeout", "2", "--retries", "8", "--json", report, *extra,
-                         self.src, f"s3://{server.bucket}/{prefix}/"], env_for(server),
+                         self.src, f"s3://{server.bucket}/{prefix}/"], server.env(),
                         timeout=900, check_secret=server.secret)
         with open(report) as f:
             doc = json.load(f)

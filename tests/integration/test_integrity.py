@@ -17,12 +17,6 @@ MiB = 1024 * 1024
 SECRET = "integrity-secret-never-shown"
 
 
-def env_for(server):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=server.access_key, AWS_SECRET_ACCESS_KEY=server.secret,
-               AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
-    return env
-
 
 def make_tree(root, small=300):
     files = {}
@@ -65,7 +59,7 @@ class Integrity(unittest.TestCase):
                 "--json", report, *extra, self.src, f"s3://{server.bucket}/{prefix}/"]
         if server.url.startswith("https"):
             args = ["--ca-bundle", self.cert] + args
-        proc = run_s3up(args, env_for(server), timeout=600, check_secret=SECRET)
+        proc = run_s3up(args, server.env(), timeout=600, check_secret=SECRET)
         with open(report) as f:
             doc = json.load(f)
         os.unlink(report)
@@ -223,7 +217,7 @@ class Integrity(unittest.TestCase):
 
     def test_a_fatal_error_counts_what_was_never_attempted(self):
         with self.server("full", tls=False) as server:
-            env = env_for(server)
+            env = server.env()
             env["AWS_SECRET_ACCESS_KEY"] = "wrong-" + SECRET
             report = self.src + "-fatal.json"
             proc = run_s3up(["--endpoint-url", server.url, "--progress", "none", "--json", report,

@@ -15,12 +15,6 @@ MiB = 1024 * 1024
 SECRET = "streaming-secret-never-shown"
 
 
-def env_for(server):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=server.access_key, AWS_SECRET_ACCESS_KEY=server.secret,
-               AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
-    return env
-
 
 class Streaming(unittest.TestCase):
     @classmethod
@@ -46,7 +40,7 @@ class Streaming(unittest.TestCase):
                 f"s3://{server.bucket}/{prefix}/"]
         if server.url.startswith("https"):
             args = ["--ca-bundle", self.cert] + args
-        proc = run_s3up(args, env_for(server), check_secret=SECRET)
+        proc = run_s3up(args, server.env(), check_secret=SECRET)
         self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
         return json.loads(proc.stdout)
 
@@ -85,7 +79,7 @@ class Streaming(unittest.TestCase):
                 proc = run_s3up(["--endpoint-url", server.url, "--progress", "none",
                                  "--json", "-", "--multipart-threshold", "1GiB",
                                  "--max-memory", "16MiB", tmp, f"s3://{server.bucket}/big/"],
-                                env_for(server), check_secret=SECRET)
+                                server.env(), check_secret=SECRET)
                 self.assertEqual(proc.returncode, 0, proc.stderr)
                 doc = json.loads(proc.stdout)
                 self.assertEqual(doc["totals"]["bytes"], 300 * MiB)

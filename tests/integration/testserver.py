@@ -115,6 +115,14 @@ class TestServer:
         with urllib.request.urlopen(req, timeout=10, context=ctx) as resp:
             return resp.read()
 
+    def env(self):
+        """The environment s3up runs with against this server: its keys, and nothing else of
+        AWS (no profile, no config file)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID=self.access_key, AWS_SECRET_ACCESS_KEY=self.secret,
+                   AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+        return env
+
     def stats(self):
         """{"requests", "by_operation": {...}, "faults_injected", "bytes_received", "objects",
         "open_uploads"}"""
