@@ -195,6 +195,7 @@ int run(int argc, char** argv) {
         return usage_error("--shard: '" + *cli.shard + "' is not K/N with 0 <= K < N");
     }
     if (cli.journal) upload.journal = *cli.journal;
+    upload.abort_stale_uploads = cli.abort_stale_uploads;
     upload.object.content_type = cli.content_type;
     upload.object.guess_content_type = !cli.no_guess_mime_type;
     upload.object.cache_control = cli.cache_control;

@@ -189,7 +189,8 @@ cxxopts::Options option_spec() {
     ("sync-checksum", "with --sync: compare the checksum S3 stores (--checksum algorithm) with the file's; objects the store keeps none for are compared by MD5 ETag, else by size and mtime (said once)")
     ("sync-checksum-strict", "with --sync-checksum: upload again the objects the store keeps no checksum or MD5 ETag for, rather than compare their size and mtime")
     ("shard", "upload only the files whose key hashes to shard K of N (0 <= K < N)", cxxopts::value<std::string>(), "K/N")
-    ("journal", "resume journal: a rerun skips finished files and continues open multipart uploads", cxxopts::value<std::string>(), "FILE")
+    ("journal", "resume journal: a rerun skips finished files, continues open multipart uploads and aborts those it cannot continue", cxxopts::value<std::string>(), "FILE")
+    ("abort-stale-uploads", "before a key is uploaded as multipart, abort the multipart uploads earlier runs left open for it (always done with --journal)")
     ("dir-markers", "upload empty directories as zero-byte 'key/' objects");
   spec.add_options("Object")
     ("content-type", "Content-Type for every object (default: guessed from the extension)", cxxopts::value<std::string>(), "TYPE")
@@ -309,6 +310,7 @@ CliOptions convert(const cxxopts::ParseResult& r, int argc, char** argv) {
   o.dir_markers = r.count("dir-markers") > 0;
   o.shard = opt_string("shard");
   o.journal = opt_string("journal");
+  o.abort_stale_uploads = r.count("abort-stale-uploads") > 0;
   o.content_type = opt_string("content-type");
   o.no_guess_mime_type = r.count("no-guess-mime-type") > 0;
   o.cache_control = opt_string("cache-control");

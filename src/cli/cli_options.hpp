@@ -39,6 +39,7 @@ struct CliOptions {
   bool dry_run = false, sync = false, size_only = false, sync_checksum = false;
   bool sync_checksum_strict = false;
   bool dir_markers = false;
+  bool abort_stale_uploads = false;
   std::optional<std::string> shard, journal;
   // Object settings.
   std::optional<std::string> content_type, cache_control, content_encoding, storage_class, sse,

@@ -168,7 +168,8 @@ constexpr std::pair<std::string_view, std::string_view> kFiles[] = {
     {"~/.aws/sso/cache/", "The SSO tokens `aws sso login` caches, read for SSO profiles."},
     {"--journal FILE",
      "The resume journal: a rerun with the same journal skips the files already uploaded "
-     "unchanged and continues open multipart uploads. It belongs to one destination."},
+     "unchanged, continues open multipart uploads and aborts the ones it cannot continue, or "
+     "that an earlier run left without a record. It belongs to one destination."},
     {"--json FILE", "The report of the run, written at its end."},
 };
 

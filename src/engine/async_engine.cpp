@@ -155,7 +155,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
     controller.start();
     ctx.concurrency = &controller;
   }
-  ctx.journal = journal.get();
+  ctx.attach_journal(journal.get());
   Channel channel(ioc, kWalkQueue);
   ctx.on_stop = [&channel] { channel.close(); };
 
@@ -193,7 +193,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   for (auto& t : runners) t.join();
   walking.join();
   if (progress) progress->stop();
-  if (journal) journal->close();
+  close_journal(journal.get(), report);
   if (ctx.stopping.load()) count_not_attempted(report, walker, totals);
 
   finish_summary(summary, report, opt, started, ctx.interrupted.load());

@@ -11,6 +11,11 @@ namespace s3up::engine {
 asio::awaitable<bool> pace_async(coro::RateLimiter* rate, const StopState* stop,
                                  std::uint64_t bytes);
 
+// Waits, without blocking the thread, until the journal's records up to `seq` are durable
+// (Journal::when_durable); false when the journal failed first (the run is then stopping). True
+// without a journal.
+asio::awaitable<bool> journal_durable_async(RunControl* run, std::uint64_t seq);
+
 struct AsyncIo {
   template <class T>
   using Task = asio::awaitable<T>;
@@ -37,6 +42,7 @@ struct AsyncIo {
   Task<Next> settle(s3::OpResult r, int attempt) const {
     return settle_failure(*ctx, std::move(r), attempt);
   }
+  Task<bool> journal_durable(std::uint64_t seq) const { return journal_durable_async(ctx, seq); }
   void part_size_hint(std::uint64_t bytes) const {
     if (ctx->concurrency) ctx->concurrency->request_size_hint(bytes);
   }

@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 namespace s3up::engine {
 namespace json = boost::json;
@@ -253,14 +255,15 @@ void Journal::throw_if_failed() const {
   if (closed_ || stopping_) throw JournalError("journal " + path_ + " is closed");
 }
 
-void Journal::append(std::string line) {
+std::uint64_t Journal::append(std::string line) {
   line += '\n';
   pending_ += line;
   if (++pending_records_ == 1) first_pending_ = std::chrono::steady_clock::now();
   if (pending_records_ == 1 || pending_records_ == kBatchRecords) cv_.notify_one();
+  return ++recorded_;
 }
 
-void Journal::record_finished(std::string_view key, std::uint64_t size, std::int64_t mtime_ns) {
+std::uint64_t Journal::record_finished(std::string_view key, std::uint64_t size, std::int64_t mtime_ns) {
   json::object o;
   o["op"] = "done";
   o["key"] = js(key);
@@ -270,10 +273,10 @@ void Journal::record_finished(std::string_view key, std::uint64_t size, std::int
   std::lock_guard lock(mu_);
   throw_if_failed();
   note_finished(key, size, mtime_ns);
-  append(std::move(line));
+  return append(std::move(line));
 }
 
-void Journal::record_upload_started(const JournalUpload& upload) {
+std::uint64_t Journal::record_upload_started(const JournalUpload& upload) {
   json::object o;
   o["op"] = "start";
   o["key"] = js(upload.key);
@@ -287,10 +290,10 @@ void Journal::record_upload_started(const JournalUpload& upload) {
   std::lock_guard lock(mu_);
   throw_if_failed();
   note_started(upload);
-  append(std::move(line));
+  return append(std::move(line));
 }
 
-void Journal::record_part(std::string_view key, std::string_view upload_id,
+std::uint64_t Journal::record_part(std::string_view key, std::string_view upload_id,
                           const JournalPart& part) {
   json::object o;
   o["op"] = "part";
@@ -304,10 +307,10 @@ void Journal::record_part(std::string_view key, std::string_view upload_id,
   std::lock_guard lock(mu_);
   throw_if_failed();
   note_part(key, upload_id, part);
-  append(std::move(line));
+  return append(std::move(line));
 }
 
-void Journal::record_upload_closed(std::string_view key, std::string_view upload_id) {
+std::uint64_t Journal::record_upload_closed(std::string_view key, std::string_view upload_id) {
   json::object o;
   o["op"] = "close";
   o["key"] = js(key);
@@ -316,26 +319,106 @@ void Journal::record_upload_closed(std::string_view key, std::string_view upload
   std::lock_guard lock(mu_);
   throw_if_failed();
   note_closed(key, upload_id);
-  append(std::move(line));
+  return append(std::move(line));
 }
 
 void Journal::flush_locked_io() {
   std::string batch;
+  std::uint64_t upto = 0;
   {
     std::lock_guard lock(mu_);
     if (!error_.empty()) throw JournalError(error_);
     batch.swap(pending_);
     pending_records_ = 0;
+    upto = recorded_;
   }
-  if (batch.empty()) return;  // an earlier batch, if any, was synced under io_mu_ already
-  try {
-    write_all(batch);
-    if (::fdatasync(fd_) != 0) fail("cannot sync", errno);
-  } catch (const JournalError& e) {
+  // An empty batch: the records up to `upto`, if any, were synced under io_mu_ already.
+  if (!batch.empty()) {
+    try {
+      write_all(batch);
+      if (::fdatasync(fd_) != 0) fail("cannot sync", errno);
+    } catch (const JournalError& e) {
+      failed(e.what());
+      throw;
+    }
+  }
+  std::vector<std::function<void(const std::string&)>> ready;
+  {
     std::lock_guard lock(mu_);
-    if (error_.empty()) error_ = e.what();
-    throw;
+    if (!batch.empty()) ++syncs_;
+    synced_ = std::max(synced_, upto);
+    std::erase_if(callbacks_, [&](auto& entry) {
+      if (entry.first > synced_) return false;
+      ready.push_back(std::move(entry.second));
+      return true;
+    });
   }
+  durable_cv_.notify_all();
+  for (auto& done : ready) done("");
+}
+
+void Journal::failed(const std::string& error) {
+  std::vector<std::pair<std::uint64_t, std::function<void(const std::string&)>>> waiting;
+  std::function<void(const std::string&)> handler;
+  {
+    std::lock_guard lock(mu_);
+    if (!error_.empty()) return;
+    error_ = error;
+    waiting.swap(callbacks_);
+    handler = on_failure_;
+  }
+  durable_cv_.notify_all();
+  for (auto& [seq, done] : waiting) done(error);
+  if (handler) handler(error);
+}
+
+std::uint64_t Journal::last_recorded() const {
+  std::lock_guard lock(mu_);
+  return recorded_;
+}
+
+std::uint64_t Journal::syncs() const {
+  std::lock_guard lock(mu_);
+  return syncs_;
+}
+
+void Journal::on_failure(std::function<void(const std::string&)> handler) {
+  std::lock_guard lock(mu_);
+  on_failure_ = std::move(handler);
+}
+
+void Journal::wait_durable(std::uint64_t seq) {
+  std::unique_lock lock(mu_);
+  seq = std::min(seq, recorded_);
+  for (;;) {
+    if (synced_ >= seq) return;
+    if (!error_.empty()) throw JournalError(error_);
+    if (closed_) throw JournalError("journal " + path_ + " is closed");
+    if (wanted_ < seq) {
+      wanted_ = seq;
+      cv_.notify_one();
+    }
+    durable_cv_.wait(lock);
+  }
+}
+
+void Journal::when_durable(std::uint64_t seq, std::function<void(const std::string&)> done) {
+  std::string outcome;
+  {
+    std::lock_guard lock(mu_);
+    seq = std::min(seq, recorded_);
+    if (synced_ < seq && error_.empty()) {
+      // (While closing, close()'s last flush syncs it and calls back.)
+      callbacks_.emplace_back(seq, std::move(done));
+      if (wanted_ < seq) {
+        wanted_ = seq;
+        cv_.notify_one();
+      }
+      return;
+    }
+    if (synced_ < seq) outcome = error_;
+  }
+  done(outcome);
 }
 
 void Journal::flush() {
@@ -353,8 +436,10 @@ void Journal::writer_loop() {
     cv_.wait(lock, [&] { return stopping_ || pending_records_ > 0; });
     if (stopping_) return;
     const auto deadline = first_pending_ + kBatchDelay;
+    // (Someone waiting for a record to be durable cuts the delay short.)
     cv_.wait_until(lock, deadline, [&] {
-      return stopping_ || pending_records_ == 0 || pending_records_ >= kBatchRecords;
+      return stopping_ || pending_records_ == 0 || pending_records_ >= kBatchRecords ||
+             wanted_ > synced_;
     });
     if (stopping_) return;
     if (pending_records_ == 0) continue;  // flushed meanwhile

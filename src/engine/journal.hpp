@@ -10,12 +10,20 @@
 //   {"op":"part","key":K,"upload_id":U,"number":I,"etag":E,"checksum":C,"size":N}
 //   {"op":"close","key":K,"upload_id":U}
 // Records are buffered and written + fdatasync'ed in batches (256 records, or 200 ms after the
-// first unsynced one, or flush()), each batch one write() of whole lines: a crash loses at most
+// first unsynced one, or flush(), or at once when someone waits for a record to be durable:
+// wait_durable / when_durable), each batch one write() of whole lines: a crash loses at most
 // the batches not yet synced and at worst leaves a torn last line, which the next open drops.
+// Waiters arriving while a batch is being synced share the next one (group commit), so many
+// uploads starting at once cost one fdatasync, not one each.
+//
+// A failed write or sync (a full disk, an I/O error) makes the journal unusable for the rest of
+// the run: the failure handler (on_failure) is told once, waiters get the error, and every later
+// record_*, flush or close throws it.
 #pragma once
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -25,6 +33,7 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace s3up::engine {
 
@@ -83,17 +92,35 @@ class Journal {
 
   // The record_* calls update the in-memory state at once and buffer the line; they throw
   // JournalError when an earlier write or sync failed (the journal is then unusable) or after
-  // close(). Keys and ids are stored as given (S3 keys are UTF-8).
-  void record_finished(std::string_view key, std::uint64_t size, std::int64_t mtime_ns);
+  // close(). Keys and ids are stored as given (S3 keys are UTF-8). Each returns the record's
+  // sequence number, for wait_durable / when_durable.
+  std::uint64_t record_finished(std::string_view key, std::uint64_t size, std::int64_t mtime_ns);
   // Starts tracking `upload` (its parts are ignored: parts come from record_part); replaces an
   // open upload of the same key. The upload stays open, even when the key is later recorded
   // as finished, until record_upload_closed.
-  void record_upload_started(const JournalUpload& upload);
+  std::uint64_t record_upload_started(const JournalUpload& upload);
   // A part uploaded for the open upload `upload_id` of `key`; ignored in memory (but written)
   // when that is not the open upload. A part number recorded again replaces the earlier one.
-  void record_part(std::string_view key, std::string_view upload_id, const JournalPart& part);
+  std::uint64_t record_part(std::string_view key, std::string_view upload_id,
+                            const JournalPart& part);
   // The upload was completed or aborted: open_upload(key) no longer returns it.
-  void record_upload_closed(std::string_view key, std::string_view upload_id);
+  std::uint64_t record_upload_closed(std::string_view key, std::string_view upload_id);
+
+  // The sequence number of the last record made so far (0 before any).
+  std::uint64_t last_recorded() const;
+  // Blocks until the records up to `seq` are written and fdatasync'ed (at once when they are),
+  // asking the writer to write them now rather than at the end of its batch delay. Throws
+  // JournalError when the journal failed (or was closed) before they were.
+  void wait_durable(std::uint64_t seq);
+  // The same without blocking: `done` is called once, with "" when the records up to `seq` are
+  // durable or with the journal's error (one line), on the writer's thread or inline (when
+  // already decided). `done` must not call back into the journal.
+  void when_durable(std::uint64_t seq, std::function<void(const std::string& error)> done);
+  // Called once, with the error (one line naming the file), when a write or sync fails; from
+  // whichever thread found it. Set before recording.
+  void on_failure(std::function<void(const std::string& error)> handler);
+  // Batches written and fdatasync'ed so far (the header's not counted).
+  std::uint64_t syncs() const;
 
   // Writes and fdatasyncs everything recorded so far before returning. Throws JournalError.
   void flush();
@@ -108,7 +135,7 @@ class Journal {
   void note_started(const JournalUpload& upload);
   void note_part(std::string_view key, std::string_view upload_id, const JournalPart& part);
   void note_closed(std::string_view key, std::string_view upload_id);
-  void append(std::string line);  // buffers one record; caller holds mu_
+  std::uint64_t append(std::string line);  // buffers one record; caller holds mu_
   void truncate_to(std::uint64_t size);     // throws JournalError
   void write_header();                      // throws JournalError
   [[noreturn]] void fail(std::string_view what, int err) const;  // throws JournalError
@@ -116,6 +143,9 @@ class Journal {
   void flush_locked_io();  // caller holds io_mu_ (not mu_)
   void writer_loop();
   void throw_if_failed() const;  // caller holds mu_
+  // Records a write/sync failure (the first one sticks) and tells the waiters and the failure
+  // handler; caller holds io_mu_, not mu_.
+  void failed(const std::string& error);
 
   std::string path_;
   std::string destination_;
@@ -129,6 +159,13 @@ class Journal {
   std::size_t pending_records_ = 0;
   std::chrono::steady_clock::time_point first_pending_;
   std::string error_;         // the first write/sync failure; sticky
+  std::uint64_t recorded_ = 0;  // sequence number of the last record appended
+  std::uint64_t synced_ = 0;    // records up to this one are written and synced
+  std::uint64_t wanted_ = 0;    // someone waits for the records up to this one
+  std::uint64_t syncs_ = 0;
+  std::condition_variable durable_cv_;
+  std::vector<std::pair<std::uint64_t, std::function<void(const std::string&)>>> callbacks_;
+  std::function<void(const std::string&)> on_failure_;
   bool stopping_ = false;
   bool closed_ = false;
   std::thread writer_;

@@ -29,6 +29,18 @@ void fill_part_slot(s3::CompletedPart& slot, int number, const std::string& etag
 // would have made: the size, and an ETag ending in "-<parts>" (the lost-Complete check).
 bool is_completed_object(const s3::OpResult& head, std::uint64_t size, std::uint64_t parts);
 
+// The ETag S3 gives the object CompleteMultipartUpload makes of the journal's parts of `open`:
+// the MD5 of the parts' binary MD5 ETags, then "-N" (unquoted). nullopt unless the journal holds
+// all `part_count` parts, each with an MD5 ETag.
+std::optional<std::string> journaled_multipart_etag(const JournalUpload& open,
+                                                    std::uint64_t part_count);
+
+// Whether a HeadObject reply shows the object the journal's upload `open` made when completed
+// (a run stopped after the Complete and before recording it): `size` bytes, and the ETag
+// journaled_multipart_etag gives.
+bool is_journaled_completion(const s3::OpResult& head, const JournalUpload& open,
+                             std::uint64_t size, std::uint64_t part_count);
+
 void match_resumed_parts(const std::vector<s3::ListedPart>& listed, const JournalUpload& open,
                          const PartPlan& plan, s3::ChecksumAlgorithm checksum,
                          std::vector<s3::CompletedPart>& parts);

@@ -91,6 +91,9 @@ struct UploadOptions {
   s3::ObjectSettings object;
   std::uint64_t limit_rate = 0;     // bytes per second over the whole run, 0 = unlimited
   std::string journal;              // --journal FILE, "" for none
+  // --abort-stale-uploads: before a key is uploaded as multipart, abort the uploads earlier runs
+  // left open for it (always done with a journal).
+  bool abort_stale_uploads = false;
   ProgressMode progress = ProgressMode::None;
 };
 

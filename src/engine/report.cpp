@@ -54,6 +54,8 @@ void Report::resumed(std::uint64_t bytes) {
   resumed_.fetch_add(bytes, std::memory_order_relaxed);
 }
 
+void Report::stale_upload_aborted() { stale_aborted_.fetch_add(1, std::memory_order_relaxed); }
+
 void Report::request_finished(bool ok, bool throttled, std::chrono::microseconds latency) {
   if (ok) {
     requests_ok_.fetch_add(1, std::memory_order_relaxed);
@@ -114,6 +116,7 @@ RunSummary Report::finish() {
   s.files_uploaded = files_.load();
   s.bytes_uploaded = bytes_.load();
   s.bytes_resumed = resumed_.load();
+  s.stale_uploads_aborted = stale_aborted_.load();
   s.multipart_uploads = multipart_.load();
   s.retries = retries_.load();
   s.credential_renewals = renewals_.load();
@@ -249,6 +252,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"dir_markers", s.dir_markers},
       {"not_attempted", s.not_attempted},
       {"resumed_bytes", s.bytes_resumed},
+      {"stale_uploads_aborted", s.stale_uploads_aborted},
       {"seconds", s.seconds},
   };
   boost::json::object integrity_counts;

@@ -36,6 +36,9 @@ struct RunSummary {
   std::uint64_t files_uploaded = 0;
   std::uint64_t bytes_uploaded = 0;
   std::uint64_t bytes_resumed = 0;  // of bytes_uploaded: parts an earlier run had sent
+  // Multipart uploads earlier runs left open for keys of this run, aborted (--journal,
+  // --abort-stale-uploads).
+  std::uint64_t stale_uploads_aborted = 0;
   std::uint64_t multipart_uploads = 0;
   std::uint64_t retries = 0;
   std::uint64_t throttled = 0;  // replies that asked us to slow down (503 / SlowDown)
@@ -94,6 +97,8 @@ class Report {
   void sent(std::uint64_t bytes);  // file bytes accepted by the endpoint (parts count as they land)
   // Parts an earlier run sent (--journal): done for the progress line, not sent by this run.
   void resumed(std::uint64_t bytes);
+  // A multipart upload an earlier run left open was aborted.
+  void stale_upload_aborted();
   // Every request that got a reply or failed below HTTP (fed by the S3 layer's observer):
   // successes are counted with their latency; `throttled` replies asked us to slow down.
   void request_finished(bool ok, bool throttled, std::chrono::microseconds latency);
@@ -128,7 +133,7 @@ class Report {
   std::atomic<std::uint64_t> requests_ok_{0}, throttled_{0}, renewals_{0};
   LatencyHistogram latencies_;
   std::atomic<std::uint64_t> unchanged_{0}, unchanged_bytes_{0}, markers_{0}, planned_{0},
-      planned_bytes_{0}, not_attempted_{0}, resumed_{0};
+      planned_bytes_{0}, not_attempted_{0}, resumed_{0}, stale_aborted_{0};
   std::atomic<bool> walk_complete_{true};
   std::array<std::atomic<std::uint64_t>, kIntegrityLevels> integrity_{};
   std::array<std::atomic<std::uint64_t>, kSyncFallbacks> sync_fallbacks_{};

@@ -23,6 +23,7 @@ RunControl::RunControl(const UploadOptions& options, s3::S3Protocol& protocol, R
 }
 
 RunControl::~RunControl() {
+  if (journal) journal->on_failure(nullptr);
   protocol.set_observer(nullptr);
   if (auto* source = protocol.credentials_source()) source->set_lapse_handler(nullptr);
 }
@@ -34,6 +35,56 @@ void RunControl::note(const std::string& text) {
 void RunControl::fail_run(const std::string& reason, std::error_code error) {
   report.fatal(reason, error);
   stop();
+}
+
+void RunControl::attach_journal(Journal* j) {
+  journal = j;
+  if (journal) journal->on_failure([this](const std::string& error) { fail_run(error); });
+}
+
+namespace {
+
+// Runs one record_* of the journal: a failure stops the run.
+template <class Record>
+std::uint64_t journaled(RunControl& run, Record record) {
+  if (!run.journal) return 0;
+  try {
+    return record(*run.journal);
+  } catch (const JournalError& e) {
+    run.fail_run(e.what());  // (already stopped by the failure handler, unless closed)
+    return 0;
+  }
+}
+
+}  // namespace
+
+std::uint64_t RunControl::journal_finished(std::string_view key, std::uint64_t size,
+                                           std::int64_t mtime_ns) {
+  return journaled(*this, [&](Journal& j) { return j.record_finished(key, size, mtime_ns); });
+}
+
+std::uint64_t RunControl::journal_started(const JournalUpload& upload) {
+  return journaled(*this, [&](Journal& j) { return j.record_upload_started(upload); });
+}
+
+std::uint64_t RunControl::journal_part(std::string_view key, std::string_view upload_id,
+                                       const JournalPart& part) {
+  return journaled(*this, [&](Journal& j) { return j.record_part(key, upload_id, part); });
+}
+
+std::uint64_t RunControl::journal_closed(std::string_view key, std::string_view upload_id) {
+  return journaled(*this, [&](Journal& j) { return j.record_upload_closed(key, upload_id); });
+}
+
+bool RunControl::wait_journal_durable(std::uint64_t seq) {
+  if (!journal) return true;
+  try {
+    journal->wait_durable(seq);
+    return true;
+  } catch (const JournalError& e) {
+    fail_run(e.what());
+    return false;
+  }
 }
 
 namespace {

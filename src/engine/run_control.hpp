@@ -15,6 +15,7 @@
 #include "walker/walker.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -34,7 +35,10 @@ struct RunControl : StopState {
   Report& report;             // what happened, for the summary and --json
   s3::S3Protocol& protocol;   // signing, addressing, credentials
   RetryPolicy retry;          // failure policy: backoff and --retries
-  Journal* journal = nullptr; // --journal, when given
+  Journal* journal = nullptr; // --journal, when given (set by attach_journal)
+  // When the run started (its RunControl was made): uploads initiated before are an earlier
+  // run's (stale uploads, stale_uploads.hpp).
+  const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   // Region switches made by following redirects (after_failure), for the whole run.
   std::atomic<int> region_switches{0};
   // What each body is sent with, learned from the store's replies (integrity.hpp).
@@ -47,6 +51,25 @@ struct RunControl : StopState {
   // Stops the run for a reason that concerns every file (exit 2); `error` is the typed error of
   // the reply that caused it, if any.
   void fail_run(const std::string& reason, std::error_code error = {});
+
+  // Uses `j` (may be null) as the run's journal: a write or sync of it that fails stops the run
+  // (fail_run with the journal's one-line error, exit 2), whenever it is found. Detached when
+  // the RunControl is destroyed.
+  void attach_journal(Journal* j);
+  // The journal's record_* (nothing without --journal). A journal that can no longer be written
+  // stops the run (exit 2) with its error: a run never goes on believing it recorded what it
+  // did not. Each returns the record's sequence number (0 without one, or when it failed).
+  std::uint64_t journal_finished(std::string_view key, std::uint64_t size, std::int64_t mtime_ns);
+  std::uint64_t journal_started(const JournalUpload& upload);
+  std::uint64_t journal_part(std::string_view key, std::string_view upload_id,
+                             const JournalPart& part);
+  std::uint64_t journal_closed(std::string_view key, std::string_view upload_id);
+  // Blocks until the journal's records up to `seq` are durable (journal.hpp: wait_durable);
+  // false when the journal failed first (the run is then stopping). True without a journal.
+  bool wait_journal_durable(std::uint64_t seq);
+  // Whether stale uploads of the keys uploaded as multipart are looked for and aborted
+  // (--journal or --abort-stale-uploads).
+  bool aborts_stale_uploads() const { return journal != nullptr || opt.abort_stale_uploads; }
 };
 
 // What to do after a failed request. Renew: S3 refused the request's temporary credentials as

@@ -9,6 +9,15 @@
 
 namespace s3up::engine {
 
+void close_journal(Journal* journal, Report& report) {
+  if (!journal) return;
+  try {
+    journal->close();
+  } catch (const JournalError& e) {
+    report.fatal(e.what());
+  }
+}
+
 walker::Options walk_options(const UploadOptions& opt) {
   walker::Options options;
   options.follow_symlinks = opt.follow_symlinks;

@@ -38,6 +38,10 @@ void count_rest_of_walk(walker::Walker& walker, WalkTotals& totals,
 // Records in the report the files the walk found that the engine never took up.
 void count_not_attempted(Report& report, const walker::Walker& walker, const WalkTotals& totals);
 
+// Closes the run's journal (null: none), writing and syncing its last records; a failure stops
+// nothing any more but makes the run fatal (exit 2) with the journal's one-line error.
+void close_journal(Journal* journal, Report& report);
+
 // The walker's options for the run.
 walker::Options walk_options(const UploadOptions& opt);
 

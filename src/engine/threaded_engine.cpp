@@ -190,6 +190,9 @@ struct BlockingIo {
   Task<Next> settle(s3::OpResult r, int attempt) const {
     co_return threaded->settle_failure(r, attempt);
   }
+  Task<bool> journal_durable(std::uint64_t seq) const {
+    co_return threaded->wait_journal_durable(seq);
+  }
   void part_size_hint(std::uint64_t bytes) const {
     if (PoolController* c = threaded->concurrency.load()) c->request_size_hint(bytes);
   }
@@ -344,7 +347,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   // request, so the request semaphore gets the most the limit can reach.
   ThreadedRun run(opt, protocol, report, transport, workers,
                   opt.adaptive_concurrency ? adaptive.max : workers);
-  run.journal = journal.get();
+  run.attach_journal(journal.get());
   std::optional<SignalWatch> signals;
   if (opt.handle_signals) signals.emplace(run);
 
@@ -381,7 +384,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   pool.reset();
   signals.reset();
   if (progress) progress->stop();
-  if (journal) journal->close();
+  close_journal(journal.get(), report);
   if (run.stopping.load()) count_not_attempted(report, walker, totals);
 
   finish_summary(summary, report, opt, started, run.interrupted.load());

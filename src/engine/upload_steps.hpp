@@ -20,6 +20,8 @@
 //     Task<Permit> request();                       // one request in flight (--concurrency)
 //     Task<s3::OpResult> send(s3::S3Call call);     // one signed exchange
 //     Task<Next> settle(s3::OpResult r, int attempt);  // after_failure, renewal, backoff
+//     Task<bool> journal_durable(std::uint64_t seq);  // the journal's records up to seq synced
+//                                                     // (false: it failed, the run stops)
 //     void part_size_hint(std::uint64_t bytes);     // --concurrency auto
 //   };
 //
@@ -45,9 +47,11 @@
 #include "engine/multipart_parts.hpp"
 #include "engine/part_plan.hpp"
 #include "engine/run_control.hpp"
+#include "engine/stale_uploads.hpp"
 #include "engine/sync.hpp"
 #include "s3/full_object_checksum.hpp"
 #include "s3/object_settings.hpp"
+#include "util/utf8.hpp"
 
 namespace s3up::engine::steps {
 
@@ -147,7 +151,7 @@ Task<Io, PutSettled> settle_put(Io io, const walker::Entry* entry, const std::st
     if (!verdict.corrupted) {
       run.report.sent(entry->size);
       run.report.uploaded(entry->size, false, verdict.level);
-      if (run.journal) run.journal->record_finished(*key, entry->size, entry->mtime_ns);
+      run.journal_finished(*key, entry->size, entry->mtime_ns);
       out.uploaded = true;
       co_return out;
     }
@@ -404,7 +408,7 @@ Task<Io, bool> skip_unchanged(Io io, walker::Entry entry, std::string key,
   if (remote) unchanged = co_await is_unchanged(io, entry, key, *remote);
   if (unchanged) {
     run.report.unchanged(entry.size);
-    if (run.journal) run.journal->record_finished(key, entry.size, entry.mtime_ns);
+    run.journal_finished(key, entry.size, entry.mtime_ns);
   }
   co_return unchanged;
 }
@@ -434,25 +438,131 @@ struct MultipartUpload {
   std::string failure_;
 };
 
-// Fills `u.parts` with the parts of the journal's open upload that S3 still holds (ListParts,
-// ETag and size agreeing with the journal). False when that upload is gone (start over).
+// Aborts the upload (so that nothing is left to be billed) and reports the file as failed.
 template <class Io>
-Task<Io, bool> resume_parts(Io io, std::shared_ptr<MultipartUpload> u, JournalUpload open) {
+Task<Io, void> abort_multipart(Io io, std::shared_ptr<MultipartUpload> u, std::string reason) {
+  RunControl& run = io.run();
+  const Sent aborted =
+      co_await with_retries(io, s3::S3Call::abort_multipart(u->key, u->upload_id));
+  if (aborted.ok()) run.journal_closed(u->key, u->upload_id);
+  reason += aborted.ok() ? "; multipart upload aborted"
+                         : "; could not abort multipart upload " + u->upload_id + ": " +
+                               aborted.reply.message;
+  run.report.failed({u->entry.path, u->key, reason});
+}
+
+// What resume_parts found of the journal's open upload.
+enum class Resume { Continued, Gone, Failed };
+
+// Fills `u.parts` with the parts of the journal's open upload that S3 still holds (ListParts,
+// ETag and size agreeing with the journal): Continued. Gone: S3 has no such upload any more
+// (NoSuchUpload: completed or aborted). Failed: ListParts failed otherwise.
+template <class Io>
+Task<Io, Resume> resume_parts(Io io, std::shared_ptr<MultipartUpload> u, JournalUpload open) {
   int marker = 0;
   for (;;) {
     const Sent sent =
         co_await with_retries(io, s3::S3Call::list_parts(u->key, open.upload_id, marker));
-    if (!sent.ok()) co_return false;
+    if (!sent.ok())
+      co_return sent.reply.error == s3::S3Errc::no_such_upload ? Resume::Gone : Resume::Failed;
     const auto page = s3::parse_list_parts(sent.reply.body);
-    if (!page) co_return false;
+    if (!page) co_return Resume::Failed;
     match_resumed_parts(page->parts, open, u->plan, io.run().opt.checksum, u->parts);
-    if (!page->truncated) co_return true;
+    if (!page->truncated) co_return Resume::Continued;
     marker = page->next_part_number_marker;
   }
 }
 
+// `call` with the retry policy, except that a refusal (403: a policy without
+// s3:ListBucketMultipartUploads or s3:AbortMultipartUpload; 405/501: a store without the
+// operation) is returned as it is rather than stop the run: for the housekeeping of stale
+// uploads, which a run can do without.
+template <class Io>
+Task<Io, Sent> housekeeping(Io io, s3::S3Call call) {
+  for (int attempt = 0;; ++attempt) {
+    Sent sent;
+    sent.reply = co_await exchange(io, call);
+    if (sent.reply.ok) co_return sent;
+    const unsigned status = sent.reply.status;
+    if (status == 403 || status == 405 || status == 501) co_return sent;
+    sent.next = co_await io.settle(sent.reply, attempt);
+    if (!retrying(sent.next)) co_return sent;
+  }
+}
+
+// Aborts upload `upload_id` of `key`, which no run is going to continue (counted in the report,
+// and told in a note). `journaled`: the journal has it open, and is told it is closed once it is
+// gone (aborted, or NoSuchUpload). A failure to abort is told in a note; the run goes on.
+template <class Io>
+Task<Io, void> abort_stale(Io io, std::string key, std::string upload_id, bool journaled) {
+  RunControl& run = io.run();
+  const Sent aborted = co_await housekeeping(io, s3::S3Call::abort_multipart(key, upload_id));
+  const bool gone = aborted.ok() || aborted.reply.error == s3::S3Errc::no_such_upload;
+  if (aborted.ok()) {
+    run.report.stale_upload_aborted();
+    run.note("note: aborted multipart upload " + upload_id + " of " + util::printable(key) +
+             ", which an earlier run left open");
+  } else if (!gone) {
+    run.note("note: could not abort multipart upload " + upload_id + " of " +
+             util::printable(key) + ", which an earlier run left open: " + aborted.reply.message);
+  }
+  if (gone && journaled) run.journal_closed(key, upload_id);
+}
+
+// Lists the multipart uploads open for `key` (ListMultipartUploads, prefix = key) and aborts
+// those an earlier run left (is_stale_upload), except `keep`: run before the key's upload starts,
+// with --journal or --abort-stale-uploads. A listing that fails is told in a note.
+template <class Io>
+Task<Io, void> abort_stale_uploads(Io io, std::string key, std::string keep) {
+  RunControl& run = io.run();
+  std::string key_marker, upload_id_marker;
+  for (;;) {
+    const Sent sent = co_await housekeeping(
+        io, s3::S3Call::list_multipart_uploads(key, key_marker, upload_id_marker));
+    std::optional<s3::ListUploadsPage> page;
+    if (sent.ok()) page = s3::parse_list_uploads(sent.reply.body);
+    if (!page) {
+      if (!run.stopping.load())
+        run.note("note: could not list the multipart uploads of " + util::printable(key) + ": " +
+                 (sent.ok() ? std::string("unreadable reply") : sent.reply.message) +
+                 "; uploads earlier runs left open for it, if any, are left");
+      co_return;
+    }
+    const SysTime start = run_start_on_server(run.started, sent.reply.header("date"),
+                                              std::chrono::system_clock::now());
+    bool past_key = false;  // (listed in key order: the key itself comes before longer ones)
+    for (const auto& listed : page->uploads) {
+      if (listed.key != key) past_key = true;
+      if (!is_stale_upload(listed, key, keep, start)) continue;
+      co_await abort_stale(io, key, listed.upload_id, false);
+    }
+    if (past_key || !page->truncated || page->next_key_marker.empty()) co_return;
+    key_marker = page->next_key_marker;
+    upload_id_marker = page->next_upload_id_marker;
+  }
+}
+
+// The journal's open upload of `u`, gone from S3 (NoSuchUpload): true when the object at the key
+// is what completing it made (is_journaled_completion: a run stopped after the Complete and
+// before recording it), and the file is then recorded as finished and counted unchanged.
+template <class Io>
+Task<Io, bool> completed_earlier(Io io, std::shared_ptr<MultipartUpload> u, JournalUpload open) {
+  RunControl& run = io.run();
+  if (!journaled_multipart_etag(open, u->plan.part_count)) co_return false;
+  const Sent head = co_await housekeeping(io, s3::S3Call::head_object(u->key));
+  if (!is_journaled_completion(head.reply, open, u->entry.size, u->plan.part_count))
+    co_return false;
+  run.journal_finished(u->key, u->entry.size, u->entry.mtime_ns);
+  run.report.unchanged(u->entry.size);
+  co_return true;
+}
+
 // Continues the upload an earlier run left open (--journal), or creates one. False when there is
-// nothing more to do for the file (its failure is reported).
+// nothing more to do for the file (its failure is reported, or it was found complete). Before
+// the key's new upload: an open journal upload that cannot be continued (the file changed, the
+// part size or checksum differs, ListParts fails) is aborted, and so are the uploads earlier
+// runs left for the key without a journal record (abort_stale_uploads). The new upload's ID is
+// durable in the journal before any part is sent.
 template <class Io>
 Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   RunControl& run = io.run();
@@ -464,18 +574,34 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   u->parts.assign(u->plan.part_count, {});
   // Lowered by each part this run sends (resumed parts were checked by the run that sent them).
   u->integrity.store(static_cast<int>(full_integrity(run.opt.checksum)));
-  if (run.journal) {
-    if (auto open = run.journal->open_upload(u->key);
-        open && open->size == u->entry.size && open->mtime_ns == u->entry.mtime_ns &&
-        open->part_size == u->plan.part_size && resumable_checksum(*open, run.opt.checksum)) {
-      const bool resumed = co_await resume_parts(io, u, *open);
-      if (resumed) {
-        u->upload_id = open->upload_id;
-        u->full_object = open->checksum_type == "FULL_OBJECT";
-        co_return true;
-      }
+  std::string continued;  // the journal's upload this run continues
+  std::optional<JournalUpload> open;
+  if (run.journal) open = run.journal->open_upload(u->key);
+  if (open) {
+    const bool same = open->size == u->entry.size && open->mtime_ns == u->entry.mtime_ns &&
+                      open->part_size == u->plan.part_size &&
+                      resumable_checksum(*open, run.opt.checksum);
+    Resume resumed = Resume::Failed;
+    if (same) resumed = co_await resume_parts(io, u, *open);
+    if (resumed == Resume::Continued) {
+      continued = open->upload_id;
+      u->full_object = open->checksum_type == "FULL_OBJECT";
+    } else {
       u->parts.assign(u->plan.part_count, {});
+      bool complete = false;
+      if (same && resumed == Resume::Gone) complete = co_await completed_earlier(io, u, *open);
+      if (resumed == Resume::Gone) {
+        run.journal_closed(u->key, open->upload_id);
+      } else {
+        co_await abort_stale(io, u->key, open->upload_id, true);
+      }
+      if (complete) co_return false;
     }
+  }
+  if (run.aborts_stale_uploads()) co_await abort_stale_uploads(io, u->key, continued);
+  if (!continued.empty()) {
+    u->upload_id = continued;
+    co_return true;
   }
   const UploadOptions* opt = &run.opt;
   // (A local, not a temporary in the co_await: GCC 12 mishandles those.)
@@ -499,10 +625,18 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
     co_return false;
   }
   u->upload_id = *s3::parse_upload_id(created.reply.body);
-  if (run.journal)
-    run.journal->record_upload_started(
+  if (run.journal) {
+    // Durable before the first part: a run killed from here on leaves an upload the next run
+    // knows of. (Uploads starting at once share one fdatasync: journal.hpp.)
+    const std::uint64_t seq = run.journal_started(
         {u->key, u->upload_id, u->entry.size, u->entry.mtime_ns, u->plan.part_size, {},
          std::string(s3::to_string(run.opt.checksum)), u->full_object ? "FULL_OBJECT" : ""});
+    const bool durable = co_await io.journal_durable(seq);
+    if (!durable) {  // the journal failed and the run stops: nothing is left behind
+      co_await abort_multipart(io, u, std::string(kStoppedByFatal));
+      co_return false;
+    }
+  }
   co_return true;
 }
 
@@ -548,8 +682,7 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
         fill_part_slot(u->parts[index], number, r.etag, checks.flexible, read.checksum);
         u->checked(verdict.level);
         run.report.sent(length);
-        if (run.journal)
-          run.journal->record_part(u->key, u->upload_id, {number, r.etag, read.checksum, length});
+        run.journal_part(u->key, u->upload_id, {number, r.etag, read.checksum, length});
         co_return;
       }
       // Sent again: an UploadPart with the same number replaces the part.
@@ -573,19 +706,6 @@ Task<Io, bool> object_is_complete(Io io, std::shared_ptr<MultipartUpload> u) {
   co_return head.ok() && is_completed_object(head.reply, u->entry.size, u->plan.part_count);
 }
 
-// Aborts the upload (so that nothing is left to be billed) and reports the file as failed.
-template <class Io>
-Task<Io, void> abort_multipart(Io io, std::shared_ptr<MultipartUpload> u, std::string reason) {
-  RunControl& run = io.run();
-  const Sent aborted =
-      co_await with_retries(io, s3::S3Call::abort_multipart(u->key, u->upload_id));
-  if (aborted.ok() && run.journal) run.journal->record_upload_closed(u->key, u->upload_id);
-  reason += aborted.ok() ? "; multipart upload aborted"
-                         : "; could not abort multipart upload " + u->upload_id + ": " +
-                               aborted.reply.message;
-  run.report.failed({u->entry.path, u->key, reason});
-}
-
 // After the last part: completes the upload when every part is in place, else aborts it.
 template <class Io>
 Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
@@ -604,6 +724,16 @@ Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
     std::string reason = "part " + std::to_string(*missing + 1) + " was not uploaded";
     co_await abort_multipart(io, u, std::move(reason));
     co_return;
+  }
+  if (run.journal) {
+    // The parts' records durable before the Complete: a run stopped after the Complete and
+    // before its record can tell from them that the object is this upload's (completed_earlier)
+    // instead of sending the file again.
+    const bool durable = co_await io.journal_durable(run.journal->last_recorded());
+    if (!durable) {
+      co_await abort_multipart(io, u, std::string(kStoppedByFatal));
+      co_return;
+    }
   }
   // The whole file's CRC, combined from the parts' whatever order they finished in: S3 checks it
   // against the object it assembles and answers BadDigest if they differ. Not named when a part
@@ -637,14 +767,12 @@ Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
     std::string reason = *bad;
     co_await remove_corrupted(io, u->key, &reason);
     run.report.failed({u->entry.path, u->key, std::move(reason)});
-    if (run.journal) run.journal->record_upload_closed(u->key, u->upload_id);
+    run.journal_closed(u->key, u->upload_id);
     co_return;
   }
   run.report.uploaded(u->entry.size, true, static_cast<Integrity>(u->integrity.load()));
-  if (run.journal) {
-    run.journal->record_finished(u->key, u->entry.size, u->entry.mtime_ns);
-    run.journal->record_upload_closed(u->key, u->upload_id);
-  }
+  run.journal_finished(u->key, u->entry.size, u->entry.mtime_ns);
+  run.journal_closed(u->key, u->upload_id);
 }
 
 }  // namespace s3up::engine::steps

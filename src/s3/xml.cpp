@@ -182,7 +182,8 @@ std::optional<ListUploadsPage> parse_list_uploads(std::string_view body) {
                        text(root, "NextUploadIdMarker")};
   for (pugi::xml_node c : root.children()) {
     if (c.type() != pugi::node_element || local_name(c.name()) != "Upload") continue;
-    page.uploads.push_back({decode_key(text(c, "Key"), encoded), text(c, "UploadId")});
+    page.uploads.push_back(
+        {decode_key(text(c, "Key"), encoded), text(c, "UploadId"), text(c, "Initiated")});
   }
   return page;
 }

@@ -55,6 +55,7 @@ std::string build_complete_body(const std::vector<CompletedPart>& parts);
 
 struct ListedUpload {
   std::string key, upload_id;
+  std::string initiated;  // <Initiated>, ISO 8601 ("2026-12-02T03:04:05.000Z"), as sent
 };
 struct ListUploadsPage {
   std::vector<ListedUpload> uploads;

@@ -317,7 +317,8 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
   BOOST_TEST((keys(t) == std::set<std::string>{"files", "bytes", "failed", "skipped", "retries",
                                                "throttled", "multipart_uploads", "unchanged",
                                                "unchanged_bytes", "dir_markers", "not_attempted",
-                                               "resumed_bytes", "seconds"}));
+                                               "resumed_bytes", "stale_uploads_aborted",
+                                               "seconds"}));
   BOOST_TEST(num(t.at("files")) == 1'234u);
   BOOST_TEST(num(t.at("bytes")) == 5'000'000'000u);
   BOOST_TEST(num(t.at("failed")) == 2u);
