@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "coro/sync_task.hpp"
+#include "engine/journal.hpp"
+#include "engine/multipart_parts.hpp"
 #include "engine/report.hpp"
 #include "engine/run_control.hpp"
 #include "engine/upload_steps.hpp"
@@ -134,6 +136,10 @@ struct ScriptedIo {
     script->events.push_back("settle");
     if (script->requests_held > 0) script->held_at_settle = true;
     co_return after_failure(*control, r, attempt);  // no sleep: the policy's decision only
+  }
+  Task<bool> journal_durable(std::uint64_t seq) const {
+    script->events.push_back("journal durable");
+    co_return control->wait_journal_durable(seq);
   }
   void part_size_hint(std::uint64_t) const {}
 };
@@ -670,6 +676,144 @@ BOOST_FIXTURE_TEST_CASE(sync_head_decides_and_is_retried, Fixture) {
   listed.size = 11;
   BOOST_TEST(!steps::is_unchanged(io(), e, "a.txt", listed).get());
   BOOST_TEST(script.calls.size() == 2u);
+}
+
+// ---- crash consistency: durable upload IDs, stale uploads -----------------------------------
+
+const std::string kNoUploads =
+    "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>";
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+BOOST_FIXTURE_TEST_CASE(an_upload_id_is_durable_in_the_journal_before_its_first_part, Fixture) {
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kNoUploads), reply(200, {}, kCreated),
+                    with_etag(reply(200), "\"e1\"")};
+  const fs::path journal_path = dir / "j.jsonl";
+  bool recorded_before_part = false;
+  script.on_send = [&](const s3::S3Call& call) {
+    if (call.op == s3::Operation::UploadPart)
+      recorded_before_part = read_text(journal_path).find("\"upload_id\":\"UPLOAD-1\"") !=
+                             std::string::npos;
+  };
+  auto i = io();
+  Journal journal(journal_path.string(), "s3://bucket/ @ 127.0.0.1:9");
+  control->attach_journal(&journal);
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  steps::upload_part(i, u, 0, Held()).get();
+  // Looked for stale uploads of the key first, then created, then waited for the record.
+  BOOST_TEST(ops() == (Ops{"ListMultipartUploads", "CreateMultipartUpload", "UploadPart"}));
+  BOOST_TEST(script.calls[0].query.find("prefix=big.bin") != std::string::npos);
+  const auto created = index_of(script.events, "send CreateMultipartUpload");
+  BOOST_TEST(index_of(script.events, "journal durable", created) <
+             index_of(script.events, "send UploadPart", created));
+  BOOST_TEST(recorded_before_part);
+  control->attach_journal(nullptr);
+}
+
+BOOST_FIXTURE_TEST_CASE(stale_uploads_of_the_key_are_aborted_before_its_upload, Fixture) {
+  opt.abort_stale_uploads = true;  // no journal
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  s3::OpResult listing = reply(
+      200, {},
+      "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+      "<Upload><Key>big.bin</Key><UploadId>OLD-1</UploadId>"
+      "<Initiated>2026-01-02T03:04:05.000Z</Initiated></Upload>"
+      "<Upload><Key>big.bin</Key><UploadId>NEWER</UploadId>"
+      "<Initiated>2026-12-02T10:00:05Z</Initiated></Upload>"
+      "<Upload><Key>big.bin.old</Key><UploadId>OTHER-KEY</UploadId>"
+      "<Initiated>2026-01-02T03:04:05Z</Initiated></Upload>"
+      "</ListMultipartUploadsResult>");
+  // The server's clock: 10:00:00 now, so that NEWER began after this run did (allowing for the
+  // tolerance), whatever the local clock says.
+  listing.headers.emplace_back("date", "Wed, 02 Dec 2026 10:00:00 GMT");
+  script.replies = {listing, reply(204), reply(200, {}, kCreated)};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  BOOST_TEST(ops() == (Ops{"ListMultipartUploads", "AbortMultipartUpload", "CreateMultipartUpload"}));
+  BOOST_TEST(script.calls[1].query.find("uploadId=OLD-1") != std::string::npos);
+  const auto s = report.finish();
+  BOOST_TEST(s.stale_uploads_aborted == 1u);
+  BOOST_TEST_REQUIRE(s.notes.size() == 1u);
+  BOOST_TEST(s.notes[0].find("aborted multipart upload OLD-1 of big.bin") != std::string::npos,
+             s.notes[0]);
+}
+
+BOOST_FIXTURE_TEST_CASE(without_journal_or_option_no_stale_uploads_are_looked_for, Fixture) {
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kCreated)};
+  BOOST_TEST_REQUIRE(steps::start_multipart(io(), u).get());
+  BOOST_TEST(ops() == (Ops{"CreateMultipartUpload"}));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_refused_listing_leaves_a_note_and_the_upload_goes_on, Fixture) {
+  opt.abort_stale_uploads = true;
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(403, "AccessDenied"), reply(200, {}, kCreated)};
+  BOOST_TEST_REQUIRE(steps::start_multipart(io(), u).get());
+  BOOST_TEST(ops() == (Ops{"ListMultipartUploads", "CreateMultipartUpload"}));
+  BOOST_TEST(!control->stopping.load());
+  const auto s = report.finish();
+  BOOST_TEST(!s.fatal.has_value());
+  BOOST_TEST_REQUIRE(s.notes.size() == 1u);
+  BOOST_TEST(s.notes[0].find("could not list the multipart uploads of big.bin") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_journal_upload_that_cannot_continue_is_aborted, Fixture) {
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  const fs::path journal_path = dir / "j.jsonl";
+  auto i = io();
+  Journal journal(journal_path.string(), "s3://bucket/ @ 127.0.0.1:9");
+  // Started for the file as it was before it changed (another size).
+  journal.record_upload_started({"big.bin", "OLD-1", 7ull << 20, e.mtime_ns, 5ull << 20, {},
+                                 "crc32c", ""});
+  control->attach_journal(&journal);
+  script.replies = {reply(204), reply(200, {}, kNoUploads), reply(200, {}, kCreated)};
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  BOOST_TEST(ops() == (Ops{"AbortMultipartUpload", "ListMultipartUploads", "CreateMultipartUpload"}));
+  BOOST_TEST(script.calls[0].query.find("uploadId=OLD-1") != std::string::npos);
+  BOOST_TEST(journal.open_upload("big.bin")->upload_id == "UPLOAD-1");
+  BOOST_TEST(report.finish().stale_uploads_aborted == 1u);
+  control->attach_journal(nullptr);
+}
+
+BOOST_FIXTURE_TEST_CASE(an_upload_completed_before_its_record_is_not_sent_again, Fixture) {
+  // Killed after CompleteMultipartUpload succeeded and before the journal recorded it: the
+  // journal still has the upload open, with both parts; S3 no longer knows the upload.
+  const auto e = file("big.bin", 6ull << 20);
+  auto u = multipart(e, "big.bin");
+  const fs::path journal_path = dir / "j.jsonl";
+  auto i = io();
+  Journal journal(journal_path.string(), "s3://bucket/ @ 127.0.0.1:9");
+  JournalUpload open{"big.bin", "DONE-1", e.size, e.mtime_ns, 5ull << 20, {}, "none", ""};
+  journal.record_upload_started(open);
+  const std::string etag1 = "\"0123456789abcdef0123456789abcdef\"";
+  const std::string etag2 = "\"fedcba9876543210fedcba9876543210\"";
+  journal.record_part("big.bin", "DONE-1", {1, etag1, "", 5ull << 20});
+  journal.record_part("big.bin", "DONE-1", {2, etag2, "", 1ull << 20});
+  control->attach_journal(&journal);
+  const auto expected = journaled_multipart_etag(*journal.open_upload("big.bin"), 2);
+  BOOST_TEST_REQUIRE(expected.has_value());
+  s3::OpResult head = reply(200);
+  head.headers.emplace_back("content-length", std::to_string(e.size));
+  head.headers.emplace_back("etag", "\"" + *expected + "\"");
+  script.replies = {reply(404, "NoSuchUpload"), head};
+  BOOST_TEST(!steps::start_multipart(i, u).get());  // nothing more to do
+  BOOST_TEST(ops() == (Ops{"ListParts", "HeadObject"}));
+  BOOST_TEST(journal.finished("big.bin", e.size, e.mtime_ns));
+  BOOST_TEST(!journal.open_upload("big.bin").has_value());
+  const auto s = report.finish();
+  BOOST_TEST(s.files_unchanged == 1u);
+  BOOST_TEST(s.files_uploaded == 0u);
+  control->attach_journal(nullptr);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
