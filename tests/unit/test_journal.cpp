@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -422,6 +424,106 @@ BOOST_AUTO_TEST_CASE(concurrent_recording_from_four_threads) {
     BOOST_TEST_REQUIRE(open.has_value());
     BOOST_TEST(open->parts.size() == static_cast<std::size_t>(kPerThread / 10));
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_waited_for_record_survives_a_kill_at_once) {
+  TempDir tmp;
+  const int status = in_child([&] {
+    Journal j(tmp.file(), kDest);
+    const auto seq = j.record_upload_started(upload("big.bin", "U1"));
+    j.wait_durable(seq);  // written now, not at the end of the batch delay
+    j.record_upload_started(upload("other.bin", "U2"));  // not waited for
+    ::kill(::getpid(), SIGKILL);
+  });
+  BOOST_TEST_REQUIRE(WIFSIGNALED(status));
+  Journal j(tmp.file(), kDest);
+  const auto open = j.open_upload("big.bin");
+  BOOST_TEST_REQUIRE(open.has_value());
+  BOOST_TEST(open->upload_id == "U1");
+  BOOST_TEST(!j.open_upload("other.bin").has_value());  // within its 200 ms batch: lost
+}
+
+BOOST_AUTO_TEST_CASE(uploads_starting_together_share_one_sync) {
+  TempDir tmp;
+  Journal j(tmp.file(), kDest);
+  std::uint64_t last = 0;
+  for (int i = 0; i < 50; ++i)
+    last = j.record_upload_started(upload("k" + std::to_string(i), "U" + std::to_string(i)));
+  BOOST_TEST(last == 50u);
+  BOOST_TEST(j.last_recorded() == 50u);
+  j.wait_durable(last);
+  BOOST_TEST(j.syncs() == 1u);
+  BOOST_TEST(lines_of(read_file(tmp.file())).size() == 51u);
+  j.wait_durable(10);  // durable already: at once, no sync
+  BOOST_TEST(j.syncs() == 1u);
+  // Eight threads waiting at once: at most one sync each, and usually fewer (group commit).
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&j, t] {
+      j.wait_durable(j.record_upload_started(upload("t" + std::to_string(t), "T")));
+    });
+  for (auto& th : threads) th.join();
+  BOOST_TEST(j.syncs() <= 9u);
+  BOOST_TEST(lines_of(read_file(tmp.file())).size() == 59u);
+}
+
+BOOST_AUTO_TEST_CASE(when_durable_calls_back_once_written) {
+  TempDir tmp;
+  Journal j(tmp.file(), kDest);
+  std::promise<std::string> now, later;
+  j.when_durable(0, [&](const std::string& error) { now.set_value(error); });  // nothing to wait for
+  BOOST_TEST(now.get_future().get().empty());
+  const auto seq = j.record_part("k", "U", {1, "e", "", 1});
+  auto outcome = later.get_future();
+  j.when_durable(seq, [&](const std::string& error) { later.set_value(error); });
+  BOOST_TEST_REQUIRE((outcome.wait_for(std::chrono::seconds(10)) == std::future_status::ready));
+  BOOST_TEST(outcome.get().empty());
+  BOOST_TEST(read_file(tmp.file()).find("\"op\":\"part\"") != std::string::npos);
+}
+
+// A full disk, as a file-size limit makes it (EFBIG instead of ENOSPC; the integration tests
+// fill a real tmpfs): the handler is told once, every waiter gets the error, later records throw.
+BOOST_AUTO_TEST_CASE(a_failed_write_reaches_the_handler_every_waiter_and_later_records) {
+  TempDir tmp;
+  const std::string path = tmp.file();
+  const int status = in_child([&] {
+    ::signal(SIGXFSZ, SIG_IGN);
+    Journal j(path, kDest);
+    std::atomic<int> told{0};
+    std::string told_error;
+    j.on_failure([&](const std::string& error) {
+      ++told;
+      told_error = error;
+    });
+    const struct rlimit limit{4096, 4096};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    std::uint64_t seq = 0;
+    for (int i = 0; i < 100; ++i) seq = j.record_finished(key_n(i) + std::string(100, 'x'), 1, 1);
+    std::promise<std::string> called;
+    j.when_durable(seq, [&](const std::string& error) { called.set_value(error); });
+    try {
+      j.wait_durable(seq);
+      ::_exit(1);  // believed written
+    } catch (const JournalError& e) {
+      if (std::string(e.what()).find(path) == std::string::npos) ::_exit(2);
+    }
+    if (called.get_future().get().find("cannot write") == std::string::npos) ::_exit(3);
+    if (told.load() != 1 || told_error.find("cannot write") == std::string::npos) ::_exit(4);
+    try {
+      j.record_finished("late", 1, 1);
+      ::_exit(5);
+    } catch (const JournalError&) {
+    }
+    try {
+      j.close();
+      ::_exit(6);
+    } catch (const JournalError&) {
+    }
+    if (told.load() != 1) ::_exit(7);
+    ::_exit(0);
+  });
+  BOOST_TEST_REQUIRE(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
