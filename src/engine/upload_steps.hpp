@@ -49,6 +49,7 @@
 #include "engine/run_control.hpp"
 #include "engine/stale_uploads.hpp"
 #include "engine/sync.hpp"
+#include "s3/error_class.hpp"
 #include "s3/full_object_checksum.hpp"
 #include "s3/object_settings.hpp"
 #include "util/utf8.hpp"
@@ -476,7 +477,7 @@ Task<Io, Resume> resume_parts(Io io, std::shared_ptr<MultipartUpload> u, Journal
 // `call` with the retry policy, except that a refusal (403: a policy without
 // s3:ListBucketMultipartUploads or s3:AbortMultipartUpload; 405/501: a store without the
 // operation) is returned as it is rather than stop the run: for the housekeeping of stale
-// uploads, which a run can do without.
+// uploads, which a run can do without. Expired credentials are still renewed.
 template <class Io>
 Task<Io, Sent> housekeeping(Io io, s3::S3Call call) {
   for (int attempt = 0;; ++attempt) {
@@ -484,7 +485,8 @@ Task<Io, Sent> housekeeping(Io io, s3::S3Call call) {
     sent.reply = co_await exchange(io, call);
     if (sent.reply.ok) co_return sent;
     const unsigned status = sent.reply.status;
-    if (status == 403 || status == 405 || status == 501) co_return sent;
+    const bool expired = s3::is_credentials_expiry(sent.reply.error);
+    if ((status == 403 && !expired) || status == 405 || status == 501) co_return sent;
     sent.next = co_await io.settle(sent.reply, attempt);
     if (!retrying(sent.next)) co_return sent;
   }
