@@ -197,7 +197,7 @@ class CrashLoop(unittest.TestCase):
             bound = self.bound(kills, faulted)
             print(f"{kills} kills, {runs} runs in {elapsed:.0f} s; tree {self.tree_bytes / MiB:.1f} "
                   f"MiB; received {received / MiB:.1f} MiB in all ({ok_bytes / MiB:.1f} MiB in "
-                  f"accepted bodies, so {(ok_bytes - self.tree_bytes) / MiB:.1f} MiB re-sent, "
+                  f"accepted bodies, so {(ok_bytes - self.tree_bytes) / 1024:.1f} KiB re-sent, "
                   f"{(received - ok_bytes) / MiB:.1f} MiB in bodies cut short by kills and "
                   f"faults); bound {bound / MiB:.1f} MiB; {faulted} faults; {created} multipart "
                   f"uploads created, {aborted} aborted; the last run aborted "
