@@ -59,11 +59,12 @@ Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
   if (r.clock_corrected && !run.stopping.load()) {
     // The endpoint's clock differs from this machine's: requests are signed with its time from
     // now on (S3Protocol), and this one is sent again at once, as the AWS SDKs do.
-    const long minutes = static_cast<long>((r.clock_offset.count() + (r.clock_offset.count() < 0 ? -30 : 30)) / 60);
-    run.note("note: the endpoint's clock is about " + std::to_string(minutes < 0 ? -minutes : minutes) +
-             " minute" + (minutes == 1 || minutes == -1 ? "" : "s") +
-             (minutes < 0 ? " behind" : " ahead of") + " this machine's (RequestTimeTooSkewed): "
-             "requests are signed with the endpoint's time");
+    const long long seconds = r.clock_offset.count();
+    const long long minutes = ((seconds < 0 ? -seconds : seconds) + 30) / 60;
+    run.note("note: the endpoint's clock is about " + std::to_string(minutes) + " minute" +
+             (minutes == 1 ? "" : "s") + (seconds < 0 ? " behind" : " ahead of") +
+             " this machine's (RequestTimeTooSkewed): requests are signed with the endpoint's "
+             "time");
     return retry_logged(run, r, attempt, false);
   }
   switch (r.error_class) {

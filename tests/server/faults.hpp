@@ -34,8 +34,8 @@ enum class FaultKind {
   ContinueEarly,  // "continue-early": an unasked-for 100 Continue before the real reply
   ContinueStall,  // "continue-stall": 100 Continue, then neither read nor reply
   Unsolicited,    // "unsolicited": after the reply, a forged 200 for a request not yet sent
-  IdleClose,      // "idle-close": after the reply, the kept-alive connection closed once idle
-                  // for a random 0-199 ms
+  IdleClose,      // "idle-close": the reply says keep-alive, the connection is closed right
+                  // after it (while the client holds it idle)
   Empty200,       // "empty-200": not carried out, 200 with an empty body and no ETag
   Garbage200,     // "garbage-200": not carried out, 200 with a body of garbage and no ETag
 };

@@ -44,8 +44,8 @@ Options parse_options(int argc, char** argv) {
                "the whole body and a forged 200 sent), endless-header (a reply header line that "
                "never ends), continue-early (an unasked-for 100 Continue before the reply), "
                "continue-stall (100 Continue, then nothing), unsolicited (a forged 200 after the "
-               "reply, for a request not yet sent), idle-close (the kept-alive connection closed "
-               "after 0-199 ms idle), empty-200 / garbage-200 (not done, 200 with an empty or "
+               "reply, for a request not yet sent), idle-close (the connection closed right "
+               "after a reply that says keep-alive), empty-200 / garbage-200 (not done, 200 with an empty or "
                "garbage body, no ETag)", cxxopts::value<std::string>()->default_value("500,503"))
     ("seed", "seed of the fault decisions", cxxopts::value<std::uint64_t>()->default_value("1"))
     ("stall-seconds", "how long a stalled request is held", cxxopts::value<int>()->default_value("60"))

@@ -217,18 +217,11 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
   BodyReader body;
   Exchange x;
   const int skew = st->options.clock_skew;
-  // "idle-close": how long the connection may stay idle before it is closed (after a reply
-  // that drew the fault).
-  std::optional<std::chrono::milliseconds> idle_close;
   for (;;) {
     http::request_parser<http::buffer_body> parser;
     parser.header_limit(64 * 1024);
     parser.body_limit(boost::none);
-    if (idle_close)
-      tcp_of(stream).expires_after(*idle_close);
-    else
-      tcp_of(stream).expires_after(kIdleTimeout);
-    idle_close.reset();
+    tcp_of(stream).expires_after(kIdleTimeout);
     auto [ec, n] = co_await http::async_read_header(stream, fbuf, parser, as_tuple(use_awaitable));
     if (ec) co_return;
     auto& req = parser.get();
@@ -395,8 +388,12 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
       co_await close_connection(stream);
       co_return;
     }
-    if (fault == FaultKind::IdleClose)
-      idle_close = std::chrono::milliseconds(static_cast<long>(x.fault.salt % 200));
+    if (fault == FaultKind::IdleClose) {
+      // Kept alive, the reply said: closed anyway, as the client puts it back in its pool (or
+      // already sends its next request on it).
+      co_await close_connection(stream);
+      co_return;
+    }
   }
 }
 
