@@ -168,14 +168,15 @@ class Hostile(unittest.TestCase):
             # bucket; nothing is lost, the objects stay intact.
             proc, doc = self.upload(server, "garbage", "--sync")
             self.assert_all_arrived(server, "garbage", proc, doc)
-        # Every operation of the runs got such a reply at least once.
+        # Every operation of the runs got such a reply at least once (HeadObject too when the
+        # --sync run sends one, which depends on mtimes and is not asserted).
         faulted = set()
         with open(log) as f:
             for line in f:
                 fields = line.split()
                 if fields[5] in ("empty-200", "garbage-200"):
                     faulted.add(fields[4])
-        self.assertTrue({"PutObject", "CreateMultipartUpload", "UploadPart", "HeadObject",
+        self.assertTrue({"PutObject", "CreateMultipartUpload", "UploadPart",
                          "CompleteMultipartUpload", "ListObjectsV2"} <= faulted, faulted)
 
     def test_clock_skewed_by_20_minutes_is_followed(self):
