@@ -153,6 +153,8 @@ class Hostile(unittest.TestCase):
             self.assert_all_arrived(server, "idle-close", proc, doc)
             self.assertGreaterEqual(server.stats()["faults_injected"], 10)
         # The closed connections were replaced, none of it visible as a failure.
+        print(f"connections opened: {calm['connections']['opened']} calm, "
+              f"{doc['connections']['opened']} with idle-close", flush=True)
         self.assertGreater(doc["connections"]["opened"], calm["connections"]["opened"] + 5)
 
     def test_200_with_an_empty_or_garbage_body_is_no_success(self):
