@@ -52,7 +52,7 @@ void expect_peer_name(SSL* ssl, const std::string& host) {
   if (is_ip_literal(host)) {
     X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
   } else {
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    // (The same rules as Asio's host_name_verification, X509_check_host with no flags.)
     X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
   }
 }
