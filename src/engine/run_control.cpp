@@ -107,6 +107,17 @@ Next after_failure(RunControl& run, const s3::OpResult& r, int attempt) {
     const auto* source = run.protocol.credentials_source();
     if (source && source->refreshable() && !run.stopping.load()) return Next::Renew;
   }
+  if (r.clock_corrected && !run.stopping.load()) {
+    // The endpoint's clock differs from this machine's: requests are signed with its time from
+    // now on (S3Protocol), and this one is sent again at once, as the AWS SDKs do.
+    const long long seconds = r.clock_offset.count();
+    const long long minutes = ((seconds < 0 ? -seconds : seconds) + 30) / 60;
+    run.note("note: the endpoint's clock is about " + std::to_string(minutes) + " minute" +
+             (minutes == 1 ? "" : "s") + (seconds < 0 ? " behind" : " ahead of") +
+             " this machine's (RequestTimeTooSkewed): requests are signed with the endpoint's "
+             "time");
+    return retry_logged(run, r, attempt, false);
+  }
   switch (r.error_class) {
     case s3::ErrorClass::FatalForRun:
       // S3 names the bucket's region when we signed for another: follow it. A request that

@@ -147,13 +147,18 @@ error_code exchange(Stream& stream, TimedSocket& timed, beast::flat_buffer& buff
   serializer.limit(detail::kWriteChunk);
   bhttp::write(stream, serializer, ec);
   if (ec) return ec;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(detail::kResponseBodyLimit);
-  if (request.method() == bhttp::verb::head) parser.skip(true);
-  bhttp::read(stream, buffer, parser, ec);
-  if (ec) return ec;
-  response = parser.release();
-  return {};
+  // Interim replies (100 Continue, asked for or not) are read and skipped: the answer follows.
+  for (int interim = 0;; ++interim) {
+    if (interim > detail::kMaxInterimReplies) return bhttp::error::bad_status;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(detail::kResponseBodyLimit);
+    if (request.method() == bhttp::verb::head) parser.skip(true);
+    bhttp::read(stream, buffer, parser, ec);
+    if (ec) return ec;
+    if (detail::is_interim(parser.get().result_int())) continue;
+    response = parser.release();
+    return {};
+  }
 }
 
 }  // namespace
@@ -284,9 +289,14 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
       auto& list = pool_->idle[key];
       const auto now = Clock::now();
       std::erase_if(list, [&](const auto& c) { return now - c->idle_since >= detail::kIdleMax; });
-      if (!list.empty()) {
+      // One the server closed while idle, or sent something on unasked, is dropped unused.
+      while (!conn && !list.empty()) {
         conn = std::move(list.back());
         list.pop_back();
+        if (!detail::idle_connection_is_clean(
+                conn->timed().lowest_layer().native_handle(),
+                conn->secure ? conn->secure->native_handle() : nullptr))
+          conn.reset();
       }
     }
     const bool reused = conn != nullptr;
@@ -302,7 +312,9 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
     if (!ec) {
       if (conn->secure) impl.sessions.remember(conn->secure->native_handle(), key);
       // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here.)
-      if (outcome.response.keep_alive()) {
+      // (Bytes the server sent beyond its reply, which a next request would take for its own,
+      // end it too.)
+      if (outcome.response.keep_alive() && conn->buffer.size() == 0) {
         auto& list = pool_->idle[key];
         conn->idle_since = Clock::now();
         if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));

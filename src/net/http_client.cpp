@@ -71,17 +71,22 @@ asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
     if (ec) co_return ec;
   }
 
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(kResponseBodyLimit);
-  if (request.method() == bhttp::verb::head) parser.skip(true);
-  while (!parser.is_done()) {
-    arm(lowest, timeouts, deadline);
-    auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);
-    if (ec) co_return ec;
+  // Interim replies (100 Continue, asked for or not) are read and skipped: the answer follows.
+  for (int interim = 0;; ++interim) {
+    if (interim > detail::kMaxInterimReplies) co_return bhttp::error::bad_status;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(kResponseBodyLimit);
+    if (request.method() == bhttp::verb::head) parser.skip(true);
+    while (!parser.is_done()) {
+      arm(lowest, timeouts, deadline);
+      auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);
+      if (ec) co_return ec;
+    }
+    if (detail::is_interim(parser.get().result_int())) continue;
+    lowest.expires_never();
+    response = parser.release();
+    co_return error_code{};
   }
-  lowest.expires_never();
-  response = parser.release();
-  co_return error_code{};
 }
 
 }  // namespace
@@ -248,7 +253,15 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
   detail::prepare_request(request, target);
   for (int attempt = 0;; ++attempt) {
     Outcome outcome;
-    std::unique_ptr<Connection> conn = attempt == 0 ? impl->take_idle(lane, key) : nullptr;
+    std::unique_ptr<Connection> conn;
+    if (attempt == 0) {
+      // One the server closed while idle, or sent something on unasked, is dropped unused.
+      while ((conn = impl->take_idle(lane, key)) &&
+             !detail::idle_connection_is_clean(
+                 conn->lowest().socket().native_handle(),
+                 conn->secure ? conn->secure->native_handle() : nullptr))
+        conn.reset();
+    }
     const bool reused = conn != nullptr;
     if (!conn) {
       conn = co_await open_connection(impl, lane, target, outcome);
@@ -263,8 +276,10 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
                              outcome.response, impl->timeouts);
     if (!ec) {
       if (conn->secure) impl->sessions.remember(conn->secure->native_handle(), key);
-      // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here.)
-      if (outcome.response.keep_alive()) impl->give_back(lane, key, std::move(conn));
+      // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here; so do
+      // bytes the server sent beyond its reply, which a next request would take for its own.)
+      if (outcome.response.keep_alive() && conn->buffer.size() == 0)
+        impl->give_back(lane, key, std::move(conn));
       co_return outcome;
     }
     // A pooled connection the server closed while it sat idle: sent again at once on a fresh

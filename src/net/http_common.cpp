@@ -6,6 +6,8 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
 
 #include <stdexcept>
 
@@ -34,6 +36,51 @@ bool is_ip_literal(const std::string& host) {
   asio::ip::make_address(host, ec);
   return !ec;
 }
+
+bool idle_connection_is_clean(int fd, SSL* ssl) {
+  // Under TLS, records may wait inside OpenSSL (or in the BIO that Asio feeds it) rather than
+  // in the socket.
+  if (ssl && (SSL_has_pending(ssl) || SSL_pending(ssl) > 0)) return false;
+  if (ssl && SSL_get_rbio(ssl) && BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0) return false;
+  pollfd p{fd, POLLIN, 0};
+  // Readable (data, end of stream, an error) or not pollable: not to be used again.
+  return ::poll(&p, 1, 0) == 0;
+}
+
+void expect_peer_name(SSL* ssl, const std::string& host) {
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  if (is_ip_literal(host)) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+  } else {
+    // (The same rules as Asio's host_name_verification, X509_check_host with no flags.)
+    X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+  }
+}
+
+namespace {
+
+// What the user can do about a certificate that failed verification.
+std::string certificate_advice(long result) {
+  switch (result) {
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_UNTRUSTED:
+      return "not signed by a trusted CA: trust its CA with --ca-bundle FILE or AWS_CA_BUNDLE";
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return "the endpoint must renew its certificate (or this machine's clock is wrong)";
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      return "the certificate names another host: check --endpoint-url";
+    default:
+      return "trust its CA with --ca-bundle FILE or AWS_CA_BUNDLE";
+  }
+}
+
+}  // namespace
 
 bool is_reset(const error_code& ec) {
   return ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -70,8 +117,7 @@ Outcome handshake_failure(SSL* ssl, const error_code& ec, const std::string& whe
   if (result != X509_V_OK)
     return {Failure::Certificate, ec,
             "TLS certificate verification failed for " + where + ": " +
-                X509_verify_cert_error_string(result) +
-                " (trust its CA with --ca-bundle FILE or AWS_CA_BUNDLE)",
+                X509_verify_cert_error_string(result) + " (" + certificate_advice(result) + ")",
             {}};
   const Failure f = is_timeout(ec) ? Failure::Timeout : Failure::Tls;
   return {f, ec, "TLS handshake with " + where + " failed: " + (is_timeout(ec) ? "timed out" : ec.message()), {}};

@@ -5,7 +5,6 @@
 #include "net/http_client.hpp"
 
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <openssl/ssl.h>
 
@@ -34,6 +33,25 @@ bool is_reset(const boost::system::error_code& ec);
 // The Failure of an exchange that ended with ec.
 Failure classify(const boost::system::error_code& ec);
 
+// At most this many interim (1xx) replies are skipped before the real one: a server that keeps
+// sending them is broken.
+inline constexpr int kMaxInterimReplies = 8;
+
+// Whether a reply is an interim one (100 Continue, 102, 103): not the answer to the request,
+// which follows it. Skipped by both clients, asked for or not.
+inline bool is_interim(unsigned status) { return status >= 100 && status < 200; }
+
+// Whether an idle pooled connection can carry a new request: nothing has arrived on it since
+// its last reply was read (no close, no reset, no bytes a server sent unasked, which a new
+// request would otherwise take for its reply). `ssl` is the connection's TLS object or nullptr.
+bool idle_connection_is_clean(int fd, SSL* ssl);
+
+// Makes OpenSSL's own verification check that the certificate is for `host` (a DNS name, or an
+// IP literal matched against the certificate's IP addresses), so that a mismatch fails the
+// handshake with its own verify result (X509_V_ERR_HOSTNAME_MISMATCH...), which
+// handshake_failure names.
+void expect_peer_name(SSL* ssl, const std::string& host);
+
 // Sets SNI (for names, not IP literals) and peer verification on a client TLS stream before
 // its handshake. Works for any Asio/Beast SSL stream.
 template <class SslStream>
@@ -43,7 +61,7 @@ void prepare_tls(SslStream& stream, const Target& target, const TlsSettings& tls
     SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str());
   if (tls.verify_peer) {
     stream.set_verify_mode(ssl::verify_peer);
-    stream.set_verify_callback(ssl::host_name_verification(target.host));
+    expect_peer_name(stream.native_handle(), target.host);
   } else {
     stream.set_verify_mode(ssl::verify_none);
   }

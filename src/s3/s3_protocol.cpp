@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <stdexcept>
 
 namespace s3up::s3 {
@@ -67,6 +69,47 @@ std::error_code typed_error(const OpResult& r) {
   if (r.status >= 200 && r.status < 300) return S3Errc::bad_reply;
   return S3Errc::http_status;
 }
+
+// PutObject and UploadPart: S3 answers every stored body with its ETag (which the part list of
+// a Complete needs, and integrity checks compare). A 2xx without one is not S3 having stored
+// anything (a proxy, a broken gateway): not a success, sent again.
+void check_etag_reply(OpResult& r, std::string_view what) {
+  if (!r.ok) {
+    describe_error(r, what);
+    return;
+  }
+  if (!r.etag.empty()) return;
+  r.ok = false;
+  r.error_class = ErrorClass::Retryable;
+  r.message = std::string(what) + ": HTTP " + std::to_string(r.status) + " without an ETag";
+  if (!r.body.empty()) r.message += " (not an S3 reply: " + one_line(r.body.substr(0, 120)) + ")";
+}
+
+// An HTTP date ("Wed, 02 Dec 2026 08:30:00 GMT", RFC 9110's IMF-fixdate), as S3's Date header.
+std::optional<SignClock::time_point> parse_http_date(const std::string& text) {
+  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  char month[4] = {};
+  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
+  if (std::sscanf(text.c_str(), "%*3s, %d %3s %d %d:%d:%d GMT", &day, month, &year, &hour,
+                  &minute, &second) != 6)
+    return std::nullopt;
+  const auto m = kMonths.find(std::string_view(month, 3));
+  if (m == std::string_view::npos || m % 3 != 0) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = static_cast<int>(m / 3);
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  const std::time_t t = timegm(&tm);
+  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
+  return SignClock::from_time_t(t);
+}
+
+constexpr int kMaxClockCorrections = 16;
+constexpr std::chrono::seconds kClockTolerance{60};
+constexpr std::chrono::seconds kHeadSkewTolerance{14 * 60};
 
 // CreateMultipartUpload: a 2xx is only a success with an UploadId in it.
 void check_create_reply(OpResult& r) {
@@ -286,7 +329,8 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   const std::span<const char> body = call.payload();
   const std::string path =
       call.key ? object_path(route->addressing, *call.key) : bucket_path(route->addressing);
-  const auto now = std::chrono::system_clock::now();
+  const std::chrono::seconds offset = clock_offset();
+  const auto now = std::chrono::system_clock::now() + offset;
   std::string payload_hash;
   if (call.file.fd >= 0 && sign_payload_ && call.payload_sha256.empty())
     throw std::logic_error("a streamed body needs its SHA-256 computed beforehand");
@@ -319,6 +363,7 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   prepared.target = route->target;
   prepared.signed_region = signer.region();
   prepared.credentials_generation = route->credentials_generation;
+  prepared.clock_offset = offset;
   http::Request& req = prepared.request;
   req.method(call.method);
   req.target(call.query.empty() ? path : path + "?" + call.query);
@@ -367,14 +412,58 @@ OpResult S3Protocol::finish(const S3Call& call, const PreparedRequest& prepared,
       case Operation::CompleteMultipartUpload:
         check_complete_reply(r);
         break;
+      case Operation::PutObject:
+      case Operation::UploadPart:
+        check_etag_reply(r, to_string(call.op));
+        break;
       default:
         if (!r.ok) describe_error(r, to_string(call.op));
         break;
     }
   }
   r.error = typed_error(r);
+  // (A HEAD reply has no body to name its error: a 403 with a Date more than 15 minutes away
+  // from the request's is taken for the same refusal.)
+  if (r.error == S3Errc::request_time_too_skewed)
+    correct_clock(r, prepared, kClockTolerance);
+  else if (r.status == 403 && call.method == bhttp::verb::head && r.code.empty())
+    correct_clock(r, prepared, kHeadSkewTolerance);
   if (observer_) observer_(r);
   return r;
+}
+
+std::chrono::seconds S3Protocol::clock_offset() const {
+  return std::chrono::seconds(clock_offset_.load(std::memory_order_relaxed));
+}
+
+void S3Protocol::correct_clock(OpResult& r, const PreparedRequest& prepared,
+                               std::chrono::seconds tolerance) const {
+  const auto server_time = parse_http_date(r.header("date"));
+  if (!server_time) return;
+  const auto local = std::chrono::system_clock::now();
+  const auto offset = std::chrono::round<std::chrono::seconds>(*server_time - local);
+  r.clock_offset = offset;
+  const auto change = offset - prepared.clock_offset;
+  if (change < tolerance && change > -tolerance) {
+    // Signed with the endpoint's own time already and still refused: nothing to correct.
+    if (tolerance == kClockTolerance)
+      r.message += " (this machine's clock differs from the endpoint's by " +
+                   std::to_string(offset.count()) + " s; signed with the endpoint's time)";
+    return;
+  }
+  // Requests signed before another reply corrected the clock only need sending again; a new
+  // offset is a correction, and those are limited.
+  const auto since = offset - clock_offset();
+  if (since >= tolerance || since <= -tolerance) {
+    if (clock_corrections_.fetch_add(1, std::memory_order_relaxed) >= kMaxClockCorrections) {
+      r.message += " (the endpoint's clock keeps changing: " +
+                   std::to_string(kMaxClockCorrections) + " corrections already)";
+      return;
+    }
+    clock_offset_.store(offset.count(), std::memory_order_relaxed);
+  }
+  r.clock_corrected = true;
+  r.error_class = ErrorClass::Retryable;
 }
 
 }  // namespace s3up::s3

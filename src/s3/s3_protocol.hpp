@@ -13,6 +13,7 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -45,6 +46,11 @@ struct OpResult {
   std::string body;
   std::vector<Header> headers;                     // response headers, names in lower case
   std::chrono::microseconds latency{0};            // from sending the request to its reply
+  // RequestTimeTooSkewed answered a request signed with a clock that the endpoint's Date header
+  // shows off by more than a minute: the signing clock now follows the endpoint's (offset
+  // below, endpoint minus local), and the request is worth sending again at once.
+  bool clock_corrected = false;
+  std::chrono::seconds clock_offset{0};
   // The request this answers, for logs (set by S3Protocol::finish): "PutObject", "PUT" (both
   // static strings) and the object's key ("" for a request on the bucket).
   std::string_view operation, method;
@@ -116,6 +122,7 @@ struct PreparedRequest {
   http::Request request;
   std::string signed_region;
   std::uint64_t credentials_generation = 0;
+  std::chrono::seconds clock_offset{0};  // added to the local clock to sign it
 };
 
 class S3Protocol {
@@ -153,6 +160,10 @@ class S3Protocol {
   void set_region(const std::string& region);
   std::string region() const;
   const std::string& bucket() const { return bucket_; }
+  // What is added to the local clock to sign requests: 0 until an endpoint answered
+  // RequestTimeTooSkewed with a Date of its own (as the AWS SDKs do, requests are then signed
+  // with the endpoint's time). Thread-safe.
+  std::chrono::seconds clock_offset() const;
   bool sign_payload() const { return sign_payload_; }
 
  private:
@@ -179,6 +190,14 @@ class S3Protocol {
   mutable std::mutex route_mutex_;
   mutable std::shared_ptr<const Route> route_;
   std::shared_ptr<CredentialsSource> source_;
+  // The signing clock's correction in seconds, and how many times it was changed (at most
+  // kMaxClockCorrections: an endpoint whose clock keeps jumping cannot keep a run going).
+  mutable std::atomic<std::int64_t> clock_offset_{0};
+  mutable std::atomic<int> clock_corrections_{0};
+  // Sets result.clock_corrected when the reply is a RequestTimeTooSkewed that a corrected
+  // clock would avoid.
+  void correct_clock(OpResult& result, const PreparedRequest& prepared,
+                     std::chrono::seconds tolerance) const;
 };
 
 }  // namespace s3up::s3

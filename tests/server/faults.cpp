@@ -17,6 +17,12 @@ constexpr NamedFault kFaultNames[] = {
     {"stall", FaultKind::Stall},            {"truncate", FaultKind::Truncate},
     {"complete-error", FaultKind::CompleteError}, {"corrupt", FaultKind::Corrupt},
     {"corrupt-echo", FaultKind::CorruptEcho},
+    {"stall-body", FaultKind::StallBody},   {"stall-reply", FaultKind::StallReply},
+    {"length-long", FaultKind::LengthLong}, {"length-short", FaultKind::LengthShort},
+    {"endless-header", FaultKind::EndlessHeader}, {"continue-early", FaultKind::ContinueEarly},
+    {"continue-stall", FaultKind::ContinueStall}, {"unsolicited", FaultKind::Unsolicited},
+    {"idle-close", FaultKind::IdleClose},   {"empty-200", FaultKind::Empty200},
+    {"garbage-200", FaultKind::Garbage200},
 };
 
 // splitmix64's finaliser: a good 64-bit mixer.
@@ -46,6 +52,27 @@ std::string_view fault_name(FaultKind kind) {
   for (const auto& f : kFaultNames)
     if (f.kind == kind) return f.name;
   return "-";
+}
+
+bool skips_operation(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::ResetBefore:
+    case FaultKind::ResetMid:
+    case FaultKind::Stall:
+    case FaultKind::StallBody:
+    case FaultKind::ContinueStall:
+    case FaultKind::EndlessHeader:
+    case FaultKind::Empty200:
+    case FaultKind::Garbage200:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool spoils_reply(FaultKind kind) {
+  return kind == FaultKind::StallReply || kind == FaultKind::LengthLong ||
+         kind == FaultKind::LengthShort;
 }
 
 std::optional<FailKey> parse_fail_key(std::string_view text) {
@@ -109,6 +136,7 @@ FaultDecision FaultInjector::decide(std::string_view method, std::string_view bu
     if ((k != FaultKind::CompleteError || is_complete) && n < std::size(eligible)) eligible[n++] = k;
   if (n == 0) return d;
   d.kind = eligible[mix(h) % n];
+  d.salt = mix(h ^ 0x5a17);
   return d;
 }
 

@@ -24,7 +24,29 @@ enum class FaultKind {
                   // (BadDigest, XAmzContentSHA256Mismatch): a bit flip on the way
   CorruptEcho,    // "corrupt-echo": a byte flipped, nothing verified, the checksums of what was
                   // stored echoed: a store that does not verify, seen through its echo
+  // Hostile and broken servers (see README.md, "Faults"):
+  StallBody,      // "stall-body": half the body read, then nothing read for --stall-seconds
+  StallReply,     // "stall-reply": carried out, then half the reply's header sent and held
+  LengthLong,     // "length-long": carried out, Content-Length 1 KiB more than sent, kept open
+  LengthShort,    // "length-short": carried out, Content-Length half the body, the whole body
+                  // sent, then a forged 200 on the same connection
+  EndlessHeader,  // "endless-header": a reply header line that never ends
+  ContinueEarly,  // "continue-early": an unasked-for 100 Continue before the real reply
+  ContinueStall,  // "continue-stall": 100 Continue, then neither read nor reply
+  Unsolicited,    // "unsolicited": after the reply, a forged 200 for a request not yet sent
+  IdleClose,      // "idle-close": the reply says keep-alive, the connection is closed right
+                  // after it (while the client holds it idle)
+  Empty200,       // "empty-200": not carried out, 200 with an empty body and no ETag
+  Garbage200,     // "garbage-200": not carried out, 200 with a body of garbage and no ETag
 };
+
+// Whether a fault kind means the request is not carried out at all (its body is drained and
+// thrown away), whatever the operation.
+bool skips_operation(FaultKind kind);
+// Whether a fault spoils the reply of a request that was carried out: the reply to a
+// CreateMultipartUpload is then not carried out either (an upload whose ID never reached the
+// client cannot be aborted by it).
+bool spoils_reply(FaultKind kind);
 
 // "500", "503", "reset-before", ...; nullopt for an unknown name.
 std::optional<FaultKind> parse_fault_kind(std::string_view name);
@@ -42,6 +64,7 @@ std::optional<FailKey> parse_fail_key(std::string_view text);
 struct FaultDecision {
   FaultKind kind = FaultKind::None;
   int permanent_status = 0;  // != 0: a --fail-key match (kind is None then)
+  std::uint64_t salt = 0;    // random bits of the draw, for faults that need a number
 };
 
 class FaultInjector {

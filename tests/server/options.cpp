@@ -37,9 +37,21 @@ Options parse_options(int argc, char** argv) {
     ("fault-rate", "probability 0..1 that a request suffers a fault", cxxopts::value<double>()->default_value("0"))
     ("faults", "comma list of fault kinds: 500,503,reset-before,reset-mid,stall,truncate,"
                "complete-error,corrupt (a bit of the body flipped, then verified),corrupt-echo "
-               "(flipped, not verified, the stored checksums echoed)", cxxopts::value<std::string>()->default_value("500,503"))
+               "(flipped, not verified, the stored checksums echoed); hostile servers: "
+               "stall-body (half the body read, then held --stall-seconds), stall-reply (done, "
+               "half the reply header sent, then held), length-long (done, Content-Length 1 KiB "
+               "more than sent, kept open), length-short (done, Content-Length half the body, "
+               "the whole body and a forged 200 sent), endless-header (a reply header line that "
+               "never ends), continue-early (an unasked-for 100 Continue before the reply), "
+               "continue-stall (100 Continue, then nothing), unsolicited (a forged 200 after the "
+               "reply, for a request not yet sent), idle-close (the connection closed right "
+               "after a reply that says keep-alive), empty-200 / garbage-200 (not done, 200 with an empty or "
+               "garbage body, no ETag)", cxxopts::value<std::string>()->default_value("500,503"))
     ("seed", "seed of the fault decisions", cxxopts::value<std::uint64_t>()->default_value("1"))
     ("stall-seconds", "how long a stalled request is held", cxxopts::value<int>()->default_value("60"))
+    ("clock-skew", "seconds added to the server's clock: its Date headers and the 15-minute "
+                   "RequestTimeTooSkewed check (with --access-key) use it, e.g. 1200 or -1200",
+                   cxxopts::value<int>()->default_value("0"))
     ("fail-key", "GLOB[=500|403|503]: every request for a matching key fails (repeatable)",
                  cxxopts::value<std::vector<std::string>>())
     ("min-part-size", "smallest non-last multipart part (default 5MiB)", cxxopts::value<std::string>())
@@ -108,6 +120,9 @@ Options parse_options(int argc, char** argv) {
     o.seed = r["seed"].as<std::uint64_t>();
     o.stall_seconds = r["stall-seconds"].as<int>();
     if (o.stall_seconds < 0) fail("--stall-seconds must be >= 0");
+    o.clock_skew = r["clock-skew"].as<int>();
+    if (o.clock_skew < -86400 * 365 || o.clock_skew > 86400 * 365)
+      fail("--clock-skew must be within a year");
     if (r.count("fail-key")) {
       for (const auto& text : r["fail-key"].as<std::vector<std::string>>()) {
         auto fk = parse_fail_key(text);

@@ -31,6 +31,7 @@ struct Options {
   std::vector<FaultKind> faults;
   std::uint64_t seed = 1;
   int stall_seconds = 60;
+  int clock_skew = 0;  // seconds added to the server's clock (Date, RequestTimeTooSkewed)
   std::vector<FailKey> fail_keys;
   std::uint64_t min_part_size = 5ull << 20;
   std::string log_file;

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "server/service.hpp"
@@ -87,25 +88,98 @@ void log_line(State& st, const Exchange& x, const char* status, std::uint64_t by
   if (st.log.on()) st.log.write(x, status, bytes);
 }
 
+// The header of `reply`, announcing `announce` bytes of body. The Date comes from the server's
+// clock, --clock-skew included.
+http::response<http::empty_body> reply_header(const Reply& reply, const Exchange& x,
+                                              std::uint64_t announce, bool keep_alive,
+                                              int clock_skew) {
+  http::response<http::empty_body> res{static_cast<http::status>(reply.status), 11};
+  res.set(http::field::server, "s3-testserver");
+  res.set(http::field::date, xml::http_date(std::time(nullptr) + clock_skew));
+  if (!x.request_id.empty()) res.set("x-amz-request-id", x.request_id);
+  for (const auto& [name, value] : reply.headers) res.insert(name, value);
+  if (reply.status != 204 && reply.status != 304 && reply.status >= 200) res.content_length(announce);
+  res.keep_alive(keep_alive && !reply.close);
+  return res;
+}
+
+// A whole reply as bytes: header, then the body (read from its file when it has one).
+std::string reply_bytes(const http::response<http::empty_body>& res, const Reply& reply) {
+  std::ostringstream head;
+  head << res.base();
+  std::string out = head.str();
+  if (reply.head) return out;
+  if (reply.fd >= 0) {
+    std::string body(static_cast<std::size_t>(reply.length), '\0');
+    const ssize_t got = ::pread(reply.fd, body.data(), body.size(), static_cast<off_t>(reply.offset));
+    body.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    out += body;
+  } else {
+    out += reply.body;
+  }
+  return out;
+}
+
+// What a hostile server sends after a reply, for a request the client has not sent yet: a
+// plausible success with an ETag that is no MD5.
+constexpr std::string_view kForgedReply =
+    "HTTP/1.1 200 OK\r\nServer: s3-testserver\r\nx-amz-request-id: FORGED\r\n"
+    "ETag: \"forged-unsolicited-reply\"\r\nContent-Length: 0\r\n\r\n";
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+template <class Stream>
+asio::awaitable<bool> write_text(Stream& stream, std::string_view text) {
+  tcp_of(stream).expires_after(kIdleTimeout);
+  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(text.data(), text.size()),
+                                            as_tuple(use_awaitable));
+  co_return !ec;
+}
+
+// Holds the connection for `seconds` (reading and writing nothing), then resets it.
+template <class Stream>
+asio::awaitable<void> hold_then_reset(Stream& stream, int seconds) {
+  tcp_of(stream).expires_never();
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(std::chrono::seconds(seconds));
+  co_await timer.async_wait(as_tuple(use_awaitable));
+  reset_connection(stream);
+}
+
+// "endless-header": a status line, then one header line that never ends, 1 KiB every 20 ms for
+// at most `seconds` (or until the client goes), then a reset.
+template <class Stream>
+asio::awaitable<void> endless_header(Stream& stream, int seconds) {
+  constexpr std::string_view start = "HTTP/1.1 200 OK\r\nServer: s3-testserver\r\nX-Endless: ";
+  const bool started = co_await write_text(stream, start);
+  const std::string chunk(1024, 'a');
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (bool open = started; open && std::chrono::steady_clock::now() < until;) {
+    open = co_await write_text(stream, chunk);
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(as_tuple(use_awaitable));
+  }
+  reset_connection(stream);
+}
+
 // Writes `reply`. With `truncate`, announces more than it sends and returns false (the caller
-// closes). Returns false when the connection is to be closed.
+// closes); with `length_long`, announces more than it sends and keeps the connection. Returns
+// false when the connection is to be closed.
 template <class Stream>
 asio::awaitable<bool> write_reply(Stream& stream, Reply& reply, const Exchange& x,
                                   bool keep_alive, bool truncate,
-                                  std::vector<unsigned char>& buf) {
-  http::response<http::empty_body> res{static_cast<http::status>(reply.status), 11};
-  res.set(http::field::server, "s3-testserver");
-  res.set(http::field::date, xml::http_date(std::time(nullptr)));
-  if (!x.request_id.empty()) res.set("x-amz-request-id", x.request_id);
-  for (const auto& [name, value] : reply.headers) res.insert(name, value);
+                                  std::vector<unsigned char>& buf, int clock_skew,
+                                  bool length_long = false) {
   std::uint64_t send = reply.head ? 0 : reply.length;
   std::uint64_t announce = reply.length;
   if (truncate) {
     announce = reply.length + kTruncateExtra;
     send = reply.head ? 0 : reply.length / 2;
+  } else if (length_long && !reply.head) {  // (a HEAD reply has no body to wait for)
+    announce = reply.length + kTruncateExtra;
   }
-  if (reply.status != 204 && reply.status != 304 && reply.status >= 200) res.content_length(announce);
-  res.keep_alive(keep_alive && !reply.close && !truncate);
+  auto res = reply_header(reply, x, announce, keep_alive && !truncate, clock_skew);
 
   tcp_of(stream).expires_after(kIdleTimeout);
   auto [ec, n] = co_await http::async_write(stream, res, as_tuple(use_awaitable));
@@ -142,6 +216,7 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
   std::vector<unsigned char> buf(kBodyBuffer);
   BodyReader body;
   Exchange x;
+  const int skew = st->options.clock_skew;
   for (;;) {
     http::request_parser<http::buffer_body> parser;
     parser.header_limit(64 * 1024);
@@ -161,11 +236,13 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
     }
     if (fault == FaultKind::Stall) {
       log_line(*st, x, "stall", 0);
-      tcp_of(stream).expires_never();
-      asio::steady_timer timer(co_await asio::this_coro::executor);
-      timer.expires_after(std::chrono::seconds(st->options.stall_seconds));
-      co_await timer.async_wait(as_tuple(use_awaitable));
-      reset_connection(stream);
+      co_await hold_then_reset(stream, st->options.stall_seconds);
+      co_return;
+    }
+    if (fault == FaultKind::ContinueStall) {
+      log_line(*st, x, "continue-stall", 0);
+      const bool sent = co_await write_text(stream, kContinue);
+      if (sent) co_await hold_then_reset(stream, st->options.stall_seconds);
       co_return;
     }
 
@@ -175,7 +252,7 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
       // connection could not be told from the body), so the connection ends here.
       Reply reply = st->service.finish(req, x, body);
       reply.close = true;
-      co_await write_reply(stream, reply, x, false, false, buf);
+      co_await write_reply(stream, reply, x, false, false, buf, skew);
       log_line(*st, x, status_text(reply.status).c_str(), 0);
       co_await close_connection(stream);
       co_return;
@@ -188,7 +265,7 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
 
     std::uint64_t received = 0;
     std::uint64_t reset_at = std::numeric_limits<std::uint64_t>::max();
-    if (fault == FaultKind::ResetMid) {
+    if (fault == FaultKind::ResetMid || fault == FaultKind::StallBody) {
       const auto length = parser.content_length();
       reset_at = length ? std::max<std::uint64_t>(1, *length / 2) : 1;
       if (parser.is_done()) reset_at = 0;
@@ -249,8 +326,18 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
       take(got);
     }
     if (received >= reset_at) {
+      if (fault == FaultKind::StallBody) {
+        log_line(*st, x, "stall-body", received);
+        co_await hold_then_reset(stream, st->options.stall_seconds);
+        co_return;
+      }
       log_line(*st, x, "reset", received);
       reset_connection(stream);
+      co_return;
+    }
+    if (fault == FaultKind::EndlessHeader) {
+      log_line(*st, x, "endless-header", received);
+      co_await endless_header(stream, st->options.stall_seconds);
       co_return;
     }
 
@@ -261,9 +348,49 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
       reset_connection(stream);
       co_return;
     }
-    const bool again = co_await write_reply(stream, reply, x, keep_alive, truncate, buf);
-    log_line(*st, x, truncate ? "truncated" : status_text(reply.status).c_str(), received);
+    if (fault == FaultKind::ContinueEarly) {
+      // Never asked for (or asked for and sent already): a client must skip any 1xx.
+      const bool sent = co_await write_text(stream, kContinue);
+      if (!sent) co_return;
+    }
+    if (fault == FaultKind::StallReply || fault == FaultKind::LengthShort ||
+        fault == FaultKind::Unsolicited) {
+      // Written as one piece, so that what follows the reply travels with it.
+      const bool length_short = fault == FaultKind::LengthShort;
+      // (A HEAD reply has no body to cut short: its Content-Length stays true.)
+      const std::uint64_t announce = length_short && !reply.head ? reply.length / 2 : reply.length;
+      const auto res = reply_header(reply, x, announce, keep_alive, skew);
+      std::string bytes = reply_bytes(res, reply);
+      if (fault == FaultKind::StallReply) {
+        log_line(*st, x, "stall-reply", received);
+        const std::string_view half = std::string_view(bytes).substr(0, bytes.size() / 2);
+        const bool sent = co_await write_text(stream, half);
+        if (sent) co_await hold_then_reset(stream, st->options.stall_seconds);
+        co_return;
+      }
+      bytes += kForgedReply;
+      log_line(*st, x, fault_name(fault).data(), received);
+      const bool sent = co_await write_text(stream, bytes);
+      if (!sent) co_return;
+      if (!res.keep_alive()) {
+        co_await close_connection(stream);
+        co_return;
+      }
+      continue;
+    }
+    const bool length_long = fault == FaultKind::LengthLong;
+    const bool again =
+        co_await write_reply(stream, reply, x, keep_alive, truncate, buf, skew, length_long);
+    log_line(*st, x,
+             truncate ? "truncated" : length_long ? "length-long" : status_text(reply.status).c_str(),
+             received);
     if (!again) {
+      co_await close_connection(stream);
+      co_return;
+    }
+    if (fault == FaultKind::IdleClose) {
+      // Kept alive, the reply said: closed anyway, as the client puts it back in its pool (or
+      // already sends its next request on it).
       co_await close_connection(stream);
       co_return;
     }

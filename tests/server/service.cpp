@@ -235,12 +235,14 @@ void Service::begin(const RequestHeader& req, Exchange& x, BodyReader& body) {
     else if (x.fault.kind == FaultKind::SlowDown)
       x.error = S3Error(503, "SlowDown", "Please reduce your request rate.");
   }
-  const bool passive = x.fault.kind == FaultKind::ResetBefore ||
-                       x.fault.kind == FaultKind::ResetMid || x.fault.kind == FaultKind::Stall ||
-                       (x.fault.kind == FaultKind::Truncate && mutating(r.op));
+  const bool passive = skips_operation(x.fault.kind) ||
+                       (x.fault.kind == FaultKind::Truncate && mutating(r.op)) ||
+                       (spoils_reply(x.fault.kind) && r.op == Operation::CreateMultipartUpload);
   if (!x.error && !passive) {
     try {
-      if (auth_.enabled()) x.auth = auth_.verify(req, x.target, s3::SignClock::now());
+      if (auth_.enabled())
+        x.auth = auth_.verify(req, x.target,
+                              s3::SignClock::now() + std::chrono::seconds(options_.clock_skew));
       plan_body(req, x, body);
     } catch (S3Error& e) {
       x.error = std::move(e);
@@ -388,8 +390,22 @@ Reply Service::finish(const RequestHeader& req, Exchange& x, BodyReader& body) {
       reply.status = 204;
     } else if (x.error) {
       throw *x.error;
-    } else if (x.fault.kind == FaultKind::Truncate && mutating(x.route.op)) {
-      reply.status = 200;  // the session announces more than it sends; nothing was done
+    } else if (x.fault.kind == FaultKind::Empty200 || x.fault.kind == FaultKind::Garbage200) {
+      // Nothing was done: a 200 without the operation's headers, its body empty or garbage.
+      reply.status = 200;
+      if (x.fault.kind == FaultKind::Garbage200) {
+        reply.body = "\x1f\x8b<html><body>Gateway says: all good</body>\xff\xfe<Resu";
+        reply.headers.emplace_back("Content-Type", "application/xml");
+      }
+      reply.length = reply.body.size();
+      if (x.method == "HEAD") {
+        reply.head = true;
+        reply.body.clear();
+      }
+    } else if ((x.fault.kind == FaultKind::Truncate && mutating(x.route.op)) ||
+               (spoils_reply(x.fault.kind) && x.route.op == Operation::CreateMultipartUpload)) {
+      reply.status = 200;  // the session spoils the reply (e.g. announces more than it sends);
+                           // nothing was done
     } else if (x.fault.kind == FaultKind::CompleteError &&
                x.route.op == Operation::CompleteMultipartUpload) {
       body.finish();

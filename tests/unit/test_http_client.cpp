@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -12,10 +13,12 @@
 
 #include <atomic>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "net/blocking_http_client.hpp"
 #include "net/http_client.hpp"
 
 namespace {
@@ -25,10 +28,14 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 // Answers every request with 200 and the connection's number as the body, keeping
-// connections open; counts the connections it accepted.
+// connections open; counts the connections it accepted. `before` is written ahead of each reply
+// (interim replies), `after` right behind it in the same write (bytes nobody asked for).
 class KeepAliveServer {
  public:
-  KeepAliveServer() : acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
+  explicit KeepAliveServer(std::string before = "", std::string after = "")
+      : before_(std::move(before)),
+        after_(std::move(after)),
+        acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
     thread_ = std::thread([this] { accept_loop(); });
   }
   ~KeepAliveServer() {
@@ -54,11 +61,11 @@ class KeepAliveServer {
       if (ec || stopping_) return;
       const int number = ++accepted_;
       sockets_.push_back(socket);
-      connections_.emplace_back([socket, number] { serve(*socket, number); });
+      connections_.emplace_back([this, socket, number] { serve(*socket, number); });
     }
   }
 
-  static void serve(tcp::socket& socket, int number) {
+  void serve(tcp::socket& socket, int number) const {
     boost::beast::flat_buffer buffer;
     for (;;) {
       bhttp::request<bhttp::string_body> req;
@@ -69,11 +76,14 @@ class KeepAliveServer {
       res.body() = std::to_string(number);
       res.keep_alive(true);
       res.prepare_payload();
-      bhttp::write(socket, res, ec);
+      std::ostringstream text;
+      text << before_ << res << after_;
+      net::write(socket, net::buffer(text.str()), ec);
       if (ec) return;
     }
   }
 
+  const std::string before_, after_;
   net::io_context ioc_;
   tcp::acceptor acceptor_;
   std::atomic<bool> stopping_{false};
@@ -104,9 +114,55 @@ std::string get_on(net::io_context& ioc, s3up::http::Client& client, std::uint16
   return result.get();
 }
 
+// The same GET / with the blocking client.
+std::string blocking_get(s3up::http::BlockingClient& client, std::uint16_t port) {
+  s3up::http::Request request(bhttp::verb::get, "/", 11);
+  const s3up::http::Outcome outcome = client.send({"127.0.0.1", port, false}, request);
+  if (!outcome.ok()) return "failed: " + outcome.detail;
+  return outcome.response.body();
+}
+
+constexpr const char* kInterim =
+    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n";
+constexpr const char* kForged = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged";
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(http_client)
+
+BOOST_AUTO_TEST_CASE(interim_replies_are_skipped_not_taken_for_the_answer) {
+  KeepAliveServer server(kInterim);
+  net::io_context ioc(1);
+  s3up::http::Client client(ioc.get_executor(), {}, {});
+  BOOST_TEST(get_on(ioc, client, server.port()) == "1");
+  BOOST_TEST(get_on(ioc, client, server.port()) == "1");  // nothing left behind: reused
+  BOOST_TEST(client.connections_opened() == 1u);
+  client.close_idle();
+
+  s3up::http::BlockingTransport transport({}, {});
+  s3up::http::BlockingClient blocking(transport);
+  BOOST_TEST(blocking_get(blocking, server.port()) == "2");
+  BOOST_TEST(blocking_get(blocking, server.port()) == "2");
+  BOOST_TEST(transport.connections_opened() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_with_bytes_nobody_asked_for_is_not_reused) {
+  // A reply followed by another one for a request not sent yet: the next request must not
+  // take it for its answer.
+  KeepAliveServer server("", kForged);
+  net::io_context ioc(1);
+  s3up::http::Client client(ioc.get_executor(), {}, {});
+  BOOST_TEST(get_on(ioc, client, server.port()) == "1");
+  BOOST_TEST(get_on(ioc, client, server.port()) == "2");
+  BOOST_TEST(client.connections_opened() == 2u);
+  client.close_idle();
+
+  s3up::http::BlockingTransport transport({}, {});
+  s3up::http::BlockingClient blocking(transport);
+  BOOST_TEST(blocking_get(blocking, server.port()) == "3");
+  BOOST_TEST(blocking_get(blocking, server.port()) == "4");
+  BOOST_TEST(transport.connections_opened() == 2u);
+}
 
 BOOST_AUTO_TEST_CASE(each_lane_keeps_its_own_connections) {
   KeepAliveServer server;

@@ -2,6 +2,9 @@
 // replies (the logic both S3Client and S3BlockingClient rely on).
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <string>
 
 #include "s3/s3_protocol.hpp"
@@ -199,6 +202,80 @@ BOOST_AUTO_TEST_CASE(a_streamed_body_is_a_file_range_with_its_length) {
   BOOST_TEST(r.request.body().size() == 5000u);
   BOOST_TEST(std::string(r.request[bhttp::field::content_length]) == "5000");
   BOOST_TEST(std::string(r.request["x-amz-content-sha256"]) == std::string(64, 'a'));
+}
+
+BOOST_AUTO_TEST_CASE(a_stored_body_without_an_etag_is_no_success) {
+  // A 200 to PutObject or UploadPart without the ETag S3 always sends (a broken gateway, a reply
+  // that is not S3's) is sent again, not taken for a stored object.
+  const S3Protocol p = make_protocol();
+  const OpResult empty = finish(p, S3Call::put_object("k", {}, {}), reply(200, ""));
+  BOOST_TEST(!empty.ok);
+  BOOST_TEST(to_string(empty.error_class) == to_string(ErrorClass::Retryable));
+  BOOST_TEST(empty.message == "PutObject: HTTP 200 without an ETag");
+  BOOST_TEST((empty.error == S3Errc::bad_reply));
+  const OpResult garbage =
+      finish(p, S3Call::upload_part("k", "u", 1, {}, {}), reply(200, "<html>all good</html>"));
+  BOOST_TEST(!garbage.ok);
+  BOOST_TEST(garbage.message ==
+             "UploadPart: HTTP 200 without an ETag (not an S3 reply: <html>all good</html>)");
+}
+
+// "Wed, 02 Dec 2026 08:30:00 GMT" for t.
+static std::string http_date(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+BOOST_AUTO_TEST_CASE(request_time_too_skewed_sets_the_signing_clock_to_the_endpoints) {
+  const S3Protocol p = make_protocol();
+  const S3Call put = S3Call::put_object("k", {}, {});
+  const std::string skewed =
+      "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time "
+      "and the current time is too large.</Message></Error>";
+  const auto ahead = std::chrono::system_clock::now() + std::chrono::minutes(20);
+  const OpResult first = finish(p, put, reply(403, skewed, {{"Date", http_date(ahead)}}));
+  BOOST_TEST(first.clock_corrected);
+  BOOST_TEST(to_string(first.error_class) == to_string(ErrorClass::Retryable));
+  BOOST_TEST(std::abs(first.clock_offset.count() - 1200) <= 2);
+  BOOST_TEST(std::abs(p.clock_offset().count() - 1200) <= 2);
+  // Requests are signed with the endpoint's time from now on.
+  const std::string before = format_amz_date(std::chrono::system_clock::now() + p.clock_offset());
+  const PreparedRequest next = p.prepare(put);
+  const std::string after = format_amz_date(std::chrono::system_clock::now() + p.clock_offset());
+  const std::string signed_at(next.request["x-amz-date"]);
+  BOOST_TEST((signed_at == before || signed_at == after));
+  // Refused again although signed with the endpoint's time: nothing left to correct, the run
+  // stops with the difference named.
+  const OpResult again = p.finish(put, next, reply(403, skewed, {{"Date", http_date(ahead)}}),
+                                  std::chrono::microseconds(1));
+  BOOST_TEST(!again.clock_corrected);
+  BOOST_TEST(to_string(again.error_class) == to_string(ErrorClass::FatalForRun));
+  BOOST_TEST(again.message.find("signed with the endpoint's time") != std::string::npos);
+  // Without a Date to go by, nothing is corrected either.
+  const S3Protocol q = make_protocol();
+  const OpResult no_date = finish(q, put, reply(403, skewed));
+  BOOST_TEST(!no_date.clock_corrected);
+  BOOST_TEST(to_string(no_date.error_class) == to_string(ErrorClass::FatalForRun));
+  BOOST_TEST(q.clock_offset().count() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_head_refused_with_a_skewed_date_corrects_the_clock_too) {
+  // A HEAD reply has no body to name RequestTimeTooSkewed: a 403 whose Date is more than 15
+  // minutes away is taken for it; one within minutes is an ordinary refusal.
+  const S3Protocol p = make_protocol();
+  const auto now = std::chrono::system_clock::now();
+  const OpResult near = finish(p, S3Call::head_object("k"),
+                               reply(403, "", {{"Date", http_date(now + std::chrono::minutes(5))}}));
+  BOOST_TEST(!near.clock_corrected);
+  BOOST_TEST(p.clock_offset().count() == 0);
+  const OpResult far = finish(p, S3Call::head_object("k"),
+                              reply(403, "", {{"Date", http_date(now - std::chrono::minutes(20))}}));
+  BOOST_TEST(far.clock_corrected);
+  BOOST_TEST(std::abs(p.clock_offset().count() + 1200) <= 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
