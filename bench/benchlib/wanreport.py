@@ -128,7 +128,8 @@ class Group:
                      and (engine is None or c.engine == engine))
         return min(xs, key=lambda x: x.r.wall) if xs else None
 
-    def s3up_default(self) -> Row | None:
+    def c64(self) -> Row | None:
+        """--concurrency 64 (async): the default until auto became it."""
         return self.find("s3up", "64", "async")
 
     def best_fixed(self, engine: str | None = None) -> Row | None:
@@ -189,13 +190,13 @@ def build_groups(ds_objs: dict[str, Dataset], transports: dict[str, list[str]], 
 
 
 def summary_table(groups: list[Group]) -> list[str]:
-    out = ["| network | dataset | sink | s3up default (async 64) | auto (async) [end/peak] | best fixed | "
+    out = ["| network | dataset | sink | s3up c64 (async) | s3up default: auto (async) [end/peak] | best fixed | "
            "rclone 64 | aws-cli 64 | seed 64 | curl 64 | curl 256 | default × rclone | "
-           "auto × default | auto / best fixed | default: % of bound | best fixed: % of bound | "
+           "auto × c64 | auto / best fixed | c64: % of bound | best fixed: % of bound | "
            "curl 64: % of bound |",
            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for g in groups:
-        d, a, b = g.s3up_default(), g.auto(), g.best_fixed()
+        d, a, b = g.c64(), g.auto(), g.best_fixed()
         rc, c64, c256 = g.rclone(), g.curl("64"), g.curl("256")
         aws, seed = g.find("aws-cli"), g.find("seed_threads")
         auto_txt = "–"
@@ -207,7 +208,7 @@ def summary_table(groups: list[Group]) -> list[str]:
         best_txt = _cell(g, b, True) if b is not None else "–"
         out.append(f"| {g.net} | {g.ds.name} | {g.transport} | {_cell(g, d)} | {auto_txt} | {best_txt} | "
                    f"{_cell(g, rc)} | {_cell(g, aws)} | {_cell(g, seed)} | {_cell(g, c64)} | {_cell(g, c256)} | "
-                   f"{_f(_ratio(rc, d))} | {_f(_ratio(d, a))} | {_f(a.r.wall / b.r.wall if a and b else None)} | "
+                   f"{_f(_ratio(rc, a))} | {_f(_ratio(d, a))} | {_f(a.r.wall / b.r.wall if a and b else None)} | "
                    f"{_pct(d.fraction if d else None)} | {_pct(b.fraction if b else None)} | "
                    f"{_pct(c64.fraction if c64 else None)} |")
     return out
@@ -219,20 +220,23 @@ def targets(groups: list[Group]) -> list[str]:
     for g in groups:
         if g.net not in ("wan20", "wan80") and not (g.ds.name in BIG and PROFILES[g.net].rate_bits):
             continue
-        d, a, b, rc = g.s3up_default(), g.auto(), g.best_fixed(), g.rclone()
+        d, a, b, rc = g.c64(), g.auto(), g.best_fixed(), g.rclone()
         where = f"{g.net} {g.ds.name} {g.transport}"
         if g.ds.name not in BIG:
+            if a and rc:
+                v = _ratio(rc, a)
+                lines.append(f"| {where} | s3up defaults (auto) ≥ 3× rclone 64 | {_f(v)}× | {'yes' if v >= 3 else '**no**'} |")
             if d and rc:
                 v = _ratio(rc, d)
-                lines.append(f"| {where} | s3up defaults ≥ 3× rclone 64 | {_f(v)}× | {'yes' if v >= 3 else '**no**'} |")
+                lines.append(f"| {where} | (s3up c64, the old default, × rclone 64) | {_f(v)}× | |")
             if a and d:
                 v = _ratio(d, a)
-                lines.append(f"| {where} | auto ≥ 2× default (c64) | {_f(v)}× | {'yes' if v >= 2 else '**no**'} |")
+                lines.append(f"| {where} | auto ≥ 2× c64 | {_f(v)}× | {'yes' if v >= 2 else '**no**'} |")
             if a and b:
                 v = a.r.wall / b.r.wall
                 lines.append(f"| {where} | auto within 20% of best fixed ({b.label.split(' ', 1)[1]}) | "
                              f"auto takes {_f(v)}× its time | {'yes' if v <= 1.2 else '**no**'} |")
-            for name, x in (("default (c64)", d), ("best fixed", b), ("auto (at its end limit)", a)):
+            for name, x in (("c64", d), ("best fixed", b), ("auto (at its end limit)", a)):
                 if x and x.fraction is not None:
                     lines.append(f"| {where} | {name} ≥ 80% of the {x.bound_kind} bound "
                                  f"({_f(x.bound)} s at {x.inflight:.0f} in flight) | {_pct(x.fraction)} | "
@@ -240,7 +244,7 @@ def targets(groups: list[Group]) -> list[str]:
         else:
             if not PROFILES[g.net].rate_bits:
                 continue
-            for name, x in (("default", d), ("auto", a), ("best fixed", b)):
+            for name, x in (("c64", d), ("auto (default)", a), ("best fixed", b)):
                 if x and x.fraction is not None:
                     kind = "multipart" if g.transport.startswith("ts-") else "single PUT"
                     lines.append(f"| {where} | {kind}, {name} ≥ 90% of the link rate "
@@ -355,8 +359,8 @@ def write_md(path: Path, groups: list[Group], ds_objs: dict[str, Dataset], info:
     out += ["## Summary\n",
             "Wall time medians. `auto [end/peak]`: `--concurrency auto`, with the limit it ended "
             "at and its peak (s3up's --json report). `best fixed`: the fastest fixed --concurrency "
-            "of either engine. `default × rclone` = rclone's wall / s3up's default wall; `auto × "
-            "default` = default's wall / auto's; `auto / best fixed` = auto's wall / best fixed's. "
+            "of either engine. `default × rclone` = rclone's wall / s3up's default's (auto); `auto × "
+            "c64` = c64's wall / auto's; `auto / best fixed` = auto's wall / best fixed's. "
             "`% of bound` = the run's bound / its wall time (see the targets section).\n",
             *summary_table(groups), ""]
     out += targets(groups)
@@ -528,9 +532,9 @@ def write_all(outdir: Path, ds_objs, transports, nets, results, info, notes) -> 
     write_csv(outdir / "results.csv", groups)
     log(f"wrote {outdir}/results.md, results.json, results.csv and {len(plots)} plots")
     for g in groups:
-        d, a, b, rc, c = g.s3up_default(), g.auto(), g.best_fixed(), g.rclone(), g.curl("64")
+        d, a, b, rc, c = g.c64(), g.auto(), g.best_fixed(), g.rclone(), g.curl("64")
         parts = [f"{g.net:7} {g.ds.name:6} {g.transport:11}"]
-        for nm, x in (("default", d), ("auto", a), ("best", b), ("rclone64", rc), ("curl64", c)):
+        for nm, x in (("c64", d), ("auto (default)", a), ("best", b), ("rclone64", rc), ("curl64", c)):
             if x:
                 parts.append(f"{nm} {x.r.wall:.2f}s" + (f" ({x.fraction * 100:.0f}%)" if x.fraction else ""))
         print("  ".join(parts))

@@ -152,7 +152,7 @@ int run(int argc, char** argv) {
     upload.source = cli.source;
     upload.bucket = url.bucket;
     upload.prefix = url.prefix;
-    // --concurrency auto starts where the default is, and doubles from there (slow start).
+    // --concurrency auto (the default) starts at 64 and doubles from there (slow start).
     upload.concurrency = cli.concurrency_auto ? 64 : cli.concurrency;
     upload.adaptive_concurrency = cli.concurrency_auto;
     upload.threads = cli.threads ? cli.threads : std::max(1u, std::thread::hardware_concurrency());

@@ -74,6 +74,7 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     const auto grown = static_cast<std::size_t>(std::ceil(static_cast<double>(limit_) * factor));
     set(std::max(grown, limit_ + 1));
     holds_ = 0;
+    waited_ = false;
     // Every growth is on probation: the next window must show the gain or it is undone.
     probe_from_ = before;
   };
@@ -111,7 +112,15 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
 
   // Slow start ends with the first doubling that brought less than slow_start_rise: the limit
   // is near where throughput stops rising (kept when it still rose a little, undone below).
-  if (slow_start_ && probe_from_ && g <= config_.slow_start_rise) slow_start_ = false;
+  // Unless this is the doubling's first window: its new connections may still be opening, so
+  // the next window is compared with the one before the doubling (previous_ kept).
+  if (slow_start_ && probe_from_ && g <= config_.slow_start_rise) {
+    if (!waited_) {
+      waited_ = true;
+      return Decision::Hold;
+    }
+    slow_start_ = false;
+  }
 
   Decision d = Decision::Hold;
   if (slower && !rising) {

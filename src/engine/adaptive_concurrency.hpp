@@ -5,7 +5,10 @@
 // window while throughput rises by more than `slow_start_rise` (so that on a link with 80 ms of
 // round trip it reaches hundreds of requests in flight within a second, where growing by a
 // quarter would take many); the first doubling that brings less, a SlowDown or a rising
-// latency ends slow start. From then on, AIMD-like:
+// latency ends slow start. A doubling whose first window shows too little gets one more window
+// before it is judged (against the window before the doubling): the connections it opens take
+// a few round trips (TCP, TLS) before they carry requests, so on a WAN the window right after
+// it shows only part of its gain. From then on, AIMD-like:
 //  - a SlowDown (503) reply in the window: cut (x0.5, at least 1), then let a few windows pass
 //    while the requests sent under the old limit drain;
 //  - throughput (bytes/s or requests/s, whichever rose more) up by more than `rise` on the
@@ -100,6 +103,7 @@ class AdaptiveConcurrency {
   int holds_ = 0;                   // windows held at a saturated limit since the last change
   std::optional<std::size_t> probe_from_;  // the limit before a probe, until it is judged
   bool slow_start_ = true;                 // doubling, until a doubling brings too little
+  bool waited_ = false;  // the current slow-start doubling was given one more window already
 };
 
 // The measures of one window from a run's Report (shared by both engines' sampling loops).

@@ -204,6 +204,8 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   summary.connections_opened = http.connections_opened();
   summary.tls_handshakes = http.tls_handshakes();
   summary.tls_resumed = http.tls_resumed();
+  summary.connections_paced = http.connections_paced();
+  summary.connections_borrowed = http.connections_borrowed();
   return summary;
 }
 

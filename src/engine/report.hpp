@@ -70,6 +70,9 @@ struct RunSummary {
   std::size_t threads = 0;
   // Connections opened, TLS handshakes, and how many of those resumed an earlier session.
   std::uint64_t connections_opened = 0, tls_handshakes = 0, tls_resumed = 0;
+  // New connections that waited for the open rate's bound, and idle connections one lane of
+  // the async engine lent to another (0 for the threaded engine).
+  std::uint64_t connections_paced = 0, connections_borrowed = 0;
   std::uint64_t peak_rss_bytes = 0;  // the process's peak resident memory at the end of the run
   std::string credentials;                // the provider that supplied them ("imds"...)
   std::uint64_t credential_renewals = 0;  // credentials renewed after S3 refused them as expired

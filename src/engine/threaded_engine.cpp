@@ -395,6 +395,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   summary.connections_opened = transport.connections_opened();
   summary.tls_handshakes = transport.tls_handshakes();
   summary.tls_resumed = transport.tls_resumed();
+  summary.connections_paced = transport.connections_paced();
   return summary;
 }
 

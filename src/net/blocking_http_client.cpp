@@ -172,6 +172,7 @@ struct BlockingTransport::Impl {
   std::atomic<std::uint64_t> opened{0};
   detail::AddressBook addresses;
   detail::TlsSessions sessions;
+  detail::OpenPacer pacer;
 
   // The addresses to try for a new connection to target, resolving them when stale (a failed
   // re-resolution keeps the old ones). Empty with ec set when there are none.
@@ -204,6 +205,7 @@ BlockingTransport::BlockingTransport(TlsSettings tls, Timeouts timeouts)
 BlockingTransport::~BlockingTransport() = default;
 
 std::uint64_t BlockingTransport::connections_opened() const { return impl_->opened.load(); }
+std::uint64_t BlockingTransport::connections_paced() const { return impl_->pacer.paced(); }
 std::uint64_t BlockingTransport::tls_handshakes() const { return impl_->sessions.handshakes(); }
 std::uint64_t BlockingTransport::tls_resumed() const { return impl_->sessions.resumed(); }
 const Timeouts& BlockingTransport::timeouts() const { return impl_->timeouts; }
@@ -235,6 +237,9 @@ std::unique_ptr<BlockingClient::Connection> open_connection(BlockingTransport::I
     outcome = detail::resolve_failure(ec, target);
     return nullptr;
   }
+  // New connections are opened at a bounded rate (connection_policy.hpp).
+  const Clock::duration wait = impl.pacer.reserve(Clock::now());
+  if (wait > Clock::duration::zero()) std::this_thread::sleep_for(wait);
   auto conn = std::make_unique<BlockingClient::Connection>();
   if (target.tls)
     conn->secure.emplace(impl.ioc, impl.tls_context);

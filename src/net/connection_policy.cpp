@@ -56,6 +56,27 @@ void AddressBook::set_aside(const std::string& key, const Endpoint& endpoint,
   entries_[key].aside[endpoint] = now + kSetAside;
 }
 
+OpenPacer::OpenPacer(int burst, int per_second)
+    : burst_(burst), per_second_(per_second), tokens_(burst) {}
+
+Clock::duration OpenPacer::reserve(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (last_ && now > *last_)
+    tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - *last_).count() *
+                                             per_second_);
+  if (!last_ || now > *last_) last_ = now;
+  tokens_ -= 1;  // may go below zero: the debt is the wait
+  if (tokens_ >= 0) return Clock::duration::zero();
+  ++paced_;
+  const std::chrono::duration<double> wait(-tokens_ / per_second_);
+  return std::chrono::duration_cast<Clock::duration>(wait);
+}
+
+std::uint64_t OpenPacer::paced() const {
+  std::lock_guard lock(mutex_);
+  return paced_;
+}
+
 TlsSessions::~TlsSessions() {
   for (auto& [key, session] : sessions_) SSL_SESSION_free(session);
 }

@@ -7,7 +7,10 @@
 //    that they resume (an abbreviated handshake, no certificate chain sent or verified again);
 //  - kIdleMax: a pooled connection idle for longer is closed rather than reused, since S3 and
 //    many proxies close idle connections after a few seconds and a request sent into a
-//    connection being closed is lost.
+//    connection being closed is lost;
+//  - OpenPacer: new connections are opened at a bounded rate (a token bucket: kOpenBurst at
+//    once, then kOpenRate per second), so that `--concurrency 4096` does not start 4,096 TLS
+//    handshakes in the same millisecond.
 // No I/O here: the clients resolve and connect, these classes decide. Thread-safe.
 #pragma once
 #include <boost/asio/ip/tcp.hpp>
@@ -29,6 +32,30 @@ using Clock = std::chrono::steady_clock;
 inline constexpr std::chrono::seconds kReresolve{30};
 inline constexpr std::chrono::seconds kSetAside{30};
 inline constexpr std::chrono::seconds kIdleMax{4};
+// Connections opened at once before the pacing starts: enough for the default 64 in flight and
+// the first doublings of --concurrency auto (64 -> 128 -> 256) without any wait.
+inline constexpr int kOpenBurst = 256;
+// Connections opened per second after the burst (one per millisecond).
+inline constexpr int kOpenRate = 1000;
+
+// A token bucket shared by every connection a client opens.
+class OpenPacer {
+ public:
+  explicit OpenPacer(int burst = kOpenBurst, int per_second = kOpenRate);
+  // Takes a token for one new connection at `now` and returns how long the caller waits before
+  // opening it (zero while the burst lasts). Tokens are taken in order: the n-th caller past
+  // the burst waits n / rate.
+  Clock::duration reserve(Clock::time_point now);
+  // Connections that had to wait for their token.
+  std::uint64_t paced() const;
+
+ private:
+  mutable std::mutex mutex_;
+  const double burst_, per_second_;
+  double tokens_;
+  std::optional<Clock::time_point> last_;
+  std::uint64_t paced_ = 0;
+};
 
 class AddressBook {
  public:

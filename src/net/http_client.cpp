@@ -3,8 +3,10 @@
 #include "net/http_common.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -18,6 +20,7 @@
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -120,6 +123,8 @@ struct Client::Impl {
   TlsSettings tls;
   Timeouts timeouts;
   std::atomic<std::uint64_t> opened{0};
+  std::uint64_t borrowed = 0;  // connections lent by one lane to another (under mutex)
+  detail::OpenPacer pacer;
 
   std::mutex mutex;
   std::vector<Pool> idle;  // per lane
@@ -133,25 +138,39 @@ struct Client::Impl {
     return 0;
   }
 
-  // The most recently used idle connection, closing those idle for longer than kIdleMax (the
-  // server may be closing them now).
-  std::unique_ptr<Connection> take_idle(std::size_t lane, const std::string& key) {
+  // An idle connection to `key`: the most recently used of `lane`'s pool (closing those idle
+  // for longer than kIdleMax: the server may be closing them now), else the most recently used
+  // fresh one of another lane's pool, so that a lane that runs out of connections borrows one
+  // rather than opening a new one while the other lane's sit idle (the number of connections
+  // then stays at the number of requests in flight, as with the threaded engine). Returns the
+  // connection and the lane it belongs to (whose thread alone may use it).
+  std::pair<std::unique_ptr<Connection>, std::size_t> take_idle(std::size_t lane,
+                                                                const std::string& key) {
     std::vector<std::unique_ptr<Connection>> expired;  // closed outside the lock
     std::lock_guard lock(mutex);
-    auto& pool = idle[lane];
-    auto it = pool.find(key);
-    if (it == pool.end() || it->second.empty()) return nullptr;
-    auto& list = it->second;
     const auto now = Clock::now();
-    const auto fresh = std::find_if(list.begin(), list.end(), [&](const auto& c) {
-      return now - c->idle_since < detail::kIdleMax;
-    });
-    for (auto c = list.begin(); c != fresh; ++c) expired.push_back(std::move(*c));
-    list.erase(list.begin(), fresh);
-    if (list.empty()) return nullptr;
-    auto conn = std::move(list.back());
-    list.pop_back();
-    return conn;
+    const auto is_fresh = [&](const auto& c) { return now - c->idle_since < detail::kIdleMax; };
+    if (auto it = idle[lane].find(key); it != idle[lane].end()) {
+      auto& list = it->second;
+      const auto fresh = std::find_if(list.begin(), list.end(), is_fresh);
+      for (auto c = list.begin(); c != fresh; ++c) expired.push_back(std::move(*c));
+      list.erase(list.begin(), fresh);
+      if (!list.empty()) {
+        auto conn = std::move(list.back());
+        list.pop_back();
+        return {std::move(conn), lane};
+      }
+    }
+    for (std::size_t other = 0; other < idle.size(); ++other) {
+      if (other == lane) continue;
+      auto it = idle[other].find(key);
+      if (it == idle[other].end() || it->second.empty() || !is_fresh(it->second.back())) continue;
+      auto conn = std::move(it->second.back());
+      it->second.pop_back();
+      ++borrowed;
+      return {std::move(conn), other};
+    }
+    return {nullptr, lane};
   }
 
   void give_back(std::size_t lane, const std::string& key, std::unique_ptr<Connection> conn) {
@@ -188,6 +207,13 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
       outcome = detail::resolve_failure(ec, target);
       co_return nullptr;
     }
+  }
+
+  // New connections are opened at a bounded rate (connection_policy.hpp).
+  const Clock::duration wait = impl->pacer.reserve(Clock::now());
+  if (wait > Clock::duration::zero()) {
+    asio::steady_timer timer(executor, wait);
+    co_await timer.async_wait(use_tuple);
   }
 
   std::unique_ptr<Connection> conn;
@@ -228,6 +254,29 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
   co_return conn;
 }
 
+// Sends `request` over `conn`, on the thread of `lane`, the lane it belongs to. After a complete
+// exchange keeps the endpoint's TLS session and gives the connection back to the lane's pool
+// (see below for when it is not); after a failure the connection is closed here, on its own
+// thread.
+asio::awaitable<error_code> exchange_on(std::shared_ptr<Client::Impl> impl, std::size_t lane,
+                                        std::string key, std::unique_ptr<Connection> conn,
+                                        Request* request, Response* response) {
+  error_code ec;
+  if (conn->secure)
+    ec = co_await exchange(*conn->secure, conn->lowest(), conn->buffer, *request, *response,
+                           impl->timeouts);
+  else
+    ec = co_await exchange(*conn->plain, conn->lowest(), conn->buffer, *request, *response,
+                           impl->timeouts);
+  if (ec) co_return ec;
+  if (conn->secure) impl->sessions.remember(conn->secure->native_handle(), key);
+  // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here; so do bytes
+  // the server sent beyond its reply, which a next request would take for its own.)
+  if (response->keep_alive() && conn->buffer.size() == 0)
+    impl->give_back(lane, key, std::move(conn));
+  co_return error_code{};
+}
+
 }  // namespace
 
 Client::Client(asio::any_io_executor executor, TlsSettings tls, Timeouts timeouts)
@@ -254,13 +303,19 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
   for (int attempt = 0;; ++attempt) {
     Outcome outcome;
     std::unique_ptr<Connection> conn;
+    std::size_t owner = lane;
     if (attempt == 0) {
-      // One the server closed while idle, or sent something on unasked, is dropped unused.
-      while ((conn = impl->take_idle(lane, key)) &&
-             !detail::idle_connection_is_clean(
-                 conn->lowest().socket().native_handle(),
-                 conn->secure ? conn->secure->native_handle() : nullptr))
+      // One the server closed while idle, or sent something on unasked, is dropped unused (an
+      // idle connection has no operation pending, so any thread may close it).
+      for (;;) {
+        std::tie(conn, owner) = impl->take_idle(lane, key);
+        if (!conn || detail::idle_connection_is_clean(
+                         conn->lowest().socket().native_handle(),
+                         conn->secure ? conn->secure->native_handle() : nullptr))
+          break;
         conn.reset();
+      }
+      if (!conn) owner = lane;
     }
     const bool reused = conn != nullptr;
     if (!conn) {
@@ -268,20 +323,17 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
       if (!conn) co_return outcome;
     }
     error_code ec;
-    if (conn->secure)
-      ec = co_await exchange(*conn->secure, conn->lowest(), conn->buffer, request,
-                             outcome.response, impl->timeouts);
-    else
-      ec = co_await exchange(*conn->plain, conn->lowest(), conn->buffer, request,
-                             outcome.response, impl->timeouts);
-    if (!ec) {
-      if (conn->secure) impl->sessions.remember(conn->secure->native_handle(), key);
-      // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here; so do
-      // bytes the server sent beyond its reply, which a next request would take for its own.)
-      if (outcome.response.keep_alive() && conn->buffer.size() == 0)
-        impl->give_back(lane, key, std::move(conn));
-      co_return outcome;
+    if (owner == lane) {
+      ec = co_await exchange_on(impl, lane, key, std::move(conn), &request, &outcome.response);
+    } else {
+      // A connection borrowed from another lane is used on that lane's thread.
+      asio::awaitable<error_code> task =
+          exchange_on(impl, owner, key, std::move(conn), &request, &outcome.response);
+      asio::awaitable<error_code> there =
+          asio::co_spawn(impl->lanes[owner], std::move(task), asio::use_awaitable);
+      ec = co_await std::move(there);
     }
+    if (!ec) co_return outcome;
     // A pooled connection the server closed while it sat idle: sent again at once on a fresh
     // one (not a failure, no backoff).
     if (reused && is_reset(ec)) continue;
@@ -295,6 +347,11 @@ void Client::close_idle() {
 }
 
 std::uint64_t Client::connections_opened() const { return impl_->opened.load(); }
+std::uint64_t Client::connections_borrowed() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->borrowed;
+}
+std::uint64_t Client::connections_paced() const { return impl_->pacer.paced(); }
 std::uint64_t Client::tls_handshakes() const { return impl_->sessions.handshakes(); }
 std::uint64_t Client::tls_resumed() const { return impl_->sessions.resumed(); }
 const Timeouts& Client::timeouts() const { return impl_->timeouts; }

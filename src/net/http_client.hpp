@@ -64,9 +64,11 @@ class Client {
   // Throws std::runtime_error when the CA bundle cannot be loaded.
   Client(asio::any_io_executor executor, TlsSettings tls, Timeouts timeouts);
   // One pool of connections per lane: `lanes` are executors of distinct io_contexts, each run
-  // by one thread. send() uses the pool of the lane its coroutine runs on, so a connection's I/O
-  // never crosses threads (a coroutine on any other executor uses the first lane's pool, whose
-  // io_context must then be running).
+  // by one thread. send() uses the pool of the lane its coroutine runs on (a coroutine on any
+  // other executor uses the first lane's pool, whose io_context must then be running); when that
+  // pool has no idle connection it borrows one from another lane's and runs the exchange on that
+  // lane's thread, so a connection's I/O never crosses threads and no connection is opened
+  // while another sits idle.
   Client(std::vector<asio::any_io_executor> lanes, TlsSettings tls, Timeouts timeouts);
   ~Client();
   Client(const Client&) = delete;
@@ -82,6 +84,10 @@ class Client {
   void close_idle();
 
   std::uint64_t connections_opened() const;
+  // Idle connections one lane lent to a request of another (see send()).
+  std::uint64_t connections_borrowed() const;
+  // New connections that waited for the open rate's bound (connection_policy.hpp).
+  std::uint64_t connections_paced() const;
   // TLS handshakes done, and how many of them resumed an earlier session.
   std::uint64_t tls_handshakes() const;
   std::uint64_t tls_resumed() const;

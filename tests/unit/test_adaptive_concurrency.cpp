@@ -25,11 +25,18 @@ struct Model {
   double latency_ms = 10;
   double bytes_per_request = 4096;
   double noise = 0;  // relative noise on throughput and latency (uniform +-noise)
+  // The share of a rise of the limit that the first window after it shows (1: all of it; on a
+  // WAN the new connections take a few round trips to open, so less).
+  double ramp = 1;
+  std::size_t last_limit = 0;
   std::mt19937 rng{42};
 
   Window window(std::size_t limit, bool saturated = true, std::uint64_t throttled = 0) {
     std::uniform_real_distribution<double> jitter(1 - noise, 1 + noise);
-    const double served = std::min<double>(static_cast<double>(limit), capacity);
+    const double now = std::min<double>(static_cast<double>(limit), capacity);
+    const double before = std::min<double>(static_cast<double>(last_limit), capacity);
+    const double served = last_limit != 0 && now > before ? before + (now - before) * ramp : now;
+    last_limit = limit;
     const double rps = served / (latency_ms / 1000) * jitter(rng);
     const double latency =
         latency_ms * std::max(1.0, static_cast<double>(limit) / capacity) * jitter(rng);
@@ -148,6 +155,25 @@ BOOST_AUTO_TEST_CASE(slow_start_doubles_to_the_latency_bound_within_a_few_window
   for (std::size_t i = 3; i < limits.size(); ++i) BOOST_TEST(limits[i] >= 600u);
 }
 
+BOOST_AUTO_TEST_CASE(slow_start_waits_a_window_for_new_connections_to_open) {
+  // As above, but the window right after each doubling shows only a tenth of its gain (its
+  // connections are still opening, 80 ms away): each doubling is judged on the window after.
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency policy(config);
+  Model model;
+  model.capacity = 600;
+  model.latency_ms = 80;
+  model.ramp = 0.1;
+  const auto limits = run(policy, model, 40);
+  BOOST_TEST(limits[0] == 128u);
+  BOOST_TEST(limits[1] == 128u);  // +5% so far: one more window
+  BOOST_TEST(limits[2] == 256u);  // +100% on the window before the doubling
+  BOOST_TEST(limits[4] == 512u);
+  BOOST_TEST(limits[6] >= 600u);
+  for (std::size_t i = 6; i < limits.size(); ++i) BOOST_TEST(limits[i] >= 600u);
+}
+
 BOOST_AUTO_TEST_CASE(slow_start_undoes_a_doubling_that_brings_nothing) {
   AdaptiveConfig config;
   config.initial = 64;
@@ -157,9 +183,10 @@ BOOST_AUTO_TEST_CASE(slow_start_undoes_a_doubling_that_brings_nothing) {
   const auto limits = run(policy, model, 30);
   BOOST_TEST(limits[0] == 128u);
   BOOST_TEST(limits[1] == 256u);
-  BOOST_TEST(limits[2] == 128u);  // undone
+  BOOST_TEST(limits[2] == 256u);  // one more window for the doubling to show its gain
+  BOOST_TEST(limits[3] == 128u);  // none: undone
   BOOST_TEST(!policy.in_slow_start());
-  for (std::size_t i = 2; i < limits.size(); ++i) {
+  for (std::size_t i = 3; i < limits.size(); ++i) {
     BOOST_TEST(limits[i] >= 100u);
     BOOST_TEST(limits[i] <= 160u);  // a probe of +25% now and then, undone
   }
@@ -191,8 +218,9 @@ BOOST_AUTO_TEST_CASE(a_slowdown_halves_the_limit_and_the_next_windows_settle) {
   AdaptiveConfig config;
   config.initial = 100;
   AdaptiveConcurrency policy(config);
-  policy.observe(steady(1000, 10));  // baseline (a probe: 125)
-  policy.observe(steady(1000, 10));  // no gain: undone
+  policy.observe(steady(1000, 10));  // baseline (slow start's first doubling: 200)
+  policy.observe(steady(1000, 10));  // no gain yet: one more window
+  policy.observe(steady(1000, 10));  // still none: undone
   BOOST_TEST(policy.limit() == 100u);
   Window slow = steady(1000, 10);
   slow.throttled = 3;
@@ -230,7 +258,8 @@ BOOST_AUTO_TEST_CASE(rising_latency_without_throughput_gain_cuts) {
   config.initial = 64;
   config.probe_windows = 1000;
   AdaptiveConcurrency policy(config);
-  policy.observe(steady(2000, 20));  // baseline, probe to 80
+  policy.observe(steady(2000, 20));  // baseline, doubled to 128
+  policy.observe(steady(2000, 20));  // no gain yet: one more window
   policy.observe(steady(2000, 20));  // no gain: back to 64
   BOOST_TEST(policy.limit() == 64u);
   policy.observe(steady(2000, 25));  // +25%: not enough
@@ -255,6 +284,7 @@ BOOST_AUTO_TEST_CASE(latency_of_a_few_requests_is_not_judged) {
   config.probe_windows = 1000;
   AdaptiveConcurrency policy(config);
   policy.observe(steady(16, 100));  // 4 requests a window
+  policy.observe(steady(16, 100));
   policy.observe(steady(16, 100));
   BOOST_TEST(policy.limit() == 64u);
   BOOST_TEST(policy.observe(steady(16, 400)) == Decision::Hold);

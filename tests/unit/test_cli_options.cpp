@@ -58,8 +58,8 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(!o.quiet);
   BOOST_TEST(!o.verbose);
   BOOST_TEST(!o.follow_symlinks);
-  BOOST_TEST(o.concurrency == 64u);
-  BOOST_TEST(!o.concurrency_auto);
+  BOOST_TEST(o.concurrency == 64u);  // where auto starts
+  BOOST_TEST(o.concurrency_auto);     // the default
   BOOST_TEST(o.engine == "async");
   BOOST_TEST(o.threads == 0u);
   BOOST_TEST(o.checksum == "crc32c");

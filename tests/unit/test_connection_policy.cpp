@@ -78,4 +78,31 @@ BOOST_AUTO_TEST_CASE(tls_sessions_without_a_handshake_offer_nothing) {
   SSL_CTX_free(ctx);
 }
 
+BOOST_AUTO_TEST_CASE(new_connections_are_opened_at_a_bounded_rate) {
+  using std::chrono::milliseconds;
+  OpenPacer pacer(3, 10);  // 3 at once, then 10 per second
+  const auto t0 = Clock::time_point{} + std::chrono::hours(1);
+  for (int i = 0; i < 3; ++i) BOOST_TEST(pacer.reserve(t0).count() == 0);
+  BOOST_TEST(pacer.paced() == 0u);
+  // Past the burst each waits one more tenth of a second than the one before it.
+  const auto w4 = std::chrono::duration_cast<milliseconds>(pacer.reserve(t0)).count();
+  const auto w5 = std::chrono::duration_cast<milliseconds>(pacer.reserve(t0)).count();
+  BOOST_TEST(w4 == 100);
+  BOOST_TEST(w5 == 200);
+  BOOST_TEST(pacer.paced() == 2u);
+  // 50 ms later the next is due 250 ms after its own reservation, not sooner: the debt stays.
+  const auto w6 =
+      std::chrono::duration_cast<milliseconds>(pacer.reserve(t0 + milliseconds(50))).count();
+  BOOST_TEST(w6 == 250);
+  // A second without openings refills the bucket, but never beyond the burst.
+  const auto t1 = t0 + std::chrono::seconds(5);
+  for (int i = 0; i < 3; ++i) BOOST_TEST(pacer.reserve(t1).count() == 0);
+  BOOST_TEST(pacer.reserve(t1).count() > 0);
+  // The defaults: the burst covers --concurrency 256 opened at once.
+  OpenPacer defaults;
+  for (int i = 0; i < kOpenBurst; ++i) BOOST_TEST_REQUIRE(defaults.reserve(t0).count() == 0);
+  BOOST_TEST(std::chrono::duration_cast<std::chrono::microseconds>(defaults.reserve(t0)).count() ==
+             1000);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Loopback single PUTs of large files over HTTPS to nginx: s3up against curl -Z, side by side.
+
+    bench/large_put.py [--files 2] [--size 256MiB] [--reps 5] [--s3up build-release/s3up]
+
+Makes FILES random files of SIZE in /dev/shm, starts the bench's nginx sink (bench/benchlib),
+and runs, interleaved REPS times: curl -Z (no signature, no checksum: the transport's ceiling),
+s3up at its defaults (CRC32C, plus MD5 for Content-MD5 since nginx echoes no checksum and returns
+no ETag), and s3up --checksum none. Prints the median wall time, CPU time (user+sys of the
+child), CPU per GiB and peak RSS of each, and s3up's ratios to curl. Every run is verified (the
+sink's file sizes). Run through bench/run.sh's dependencies (nginx-light, curl): bench/deps.sh.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib.common import BUCKET  # noqa: E402
+from benchlib.sinks import Nginx, NginxSink, make_cert  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_size(text: str) -> int:
+    units = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+    for unit, factor in units.items():
+        if text.endswith(unit):
+            return int(text[: -len(unit)]) * factor
+    return int(text)
+
+
+def run(cmd: list[str]) -> tuple[float, float, int]:
+    """Runs cmd; returns wall seconds, CPU seconds and peak RSS (KiB) of the child."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-1000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=2)
+    ap.add_argument("--size", default="256MiB")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--s3up", default=str(ROOT / "build-release" / "s3up"))
+    a = ap.parse_args()
+    size = parse_size(a.size)
+    data = Path("/dev/shm/s3up-large-put")
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir()
+    for i in range(a.files):
+        with open(data / f"big{i}", "wb") as f:
+            for _ in range(size // (1 << 20)):
+                f.write(os.urandom(1 << 20))
+    cert, key = make_cert()
+    nginx = Nginx(cert, key)
+    sink = NginxSink(nginx, True, cert)
+    gib = a.files * size / (1 << 30)
+    clients = {
+        "curl -Z": lambda p: ["curl", "-s", "-S", "--fail", "-Z", "--cacert", str(cert), "-H", "Expect:"]
+        + sum([["-T", str(data / f"big{i}"), f"{sink.url}/{BUCKET}/{p}big{i}"] for i in range(a.files)], []),
+        "s3up": lambda p: [a.s3up, "--endpoint-url", sink.url, "--ca-bundle", str(cert), "--quiet",
+                           "--multipart-threshold", str(size + 1), str(data), f"s3://{BUCKET}/{p}"],
+        "s3up --checksum none": lambda p: [a.s3up, "--endpoint-url", sink.url, "--ca-bundle", str(cert),
+                                           "--quiet", "--checksum", "none", "--multipart-threshold",
+                                           str(size + 1), str(data), f"s3://{BUCKET}/{p}"],
+    }
+    env_keys = {"AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench-secret",
+                "AWS_REGION": "us-east-1"}
+    os.environ.update(env_keys)
+    results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in clients}
+    try:
+        for rep in range(a.reps):
+            for name, make in clients.items():
+                sink.clear()
+                prefix = f"r{rep}/"
+                r = run(make(prefix))
+                for i in range(a.files):
+                    got = nginx.root / BUCKET / f"{prefix}big{i}"
+                    if not got.exists() or got.stat().st_size < size:
+                        raise SystemExit(f"{name}: {got} missing or short")
+                results[name].append(r)
+                print(f"rep {rep + 1} {name:22} {r[0]:.3f} s wall, {r[1]:.3f} s CPU", flush=True)
+    finally:
+        nginx.stop()
+        shutil.rmtree(data, ignore_errors=True)
+    print(f"\n{a.files} x {a.size} over HTTPS to nginx on loopback, medians of {a.reps}:")
+    print("| client | wall s | CPU s | CPU s per GiB | × curl (wall) | CPU / curl's |")
+    print("|---|---:|---:|---:|---:|---:|")
+    curl_wall = statistics.median(r[0] for r in results["curl -Z"])
+    curl_cpu = statistics.median(r[1] for r in results["curl -Z"])
+    for name, rs in results.items():
+        wall = statistics.median(r[0] for r in rs)
+        cpu = statistics.median(r[1] for r in rs)
+        print(f"| {name} | {wall:.3f} | {cpu:.3f} | {cpu / gib:.3f} | {curl_wall / wall:.2f} | "
+              f"{cpu / curl_cpu:.2f} |")
+    print(f"(load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+
+
+if __name__ == "__main__":
+    main()
