@@ -42,29 +42,18 @@ T positive(const cxxopts::ParseResult& r, const char* name, T fallback) {
 // far past any sensible wait, and well within what the clocks' durations hold.
 constexpr double kMaxTimeoutSeconds = 1'000'000;
 
-// A number of seconds, written as a decimal number and nothing else: "10", "0.25", "2." (no unit,
-// exponent, "inf" or second dot). A leading '-' is read so that a negative value gets the range
-// message; the range is the caller's to check. Throws UsageError naming the option.
+// A number of seconds (util::parse_seconds: a decimal number, a leading '-' read so that a
+// negative value gets the range message; the range is the caller's to check). Throws UsageError
+// naming the option.
 double seconds_option(const cxxopts::ParseResult& r, const char* name) {
   const auto text = r[name].as<std::string>();
-  std::string_view number = text;
-  const bool negative = !number.empty() && number.front() == '-';
-  if (negative) number.remove_prefix(1);
-  double value = 0;
-  bool ok = !number.empty() && number != "." &&
-            number.find_first_not_of("0123456789.") == std::string_view::npos &&
-            number.find('.') == number.rfind('.');
-  if (ok) {
-    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value,
-                                           std::chars_format::fixed);
-    ok = ec == std::errc{} && end == number.data() + number.size();
-  }
-  if (!ok)
+  const auto value = util::parse_seconds(text);
+  if (!value)
     throw UsageError(std::string("--") + name + ": '" + text +
                      "' is not a number of seconds (examples: 10, 0.5)");
-  if (!negative && value > kMaxTimeoutSeconds)
+  if (*value > kMaxTimeoutSeconds)
     throw UsageError(std::string("--") + name + " must be at most 1000000 seconds");
-  return negative ? -value : value;
+  return *value;
 }
 
 // --retries: a whole number from 0 to kMaxRetries.

@@ -147,9 +147,8 @@ error_code exchange(Stream& stream, TimedSocket& timed, beast::flat_buffer& buff
   serializer.limit(detail::kWriteChunk);
   bhttp::write(stream, serializer, ec);
   if (ec) return ec;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(detail::kResponseBodyLimit);
-  if (request.method() == bhttp::verb::head) parser.skip(true);
+  detail::ResponseParser parser;
+  detail::limit_response_parser(parser, request.method());
   bhttp::read(stream, buffer, parser, ec);
   if (ec) return ec;
   response = parser.release();
