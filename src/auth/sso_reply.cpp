@@ -64,12 +64,12 @@ s3::Credentials parse_sso_reply(unsigned status, std::string_view body, const st
     throw ProviderError(prefix + "the reply's roleCredentials have no expiration");
   const double ms = expiration->to_number<double>(ec);
   if (ec || ms <= 0) throw ProviderError(prefix + "the reply's expiration is not a time");
-  // A time past what SysTime holds is clamped (converting it overflowed, found by
-  // tests/fuzz/fuzz_sso): such an expiration is far in the future anyway.
-  const double max_ms = static_cast<double>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(SysTime::max().time_since_epoch()).count());
-  if (ms >= max_ms) {
-    creds.expiration = SysTime::max();
+  // A time past kLatestTime is clamped to it (the conversion overflowed past SysTime's range):
+  // such an expiration is far in the future anyway.
+  const auto latest_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      kLatestTime.time_since_epoch());
+  if (ms >= static_cast<double>(latest_ms.count())) {
+    creds.expiration = kLatestTime;
   } else {
     creds.expiration = SysTime(std::chrono::duration_cast<SysTime::duration>(
         std::chrono::milliseconds(static_cast<long long>(ms))));
