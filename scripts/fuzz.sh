@@ -37,6 +37,7 @@ dict_of() {
     ini|aws_config) echo ini ;;
     http_response) echo http ;;
     glob) echo glob ;;
+    cli_options) echo cli ;;
   esac
 }
 failed=()

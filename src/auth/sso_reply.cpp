@@ -63,7 +63,9 @@ s3::Credentials parse_sso_reply(unsigned status, std::string_view body, const st
   if (expiration == nullptr || !expiration->is_number())
     throw ProviderError(prefix + "the reply's roleCredentials have no expiration");
   const double ms = expiration->to_number<double>(ec);
-  if (ec || ms <= 0) throw ProviderError(prefix + "the reply's expiration is not a time");
+  // !(ms > 0) refuses NaN too: Boost.JSON 1.81 reads "0e3020" as NaN, which then went on to the
+  // integer conversion (undefined behaviour; found by tests/fuzz/fuzz_sso).
+  if (ec || !(ms > 0)) throw ProviderError(prefix + "the reply's expiration is not a time");
   // A time past kLatestTime is clamped to it (the conversion overflowed past SysTime's range):
   // such an expiration is far in the future anyway.
   const auto latest_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -16,6 +16,7 @@
 #include "s3/checksum.hpp"
 #include "s3/object_settings.hpp"
 #include "util/units.hpp"
+#include "util/utf8.hpp"
 
 namespace s3up::cli {
 namespace {
@@ -360,7 +361,9 @@ std::string help_text() {
   return spec.help({kHelpGroups.begin(), kHelpGroups.end()}) + kHelpFooter;
 }
 
-CliOptions parse_command_line(int argc, char** argv, const Environment& env) {
+namespace {
+
+CliOptions parse_unchecked(int argc, char** argv, const Environment& env) {
   const cxxopts::ParseResult given = parse_arguments(argc, argv);
   EnvArguments from_env;
   const bool informational = given.count("help") || given.count("version") ||
@@ -413,6 +416,19 @@ CliOptions parse_command_line(int argc, char** argv, const Environment& env) {
   o.help_text = help_text();
   o.from_environment = std::move(from_env.used);
   return o;
+}
+
+}  // namespace
+
+CliOptions parse_command_line(int argc, char** argv, const Environment& env) {
+  try {
+    return parse_unchecked(argc, argv, env);
+  } catch (const UsageError& e) {
+    // The messages quote what was typed: an argument with a line break or bytes that are not
+    // UTF-8 (found by tests/fuzz/fuzz_cli_options) is shown escaped, so that the error stays
+    // one line of text.
+    throw UsageError(util::printable(e.what()));
+  }
 }
 
 }  // namespace s3up::cli

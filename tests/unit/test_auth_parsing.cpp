@@ -231,6 +231,12 @@ BOOST_AUTO_TEST_CASE(sso_reply_expiration_beyond_system_clock_is_clamped) {
       "SSO: ");
   BOOST_TEST(epoch(d) == 1764666847);
   BOOST_CHECK_THROW(parse_sso_reply(500, R"({"message":"no"})", "SSO: "), ProviderError);
+  // Found by tests/fuzz/fuzz_sso: Boost.JSON reads 0e3020 as NaN, which passed "<= 0" and was
+  // converted to an integer.
+  BOOST_CHECK_THROW(
+      parse_sso_reply(200, R"({"roleCredentials":{"accessKeyId":"A","secretAccessKey":"S","expiration":0e3020}})",
+                      "SSO: "),
+      ProviderError);
   BOOST_CHECK_THROW(
       parse_sso_reply(200, R"({"roleCredentials":{"accessKeyId":"A","secretAccessKey":"S","expiration":-1}})",
                       "SSO: "),
