@@ -43,17 +43,24 @@ inline void check(bool ok, const char* what) {
 }
 
 // A folder of this process for the files a target writes (on tmpfs when there is one: the journal
-// syncs what it writes). Created at the first call, left for the OS to clean (/dev/shm or $TMPDIR).
+// syncs what it writes). Created at the first call, removed when the process exits normally.
 inline const std::filesystem::path& scratch_dir() {
-  static const std::filesystem::path dir = [] {
-    std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
-                                     ? std::filesystem::path("/dev/shm")
-                                     : std::filesystem::temp_directory_path();
-    auto d = base / ("s3up-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(d);
-    return d;
-  }();
-  return dir;
+  struct Folder {
+    std::filesystem::path path;
+    Folder() {
+      const std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
+                                             ? std::filesystem::path("/dev/shm")
+                                             : std::filesystem::temp_directory_path();
+      path = base / ("s3up-fuzz-" + std::to_string(::getpid()));
+      std::filesystem::create_directories(path);
+    }
+    ~Folder() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Folder folder;
+  return folder.path;
 }
 
 inline void write_file(const std::filesystem::path& path, std::string_view content) {
