@@ -24,7 +24,11 @@ if [ "${1:-}" = "--package" ]; then
 fi
 # The tests: TLS certificates, the nginx PUT sink, man-db (man -w on the installed page), the
 # shells whose completions tests/package/test_docs.py runs.
-PACKAGES=("${BUILD_PACKAGES[@]}" openssl curl nginx-light man-db zsh fish bash-completion)
+# The fuzz targets (scripts/fuzz.sh, tests/fuzz): clang 14 with libFuzzer and the sanitizer
+# runtimes (libclang-rt-14-dev), llvm-14 for llvm-symbolizer (readable stack traces).
+FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev llvm-14)
+PACKAGES=("${BUILD_PACKAGES[@]}" openssl curl nginx-light man-db zsh fish bash-completion
+          "${FUZZ_PACKAGES[@]}")
 # Ceph RGW 16.2 for tests/integration/test_rgw.py (a single-node cluster the tests start on
 # 127.0.0.1), without its recommends: they would add ~115 packages, among them ceph-mgr, exim4
 # and chrony.

@@ -1,6 +1,5 @@
 #include "auth/sso.hpp"
 
-#include <boost/json.hpp>
 #include <openssl/evp.h>
 
 #include <cerrno>
@@ -10,7 +9,6 @@
 
 #include "auth/support.hpp"
 #include "auth/time_format.hpp"
-#include "s3/sigv4.hpp"
 #include "util/crypto.hpp"
 #include "util/uri.hpp"
 
@@ -23,12 +21,6 @@ std::string sha1_hex(std::string_view data) {
   if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha1(), nullptr) != 1)
     throw ProviderError("SHA-1 is not available from OpenSSL");
   return util::hex_lower({digest, size});
-}
-
-const boost::json::string* string_member(const boost::json::object& object, const char* key) {
-  const auto* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string() || value->get_string().empty()) return nullptr;
-  return &value->get_string();
 }
 
 class SsoProvider final : public Provider {
@@ -56,42 +48,7 @@ class SsoProvider final : public Provider {
     if (reply.status == 401 || reply.status == 403)
       throw ProviderError("the SSO portal refused the cached token of profile '" + settings_.profile +
                           "' (HTTP " + std::to_string(reply.status) + "): " + login_hint());
-    boost::system::error_code ec;
-    const boost::json::value doc = boost::json::parse(reply.body, ec);
-    const boost::json::object* object = !ec && doc.is_object() ? &doc.get_object() : nullptr;
-    if (reply.status != 200) {
-      std::string message = prefix + "HTTP " + std::to_string(reply.status);
-      if (object != nullptr) {
-        for (const char* key : {"message", "Message"})
-          if (const auto* m = string_member(*object, key)) {
-            message += ": " + s3::canonical_header_value(detail::clip(std::string_view(*m), 200));
-            break;
-          }
-      }
-      throw ProviderError(message);
-    }
-    if (object == nullptr) throw ProviderError(prefix + "the reply is not a JSON object");
-    const auto* role = object->if_contains("roleCredentials");
-    if (role == nullptr || !role->is_object())
-      throw ProviderError(prefix + "the reply holds no roleCredentials");
-    const auto& rc = role->get_object();
-    const auto* key_id = string_member(rc, "accessKeyId");
-    const auto* secret = string_member(rc, "secretAccessKey");
-    if (key_id == nullptr || secret == nullptr)
-      throw ProviderError(prefix + "the reply's roleCredentials are incomplete");
-    s3::Credentials creds;
-    creds.access_key_id = std::string(*key_id);
-    creds.secret_access_key = std::string(*secret);
-    if (const auto* session = string_member(rc, "sessionToken"))
-      creds.session_token = std::string(*session);
-    const auto* expiration = rc.if_contains("expiration");
-    if (expiration == nullptr || !expiration->is_number())
-      throw ProviderError(prefix + "the reply's roleCredentials have no expiration");
-    const double ms = expiration->to_number<double>(ec);
-    if (ec || ms <= 0) throw ProviderError(prefix + "the reply's expiration is not a time");
-    creds.expiration = SysTime(std::chrono::duration_cast<SysTime::duration>(
-        std::chrono::milliseconds(static_cast<long long>(ms))));
-    return creds;
+    return parse_sso_reply(reply.status, reply.body, prefix);
   }
 
   std::string name() const override { return "sso"; }
@@ -117,18 +74,14 @@ class SsoProvider final : public Provider {
                           settings_.profile + "': " + std::strerror(err));
     }
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    boost::system::error_code ec;
-    const boost::json::value doc = boost::json::parse(text, ec);
-    const auto* token = !ec && doc.is_object() ? string_member(doc.get_object(), "accessToken") : nullptr;
-    const auto* expires = !ec && doc.is_object() ? string_member(doc.get_object(), "expiresAt") : nullptr;
-    const auto when = expires != nullptr ? parse_iso8601(std::string_view(*expires)) : std::nullopt;
-    if (token == nullptr || !when)
+    const auto cached = parse_sso_cache(text);
+    if (!cached)
       throw ProviderError("the SSO token cache " + path + " of profile '" + settings_.profile +
                           "' holds no usable token: " + login_hint());
-    if (*when <= std::chrono::system_clock::now())
+    if (cached->expires_at <= std::chrono::system_clock::now())
       throw ProviderError("the SSO token for profile '" + settings_.profile + "' expired at " +
-                          format_iso8601(*when) + ": " + login_hint());
-    return std::string(*token);
+                          format_iso8601(cached->expires_at) + ": " + login_hint());
+    return cached->access_token;
   }
 
   SsoSettings settings_;

@@ -8,6 +8,7 @@
 
 #include "auth/http_fetch.hpp"
 #include "auth/provider.hpp"
+#include "auth/time_format.hpp"
 
 namespace s3up::auth {
 
@@ -36,5 +37,19 @@ std::string sso_portal_url(const std::string& sso_region,
 // reads roleCredentials {accessKeyId, secretAccessKey, sessionToken, expiration (epoch ms)}.
 // A 401/403 from the portal is the same "log in again" error.
 ProviderPtr make_sso_provider(SsoSettings settings);
+
+// The access token of a cache file of `aws sso login` (accessToken, expiresAt), expired or not;
+// nullopt when the text holds none (not a JSON object, no accessToken, no ISO 8601 expiresAt).
+struct SsoCachedToken {
+  std::string access_token;
+  SysTime expires_at;
+};
+std::optional<SsoCachedToken> parse_sso_cache(std::string_view json);
+
+// The credentials of a GetRoleCredentials reply (roleCredentials: accessKeyId, secretAccessKey,
+// sessionToken, expiration in epoch milliseconds). Throws ProviderError, its message `prefix`
+// followed by the reason: a status other than 200 (with the reply's message, if any), a body that
+// is not a JSON object, incomplete credentials, no expiration. 401 and 403 are the caller's.
+s3::Credentials parse_sso_reply(unsigned status, std::string_view body, const std::string& prefix);
 
 }  // namespace s3up::auth

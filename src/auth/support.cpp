@@ -9,15 +9,6 @@
 
 namespace s3up::auth::detail {
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view space = " \t\r\n";
-  while (!s.empty() && space.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
-  while (!s.empty() && space.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
-  return s;
-}
-
-bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
-
 std::string read_token_file(const std::string& path, const std::string& what) {
   errno = 0;
   std::ifstream in(path, std::ios::binary);
@@ -53,11 +44,6 @@ HttpReply fetch_with_attempts(const HttpExchange& exchange, const HttpSettings& 
       if (attempt >= attempts) throw;
     }
   }
-}
-
-std::string clip(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return std::string(s);
-  return std::string(s.substr(0, max)) + "...";
 }
 
 }  // namespace s3up::auth::detail

@@ -99,8 +99,15 @@ std::optional<SysTime> parse_iso8601(std::string_view text) {
   // 24:00:00 is the end of the day; :60 a leap second, counted as the next second.
   if (h > 24 || mi > 59 || sec > 60) return std::nullopt;
   if (h == 24 && (mi != 0 || sec != 0 || fraction.count() != 0)) return std::nullopt;
-  const auto local = sys_days(date) + hours(h) + minutes(mi) + seconds(sec);
-  return time_point_cast<SysTime::duration>(local - offset + fraction);
+  // In seconds first: every year from 0000 to 9999 fits, while SysTime (nanoseconds with GCC)
+  // holds about 1678 to 2262 only; converting an earlier or later time overflowed (found by
+  // tests/fuzz/fuzz_iso8601). Such times, and times before 1970, are clamped to
+  // [kEarliestTime, kLatestTime]: an Expiration of 9999-12-31 still reads as far in the future,
+  // one of 0001-01-01 as long past, and the difference with the present never overflows.
+  const sys_seconds utc = sys_days(date) + hours(h) + minutes(mi) + seconds(sec) - offset;
+  if (utc < time_point_cast<seconds>(kEarliestTime)) return kEarliestTime;
+  if (utc >= time_point_cast<seconds>(kLatestTime)) return kLatestTime;
+  return time_point_cast<SysTime::duration>(utc) + fraction;
 }
 
 std::optional<SysTime> parse_http_date(std::string_view text) {

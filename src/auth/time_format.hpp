@@ -11,7 +11,14 @@ using SysTime = std::chrono::system_clock::time_point;
 
 // ISO 8601 / RFC 3339 in UTC or with an offset: "2026-12-02T03:04:05Z",
 // "2026-12-02T03:04:05.123Z", "2026-12-02T03:04:05+00:00", "2026-12-02T03:04:05UTC" (the SSO
-// cache's form). nullopt when it is not such a timestamp.
+// cache's form). nullopt when it is not such a timestamp. A time before kEarliestTime or after
+// kLatestTime is clamped to it.
+// The range of the times parse_iso8601 returns: SysTime (nanoseconds with GCC) holds about 1678
+// to 2262 only, and a difference between two of its times near the ends overflows. Credentials
+// and tokens never expire before 1970, and one that expires in 2262 does not in practice.
+inline constexpr SysTime kEarliestTime{};
+inline constexpr SysTime kLatestTime{std::chrono::sys_days{std::chrono::year(2262) / 1 / 1}};
+
 std::optional<SysTime> parse_iso8601(std::string_view text);
 
 // An HTTP Date header (RFC 9110's IMF-fixdate): "Wed, 02 Dec 2026 03:04:05 GMT". nullopt for

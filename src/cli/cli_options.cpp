@@ -16,6 +16,7 @@
 #include "s3/checksum.hpp"
 #include "s3/object_settings.hpp"
 #include "util/units.hpp"
+#include "util/utf8.hpp"
 
 namespace s3up::cli {
 namespace {
@@ -42,29 +43,18 @@ T positive(const cxxopts::ParseResult& r, const char* name, T fallback) {
 // far past any sensible wait, and well within what the clocks' durations hold.
 constexpr double kMaxTimeoutSeconds = 1'000'000;
 
-// A number of seconds, written as a decimal number and nothing else: "10", "0.25", "2." (no unit,
-// exponent, "inf" or second dot). A leading '-' is read so that a negative value gets the range
-// message; the range is the caller's to check. Throws UsageError naming the option.
+// A number of seconds (util::parse_seconds: a decimal number, a leading '-' read so that a
+// negative value gets the range message; the range is the caller's to check). Throws UsageError
+// naming the option.
 double seconds_option(const cxxopts::ParseResult& r, const char* name) {
   const auto text = r[name].as<std::string>();
-  std::string_view number = text;
-  const bool negative = !number.empty() && number.front() == '-';
-  if (negative) number.remove_prefix(1);
-  double value = 0;
-  bool ok = !number.empty() && number != "." &&
-            number.find_first_not_of("0123456789.") == std::string_view::npos &&
-            number.find('.') == number.rfind('.');
-  if (ok) {
-    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value,
-                                           std::chars_format::fixed);
-    ok = ec == std::errc{} && end == number.data() + number.size();
-  }
-  if (!ok)
+  const auto value = util::parse_seconds(text);
+  if (!value)
     throw UsageError(std::string("--") + name + ": '" + text +
                      "' is not a number of seconds (examples: 10, 0.5)");
-  if (!negative && value > kMaxTimeoutSeconds)
+  if (*value > kMaxTimeoutSeconds)
     throw UsageError(std::string("--") + name + " must be at most 1000000 seconds");
-  return negative ? -value : value;
+  return *value;
 }
 
 // --retries: a whole number from 0 to kMaxRetries.
@@ -373,7 +363,9 @@ std::string help_text() {
   return spec.help({kHelpGroups.begin(), kHelpGroups.end()}) + kHelpFooter;
 }
 
-CliOptions parse_command_line(int argc, char** argv, const Environment& env) {
+namespace {
+
+CliOptions parse_unchecked(int argc, char** argv, const Environment& env) {
   const cxxopts::ParseResult given = parse_arguments(argc, argv);
   EnvArguments from_env;
   const bool informational = given.count("help") || given.count("version") ||
@@ -426,6 +418,19 @@ CliOptions parse_command_line(int argc, char** argv, const Environment& env) {
   o.help_text = help_text();
   o.from_environment = std::move(from_env.used);
   return o;
+}
+
+}  // namespace
+
+CliOptions parse_command_line(int argc, char** argv, const Environment& env) {
+  try {
+    return parse_unchecked(argc, argv, env);
+  } catch (const UsageError& e) {
+    // The messages quote what was typed: an argument with a line break or bytes that are not
+    // UTF-8 (found by tests/fuzz/fuzz_cli_options) is shown escaped, so that the error stays
+    // one line of text.
+    throw UsageError(util::printable(e.what()));
+  }
 }
 
 }  // namespace s3up::cli

@@ -150,9 +150,8 @@ error_code exchange(Stream& stream, TimedSocket& timed, beast::flat_buffer& buff
   // Interim replies (100 Continue, asked for or not) are read and skipped: the answer follows.
   for (int interim = 0;; ++interim) {
     if (interim > detail::kMaxInterimReplies) return bhttp::error::bad_status;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(detail::kResponseBodyLimit);
-    if (request.method() == bhttp::verb::head) parser.skip(true);
+    detail::ResponseParser parser;
+    detail::limit_response_parser(parser, request.method());
     bhttp::read(stream, buffer, parser, ec);
     if (ec) return ec;
     if (detail::is_interim(parser.get().result_int())) continue;

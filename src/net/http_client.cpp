@@ -37,7 +37,6 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxIdlePerTarget = 1024;
 using detail::is_reset;
-using detail::kResponseBodyLimit;
 using detail::kWriteChunk;
 
 struct Connection {
@@ -77,9 +76,8 @@ asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
   // Interim replies (100 Continue, asked for or not) are read and skipped: the answer follows.
   for (int interim = 0;; ++interim) {
     if (interim > detail::kMaxInterimReplies) co_return bhttp::error::bad_status;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(kResponseBodyLimit);
-    if (request.method() == bhttp::verb::head) parser.skip(true);
+    detail::ResponseParser parser;
+    detail::limit_response_parser(parser, request.method());
     while (!parser.is_done()) {
       arm(lowest, timeouts, deadline);
       auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);

@@ -3,6 +3,7 @@
 // report the same failures in the same words, whichever engine runs.
 #pragma once
 #include "net/http_client.hpp"
+#include "net/response_reader.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
@@ -14,7 +15,6 @@
 
 namespace s3up::http::detail {
 
-inline constexpr std::uint64_t kResponseBodyLimit = 64ull << 20;
 // A request is written at most this many bytes at a time, so that the idle timeout measures
 // progress rather than the whole body. The limit counts the header too: room is left for it so
 // that a 256 KiB body goes out with its header in one write (at 256 KiB exactly, every such

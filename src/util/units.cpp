@@ -88,4 +88,19 @@ std::string format_bytes(std::uint64_t bytes) {
   return std::string(buf) + " " + units[unit];
 }
 
+std::optional<double> parse_seconds(std::string_view text) {
+  std::string_view number = text;
+  const bool negative = !number.empty() && number.front() == '-';
+  if (negative) number.remove_prefix(1);
+  if (number.empty() || number == "." ||
+      number.find_first_not_of("0123456789.") != std::string_view::npos ||
+      number.find('.') != number.rfind('.'))
+    return std::nullopt;
+  double value = 0;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value,
+                                         std::chars_format::fixed);
+  if (ec != std::errc{} || end != number.data() + number.size()) return std::nullopt;
+  return negative ? -value : value;
+}
+
 }  // namespace s3up::util

@@ -13,6 +13,11 @@ namespace s3up::util {
 // at the end ("0.3MB" is 300000, "0.1KiB" 102). Returns nullopt on anything else or on overflow.
 std::optional<std::uint64_t> parse_size(std::string_view text);
 
+// A number of seconds written as a decimal number and nothing else: "10", "0.25", "2.", ".5" (no
+// unit, exponent, "inf", "nan" or second dot), with an optional leading '-' (negative values are
+// returned, for the caller's range message). nullopt on anything else.
+std::optional<double> parse_seconds(std::string_view text);
+
 // "4.0 KiB", "12.3 MiB": for messages and summaries. The unit is chosen after rounding to one
 // decimal, so a value never reads 1024.0 of a unit below PiB (MiB - 1 is "1.0 MiB").
 std::string format_bytes(std::uint64_t bytes);

@@ -188,6 +188,61 @@ BOOST_AUTO_TEST_CASE(iso8601_format_round_trip) {
   BOOST_TEST(epoch(format_iso8601(*u)) == 1796180645);
 }
 
+// Found by tests/fuzz/fuzz_iso8601, fuzz_sso and fuzz_sts_reply (inputs in tests/fuzz/corpus):
+// a year SysTime cannot hold (before ~1678 or after ~2262 in nanoseconds) overflowed the
+// conversion (undefined behaviour). Times are clamped to [kEarliestTime, kLatestTime] (1970 to
+// 2262), where a difference with the present cannot overflow either.
+BOOST_AUTO_TEST_CASE(iso8601_years_beyond_system_clock_are_clamped) {
+  BOOST_TEST((parse_iso8601("1026-12-31T23:59:60Z") == kEarliestTime));
+  BOOST_TEST((parse_iso8601("0000-01-01T00:00:00Z") == kEarliestTime));
+  BOOST_TEST((parse_iso8601("1969-12-31T23:59:59.999Z") == kEarliestTime));
+  BOOST_TEST((parse_iso8601("9999-12-31T23:59:59.999999999+14:00") == kLatestTime));
+  BOOST_TEST((parse_iso8601("2999-01-01T00:00:00Z") == kLatestTime));
+  BOOST_TEST(epoch("2262-01-01T00:00:00Z") == 9214646400LL);
+  // Inside the range, times are read exactly.
+  BOOST_TEST(epoch("1970-01-01T00:00:01Z") == 1);
+  BOOST_TEST(epoch("2261-12-31T23:59:59Z") == 9214646399LL);
+  // An SSO cache from year 1013 is expired, not an overflow.
+  const auto cached = parse_sso_cache(
+      R"({"accessToken": "eyJlbmMiOiJBM", "expiresAt": "1013-12-02T09:14:07UTC"})");
+  BOOST_REQUIRE(cached);
+  BOOST_TEST((cached->expires_at == kEarliestTime));
+  // STS credentials that expire in 5259.
+  const auto c = parse_sts_credentials(
+      "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId>"
+      "<SecretAccessKey>S</SecretAccessKey><SessionToken>T</SessionToken>"
+      "<Expiration>5259-11-09T13:34:41Z</Expiration></Credentials></AssumeRoleResult>"
+      "</AssumeRoleResponse>",
+      "AssumeRole");
+  BOOST_TEST((c.expiration == kLatestTime));
+}
+
+// parse_sso_reply: an expiration (epoch milliseconds) past SysTime's range was cast to an
+// integer that overflowed; it is clamped.
+BOOST_AUTO_TEST_CASE(sso_reply_expiration_beyond_system_clock_is_clamped) {
+  const auto c = parse_sso_reply(
+      200,
+      R"({"roleCredentials":{"accessKeyId":"A","secretAccessKey":"S","sessionToken":"T","expiration":1e300}})",
+      "SSO: ");
+  BOOST_TEST((c.expiration == kLatestTime));
+  const auto d = parse_sso_reply(
+      200,
+      R"({"roleCredentials":{"accessKeyId":"A","secretAccessKey":"S","expiration":1764666847000}})",
+      "SSO: ");
+  BOOST_TEST(epoch(d) == 1764666847);
+  BOOST_CHECK_THROW(parse_sso_reply(500, R"({"message":"no"})", "SSO: "), ProviderError);
+  // Found by tests/fuzz/fuzz_sso: Boost.JSON reads 0e3020 as NaN, which passed "<= 0" and was
+  // converted to an integer.
+  BOOST_CHECK_THROW(
+      parse_sso_reply(200, R"({"roleCredentials":{"accessKeyId":"A","secretAccessKey":"S","expiration":0e3020}})",
+                      "SSO: "),
+      ProviderError);
+  BOOST_CHECK_THROW(
+      parse_sso_reply(200, R"({"roleCredentials":{"accessKeyId":"A","secretAccessKey":"S","expiration":-1}})",
+                      "SSO: "),
+      ProviderError);
+}
+
 // ---- split_command_line (expected values are what Python's shlex.split gives)
 
 BOOST_AUTO_TEST_CASE(split_plain_words) {

@@ -419,3 +419,21 @@ BOOST_AUTO_TEST_CASE(unknown_options_and_missing_values) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Found by tests/fuzz/fuzz_cli_options (its input is in tests/fuzz/corpus/cli_options): an
+// unknown option with a line break and bytes that are not UTF-8 was quoted as is, an error of
+// two lines with raw bytes. Quoted values are escaped: one line of valid UTF-8.
+BOOST_AUTO_TEST_SUITE(cli_options)
+
+BOOST_AUTO_TEST_CASE(refusals_quote_what_was_typed_on_one_line) {
+  const std::string unknown = refusal({"--aocr\xff\xff\nc64nvme"});
+  BOOST_TEST(unknown.find('\n') == std::string::npos);
+  BOOST_TEST(unknown.find("aocr\\xff\\xff\\nc64nvme") != std::string::npos, unknown);
+  const std::string size = refusal(with_paths({"--part-size", "8\nMiB"}));
+  BOOST_TEST(size.find("'8\\nMiB' is not a size") != std::string::npos, size);
+  // Valid UTF-8 is kept.
+  const std::string utf8 = refusal(with_paths({"--part-size", "8 Mébi"}));
+  BOOST_TEST(utf8.find("'8 Mébi' is not a size") != std::string::npos, utf8);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

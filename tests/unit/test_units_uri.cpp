@@ -136,6 +136,19 @@ BOOST_AUTO_TEST_CASE(format_bytes_in_binary_units) {
 
 // Just under a unit, the one-decimal rounding reaches 1024 of the smaller unit: one byte under a
 // MiB reads "1.0 MiB", not "1024.0 KiB".
+// parse_seconds: what --connect-timeout, --read-timeout and --request-timeout read.
+BOOST_AUTO_TEST_CASE(seconds_are_plain_decimal_numbers) {
+  BOOST_TEST(parse_seconds("10").value_or(-99) == 10);
+  BOOST_TEST(parse_seconds("0.25").value_or(-99) == 0.25);
+  BOOST_TEST(parse_seconds("2.").value_or(-99) == 2);
+  BOOST_TEST(parse_seconds(".5").value_or(-99) == 0.5);
+  BOOST_TEST(parse_seconds("-1").value_or(-99) == -1);  // the caller's range message
+  for (const char* bad : {"", ".", "-", "-.", "1e3", "inf", "nan", "1.2.3", " 1", "1 ", "+1", "1s",
+                          "--1", "0x10"}) {
+    BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!parse_seconds(bad).has_value()); }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(format_bytes_never_shows_1024_of_a_unit) {
   BOOST_TEST(format_bytes(MiB - 1) == "1.0 MiB");
   BOOST_TEST(format_bytes(GiB - 1) == "1.0 GiB");
