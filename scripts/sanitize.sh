@@ -57,6 +57,8 @@ run_variant() {
   local tsan="log_path=$reports/tsan:exitcode=66:halt_on_error=0:second_deadlock_stack=1"
   [ -f scripts/sanitizers/tsan.supp ] && tsan+=":suppressions=$root/scripts/sanitizers/tsan.supp"
   export TSAN_OPTIONS="$tsan"
+  # Tests that bound memory allow for the sanitizers' shadow memory (test_streaming.py).
+  export S3UP_SANITIZED="$sanitize"
 
   # -O1 -g1: what the sanitizers' authors recommend (fast enough, exact stacks), compiled
   # quicker than -O2 -g. Asserts stay on (no NDEBUG).
@@ -64,9 +66,14 @@ run_variant() {
   echo "== $variant: building $dir (-DS3UP_SANITIZE=$sanitize)"
   local generator=()
   command -v ninja >/dev/null && [ ! -f "$dir/CMakeCache.txt" ] && generator=(-G Ninja)
-  cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" -DS3UP_SANITIZE="$sanitize" \
-        -DS3UP_WERROR="${S3UP_WERROR:-0}" >/dev/null
+  # S3UP_WERROR as in scripts/build.sh: 1 or 0 sets it, unset keeps what the folder has.
+  local werror=()
+  case "${S3UP_WERROR:-}" in
+    1) werror=(-DS3UP_WERROR=ON) ;;
+    0) werror=(-DS3UP_WERROR=OFF) ;;
+  esac
+  cmake -S . -B "$dir" "${generator[@]}" "${werror[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" -DS3UP_SANITIZE="$sanitize" >/dev/null
   cmake --build "$dir" -j "$jobs"
   local built=$SECONDS
   echo "== $variant: built in $((built - start)) s"
