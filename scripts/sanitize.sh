@@ -59,6 +59,9 @@ run_variant() {
   export TSAN_OPTIONS="$tsan"
   # Tests that bound memory allow for the sanitizers' shadow memory (test_streaming.py).
   export S3UP_SANITIZED="$sanitize"
+  # GCC 12's UBSan combined with ASan prints to stderr whatever log_path says: run_s3up
+  # (tests/integration/s3fixtures.py) copies a "runtime error:" it sees there into $reports.
+  export S3UP_SANITIZER_REPORTS="$reports"
 
   # -O1 -g1: what the sanitizers' authors recommend (fast enough, exact stacks), compiled
   # quicker than -O2 -g. Asserts stay on (no NDEBUG).
