@@ -208,7 +208,18 @@ def run_s3up(args, env, timeout=600, check_secret=None):
     if check_secret:
         assert check_secret not in proc.stdout and check_secret not in proc.stderr, \
             "the secret key appeared in s3up's output"
+    save_sanitizer_stderr(proc.stderr)
     return proc
+
+
+def save_sanitizer_stderr(stderr):
+    """GCC 12's UBSan, combined with ASan, ignores log_path and prints to stderr: a report there
+    is copied to the folder scripts/sanitize.sh checks (S3UP_SANITIZER_REPORTS)."""
+    folder = os.environ.get("S3UP_SANITIZER_REPORTS")
+    if folder and "runtime error:" in stderr:
+        fd, _ = tempfile.mkstemp(prefix="ubsan-stderr.", dir=folder)
+        with os.fdopen(fd, "w") as f:
+            f.write(stderr)
 
 
 AWKWARD_NAMES = [

@@ -88,7 +88,11 @@ class Streaming(unittest.TestCase):
                 print(f"\n[big] s3up's peak RSS {peak_mib:.0f} MiB; {proc.stderr.strip()}",
                       flush=True)
                 # Read whole, the body alone would take 300 MiB (13 MiB measured streamed).
-                self.assertLess(peak_mib, 64)
+                # Under ASan (scripts/sanitize.sh sets S3UP_SANITIZED) its shadow memory and the
+                # quarantine of freed blocks add to the RSS: 110-115 MiB measured, still far
+                # below the 300 MiB body.
+                limit = 200 if os.environ.get("S3UP_SANITIZED") else 64
+                self.assertLess(peak_mib, limit)
         finally:
             rmtree(tmp)
 
