@@ -110,23 +110,6 @@ std::optional<SysTime> parse_iso8601(std::string_view text) {
   return time_point_cast<SysTime::duration>(utc) + fraction;
 }
 
-std::optional<SysTime> parse_http_date(std::string_view text) {
-  // "Wed, 02 Dec 2026 03:04:05 GMT": the day name is not checked, the month is named.
-  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT" ||
-      text[7] != ' ' || text[11] != ' ' || text[16] != ' ')
-    return std::nullopt;
-  const auto month_at = kMonths.find(text.substr(8, 3));
-  if (month_at == std::string_view::npos || month_at % 3 != 0) return std::nullopt;
-  // The rest is "DD", "YYYY" and "HH:MM:SS": as ISO 8601 has them.
-  std::string iso = std::string(text.substr(12, 4)) + "-00-" + std::string(text.substr(5, 2)) +
-                    "T" + std::string(text.substr(17, 8)) + "Z";
-  const unsigned month = static_cast<unsigned>(month_at / 3 + 1);
-  iso[5] = static_cast<char>('0' + month / 10);
-  iso[6] = static_cast<char>('0' + month % 10);
-  return parse_iso8601(iso);
-}
-
 std::string format_iso8601(SysTime t) {
   // SigV4's x-amz-date ("20261202T030405Z") holds the same fields: punctuate them.
   const std::string d = s3::format_amz_date(t);

@@ -21,10 +21,6 @@ inline constexpr SysTime kLatestTime{std::chrono::sys_days{std::chrono::year(226
 
 std::optional<SysTime> parse_iso8601(std::string_view text);
 
-// An HTTP Date header (RFC 9110's IMF-fixdate): "Wed, 02 Dec 2026 03:04:05 GMT". nullopt for
-// anything else.
-std::optional<SysTime> parse_http_date(std::string_view text);
-
 // "2026-12-02T03:04:05Z".
 std::string format_iso8601(SysTime t);
 

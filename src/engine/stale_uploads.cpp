@@ -1,11 +1,12 @@
 #include "engine/stale_uploads.hpp"
 
 #include "auth/time_format.hpp"
+#include "s3/sigv4.hpp"
 
 namespace s3up::engine {
 
 SysTime run_start_on_server(SysTime started, std::string_view date, SysTime now) {
-  const auto server_now = auth::parse_http_date(date);
+  const auto server_now = s3::parse_http_date(date);
   if (!server_now) return started;
   return started + (*server_now - now);
 }

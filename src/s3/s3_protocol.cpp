@@ -11,8 +11,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
-#include <ctime>
 #include <stdexcept>
 
 namespace s3up::s3 {
@@ -83,28 +81,6 @@ void check_etag_reply(OpResult& r, std::string_view what) {
   r.error_class = ErrorClass::Retryable;
   r.message = std::string(what) + ": HTTP " + std::to_string(r.status) + " without an ETag";
   if (!r.body.empty()) r.message += " (not an S3 reply: " + one_line(r.body.substr(0, 120)) + ")";
-}
-
-// An HTTP date ("Wed, 02 Dec 2026 08:30:00 GMT", RFC 9110's IMF-fixdate), as S3's Date header.
-std::optional<SignClock::time_point> parse_http_date(const std::string& text) {
-  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  char month[4] = {};
-  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
-  if (std::sscanf(text.c_str(), "%*3s, %d %3s %d %d:%d:%d GMT", &day, month, &year, &hour,
-                  &minute, &second) != 6)
-    return std::nullopt;
-  const auto m = kMonths.find(std::string_view(month, 3));
-  if (m == std::string_view::npos || m % 3 != 0) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = static_cast<int>(m / 3);
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  const std::time_t t = timegm(&tm);
-  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  return SignClock::from_time_t(t);
 }
 
 constexpr int kMaxClockCorrections = 16;

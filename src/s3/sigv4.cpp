@@ -53,6 +53,31 @@ std::string format_amz_date(SignClock::time_point t) {
 
 std::string format_scope_date(SignClock::time_point t) { return format_amz_date(t).substr(0, 8); }
 
+std::optional<SignClock::time_point> parse_http_date(std::string_view text) {
+  using namespace std::chrono;
+  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT" ||
+      text[7] != ' ' || text[11] != ' ' || text[16] != ' ' || text[19] != ':' || text[22] != ':')
+    return std::nullopt;
+  const auto month_at = kMonths.find(text.substr(8, 3));
+  if (month_at == std::string_view::npos || month_at % 3 != 0) return std::nullopt;
+  bool digits = true;
+  const auto number = [&](std::size_t at, std::size_t n) {
+    int value = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') digits = false;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  const int d = number(5, 2), y = number(12, 4), h = number(17, 2), m = number(20, 2),
+            s = number(23, 2);
+  const year_month_day date{year(y), month(static_cast<unsigned>(month_at / 3 + 1)),
+                            day(static_cast<unsigned>(d))};
+  if (!digits || !date.ok() || h > 23 || m > 59 || s > 60) return std::nullopt;
+  return sys_days(date) + hours(h) + minutes(m) + seconds(s);
+}
+
 std::string canonical_query_string(std::string_view raw_query) {
   std::vector<std::pair<std::string, std::string>> params;
   std::size_t pos = 0;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,10 @@ std::string format_amz_date(SignClock::time_point t);
 
 // "20150830" (UTC): the date element of the credential scope.
 std::string format_scope_date(SignClock::time_point t);
+
+// An HTTP Date header (RFC 9110's IMF-fixdate, as S3 sends it): "Wed, 02 Dec 2026 03:04:05 GMT"
+// (the day name is not checked). nullopt for anything else, or a date that does not exist.
+std::optional<SignClock::time_point> parse_http_date(std::string_view text);
 
 // Canonical query string: each '&'-separated parameter is split on its first '=', name and value
 // are uri_decode'd then uri_encode'd with '/' encoded, and the pairs are sorted by encoded name,
