@@ -362,14 +362,20 @@ void Journal::failed(const std::string& error) {
   std::function<void(const std::string&)> handler;
   {
     std::lock_guard lock(mu_);
-    if (!error_.empty()) return;
+    if (failing_) return;
+    failing_ = true;
+    handler = on_failure_;
+  }
+  // The handler is told first: whoever sees the error next (a waiter, a record) finds the run
+  // already told, and the handler has returned before anyone could go on to end the run.
+  if (handler) handler(error);
+  {
+    std::lock_guard lock(mu_);
     error_ = error;
     waiting.swap(callbacks_);
-    handler = on_failure_;
   }
   durable_cv_.notify_all();
   for (auto& [seq, done] : waiting) done(error);
-  if (handler) handler(error);
 }
 
 std::uint64_t Journal::last_recorded() const {

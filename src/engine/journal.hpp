@@ -159,6 +159,7 @@ class Journal {
   std::size_t pending_records_ = 0;
   std::chrono::steady_clock::time_point first_pending_;
   std::string error_;         // the first write/sync failure; sticky
+  bool failing_ = false;      // failed() has begun (its handler is told before error_ is set)
   std::uint64_t recorded_ = 0;  // sequence number of the last record appended
   std::uint64_t synced_ = 0;    // records up to this one are written and synced
   std::uint64_t wanted_ = 0;    // someone waits for the records up to this one
