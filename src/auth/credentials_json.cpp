@@ -2,20 +2,11 @@
 // container endpoint and credential_process.
 #include <boost/json.hpp>
 
+#include "auth/json_members.hpp"
 #include "auth/imds.hpp"
 #include "auth/time_format.hpp"
 
 namespace s3up::auth {
-namespace {
-
-// A non-empty string member, or nullptr.
-const boost::json::string* string_member(const boost::json::object& object, const char* key) {
-  const auto* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string() || value->get_string().empty()) return nullptr;
-  return &value->get_string();
-}
-
-}  // namespace
 
 s3::Credentials parse_credentials_json(std::string_view json, const std::string& what) {
   boost::system::error_code ec;

@@ -3,20 +3,12 @@
 // network code so that they can be tested and fuzzed on their own.
 #include <boost/json.hpp>
 
+#include "auth/json_members.hpp"
 #include "auth/sso.hpp"
 #include "auth/support.hpp"
 #include "s3/sigv4.hpp"
 
 namespace s3up::auth {
-namespace {
-
-const boost::json::string* string_member(const boost::json::object& object, const char* key) {
-  const auto* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string() || value->get_string().empty()) return nullptr;
-  return &value->get_string();
-}
-
-}  // namespace
 
 std::optional<SsoCachedToken> parse_sso_cache(std::string_view json) {
   boost::system::error_code ec;
