@@ -437,7 +437,6 @@ def write_csv(path: Path, groups: list[Group]) -> None:
 
 def write_plots(outdir: Path, groups: list[Group]) -> list[str]:
     made = []
-    term = _terminal()
     d = work_dir() / "plots"
     d.mkdir(exist_ok=True)
     # 1. throughput against --concurrency, one line per network and engine, per dataset/sink.
@@ -475,18 +474,10 @@ def write_plots(outdir: Path, groups: list[Group]) -> list[str]:
             continue
         unit = gs[0].unit
         name = f"wan-concurrency-{ds_name}-{t}"
-        script = f"""set terminal {term} noenhanced size 1000,620 font ',10'
-set output '{outdir / (name + '.png')}'
-set title '{ds_name} over {t}: {unit} against requests in flight, per network profile'
-set logscale x 2
-set xlabel 'requests in flight (--concurrency, --transfers, --parallel-max; log scale)'
-set ylabel '{unit} (median)'
-set yrange [0:*]
-set grid
-set key outside right top
-plot {', '.join(series)}
-"""
-        if _gnuplot(script, name):
+        if _plot(outdir, name, "1000,620", series,
+                 title=f"{ds_name} over {t}: {unit} against requests in flight, per network profile",
+                 xlabel="requests in flight (--concurrency, --transfers, --parallel-max; log scale)",
+                 ylabel=f"{unit} (median)", extra="set logscale x 2\n"):
             made.append(name + ".png")
     # 2. connections in use over time (the proxy's timeline), auto against fixed 64, first rep.
     for ds_name, t in keys:
@@ -507,19 +498,28 @@ plot {', '.join(series)}
         if not series:
             continue
         name = f"wan-timeline-{ds_name}-{t}"
-        script = f"""set terminal {term} noenhanced size 1000,560 font ',10'
+        if _plot(outdir, name, "1000,560", series,
+                 title=f"{ds_name} over {t}: connections sending requests per interval "
+                       "(max(100 ms, RTT)), seen by the proxy",
+                 xlabel="seconds since the start of the run", ylabel="connections carrying requests"):
+            made.append(name + ".png")
+    return made
+
+
+def _plot(outdir: Path, name: str, size: str, series: list[str], title: str, xlabel: str,
+          ylabel: str, extra: str = "") -> bool:
+    """Draws `series` (gnuplot plot clauses) into outdir/name.png; False when gnuplot failed."""
+    script = f"""set terminal {_terminal()} noenhanced size {size} font ',10'
 set output '{outdir / (name + '.png')}'
-set title '{ds_name} over {t}: connections sending requests per interval (max(100 ms, RTT)), seen by the proxy'
-set xlabel 'seconds since the start of the run'
-set ylabel 'connections carrying requests'
+set title '{title}'
+{extra}set xlabel '{xlabel}'
+set ylabel '{ylabel}'
 set yrange [0:*]
 set grid
 set key outside right top
 plot {', '.join(series)}
 """
-        if _gnuplot(script, name):
-            made.append(name + ".png")
-    return made
+    return _gnuplot(script, name)
 
 
 def write_all(outdir: Path, ds_objs, transports, nets, results, info, notes) -> None:

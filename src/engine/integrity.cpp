@@ -20,6 +20,14 @@ std::string unquoted(std::string etag) {
   return lower(std::move(etag));
 }
 
+// A successful PutObject reply with neither an ETag nor the echo of the checksum sent: not S3
+// (which always answers with an ETag; s3_protocol.cpp lets only 201 and 204 through without one).
+bool plain_put_server(const BodyChecks& sent, const s3::OpResult& reply) {
+  if (sent.kind != BodyKind::Object || !reply.ok || !reply.etag.empty()) return false;
+  return sent.flexible == s3::ChecksumAlgorithm::None ||
+         reply.header(s3::header_name(sent.flexible)).empty();
+}
+
 }  // namespace
 
 std::string integrity_name(Integrity level, s3::ChecksumAlgorithm algorithm) {
@@ -80,6 +88,7 @@ IntegrityNegotiator::IntegrityNegotiator(s3::ChecksumAlgorithm algorithm, bool e
 BodyChecks IntegrityNegotiator::plan(BodyKind kind) const {
   BodyChecks checks;
   checks.kind = kind;
+  if (store(kind) == Store::Plain) return checks;  // nothing it would verify
   switch (algorithm_) {
     case s3::ChecksumAlgorithm::None:
       return checks;
@@ -104,6 +113,8 @@ BodyChecks IntegrityNegotiator::plan(BodyKind kind) const {
     case Store::Refuses:
       checks.content_md5 = checks.md5 = true;
       break;
+    case Store::Plain:
+      break;
   }
   return checks;
 }
@@ -120,6 +131,21 @@ void IntegrityNegotiator::learn(BodyKind kind, Store from, Store to, const std::
 Verdict IntegrityNegotiator::judge(const BodyChecks& sent, const SentDigests& digests,
                                    const s3::OpResult& reply) {
   Verdict v;
+  if (plain_put_server(sent, reply)) {
+    const std::string note =
+        "note: the endpoint stores bodies without an ETag or a checksum (HTTP " +
+        std::to_string(reply.status) +
+        " to PutObject: a plain HTTP PUT server, not S3): it verifies nothing sent to it; no "
+        "checksum is computed or sent for the rest of the run";
+    bool switched = false;
+    for (Store from : {Store::Unknown, Store::Echoes, Store::Silent, Store::Refuses}) {
+      Store expected = from;
+      switched |= store_[static_cast<int>(BodyKind::Object)].compare_exchange_strong(
+          expected, Store::Plain, std::memory_order_acq_rel);
+    }
+    if (switched && note_) note_(note);
+    return v;  // Integrity::None: whatever was sent, nothing checked it
+  }
   if (sent.flexible != s3::ChecksumAlgorithm::None && !digests.checksum.empty()) {
     const std::string echoed = reply.header(s3::header_name(sent.flexible));
     if (!echoed.empty()) {

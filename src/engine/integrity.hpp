@@ -11,7 +11,11 @@
 //  - Silent (a success without an echo): Content-MD5 as well, which nearly every store verifies
 //    (400 BadDigest); said once in a note;
 //  - Refuses (a reply refusing the headers): no flexible checksum headers at all, Content-MD5
-//    instead, for the rest of the run; said once in a note.
+//    instead, for the rest of the run; said once in a note;
+//  - Plain (a PutObject success with neither an ETag nor an echo: 201 Created or 204 No Content
+//    from a plain HTTP PUT server such as nginx's WebDAV module, which every S3 store answers
+//    with an ETag): nothing sent is verified by it, so no checksum is computed or sent for the
+//    rest of the run and its objects count as `none`; said once in a note.
 #pragma once
 #include <atomic>
 #include <functional>
@@ -52,7 +56,7 @@ struct Verdict {
 
 class IntegrityNegotiator {
  public:
-  enum class Store { Unknown, Echoes, Silent, Refuses };
+  enum class Store { Unknown, Echoes, Silent, Refuses, Plain };
 
   // `algorithm`: --checksum. `etag_is_md5`: whether an ETag can be the MD5 of the body (not with
   // SSE-KMS or SSE-C, whose ETags are not). `note` receives the one-line notes (may be empty).

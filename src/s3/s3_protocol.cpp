@@ -68,15 +68,18 @@ std::error_code typed_error(const OpResult& r) {
   return S3Errc::http_status;
 }
 
-// PutObject and UploadPart: S3 answers every stored body with its ETag (which the part list of
-// a Complete needs, and integrity checks compare). A 2xx without one is not S3 having stored
-// anything (a proxy, a broken gateway): not a success, sent again.
-void check_etag_reply(OpResult& r, std::string_view what) {
+// PutObject and UploadPart: S3 answers every stored body with 200 and its ETag (which the part
+// list of a Complete needs, and integrity checks compare). A 2xx without one is not S3 having
+// stored anything (a proxy, a broken gateway): not a success, sent again. Except a PutObject
+// answered 201 Created or 204 No Content: HTTP's own words for a stored body, which a plain PUT
+// sink (nginx's WebDAV module: 201 when new, 204 when replaced) sends without an ETag.
+void check_etag_reply(OpResult& r, std::string_view what, bool plain_put) {
   if (!r.ok) {
     describe_error(r, what);
     return;
   }
   if (!r.etag.empty()) return;
+  if (plain_put && (r.status == 201 || r.status == 204)) return;
   r.ok = false;
   r.error_class = ErrorClass::Retryable;
   r.message = std::string(what) + ": HTTP " + std::to_string(r.status) + " without an ETag";
@@ -390,7 +393,7 @@ OpResult S3Protocol::finish(const S3Call& call, const PreparedRequest& prepared,
         break;
       case Operation::PutObject:
       case Operation::UploadPart:
-        check_etag_reply(r, to_string(call.op));
+        check_etag_reply(r, to_string(call.op), call.op == Operation::PutObject);
         break;
       default:
         if (!r.ok) describe_error(r, to_string(call.op));

@@ -269,6 +269,42 @@ BOOST_AUTO_TEST_CASE(etag_helpers) {
   BOOST_TEST(!etag_matches_md5("\"" + kMd5Hex + "\"", "not base64"));
 }
 
+BOOST_AUTO_TEST_CASE(a_plain_put_server_verifies_nothing_and_costs_nothing) {
+  // nginx's WebDAV PUT: 201 or 204, no ETag, no echo. Not S3: nothing it stored is checked.
+  for (const ChecksumAlgorithm algorithm : {ChecksumAlgorithm::Crc32c, ChecksumAlgorithm::Md5}) {
+    Negotiation t(algorithm);
+    s3::OpResult created = success({}, "");
+    created.status = 201;
+    const Verdict v = t.n.judge(t.n.plan(), {kCrc, kMd5}, created);
+    BOOST_TEST(!v.corrupted);
+    BOOST_TEST((v.level == Integrity::None));
+    BOOST_TEST((t.n.store() == Store::Plain));
+    BOOST_TEST_REQUIRE(t.notes.size() == 1u);
+    BOOST_TEST(t.notes[0] ==
+               "note: the endpoint stores bodies without an ETag or a checksum (HTTP 201 to "
+               "PutObject: a plain HTTP PUT server, not S3): it verifies nothing sent to it; no "
+               "checksum is computed or sent for the rest of the run");
+    // Nothing more is computed or sent, and said once.
+    const BodyChecks next = t.n.plan();
+    BOOST_TEST((next.flexible == ChecksumAlgorithm::None));
+    BOOST_TEST(!next.md5);
+    BOOST_TEST(!next.content_md5);
+    s3::OpResult replaced = success({}, "");
+    replaced.status = 204;
+    BOOST_TEST((t.n.judge(next, {}, replaced).level == Integrity::None));
+    BOOST_TEST(t.notes.size() == 1u);
+    // Parts are learned about separately (an UploadPart without an ETag is no success at all).
+    BOOST_TEST((t.n.store(BodyKind::Part) == Store::Unknown));
+  }
+  // An ETag, or the echo of the checksum, is an S3 store.
+  Negotiation echo(ChecksumAlgorithm::Crc32c);
+  echo.n.judge(echo.n.plan(), {kCrc, kMd5}, success({{"x-amz-checksum-crc32c", kCrc}}, ""));
+  BOOST_TEST((echo.n.store() == Store::Echoes));
+  Negotiation etag(ChecksumAlgorithm::Crc32c);
+  etag.n.judge(etag.n.plan(), {kCrc, kMd5}, success({}));
+  BOOST_TEST((etag.n.store() == Store::Silent));
+}
+
 BOOST_AUTO_TEST_CASE(corrupted_is_a_retryable_checksum_mismatch) {
   const s3::OpResult r = corrupted(success({}), "UploadPart 3", "why");
   BOOST_TEST(!r.ok);

@@ -220,6 +220,22 @@ BOOST_AUTO_TEST_CASE(a_stored_body_without_an_etag_is_no_success) {
              "UploadPart: HTTP 200 without an ETag (not an S3 reply: <html>all good</html>)");
 }
 
+BOOST_AUTO_TEST_CASE(a_plain_put_sink_stores_with_201_or_204_and_no_etag) {
+  // nginx's WebDAV PUT: 201 Created for a new file, 204 No Content for a replaced one, no ETag.
+  // HTTP's own words for a stored body: a success (the integrity checks then have no ETag).
+  const S3Protocol p = make_protocol();
+  for (const unsigned status : {201u, 204u}) {
+    const OpResult put = finish(p, S3Call::put_object("k", {}, {}), reply(status, ""));
+    BOOST_TEST(put.ok, status);
+    BOOST_TEST(put.etag.empty());
+    BOOST_TEST(!put.error);
+    // A part cannot be completed without its ETag, whatever the status said.
+    const OpResult part = finish(p, S3Call::upload_part("k", "u", 1, {}, {}), reply(status, ""));
+    BOOST_TEST(!part.ok, status);
+    BOOST_TEST(part.message == "UploadPart: HTTP " + std::to_string(status) + " without an ETag");
+  }
+}
+
 // "Wed, 02 Dec 2026 08:30:00 GMT" for t.
 static std::string http_date(std::chrono::system_clock::time_point t) {
   const std::time_t tt = std::chrono::system_clock::to_time_t(t);
