@@ -173,7 +173,7 @@ Verdict IntegrityNegotiator::judge(const BodyChecks& sent, const SentDigests& di
     v.level = Integrity::Md5Verified;  // a wrong Content-MD5 is refused (400 BadDigest)
     return v;
   }
-  if (sent.md5 && !digests.md5.empty() && etag_is_md5_ && etag_is_plain_md5(reply.etag)) {
+  if (!digests.md5.empty() && compares_etag(sent, reply)) {
     if (etag_matches_md5(reply.etag, digests.md5)) {
       v.level = Integrity::EtagCompared;
     } else {
@@ -185,6 +185,13 @@ Verdict IntegrityNegotiator::judge(const BodyChecks& sent, const SentDigests& di
     }
   }
   return v;
+}
+
+bool IntegrityNegotiator::compares_etag(const BodyChecks& sent, const s3::OpResult& reply) const {
+  if (!reply.ok || !sent.md5 || sent.content_md5 || !etag_is_md5_ || !etag_is_plain_md5(reply.etag))
+    return false;
+  return sent.flexible == s3::ChecksumAlgorithm::None ||
+         reply.header(s3::header_name(sent.flexible)).empty();
 }
 
 s3::OpResult corrupted(s3::OpResult reply, std::string_view what, const std::string& reason) {

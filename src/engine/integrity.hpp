@@ -70,6 +70,10 @@ class IntegrityNegotiator {
   // Thread-safe.
   Verdict judge(const BodyChecks& sent, const SentDigests& digests, const s3::OpResult& reply);
 
+  // Whether judge() compares the ETag of `reply` (a success to a body sent with `sent`) with the
+  // body's MD5: no echo of the checksum sent, an ETag that can be an MD5. A streamed PUT
+  // computes that MD5 only then, after the reply. Thread-safe.
+  bool compares_etag(const BodyChecks& sent, const s3::OpResult& reply) const;
   // After a failed reply to a request sent with `sent`: true when the store refused the flexible
   // checksum headers themselves (the request is to be sent again at once, without them, which
   // plan() now says). Thread-safe.

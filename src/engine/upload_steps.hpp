@@ -192,7 +192,10 @@ Task<Io, bool> may_put(Io io, const walker::Entry* entry, const std::string* key
 
 // A file above kStreamFrom in one PutObject, streamed: its digests in a first pass, then its
 // bytes read again as they are sent (one piece in memory per request, whatever the file's
-// size); every retry starts over.
+// size); every retry starts over. An MD5 wanted only to compare with the ETag (the first bodies,
+// before the run knows what the store checks) is computed after the reply, and only when the
+// reply has such an ETag and no echo: on a store that echoes the checksum (AWS) or keeps no ETag
+// (a plain PUT server) a large body costs no MD5 pass.
 template <class Io>
 Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
   RunControl& run = io.run();
@@ -201,7 +204,10 @@ Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
     const bool go = co_await may_put(io, &entry, &key, attempt);
     if (!go) co_return;
     const BodyChecks checks = run.integrity.plan();
-    ReadDigest read = co_await io.digest(entry, digest_needs(run, checks));
+    DigestNeeds needs = digest_needs(run, checks);
+    const bool md5_after_reply = needs.md5 && !checks.content_md5;
+    if (md5_after_reply) needs.md5 = false;
+    ReadDigest read = co_await io.digest(entry, needs);
     std::optional<walker::FileReader> reader;
     if (!read.problem) reader = open_listed(entry, read.problem);
     if (read.problem) {
@@ -217,6 +223,15 @@ Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
     if (auto changed = changed_since_open(entry, *reader)) {
       run.report.failed({entry.path, key, *changed});
       co_return;
+    }
+    if (md5_after_reply && run.integrity.compares_etag(checks, r)) {
+      const DigestNeeds md5_only{s3::ChecksumAlgorithm::None, true, false};
+      const ReadDigest md5 = co_await io.digest(entry, md5_only);
+      if (md5.problem) {
+        run.report.failed({entry.path, key, *md5.problem});
+        co_return;
+      }
+      read.md5 = md5.md5;
     }
     const PutSettled settled = co_await settle_put(io, &entry, &key, checks, &read, r, attempt);
     if (settled.uploaded) co_return;

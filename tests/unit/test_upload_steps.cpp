@@ -82,6 +82,7 @@ s3::OpResult with_etag(s3::OpResult r, std::string etag) {
 struct Script {
   std::vector<std::string> events;  // "memory", "pace", "read", "request", "release", "send X", "settle"
   std::vector<s3::S3Call> calls;
+  std::vector<DigestNeeds> digests;  // what each streamed PUT's pass over the file computed
   std::deque<s3::OpResult> replies;
   int requests_held = 0;
   int most_requests_held = 0;
@@ -113,6 +114,7 @@ struct ScriptedIo {
   }
   Task<ReadDigest> digest(walker::Entry entry, DigestNeeds needs) const {
     script->events.push_back("digest");
+    script->digests.push_back(needs);
     co_return digest_file(entry, needs);
   }
   Task<Permit> request() const {
@@ -356,6 +358,63 @@ BOOST_FIXTURE_TEST_CASE(a_store_that_echoes_nothing_gets_content_md5, Fixture) {
   BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::Md5Verified)] == 1u);
   BOOST_TEST_REQUIRE(s.notes.size() == 1u);
   BOOST_TEST(s.notes[0].find("note: the endpoint does not verify CRC32C") == 0u);
+}
+
+// A streamed PUT (above kStreamFrom) before the run knows the store: the MD5 only an ETag would
+// be compared with is computed after the reply, and only when the reply calls for it.
+BOOST_AUTO_TEST_CASE(a_streamed_put_computes_the_md5_only_for_an_etag_to_compare) {
+  const std::uint64_t size = kStreamFrom + 1000;
+  // AWS: the checksum echoed. One pass (the CRC), no MD5.
+  {
+    Fixture f;
+    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+    f.script.replies = {with_etag(reply(200), md5_etag(size))};
+    f.script.on_send = [&f](const s3::S3Call& c) {
+      f.script.replies.front().headers.emplace_back("x-amz-checksum-crc32c",
+                                                    header_of(c, "x-amz-checksum-crc32c"));
+    };
+    steps::put_file(f.io(), f.file("aws.bin", size), "aws.bin").get();
+    BOOST_TEST_REQUIRE(f.script.digests.size() == 1u);
+    BOOST_TEST((f.script.digests[0].checksum == s3::ChecksumAlgorithm::Crc32c));
+    BOOST_TEST(!f.script.digests[0].md5);
+    const auto s = f.report.finish();
+    BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::ChecksumVerified)] == 1u);
+  }
+  // Ceph RGW 16: no echo, the MD5 as the ETag: a second pass computes the MD5, compared.
+  {
+    Fixture f;
+    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+    f.script.replies = {with_etag(reply(200), md5_etag(size))};
+    steps::put_file(f.io(), f.file("rgw.bin", size), "rgw.bin").get();
+    BOOST_TEST_REQUIRE(f.script.digests.size() == 2u);
+    BOOST_TEST(!f.script.digests[0].md5);
+    BOOST_TEST((f.script.digests[1].checksum == s3::ChecksumAlgorithm::None));
+    BOOST_TEST(f.script.digests[1].md5);
+    const auto s = f.report.finish();
+    BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::EtagCompared)] == 1u);
+    // An ETag that is not the MD5 of the file: sent again, now with Content-MD5 (one pass).
+    Fixture g;
+    g.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+    g.script.replies = {with_etag(reply(200), md5_etag(size + 1)),
+                        with_etag(reply(200), md5_etag(size))};
+    steps::put_file(g.io(), g.file("bad.bin", size), "bad.bin").get();
+    BOOST_TEST(g.ops() == (Ops{"PutObject", "PutObject"}));
+    BOOST_TEST(has_header(g.script.calls[1], "Content-MD5"));
+    BOOST_TEST_REQUIRE(g.script.digests.size() == 3u);
+    BOOST_TEST(g.script.digests[2].md5);
+    BOOST_TEST(g.report.finish().files_uploaded == 1u);
+  }
+  // nginx: 201 and no ETag: one pass, nothing compared.
+  {
+    Fixture f;
+    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+    f.script.replies = {reply(201)};
+    steps::put_file(f.io(), f.file("nginx.bin", size), "nginx.bin").get();
+    BOOST_TEST(f.script.digests.size() == 1u);
+    const auto s = f.report.finish();
+    BOOST_TEST(s.files_uploaded == 1u);
+    BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::None)] == 1u);
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(an_etag_other_than_the_md5_sent_is_sent_again_with_content_md5, Fixture) {
