@@ -238,6 +238,15 @@ void apply_limit(ConcurrencyController::State& s, std::size_t limit) {
   if (s.follower && limit != s.follower->capacity()) s.follower->set_capacity(limit);
 }
 
+// Whether the limit holds work back: requests wait for a permit, every permit is taken, or
+// files wait to start (the follower: the async engine's uploads in progress, as many as the
+// limit, each of which reads and signs before it asks for a request permit, so that with the CPU
+// busy the requests in flight stay below the limit while hundreds of files wait their turn).
+bool held_back(ConcurrencyController::State& s) {
+  return s.requests.waiting() > 0 || s.requests.in_use() >= s.requests.capacity() ||
+         (s.follower != nullptr && s.follower->waiting() > 0);
+}
+
 // Samples every window (at least twice the median latency, so that a window sees requests
 // complete) and applies the policy's limit, until stopped.
 asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State> s) {
@@ -246,8 +255,7 @@ asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State>
     s->timer.expires_after(s->window);
     co_await s->timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (s->stopped) co_return;
-    const Window w = s->sampler.take(s->requests.waiting() > 0 ||
-                                     s->requests.in_use() >= s->requests.capacity());
+    const Window w = s->sampler.take(held_back(*s));
     s->sampler.mark();
     const Decision d = s->policy.observe(w);
     const std::size_t limit = s->policy.limit();

@@ -10,6 +10,14 @@
 
 #include "engine/adaptive_concurrency.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+
 using namespace s3up::engine;
 
 namespace s3up::engine {
@@ -345,6 +353,57 @@ BOOST_AUTO_TEST_CASE(request_size_hints_after_the_first_measure_change_nothing) 
   const std::size_t measured = policy.limit();
   BOOST_TEST(!policy.request_size_hint(64 << 20));
   BOOST_TEST(policy.limit() == measured);
+}
+
+namespace {
+
+// Takes one permit of `s` and keeps it (a file waiting for its turn, once queued).
+boost::asio::awaitable<void> take_one(s3up::coro::AsyncSemaphore* s) {
+  co_await s->acquire(1);
+}
+
+// Runs a ConcurrencyController for one short first window over a run where every upload slot
+// (the follower) is taken, one more file waits for a slot when `file_waits`, and the requests
+// in flight are below the limit (the uploads are reading and signing); returns the limit after.
+std::size_t limit_after_first_window(bool file_waits) {
+  namespace asio = boost::asio;
+  asio::io_context ioc;
+  s3up::coro::AsyncSemaphore requests(4), uploads(4);
+  Report report;
+  AdaptiveConfig config;
+  config.initial = 4;
+  ConcurrencyController controller(ioc.get_executor(), requests, report, config,
+                                   std::chrono::milliseconds(20));
+  controller.also_limit(uploads);
+  BOOST_TEST_REQUIRE(uploads.try_acquire(4));
+  BOOST_TEST_REQUIRE(requests.try_acquire(1));  // one request in flight of 4
+  if (file_waits) asio::co_spawn(ioc, take_one(&uploads), asio::detached);
+  controller.start();
+  asio::steady_timer completions(ioc);  // within the first window (20 ms)
+  completions.expires_after(std::chrono::milliseconds(5));
+  completions.async_wait([&report](boost::system::error_code) {
+    for (int i = 0; i < 20; ++i) report.request_finished(true, false, std::chrono::milliseconds(5));
+  });
+  asio::steady_timer stop(ioc);
+  stop.expires_after(std::chrono::milliseconds(150));
+  stop.async_wait([&](boost::system::error_code) {
+    controller.stop();
+    uploads.close();
+  });
+  ioc.run();
+  requests.release(1);
+  return controller.limit();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(files_waiting_for_an_upload_slot_mean_the_limit_holds_work_back) {
+  // The async engine's uploads in progress are as many as the limit and each reads and signs
+  // before it asks for a request permit: with the CPU busy the requests in flight stay below the
+  // limit while files queue. Those queued files say the limit holds work back (slow start
+  // doubles); without them nothing is held back and the limit stays.
+  BOOST_TEST(limit_after_first_window(true) == 8u);
+  BOOST_TEST(limit_after_first_window(false) == 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
