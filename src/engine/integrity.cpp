@@ -20,12 +20,16 @@ std::string unquoted(std::string etag) {
   return lower(std::move(etag));
 }
 
+// Whether `reply` does not echo the flexible checksum `sent` carried (or it carried none).
+bool no_echo(const BodyChecks& sent, const s3::OpResult& reply) {
+  return sent.flexible == s3::ChecksumAlgorithm::None ||
+         reply.header(s3::header_name(sent.flexible)).empty();
+}
+
 // A successful PutObject reply with neither an ETag nor the echo of the checksum sent: not S3
 // (which always answers with an ETag; s3_protocol.cpp lets only 201 and 204 through without one).
 bool plain_put_server(const BodyChecks& sent, const s3::OpResult& reply) {
-  if (sent.kind != BodyKind::Object || !reply.ok || !reply.etag.empty()) return false;
-  return sent.flexible == s3::ChecksumAlgorithm::None ||
-         reply.header(s3::header_name(sent.flexible)).empty();
+  return sent.kind == BodyKind::Object && reply.ok && reply.etag.empty() && no_echo(sent, reply);
 }
 
 }  // namespace
@@ -188,10 +192,8 @@ Verdict IntegrityNegotiator::judge(const BodyChecks& sent, const SentDigests& di
 }
 
 bool IntegrityNegotiator::compares_etag(const BodyChecks& sent, const s3::OpResult& reply) const {
-  if (!reply.ok || !sent.md5 || sent.content_md5 || !etag_is_md5_ || !etag_is_plain_md5(reply.etag))
-    return false;
-  return sent.flexible == s3::ChecksumAlgorithm::None ||
-         reply.header(s3::header_name(sent.flexible)).empty();
+  return reply.ok && sent.md5 && !sent.content_md5 && etag_is_md5_ &&
+         etag_is_plain_md5(reply.etag) && no_echo(sent, reply);
 }
 
 s3::OpResult corrupted(s3::OpResult reply, std::string_view what, const std::string& reason) {
