@@ -8,7 +8,8 @@ and runs, interleaved REPS times: curl -Z (no signature, no checksum: the transp
 s3up at its defaults on both engines (the CRC32C of the first bodies, sent before s3up learns
 from nginx's first reply, 201 without an ETag, that it verifies nothing) and s3up --checksum
 none. Prints the median wall time, CPU time (user+sys of the child) and CPU per GiB of each, and
-s3up's ratios to curl. Every run is verified (the sink's file sizes). Run through bench/run.sh's dependencies (nginx-light, curl): bench/deps.sh.
+s3up's ratios to curl. Every run is verified (the sink's file sizes). Run through bench/run.sh's
+dependencies (nginx-light, curl): bench/deps.sh.
 """
 from __future__ import annotations
 
@@ -69,17 +70,18 @@ def main() -> None:
     nginx = Nginx(cert, key)
     sink = NginxSink(nginx, True, cert)
     gib = a.files * size / (1 << 30)
+
+    def s3up(prefix: str, *extra: str) -> list[str]:
+        """s3up uploading the files as single PUTs under `prefix`, with `extra` options."""
+        return [a.s3up, "--endpoint-url", sink.url, "--ca-bundle", str(cert), "--quiet", *extra,
+                "--multipart-threshold", str(size + 1), str(data), f"s3://{BUCKET}/{prefix}"]
+
     clients = {
         "curl -Z": lambda p: ["curl", "-s", "-S", "--fail", "-Z", "--cacert", str(cert), "-H", "Expect:"]
         + sum([["-T", str(data / f"big{i}"), f"{sink.url}/{BUCKET}/{p}big{i}"] for i in range(a.files)], []),
-        "s3up": lambda p: [a.s3up, "--endpoint-url", sink.url, "--ca-bundle", str(cert), "--quiet",
-                           "--multipart-threshold", str(size + 1), str(data), f"s3://{BUCKET}/{p}"],
-        "s3up --engine threaded": lambda p: [a.s3up, "--endpoint-url", sink.url, "--ca-bundle", str(cert),
-                                             "--quiet", "--engine", "threaded", "--multipart-threshold",
-                                             str(size + 1), str(data), f"s3://{BUCKET}/{p}"],
-        "s3up --checksum none": lambda p: [a.s3up, "--endpoint-url", sink.url, "--ca-bundle", str(cert),
-                                           "--quiet", "--checksum", "none", "--multipart-threshold",
-                                           str(size + 1), str(data), f"s3://{BUCKET}/{p}"],
+        "s3up": lambda p: s3up(p),
+        "s3up --engine threaded": lambda p: s3up(p, "--engine", "threaded"),
+        "s3up --checksum none": lambda p: s3up(p, "--checksum", "none"),
     }
     env_keys = {"AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench-secret",
                 "AWS_REGION": "us-east-1"}

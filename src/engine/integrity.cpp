@@ -141,13 +141,9 @@ Verdict IntegrityNegotiator::judge(const BodyChecks& sent, const SentDigests& di
         std::to_string(reply.status) +
         " to PutObject: a plain HTTP PUT server, not S3): it verifies nothing sent to it; no "
         "checksum is computed or sent for the rest of the run";
-    bool switched = false;
-    for (Store from : {Store::Unknown, Store::Echoes, Store::Silent, Store::Refuses}) {
-      Store expected = from;
-      switched |= store_[static_cast<int>(BodyKind::Object)].compare_exchange_strong(
-          expected, Store::Plain, std::memory_order_acq_rel);
-    }
-    if (switched && note_) note_(note);
+    // Whatever was learned before; only one of these can switch, so the note is said once.
+    for (Store from : {Store::Unknown, Store::Echoes, Store::Silent, Store::Refuses})
+      learn(BodyKind::Object, from, Store::Plain, note);
     return v;  // Integrity::None: whatever was sent, nothing checked it
   }
   if (sent.flexible != s3::ChecksumAlgorithm::None && !digests.checksum.empty()) {
