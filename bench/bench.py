@@ -32,7 +32,7 @@ def parse_args(argv):
                          "with --network: small,wlarge)")
     ap.add_argument("--network", default="",
                     help="comma list of network profiles (" + ",".join(network.ORDER) + "): run the "
-                         "WAN matrix, each sink reached through bench/wanproxy.py (lan: directly)")
+                         "WAN matrix, each sink reached through s3up-wanproxy (lan: directly)")
     ap.add_argument("--threads", default="",
                     help="s3up --threads values (default 1,2; with --network: s3up's own default)")
     ap.add_argument("--transports", default="",
@@ -83,7 +83,8 @@ def main(argv) -> int:
     need_ts = any(d in datasets.BIG for d in want_ds) and (
         not want_t or any(t.startswith("ts-") for t in want_t))
     if not a.no_build:
-        targets = ([] if a.only == "peers" else ["s3up"]) + (["s3-testserver"] if need_ts else [])
+        targets = (([] if a.only == "peers" else ["s3up"]) + (["s3-testserver"] if need_ts else [])
+                   + ([network.PROXY_TARGET] if any(network.PROFILES[n].proxied for n in nets) else []))
         if targets:
             for t, err in buildmod.build(targets).items():
                 log(f"build: {t}: {err}")
@@ -151,8 +152,8 @@ def main(argv) -> int:
             network.register(sk, list(proxies.values()))
         notes.append("Network profiles: " + "; ".join(
             f"`{n}` {network.PROFILES[n].describe()}" for n in nets) +
-            ". Each proxied sink is reached through bench/wanproxy.py (TCP relay: TLS stays end to "
-            "end); the sink is cleared and verified directly.")
+            ". Each proxied sink is reached through s3up-wanproxy (bench/wanproxy/, a TCP relay: TLS "
+            "stays end to end); the sink is cleared and verified directly.")
 
     # Matrix.
     peer_settings = clients.PEER_SETTINGS_QUICK if a.quick else clients.PEER_SETTINGS_FULL

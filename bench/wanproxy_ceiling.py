@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Where bench/wanproxy.py runs out of CPU on this machine: the same uploads to nginx (HTTP,
-one worker) directly and through the proxy with nothing added (0 ms, no rate limit), with the
-proxy's CPU time and lateness for each.
+"""Where the WAN proxy (s3up-wanproxy, bench/wanproxy/) runs out of CPU on this machine: the
+same uploads to nginx (HTTP, one worker) directly and through the proxy with nothing added (0 ms,
+no rate limit), with the proxy's CPU time and lateness for each.
 
   small        N x 4 KiB PUTs, kept-alive connections (curl -Z, and s3up when built)
   newconn      the same with 'Connection: close': one new connection per request
@@ -27,9 +27,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from benchlib import build as buildmod                                # noqa: E402
 from benchlib import datasets, sinks                                   # noqa: E402
 from benchlib.common import base_env, log, run_timed, work_dir         # noqa: E402
-from benchlib.network import PROFILES, WanProxy                        # noqa: E402
+from benchlib.network import PROFILES, PROXY_TARGET, WanProxy          # noqa: E402
 
 
 def curl_cfg(path: Path, ds, url: str, close: bool) -> Path:
@@ -51,6 +52,9 @@ def main() -> int:
     ap.add_argument("--only", default="", help="comma list of small,newconn,bulk")
     a = ap.parse_args()
     want = [x for x in a.only.split(",") if x] or ["small", "newconn", "bulk"]
+    if not os.environ.get("WANPROXY_BIN"):
+        for t, err in buildmod.build([PROXY_TARGET]).items():
+            sys.exit(f"build of {t}: {err}")
     cert, key = sinks.make_cert()
     nginx = sinks.Nginx(cert, key)
     sink = sinks.NginxSink(nginx, False, cert)

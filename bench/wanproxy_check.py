@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Quick checks of wanproxy's timing model (not part of ctest; about 25 s).
 
-Starts bench/wanproxy.py in front of a small threaded server on 127.0.0.1 and measures, with
+Starts s3up-wanproxy (bench/wanproxy/; built into build-release/ when missing) in front of a small threaded server on 127.0.0.1 and measures, with
 blocking sockets:
   rtt          connect + first 1-byte ping-pong = 2 RTT (handshake + round trip); later ones = RTT
   slowstart    1 MiB at 50 ms RTT, no rate limit: 7 windows of 10, 20, 40... segments + handshake
@@ -16,7 +16,7 @@ Each line says PASS or FAIL with the figures; the exit status is 1 if any failed
 this script run under SCHED_FIFO when root (WANPROXY_PRIORITY=default: not), so that other work
 on the machine does not delay the measuring threads: on a loaded 2-core machine it otherwise
 does, by tens of milliseconds.
-usage: bench/wanproxy_check.py [--python INTERPRETER] [--only NAME,...] [--loop asyncio|uvloop]
+usage: bench/wanproxy_check.py [--proxy BIN] [--only NAME,...]
 """
 from __future__ import annotations
 
@@ -33,9 +33,14 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib.build import BUILD_DIR, build              # noqa: E402
+from benchlib.network import PROXY_TARGET                # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 PRIORITY = os.environ.get("WANPROXY_PRIORITY", "fifo")
 MiB = 1 << 20
+PROXY_BIN = ""
 
 
 class Server:
@@ -86,11 +91,11 @@ class Server:
 
 
 class Proxy:
-    def __init__(self, python: str, target_port: int, args: list[str], loop: str):
+    def __init__(self, target_port: int, args: list[str]):
         self.ready = Path(f"/tmp/wanproxy-check-{os.getpid()}.ready")
         self.ready.unlink(missing_ok=True)
-        cmd = [python, str(HERE / "wanproxy.py"), "--map", f"127.0.0.1:{target_port}",
-               "--ready-file", str(self.ready), "--loop", loop, "--seed", "1", *args]
+        cmd = [PROXY_BIN, "--map", f"127.0.0.1:{target_port}", "--ready-file", str(self.ready),
+               "--seed", "1", *args]
         if os.geteuid() == 0 and shutil.which("chrt") and PRIORITY == "fifo":
             cmd = ["chrt", "-f", "10", *cmd]      # as the bench runs it (benchlib/network.py)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
@@ -165,7 +170,7 @@ def within(x: float, want: float, tol: float) -> bool:
 
 def check_rtt(a, srv):
     for rtt in (0.020, 0.080):
-        px = Proxy(a.python, srv.port, ["--rtt", f"{rtt * 1e3:g}ms"], a.loop)
+        px = Proxy(srv.port, ["--rtt", f"{rtt * 1e3:g}ms"])
         try:
             t0 = time.monotonic()
             s = connect(px.port)
@@ -192,7 +197,7 @@ def check_rtt(a, srv):
 
 def check_slowstart(a, srv):
     rtt = 0.050
-    px = Proxy(a.python, srv.port, ["--rtt", "50ms"], a.loop)
+    px = Proxy(srv.port, ["--rtt", "50ms"])
     try:
         dt = push(px.port, MiB)
         st = px.control("stats")
@@ -210,7 +215,7 @@ def check_slowstart(a, srv):
 
 
 def check_rate(a, srv):
-    px = Proxy(a.python, srv.port, ["--rtt", "2ms", "--rate", "100mbit"], a.loop)
+    px = Proxy(srv.port, ["--rtt", "2ms", "--rate", "100mbit"])
     try:
         dt = push(px.port, 10 * MiB)
         st = px.control("stats")
@@ -223,7 +228,7 @@ def check_rate(a, srv):
 
 
 def check_shared(a, srv):
-    px = Proxy(a.python, srv.port, ["--rtt", "2ms", "--rate", "100mbit"], a.loop)
+    px = Proxy(srv.port, ["--rtt", "2ms", "--rate", "100mbit"])
     try:
         out = [0.0, 0.0]
 
@@ -247,7 +252,7 @@ def check_nohol(a, srv):
     rtt = 0.040
     # the bulk connection is held to 256 KiB per RTT (6.5 MB/s) by its receive window, so that
     # CPU (proxy and this script) is not what is measured
-    px = Proxy(a.python, srv.port, ["--rtt", "40ms", "--rwnd", "256KiB"], a.loop)
+    px = Proxy(srv.port, ["--rtt", "40ms", "--rwnd", "256KiB"])
     try:
         bulk = threading.Thread(target=push, args=(px.port, 8 * MiB))
         s = connect(px.port)
@@ -279,7 +284,7 @@ def check_loss(a, srv):
     res = {}
     size = 3 * MiB
     for loss in ("0", "0.005"):
-        px = Proxy(a.python, srv.port, ["--rtt", "150ms", "--rate", "100mbit", "--loss", loss], a.loop)
+        px = Proxy(srv.port, ["--rtt", "150ms", "--rate", "100mbit", "--loss", loss])
         try:
             res[loss] = (push(px.port, size), px.control("stats"))
         finally:
@@ -296,7 +301,7 @@ def check_loss(a, srv):
 
 
 def check_lateness(a, srv):
-    px = Proxy(a.python, srv.port, ["--rtt", "10ms"], a.loop)
+    px = Proxy(srv.port, ["--rtt", "10ms"])
     try:
         px.control("reset")
         socks = [connect(px.port) for _ in range(20)]
@@ -328,10 +333,15 @@ CHECKS = {"rtt": check_rtt, "slowstart": check_slowstart, "rate": check_rate,
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--python", default=sys.executable, help="interpreter that runs the proxy")
     ap.add_argument("--only", default="", help="comma list of " + ",".join(CHECKS))
-    ap.add_argument("--loop", default="asyncio", choices=["auto", "asyncio", "uvloop"])
+    ap.add_argument("--proxy", help="the s3up-wanproxy binary (default: build-release's, built "
+                                    "when missing)")
     a = ap.parse_args()
+    global PROXY_BIN
+    PROXY_BIN = a.proxy or str(BUILD_DIR / PROXY_TARGET)
+    if not a.proxy:
+        for t, err in build([PROXY_TARGET]).items():
+            sys.exit(f"build of {t}: {err}")
     if os.geteuid() == 0 and PRIORITY == "fifo":
         try:    # the threads started below inherit it
             os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(5))

@@ -1,5 +1,6 @@
-"""Network profiles: the sinks reached directly (lan) or through bench/wanproxy.py, a userspace
-delaying proxy (RTT, TCP window with slow start, shared rate limit, loss). See bench/README.md."""
+"""Network profiles: the sinks reached directly (lan) or through s3up-wanproxy (bench/wanproxy/,
+C++), a userspace delaying proxy (RTT, TCP window with slow start, shared rate limit, loss). See
+bench/README.md."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from .build import BUILD_DIR
 from .common import BENCH_DIR, log, work_dir
 
 
@@ -47,23 +49,27 @@ PROFILES = {p.name: p for p in [
 ORDER = list(PROFILES)
 
 
-def proxy_python() -> str:
-    """The interpreter for the proxy: WANPROXY_PYTHON, else this one."""
-    return os.environ.get("WANPROXY_PYTHON") or sys.executable
+PROXY_TARGET = "s3up-wanproxy"     # the CMake target, built into build-release/ by the bench
+
+
+def proxy_program() -> list[str]:
+    """The proxy's command: WANPROXY_BIN, else build-release/s3up-wanproxy."""
+    return [os.environ.get("WANPROXY_BIN") or str(BUILD_DIR / PROXY_TARGET)]
 
 
 class WanProxy:
-    """One bench/wanproxy.py process for a profile, listening in front of each target port."""
+    """One proxy process for a profile, listening in front of each target port."""
 
-    def __init__(self, profile: Profile, targets: list[int], python: str | None = None):
+    def __init__(self, profile: Profile, targets: list[int]):
         self.profile = profile
-        self.python = python or proxy_python()
+        program = proxy_program()
+        self.python = " ".join(program)      # what ran (the reports' key is older than the C++)
         self.dir = work_dir() / "wanproxy"
         self.dir.mkdir(exist_ok=True)
         ready = self.dir / f"{profile.name}.ready"
         ready.unlink(missing_ok=True)
         self.stats_file = self.dir / f"{profile.name}.stats.json"
-        cmd = [self.python, str(BENCH_DIR / "wanproxy.py"), "--rtt", f"{profile.rtt * 1e3:g}ms",
+        cmd = [*program, "--rtt", f"{profile.rtt * 1e3:g}ms",
                "--rate", f"{profile.rate_bits:.0f}", "--loss", str(profile.loss),
                "--ready-file", str(ready), "--stats-file", str(self.stats_file)]
         for t in targets:

@@ -265,7 +265,7 @@ def targets(groups: list[Group]) -> list[str]:
 
 def proxy_section(groups: list[Group], info: dict) -> list[str]:
     out = ["## The proxy: was it the bottleneck?\n",
-           f"bench/wanproxy.py ran under `{info.get('proxy_python')}` with `{info.get('proxy_loop')}`, "
+           f"The proxy ran as `{info.get('proxy_python')}` (`{info.get('proxy_loop')}`), "
            f"scheduling {info.get('proxy_priority')}. For each run it reports how late it released each delayed chunk against "
            "its due time, and its own CPU time. Per network: the largest over the runs of the p99 "
            "and the maximum lateness, and of the proxy's CPU share (CPU s / wall s of the run); "
