@@ -2,7 +2,8 @@
 // target, both directions relayed through a model of a TCP path (path_model.hpp): RTT/2 of
 // propagation each way, one RTT of handshake before the first byte, a congestion window with
 // slow start, a rate-limited bottleneck shared by all connections, loss. One thread: the model
-// needs no lock, and the proxy's CPU time is one number.
+// needs no lock, and the proxy's CPU time is one number. The model, its checks
+// (bench/wanproxy_check.py) and its ceiling: bench/README.md, "WAN".
 #pragma once
 
 #include "path_model.hpp"

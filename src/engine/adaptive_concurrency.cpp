@@ -182,8 +182,16 @@ std::chrono::milliseconds next_window(const Window& w, std::chrono::milliseconds
                                       std::chrono::milliseconds floor) {
   if (w.requests == 0) return current;
   const auto p50 = std::chrono::microseconds(static_cast<std::int64_t>(w.p50_us));
+  // At most twice the current window: the first requests' latency includes their connections'
+  // handshakes (3.5 round trips with TLS), which would otherwise stretch the next window to
+  // seconds on a WAN while the limit is still at its start.
+  const auto ceiling = std::max(floor, std::min(2 * current, std::chrono::milliseconds(5000)));
   return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(2 * p50), floor,
-                    std::max(floor, std::chrono::milliseconds(5000)));
+                    ceiling);
+}
+
+std::chrono::milliseconds window_floor(const AdaptiveConcurrency& policy) {
+  return policy.in_slow_start() ? kSlowStartWindow : kWindow;
 }
 
 bool debug_concurrency() { return std::getenv("S3UP_DEBUG_CONCURRENCY") != nullptr; }
@@ -263,7 +271,7 @@ asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State>
     s->limit = limit;
     s->peak = s->policy.peak();
     if (s->debug) print_window(w, d, limit);
-    s->window = next_window(w, s->window, ConcurrencyController::kWindow);
+    s->window = next_window(w, s->window, window_floor(s->policy));
   }
 }
 

@@ -123,9 +123,17 @@ class WindowSampler {
 };
 
 // The next window's length: twice the median latency (so that a window sees requests
-// complete), at least `floor`, at most 5 s; `current` when nothing completed.
+// complete), at least `floor`, at most twice `current` and 5 s; `current` when nothing
+// completed.
 std::chrono::milliseconds next_window(const Window& w, std::chrono::milliseconds current,
                                       std::chrono::milliseconds floor);
+
+// The shortest window: kSlowStartWindow while the policy doubles (its +25% test is coarse enough
+// for a window of a few round trips, and at 20 ms each doubling then costs 100 ms instead of
+// 250), kWindow after (the 5% tests need more requests per window).
+inline constexpr std::chrono::milliseconds kSlowStartWindow{100};
+inline constexpr std::chrono::milliseconds kWindow{250};
+std::chrono::milliseconds window_floor(const AdaptiveConcurrency& policy);
 
 // With S3UP_DEBUG_CONCURRENCY set: one window's measures and decision, or the start lowered by
 // a request size hint, on stderr.
@@ -136,14 +144,12 @@ void print_start(std::uint64_t request_bytes, std::size_t limit);
 // The async engine's sampling loop around the policy.
 class ConcurrencyController {
  public:
-  static constexpr std::chrono::milliseconds kWindow{250};
-
   // `requests` is the semaphore whose capacity is the limit; `report` gives the counters. Both
   // must outlive the controller. With S3UP_DEBUG_CONCURRENCY set, every window's measures and
   // decision are printed on stderr.
   ConcurrencyController(boost::asio::any_io_executor executor, coro::AsyncSemaphore& requests,
                         const Report& report, AdaptiveConfig config,
-                        std::chrono::milliseconds window = kWindow);
+                        std::chrono::milliseconds window = kSlowStartWindow);
   ~ConcurrencyController();
   ConcurrencyController(const ConcurrencyController&) = delete;
   ConcurrencyController& operator=(const ConcurrencyController&) = delete;

@@ -114,7 +114,7 @@ void PoolController::loop() {
     limit_ = limit;
     peak_ = policy_.peak();
     if (debug_) print_window(w, d, limit);
-    window_ = next_window(w, window_, ConcurrencyController::kWindow);
+    window_ = next_window(w, window_, window_floor(policy_));
   }
 }
 

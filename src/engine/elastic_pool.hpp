@@ -60,7 +60,7 @@ class PoolController {
   // the controller. S3UP_DEBUG_CONCURRENCY prints every window, as in the async engine.
   PoolController(ElasticPool& pool, const Report& report, AdaptiveConfig config,
                  std::function<bool()> saturated,
-                 std::chrono::milliseconds window = ConcurrencyController::kWindow);
+                 std::chrono::milliseconds window = kSlowStartWindow);
   ~PoolController();
   PoolController(const PoolController&) = delete;
   PoolController& operator=(const PoolController&) = delete;

@@ -410,3 +410,31 @@ BOOST_AUTO_TEST_CASE(files_waiting_for_an_upload_slot_mean_the_limit_holds_work_
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(windows_last_twice_the_median_latency_between_the_floor_and_twice_the_last) {
+  using std::chrono::milliseconds;
+  Window w = steady(100, 10);
+  w.p50_us = 80'000;  // 80 ms: the next window sees two rounds of requests
+  BOOST_TEST(next_window(w, milliseconds(100), milliseconds(100)).count() == 160);
+  w.p50_us = 20'000;  // short latencies: the floor
+  BOOST_TEST(next_window(w, milliseconds(160), milliseconds(100)).count() == 100);
+  // The first requests on a WAN wait for their handshakes (p50 325 ms at 80 ms of RTT): the
+  // window doubles at most, instead of jumping to 650 ms while the limit is at its start.
+  w.p50_us = 325'000;
+  BOOST_TEST(next_window(w, milliseconds(100), milliseconds(100)).count() == 200);
+  BOOST_TEST(next_window(w, milliseconds(400), milliseconds(100)).count() == 650);
+  w.p50_us = 10'000'000;  // never beyond 5 s
+  BOOST_TEST(next_window(w, milliseconds(4000), milliseconds(100)).count() == 5000);
+  Window none;  // nothing completed: the window stays
+  BOOST_TEST(next_window(none, milliseconds(300), milliseconds(100)).count() == 300);
+}
+
+BOOST_AUTO_TEST_CASE(windows_are_shorter_while_the_policy_doubles) {
+  AdaptiveConcurrency policy;
+  BOOST_TEST(window_floor(policy).count() == kSlowStartWindow.count());
+  policy.observe(steady(1000, 10));  // baseline: first doubling
+  policy.observe(steady(1000, 10));  // no gain: one more window
+  policy.observe(steady(1000, 10));  // still none: undone, slow start over
+  BOOST_TEST(!policy.in_slow_start());
+  BOOST_TEST(window_floor(policy).count() == kWindow.count());
+}
