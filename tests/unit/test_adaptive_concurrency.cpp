@@ -409,8 +409,6 @@ BOOST_AUTO_TEST_CASE(files_waiting_for_an_upload_slot_mean_the_limit_holds_work_
   BOOST_TEST(limit_after_first_window(false) == 4u);
 }
 
-BOOST_AUTO_TEST_SUITE_END()
-
 BOOST_AUTO_TEST_CASE(windows_last_twice_the_median_latency_between_the_floor_and_twice_the_last) {
   using std::chrono::milliseconds;
   Window w = steady(100, 10);
@@ -438,3 +436,5 @@ BOOST_AUTO_TEST_CASE(windows_are_shorter_while_the_policy_doubles) {
   BOOST_TEST(!policy.in_slow_start());
   BOOST_TEST(window_floor(policy).count() == kWindow.count());
 }
+
+BOOST_AUTO_TEST_SUITE_END()
