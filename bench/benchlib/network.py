@@ -24,6 +24,7 @@ class Profile:
     rate_bits: float    # shared link rate each way, bits/s (0: unlimited)
     loss: float         # loss probability per segment
     what: str
+    rwnd: int = 0       # receive window, the cwnd cap, bytes (0: the proxy's default, 4 MiB)
 
     @property
     def proxied(self) -> bool:
@@ -36,6 +37,8 @@ class Profile:
         parts.append(f"{self.rate_bits / 1e6:g} Mbit/s" if self.rate_bits else "no rate limit")
         if self.loss:
             parts.append(f"{self.loss * 100:g}% loss")
+        if self.rwnd:
+            parts.append(f"{self.rwnd // 1024} KiB window")
         return ", ".join(parts)
 
 
@@ -45,6 +48,8 @@ PROFILES = {p.name: p for p in [
     Profile("wan20", 0.020, 1e9, 0.0, "a nearby region"),
     Profile("wan80", 0.080, 200e6, 0.0, "another continent"),
     Profile("wan150", 0.150, 100e6, 0.005, "far away and lossy"),
+    Profile("wan80w", 0.080, 200e6, 0.0, "another continent, each connection capped (a 128 KiB "
+            "window: 1.6 MB/s a connection, 16 of them fill the link)", rwnd=128 << 10),
 ]}
 ORDER = list(PROFILES)
 
@@ -72,6 +77,8 @@ class WanProxy:
         cmd = [*program, "--rtt", f"{profile.rtt * 1e3:g}ms",
                "--rate", f"{profile.rate_bits:.0f}", "--loss", str(profile.loss),
                "--ready-file", str(ready), "--stats-file", str(self.stats_file)]
+        if profile.rwnd:
+            cmd += ["--rwnd", str(profile.rwnd)]
         for t in targets:
             cmd += ["--map", f"127.0.0.1:{t}"]
         self.cmd = cmd

@@ -4,7 +4,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,10 +23,20 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::int64_t kReadHigh = 1 << 20;     // stop reading the sender when this much waits
-constexpr std::int64_t kReadLow = 256 << 10;
+// The sender's unsent data: reading stops when more than a window's worth waits for the window
+// (at least kReadMin), and starts again below half of that. A real sender's kernel holds about
+// that much unsent (Linux sizes the send buffer to twice the cwnd: one window in flight, one
+// waiting), so a client sees its writes complete at the modelled rate plus about one window,
+// not a fixed megabyte ahead per connection.
+constexpr std::int64_t kReadMin = 64 << 10;
 constexpr std::size_t kWriteHigh = 4 << 20;     // bytes queued towards the receiver
 constexpr std::int64_t kChunkMax = 65536;       // largest piece sent at once (a TSO burst)
+// The kernel buffer the proxy's accepted sockets receive into. Loopback would let both ends
+// autotune theirs to several MiB per connection (4-5 MiB a connection measured with `ss -tm`
+// while 12 parts were sent), so a client's writes would complete megabytes ahead of what the
+// modelled path carries. With a small receive window on the loopback leg, and a real path's MSS,
+// the client's own send buffer stays small too (Linux sizes it from the loopback leg's cwnd).
+constexpr int kAcceptedReceiveBuffer = 64 << 10;
 // Asio's timers are timerfd's (sub-microsecond), but every wake-up costs a context switch. Timers
 // are armed on a grid of kGrid: every chunk due within one cell, on any connection, is released
 // in the same wake-up at the start of the cell (up to kGrid early, kGrid/2 on average).
@@ -74,6 +87,10 @@ private:
     };
 
     std::int64_t pending() const { return static_cast<std::int64_t>(base_ + buf_.size() - sent_); }
+    // Unsent bytes above which the sender is no longer read (see kReadMin).
+    std::int64_t read_high() const {
+        return std::max(kReadMin, static_cast<std::int64_t>(cwnd_));
+    }
     bool dst_paused() const { return writing_ && out_.size() + queued_.size() > kWriteHigh; }
     void on_readable(error_code ec);
     void release(double now, double hz);
@@ -185,7 +202,7 @@ void Pipe::on_readable(error_code ec) {
 
 void Pipe::feed(const char* data, std::size_t n) {
     buf_.append(data, n);
-    if (pending() > kReadHigh)
+    if (pending() > read_high())
         src_paused_ = true;      // start_reading() waits until the window drains it
     pump();
 }
@@ -300,7 +317,7 @@ void Pipe::pump() {
         last_due_ = due;
         deliver_.push_back({due, sent_, true});
     }
-    if (src_paused_ && pending() < kReadLow) {
+    if (src_paused_ && pending() < read_high() / 2) {
         src_paused_ = false;
         start_reading();
     }
@@ -578,6 +595,12 @@ std::uint16_t Proxy::listen(std::uint16_t lport, tcp::endpoint target) {
     const tcp::endpoint at(asio::ip::make_address_v4("127.0.0.1"), lport);
     acceptor->open(at.protocol());
     acceptor->set_option(tcp::acceptor::reuse_address(true));
+    // Before listen(): accepted sockets inherit it, and the window scale is chosen from it.
+    acceptor->set_option(asio::socket_base::receive_buffer_size(kAcceptedReceiveBuffer));
+    // ... and a real path's MSS, advertised to the client: on loopback (MSS 64 KiB) its initial
+    // window of 10 segments alone would be 640 KiB, and its send buffer twice that.
+    const int mss = static_cast<int>(kMss);
+    ::setsockopt(acceptor->native_handle(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
     acceptor->bind(at);
     acceptor->listen(4096);
     const std::uint16_t port = acceptor->local_endpoint().port();

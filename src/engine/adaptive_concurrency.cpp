@@ -91,10 +91,14 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     previous_ = w;
     return limit_ != before ? Decision::Cut : Decision::Hold;
   }
-  // Nothing completed (a pause in the walk, or requests longer than the window): no judgement.
-  if (w.seconds <= 0 || (w.requests == 0 && w.bytes == 0)) return Decision::Hold;
-  if (!previous_ || previous_->seconds <= 0 ||
-      (previous_->requests == 0 && previous_->bytes == 0)) {
+  // Nothing completed (a pause in the walk, or requests longer than the window; large requests:
+  // nothing written either): no judgement.
+  const auto measured = [&](const Window& x) {
+    return x.seconds > 0 &&
+           (x.requests > 0 || x.bytes > 0 || (large_requests_ && x.written > 0));
+  };
+  if (!measured(w)) return Decision::Hold;
+  if (!previous_ || !measured(*previous_)) {
     // The first measure: nothing to compare with yet. Start probing at once when the limit
     // holds requests back (throughput at a steady limit is flat, so waiting would never grow).
     previous_ = w;
@@ -104,7 +108,12 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   }
 
   const Window& p = *previous_;
-  const double g = std::max(gain(rate(w.bytes, w.seconds), rate(p.bytes, p.seconds)),
+  // Large requests with too few completions to tell a rate: judged by the bytes sent.
+  const bool by_written = large_requests_ && w.written > 0 && p.written > 0 &&
+                          (w.requests < config_.min_requests || p.requests < config_.min_requests);
+  const double g =
+      by_written ? gain(rate(w.written, w.seconds), rate(p.written, p.seconds))
+                 : std::max(gain(rate(w.bytes, w.seconds), rate(p.bytes, p.seconds)),
                             gain(rate(w.requests, w.seconds), rate(p.requests, p.seconds)));
   const bool rising = g > config_.rise;
   const bool slower = w.requests >= config_.min_requests && p.requests >= config_.min_requests &&
@@ -147,6 +156,7 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
 }
 
 bool AdaptiveConcurrency::request_size_hint(std::uint64_t bytes) {
+  if (bytes >= config_.large_request) large_requests_ = true;
   if (previous_ || bytes == 0) return false;
   const std::uint64_t fits = config_.start_bytes / bytes;
   const auto start = static_cast<std::size_t>(std::max<std::uint64_t>(fits, config_.start_min));
@@ -163,6 +173,7 @@ void WindowSampler::mark() {
   requests_ = report_.requests_ok();
   throttled_ = report_.throttled();
   latencies_ = report_.latencies().snapshot();
+  written_ = written_now();
 }
 
 Window WindowSampler::take(bool saturated) const {
@@ -174,6 +185,7 @@ Window WindowSampler::take(bool saturated) const {
   w.requests = report_.requests_ok() - requests_;
   w.throttled = report_.throttled() - throttled_;
   w.p50_us = LatencyHistogram::quantile(lat, latencies_, 0.5);
+  w.written = written_now() - written_;
   w.saturated = saturated;
   return w;
 }
@@ -194,13 +206,20 @@ std::chrono::milliseconds window_floor(const AdaptiveConcurrency& policy) {
   return policy.in_slow_start() ? kSlowStartWindow : kWindow;
 }
 
+std::chrono::milliseconds following_window(const AdaptiveConcurrency& policy, const Window& w,
+                                           std::chrono::milliseconds current) {
+  if (policy.judges_by_written()) return kLargeRequestWindow;
+  return next_window(w, current, window_floor(policy));
+}
+
 bool debug_concurrency() { return std::getenv("S3UP_DEBUG_CONCURRENCY") != nullptr; }
 
 void print_window(const Window& w, Decision d, std::size_t limit) {
   std::fprintf(stderr,
-               "s3up: concurrency: %.3f s, %.1f MB/s, %.0f req/s, p50 %.1f ms, %llu slowdowns,"
-               " %s -> %s %zu\n",
-               w.seconds, rate(w.bytes, w.seconds) / 1e6, rate(w.requests, w.seconds),
+               "s3up: concurrency: %.3f s, %.1f MB/s (%.1f MB/s written), %.0f req/s, p50 %.1f ms,"
+               " %llu slowdowns, %s -> %s %zu\n",
+               w.seconds, rate(w.bytes, w.seconds) / 1e6, rate(w.written, w.seconds) / 1e6,
+               rate(w.requests, w.seconds),
                w.p50_us / 1000, static_cast<unsigned long long>(w.throttled),
                w.saturated ? "saturated" : "not saturated", to_string(d), limit);
 }
@@ -214,11 +233,11 @@ void print_start(std::uint64_t request_bytes, std::size_t limit) {
 
 struct ConcurrencyController::State {
   State(asio::any_io_executor executor, coro::AsyncSemaphore& requests, const Report& report,
-        AdaptiveConfig config, std::chrono::milliseconds window)
+        WrittenSource written, AdaptiveConfig config, std::chrono::milliseconds window)
       : strand(asio::make_strand(executor)),
         timer(strand),
         requests(requests),
-        sampler(report),
+        sampler(report, std::move(written)),
         policy(config),
         window(window),
         limit(policy.limit()),
@@ -271,7 +290,7 @@ asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State>
     s->limit = limit;
     s->peak = s->policy.peak();
     if (s->debug) print_window(w, d, limit);
-    s->window = next_window(w, s->window, window_floor(s->policy));
+    s->window = following_window(s->policy, w, s->window);
   }
 }
 
@@ -279,9 +298,10 @@ asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State>
 
 ConcurrencyController::ConcurrencyController(asio::any_io_executor executor,
                                              coro::AsyncSemaphore& requests, const Report& report,
-                                             AdaptiveConfig config,
+                                             WrittenSource written, AdaptiveConfig config,
                                              std::chrono::milliseconds window)
-    : state_(std::make_shared<State>(std::move(executor), requests, report, config, window)) {}
+    : state_(std::make_shared<State>(std::move(executor), requests, report, std::move(written),
+                                     config, window)) {}
 
 ConcurrencyController::~ConcurrencyController() = default;
 

@@ -25,6 +25,14 @@
 // flight before the first measure (request_size_hint), since with 32 parts of 16 MiB under way
 // nothing completes for seconds and the policy has nothing to judge while memory fills.
 //
+// Large requests are judged by what is sent, not by what completes. Once requests of
+// `large_request` bytes or more are announced (request_size_hint: multipart parts), a window
+// with fewer than `min_requests` completions (or one after such a window) is judged by the rate
+// of request bytes written to the connections (Window::written), which moves as the bodies go
+// out, and the controllers keep windows of kLargeRequestWindow: on an 80 ms link a 16 MiB part
+// takes seconds, so windows long enough to see parts complete (twice their latency) would allow
+// a decision or two in a whole run, each on one or two completions.
+//
 // ConcurrencyController runs the policy in the async engine: a steady_timer loop on its own
 // strand samples the run's Report every window (WindowSampler) and applies the limit with
 // AsyncSemaphore::set_capacity. PoolController (elastic_pool.hpp) does the same for the
@@ -40,6 +48,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -60,6 +69,7 @@ struct AdaptiveConfig {
   int probe_windows = 8;       // windows of holding at the limit before growth is tried again
   std::uint64_t start_bytes = 128ull << 20;  // bytes in flight at most before the first measure
   std::size_t start_min = 4;   // ... but at least this many requests
+  std::uint64_t large_request = 1ull << 20;  // from this size on, judged by bytes written
 };
 
 // What happened during one sampling window.
@@ -69,6 +79,7 @@ struct Window {
   std::uint64_t requests = 0;   // requests completed successfully
   std::uint64_t throttled = 0;  // replies asking to slow down (503 SlowDown)
   double p50_us = 0;            // median latency of the requests completed (0: none)
+  std::uint64_t written = 0;    // request bytes written to connections (0: not measured)
   bool saturated = false;       // requests were waiting for a permit: the limit held them back
 };
 
@@ -83,9 +94,12 @@ class AdaptiveConcurrency {
   Decision observe(const Window& window);
 
   // Requests of about `bytes` each are coming. Before the first measure, lowers the limit to
-  // start_bytes / bytes (at least start_min); later, the measures decide. Returns whether the
-  // limit changed.
+  // start_bytes / bytes (at least start_min); later, the measures decide. From `large_request`
+  // bytes on, windows with few completions are judged by bytes written from now on. Returns
+  // whether the limit changed.
   bool request_size_hint(std::uint64_t bytes);
+  // Whether large requests were announced (the controllers then keep kLargeRequestWindow).
+  bool judges_by_written() const { return large_requests_; }
 
   std::size_t limit() const { return limit_; }
   std::size_t peak() const { return peak_; }
@@ -104,21 +118,33 @@ class AdaptiveConcurrency {
   std::optional<std::size_t> probe_from_;  // the limit before a probe, until it is judged
   bool slow_start_ = true;                 // doubling, until a doubling brings too little
   bool waited_ = false;  // the current slow-start doubling was given one more window already
+  bool large_requests_ = false;  // requests of large_request bytes or more were announced
 };
 
-// The measures of one window from a run's Report (shared by both engines' sampling loops).
+// The request bytes a transport has written so far (http::Client::bytes_written and
+// BlockingTransport's); empty: not measured.
+using WrittenSource = std::function<std::uint64_t()>;
+
+// The measures of one window from a run's Report and its transport's bytes written (shared by
+// both engines' sampling loops).
 class WindowSampler {
  public:
-  explicit WindowSampler(const Report& report) : report_(report) { mark(); }
+  explicit WindowSampler(const Report& report, WrittenSource written = {})
+      : report_(report), written_source_(std::move(written)) {
+    mark();
+  }
   // Starts a window now.
   void mark();
   // The window since mark(); `saturated` is whether the limit held requests back.
   Window take(bool saturated) const;
 
  private:
+  std::uint64_t written_now() const { return written_source_ ? written_source_() : 0; }
+
   const Report& report_;
+  WrittenSource written_source_;
   std::chrono::steady_clock::time_point since_;
-  std::uint64_t bytes_ = 0, requests_ = 0, throttled_ = 0;
+  std::uint64_t bytes_ = 0, requests_ = 0, throttled_ = 0, written_ = 0;
   LatencyHistogram::Counts latencies_{};
 };
 
@@ -134,6 +160,13 @@ std::chrono::milliseconds next_window(const Window& w, std::chrono::milliseconds
 inline constexpr std::chrono::milliseconds kSlowStartWindow{100};
 inline constexpr std::chrono::milliseconds kWindow{250};
 std::chrono::milliseconds window_floor(const AdaptiveConcurrency& policy);
+// Windows once large requests were announced: several round trips of a WAN, so that the bytes
+// written show what a change of the limit did, whatever the parts' latency.
+inline constexpr std::chrono::milliseconds kLargeRequestWindow{500};
+// The window after `w`: kLargeRequestWindow when the policy judges by bytes written, else
+// next_window(w, current, window_floor(policy)).
+std::chrono::milliseconds following_window(const AdaptiveConcurrency& policy, const Window& w,
+                                           std::chrono::milliseconds current);
 
 // With S3UP_DEBUG_CONCURRENCY set: one window's measures and decision, or the start lowered by
 // a request size hint, on stderr.
@@ -144,11 +177,11 @@ void print_start(std::uint64_t request_bytes, std::size_t limit);
 // The async engine's sampling loop around the policy.
 class ConcurrencyController {
  public:
-  // `requests` is the semaphore whose capacity is the limit; `report` gives the counters. Both
-  // must outlive the controller. With S3UP_DEBUG_CONCURRENCY set, every window's measures and
-  // decision are printed on stderr.
+  // `requests` is the semaphore whose capacity is the limit; `report` gives the counters and
+  // `written` the transport's bytes written. Both must outlive the controller. With
+  // S3UP_DEBUG_CONCURRENCY set, every window's measures and decision are printed on stderr.
   ConcurrencyController(boost::asio::any_io_executor executor, coro::AsyncSemaphore& requests,
-                        const Report& report, AdaptiveConfig config,
+                        const Report& report, WrittenSource written, AdaptiveConfig config,
                         std::chrono::milliseconds window = kSlowStartWindow);
   ~ConcurrencyController();
   ConcurrencyController(const ConcurrencyController&) = delete;

@@ -149,7 +149,8 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   ctx.lanes.file_io = file_io.get_executor();
   AdaptiveConfig adaptive;
   adaptive.initial = opt.concurrency;
-  ConcurrencyController controller(ioc.get_executor(), ctx.throttles.requests, report, adaptive);
+  ConcurrencyController controller(ioc.get_executor(), ctx.throttles.requests, report,
+                                   [&http] { return http.bytes_written(); }, adaptive);
   if (opt.adaptive_concurrency) {
     controller.also_limit(ctx.throttles.uploads);
     controller.start();

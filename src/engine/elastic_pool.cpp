@@ -66,10 +66,11 @@ void ElasticPool::join() {
 
 // ---- PoolController -----------------------------------------------------------------------
 
-PoolController::PoolController(ElasticPool& pool, const Report& report, AdaptiveConfig config,
-                               std::function<bool()> saturated, std::chrono::milliseconds window)
+PoolController::PoolController(ElasticPool& pool, const Report& report, WrittenSource written,
+                               AdaptiveConfig config, std::function<bool()> saturated,
+                               std::chrono::milliseconds window)
     : pool_(pool),
-      sampler_(report),
+      sampler_(report, std::move(written)),
       policy_(config),
       saturated_(std::move(saturated)),
       window_(window),
@@ -114,7 +115,7 @@ void PoolController::loop() {
     limit_ = limit;
     peak_ = policy_.peak();
     if (debug_) print_window(w, d, limit);
-    window_ = next_window(w, window_, window_floor(policy_));
+    window_ = following_window(policy_, w, window_);
   }
 }
 

@@ -56,9 +56,11 @@ class ElasticPool {
 
 class PoolController {
  public:
-  // `saturated()` says whether work is waiting for a worker. `report` and `pool` must outlive
-  // the controller. S3UP_DEBUG_CONCURRENCY prints every window, as in the async engine.
-  PoolController(ElasticPool& pool, const Report& report, AdaptiveConfig config,
+  // `saturated()` says whether work is waiting for a worker; `written` gives the transport's
+  // bytes written. `report` and `pool` must outlive the controller. S3UP_DEBUG_CONCURRENCY
+  // prints every window, as in the async engine.
+  PoolController(ElasticPool& pool, const Report& report, WrittenSource written,
+                 AdaptiveConfig config,
                  std::function<bool()> saturated,
                  std::chrono::milliseconds window = kSlowStartWindow);
   ~PoolController();

@@ -366,7 +366,8 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
       pool_thread(run, self, index);
     });
     if (opt.adaptive_concurrency) {
-      controller.emplace(*pool, report, adaptive,
+      controller.emplace(*pool, report, [&transport] { return transport.bytes_written(); },
+                         adaptive,
                          [&run] { return run.queue.items_queued() > 0; });
       controller->start();
       run.concurrency.store(&*controller);

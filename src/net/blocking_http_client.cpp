@@ -138,15 +138,19 @@ class TimedSocket {
 
 template <class Stream>
 error_code exchange(Stream& stream, TimedSocket& timed, beast::flat_buffer& buffer,
-                    Request& request, Response& response, const Timeouts& timeouts) {
+                    Request& request, Response& response, const Timeouts& timeouts,
+                    std::atomic<std::uint64_t>& written) {
   std::optional<Clock::time_point> deadline;
   if (timeouts.request.count() > 0) deadline = Clock::now() + timeouts.request;
   timed.limit(timeouts.idle, deadline);
   error_code ec;
   bhttp::serializer<true, PayloadBody> serializer(request);
   serializer.limit(detail::kWriteChunk);
-  bhttp::write(stream, serializer, ec);
-  if (ec) return ec;
+  while (!serializer.is_done()) {
+    const std::size_t n = bhttp::write_some(stream, serializer, ec);
+    if (ec) return ec;
+    written.fetch_add(n, std::memory_order_relaxed);
+  }
   // Interim replies (100 Continue, asked for or not) are read and skipped: the answer follows.
   for (int interim = 0;; ++interim) {
     if (interim > detail::kMaxInterimReplies) return bhttp::error::bad_status;
@@ -169,6 +173,7 @@ struct BlockingTransport::Impl {
   TlsSettings tls;
   Timeouts timeouts;
   std::atomic<std::uint64_t> opened{0};
+  std::atomic<std::uint64_t> written{0};  // request bytes written to connections
   detail::AddressBook addresses;
   detail::TlsSessions sessions;
   detail::OpenPacer pacer;
@@ -204,6 +209,9 @@ BlockingTransport::BlockingTransport(TlsSettings tls, Timeouts timeouts)
 BlockingTransport::~BlockingTransport() = default;
 
 std::uint64_t BlockingTransport::connections_opened() const { return impl_->opened.load(); }
+std::uint64_t BlockingTransport::bytes_written() const {
+  return impl_->written.load(std::memory_order_relaxed);
+}
 std::uint64_t BlockingTransport::connections_paced() const { return impl_->pacer.paced(); }
 std::uint64_t BlockingTransport::tls_handshakes() const { return impl_->sessions.handshakes(); }
 std::uint64_t BlockingTransport::tls_resumed() const { return impl_->sessions.resumed(); }
@@ -310,9 +318,9 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
     }
     const error_code ec =
         conn->secure ? exchange(*conn->secure, conn->timed(), conn->buffer, request,
-                                outcome.response, impl.timeouts)
+                                outcome.response, impl.timeouts, impl.written)
                      : exchange(*conn->plain, conn->timed(), conn->buffer, request,
-                                outcome.response, impl.timeouts);
+                                outcome.response, impl.timeouts, impl.written);
     if (!ec) {
       if (conn->secure) impl.sessions.remember(conn->secure->native_handle(), key);
       // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here.)

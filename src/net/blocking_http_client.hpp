@@ -31,6 +31,8 @@ class BlockingTransport {
   BlockingTransport& operator=(const BlockingTransport&) = delete;
 
   std::uint64_t connections_opened() const;
+  // Request bytes written to connections so far (see Client::bytes_written). Thread-safe.
+  std::uint64_t bytes_written() const;
   // New connections that waited for the open rate's bound (connection_policy.hpp).
   std::uint64_t connections_paced() const;
   // TLS handshakes done, and how many of them resumed an earlier session.

@@ -60,7 +60,8 @@ void arm(beast::tcp_stream& s, const Timeouts& t, std::optional<Clock::time_poin
 template <class Stream>
 asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
                                      beast::flat_buffer& buffer, Request& request,
-                                     Response& response, Timeouts timeouts) {
+                                     Response& response, Timeouts timeouts,
+                                     std::atomic<std::uint64_t>* written) {
   std::optional<Clock::time_point> deadline;
   if (timeouts.request.count() > 0) deadline = Clock::now() + timeouts.request;
 
@@ -71,6 +72,7 @@ asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
     arm(lowest, timeouts, deadline);
     auto [ec, n] = co_await bhttp::async_write_some(stream, serializer, use_tuple);
     if (ec) co_return ec;
+    written->fetch_add(n, std::memory_order_relaxed);
   }
 
   // Interim replies (100 Continue, asked for or not) are read and skipped: the answer follows.
@@ -121,6 +123,7 @@ struct Client::Impl {
   TlsSettings tls;
   Timeouts timeouts;
   std::atomic<std::uint64_t> opened{0};
+  std::atomic<std::uint64_t> written{0};  // request bytes written to connections
   std::uint64_t borrowed = 0;  // connections lent by one lane to another (under mutex)
   detail::OpenPacer pacer;
 
@@ -262,10 +265,10 @@ asio::awaitable<error_code> exchange_on(std::shared_ptr<Client::Impl> impl, std:
   error_code ec;
   if (conn->secure)
     ec = co_await exchange(*conn->secure, conn->lowest(), conn->buffer, *request, *response,
-                           impl->timeouts);
+                           impl->timeouts, &impl->written);
   else
     ec = co_await exchange(*conn->plain, conn->lowest(), conn->buffer, *request, *response,
-                           impl->timeouts);
+                           impl->timeouts, &impl->written);
   if (ec) co_return ec;
   if (conn->secure) impl->sessions.remember(conn->secure->native_handle(), key);
   // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here; so do bytes
@@ -345,6 +348,9 @@ void Client::close_idle() {
 }
 
 std::uint64_t Client::connections_opened() const { return impl_->opened.load(); }
+std::uint64_t Client::bytes_written() const {
+  return impl_->written.load(std::memory_order_relaxed);
+}
 std::uint64_t Client::connections_borrowed() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->borrowed;

@@ -84,6 +84,10 @@ class Client {
   void close_idle();
 
   std::uint64_t connections_opened() const;
+  // Request bytes (headers and bodies) written to connections so far, counted as each piece of
+  // a body goes out: a measure of the send rate while requests take seconds (--concurrency auto
+  // with multipart parts). Retried requests count again. Thread-safe.
+  std::uint64_t bytes_written() const;
   // Idle connections one lane lent to a request of another (see send()).
   std::uint64_t connections_borrowed() const;
   // New connections that waited for the open rate's bound (connection_policy.hpp).

@@ -372,8 +372,8 @@ std::size_t limit_after_first_window(bool file_waits) {
   Report report;
   AdaptiveConfig config;
   config.initial = 4;
-  ConcurrencyController controller(ioc.get_executor(), requests, report, config,
-                                   std::chrono::milliseconds(20));
+  ConcurrencyController controller(ioc.get_executor(), requests, report, WrittenSource{},
+                                   config, std::chrono::milliseconds(20));
   controller.also_limit(uploads);
   BOOST_TEST_REQUIRE(uploads.try_acquire(4));
   BOOST_TEST_REQUIRE(requests.try_acquire(1));  // one request in flight of 4
@@ -435,6 +435,107 @@ BOOST_AUTO_TEST_CASE(windows_are_shorter_while_the_policy_doubles) {
   policy.observe(steady(1000, 10));  // still none: undone, slow start over
   BOOST_TEST(!policy.in_slow_start());
   BOOST_TEST(window_floor(policy).count() == kWindow.count());
+}
+
+namespace {
+
+// Parts of 16 MiB on a link: each connection sends at most `per_connection` bytes/s, all of
+// them at most `link`; a window of 0.5 s sees a part complete now and then (`completions`),
+// never enough to judge a rate by.
+Window parts_window(std::size_t limit, double per_connection, double link,
+                    std::uint64_t completions, bool saturated = true) {
+  Window w;
+  w.seconds = 0.5;
+  w.requests = completions;
+  w.bytes = completions * (16ull << 20);
+  w.p50_us = completions > 0 ? 5e6 : 0;
+  w.written = static_cast<std::uint64_t>(
+      std::min(static_cast<double>(limit) * per_connection, link) * w.seconds);
+  w.saturated = saturated;
+  return w;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(large_requests_are_judged_by_bytes_written) {
+  // 16 MiB parts start at 8 in flight; each connection carries 2 MB/s of a 40 MB/s link, so 20
+  // in flight fill it. Completions are 0 or 1 a window: bytes written decide, and the limit
+  // doubles to 16, then 32, where the link is full, and the doubling that brought nothing more
+  // ends slow start near the link's 20 (kept or undone, never back to 8).
+  AdaptiveConcurrency policy;
+  BOOST_TEST(policy.request_size_hint(16 << 20));
+  BOOST_TEST(policy.judges_by_written());
+  BOOST_TEST(policy.limit() == 8u);
+  for (int i = 0; i < 12; ++i) policy.observe(parts_window(policy.limit(), 2e6, 40e6, i % 2));
+  BOOST_TEST(policy.peak() >= 32u);
+  BOOST_TEST(policy.limit() >= 16u);
+  BOOST_TEST(policy.limit() <= 64u);
+  BOOST_TEST(!policy.in_slow_start());
+}
+
+BOOST_AUTO_TEST_CASE(large_requests_on_a_full_link_stay_where_they_start) {
+  // The link is full at 8 already: the first doubling brings no more bytes written and is
+  // undone after its extra window.
+  AdaptiveConcurrency policy;
+  policy.request_size_hint(16 << 20);
+  for (int i = 0; i < 6; ++i) policy.observe(parts_window(policy.limit(), 10e6, 40e6, 1));
+  BOOST_TEST(policy.limit() == 8u);
+  BOOST_TEST(!policy.in_slow_start());
+}
+
+BOOST_AUTO_TEST_CASE(bytes_written_count_only_for_announced_large_requests) {
+  // Small requests: a window where nothing completed says nothing, however much was written
+  // (requests just sent, their replies still to come).
+  AdaptiveConcurrency small;
+  Window sent_only;
+  sent_only.seconds = 0.25;
+  sent_only.written = 1 << 20;
+  sent_only.saturated = true;
+  for (int i = 0; i < 5; ++i) BOOST_TEST(small.observe(sent_only) == Decision::Hold);
+  BOOST_TEST(small.limit() == 32u);
+  BOOST_TEST(!small.judges_by_written());
+  // Hints below large_request (1 MiB) do not switch it on.
+  small.request_size_hint(512 << 10);
+  BOOST_TEST(!small.judges_by_written());
+  // Large requests: the same window is a measure (the first: probing starts).
+  AdaptiveConcurrency large;
+  large.request_size_hint(8 << 20);
+  BOOST_TEST(large.observe(sent_only) == Decision::Grow);
+  // ... but windows with enough completions are judged by them, as before: flat completions
+  // with bytes written doubling are no gain.
+  AdaptiveConcurrency mixed;
+  mixed.request_size_hint(8 << 20);
+  Window a = steady(1000, 10);
+  a.written = 1 << 20;
+  mixed.observe(a);  // baseline: first doubling (16 -> 32; the hint started it at 16)
+  Window b = a;
+  b.written = 4 << 20;
+  mixed.observe(b);  // no gain in completions: one more window
+  mixed.observe(b);  // still none: undone
+  BOOST_TEST(mixed.limit() == 16u);
+}
+
+BOOST_AUTO_TEST_CASE(windows_stay_short_once_large_requests_are_announced) {
+  using std::chrono::milliseconds;
+  AdaptiveConcurrency policy;
+  Window w = steady(100, 10);
+  w.p50_us = 5e6;  // parts taking 5 s
+  BOOST_TEST(following_window(policy, w, milliseconds(400)).count() == 800);  // next_window's
+  policy.request_size_hint(16 << 20);
+  BOOST_TEST(following_window(policy, w, milliseconds(400)).count() ==
+             kLargeRequestWindow.count());
+}
+
+BOOST_AUTO_TEST_CASE(the_sampler_takes_the_bytes_written_in_the_window) {
+  Report report;
+  std::uint64_t written = 1000;
+  WindowSampler sampler(report, [&written] { return written; });
+  written += 4096;
+  BOOST_TEST(sampler.take(true).written == 4096u);
+  sampler.mark();
+  BOOST_TEST(sampler.take(true).written == 0u);
+  WindowSampler unmeasured(report);
+  BOOST_TEST(unmeasured.take(true).written == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
