@@ -33,7 +33,7 @@ constexpr std::size_t kWriteHigh = 4 << 20;     // bytes queued towards the rece
 constexpr std::int64_t kChunkMax = 65536;       // largest piece sent at once (a TSO burst)
 // The kernel buffer the proxy's accepted sockets receive into. Loopback would let both ends
 // autotune theirs to several MiB per connection (4-5 MiB a connection measured with `ss -tm`
-// while 12 parts were sent), so a client's writes would complete megabytes ahead of what the
+// while the parts of 2 x 100 MiB were sent), so a client's writes would complete megabytes ahead of what the
 // modelled path carries. With a small receive window on the loopback leg, and a real path's MSS,
 // the client's own send buffer stays small too (Linux sizes it from the loopback leg's cwnd).
 constexpr int kAcceptedReceiveBuffer = 64 << 10;

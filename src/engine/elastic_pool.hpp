@@ -60,8 +60,7 @@ class PoolController {
   // bytes written. `report` and `pool` must outlive the controller. S3UP_DEBUG_CONCURRENCY
   // prints every window, as in the async engine.
   PoolController(ElasticPool& pool, const Report& report, WrittenSource written,
-                 AdaptiveConfig config,
-                 std::function<bool()> saturated,
+                 AdaptiveConfig config, std::function<bool()> saturated,
                  std::chrono::milliseconds window = kSlowStartWindow);
   ~PoolController();
   PoolController(const PoolController&) = delete;

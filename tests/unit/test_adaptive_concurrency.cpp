@@ -460,8 +460,8 @@ Window parts_window(std::size_t limit, double per_connection, double link,
 BOOST_AUTO_TEST_CASE(large_requests_are_judged_by_bytes_written) {
   // 16 MiB parts start at 8 in flight; each connection carries 2 MB/s of a 40 MB/s link, so 20
   // in flight fill it. Completions are 0 or 1 a window: bytes written decide, and the limit
-  // doubles to 16, then 32, where the link is full, and the doubling that brought nothing more
-  // ends slow start near the link's 20 (kept or undone, never back to 8).
+  // doubles to 16, then 32, where the link is full; the doubling that brought less than slow
+  // start asks for ends it, and the limit stays at 32 or a probe above (never back to 8).
   AdaptiveConcurrency policy;
   BOOST_TEST(policy.request_size_hint(16 << 20));
   BOOST_TEST(policy.judges_by_written());
