@@ -67,6 +67,7 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     settle_ = config_.settle_windows;
     holds_ = 0;
     probe_from_.reset();
+    first_growth_ = false;
     slow_start_ = false;
   };
   const auto grow = [&] {
@@ -75,6 +76,7 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     set(std::max(grown, limit_ + 1));
     holds_ = 0;
     waited_ = false;
+    since_growth_ = 0;
     // Every growth is on probation: the next window must show the gain or it is undone.
     probe_from_ = before;
   };
@@ -98,12 +100,17 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
            (x.requests > 0 || x.bytes > 0 || (large_requests_ && x.written > 0));
   };
   if (!measured(w)) return Decision::Hold;
+  since_growth_ += w.seconds;
   if (!previous_ || !measured(*previous_)) {
-    // The first measure: nothing to compare with yet. Start probing at once when the limit
-    // holds requests back (throughput at a steady limit is flat, so waiting would never grow).
+    // The first measure: nothing to compare with yet. Its requests all opened connections, so
+    // their latency is what a new connection's first request takes (warm_up_). Start probing at
+    // once when the limit holds requests back (throughput at a steady limit is flat, so waiting
+    // would never grow).
     previous_ = w;
+    if (w.requests > 0) warm_up_ = std::min(w.p50_us / 1e6, config_.max_warm_up);
     if (!w.saturated) return Decision::Hold;
     grow();
+    first_growth_ = true;
     return limit_ != before ? Decision::Grow : Decision::Hold;
   }
 
@@ -111,20 +118,35 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   // Large requests with too few completions to tell a rate: judged by the bytes sent.
   const bool by_written = large_requests_ && w.written > 0 && p.written > 0 &&
                           (w.requests < config_.min_requests || p.requests < config_.min_requests);
+  // The first growth is judged against the first window, whose requests, started together,
+  // completed together: its rate is a burst (at 150 ms, 1.5 times what its limit gives after).
+  // It counts at most what its limit gives at the lower of the two windows' latencies (Little's
+  // law: requests in flight / latency), which is its rate whenever it was steady.
+  double burst = 1;
+  if (first_growth_ && probe_from_ && p.requests > 0 && p.p50_us > 0 && w.p50_us > 0) {
+    const double steady_rate =
+        static_cast<double>(*probe_from_) / (std::min(p.p50_us, w.p50_us) / 1e6);
+    burst = std::max(1.0, rate(p.requests, p.seconds) / steady_rate);
+  }
   const double g =
-      by_written ? gain(rate(w.written, w.seconds), rate(p.written, p.seconds))
-                 : std::max(gain(rate(w.bytes, w.seconds), rate(p.bytes, p.seconds)),
-                            gain(rate(w.requests, w.seconds), rate(p.requests, p.seconds)));
+      by_written
+          ? gain(rate(w.written, w.seconds), rate(p.written, p.seconds))
+          : std::max(gain(rate(w.bytes, w.seconds), rate(p.bytes, p.seconds) / burst),
+                     gain(rate(w.requests, w.seconds), rate(p.requests, p.seconds) / burst));
   const bool rising = g > config_.rise;
   const bool slower = w.requests >= config_.min_requests && p.requests >= config_.min_requests &&
                       p.p50_us > 0 && w.p50_us > p.p50_us * (1 + config_.latency_rise);
+  // Whether the growth's new connections have had time to carry a request (judged by bytes
+  // written, they show as soon as they open).
+  const bool warm = by_written || since_growth_ >= warm_up_;
 
   // Slow start ends with the first doubling that brought less than slow_start_rise: the limit
   // is near where throughput stops rising (kept when it still rose a little, undone below).
-  // Unless this is the doubling's first window: its new connections may still be opening, so
-  // the next window is compared with the one before the doubling (previous_ kept).
+  // Unless the windows since the doubling are too short for its new connections to have
+  // carried requests (one window at least, and warm_up_): until then, the next windows are
+  // compared with the one before the doubling (previous_ kept).
   if (slow_start_ && probe_from_ && g <= config_.slow_start_rise) {
-    if (!waited_) {
+    if (!waited_ || !warm) {
       waited_ = true;
       return Decision::Hold;
     }
@@ -135,6 +157,9 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   if (slower && !rising) {
     cut();
     d = Decision::Cut;
+  } else if (probe_from_ && !rising && !warm) {
+    // A growth too recent for its connections to show anything: not judged yet.
+    return Decision::Hold;
   } else if (probe_from_ && !rising) {
     // The last growth brought nothing: back to where throughput stopped rising, and hold.
     set(*probe_from_);
@@ -151,6 +176,7 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
       d = Decision::Grow;
     }
   }
+  first_growth_ = false;
   previous_ = w;
   return limit_ != before ? d : Decision::Hold;
 }

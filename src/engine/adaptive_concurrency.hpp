@@ -5,20 +5,25 @@
 // window while throughput rises by more than `slow_start_rise` (so that on a link with 80 ms of
 // round trip it reaches hundreds of requests in flight within a second, where growing by a
 // quarter would take many); the first doubling that brings less, a SlowDown or a rising
-// latency ends slow start. A doubling whose first window shows too little gets one more window
-// before it is judged (against the window before the doubling): the connections it opens take
-// a few round trips (TCP, TLS) before they carry requests, so on a WAN the window right after
-// it shows only part of its gain. From then on, AIMD-like:
+// latency ends slow start. A doubling whose first window shows too little is judged (against
+// the window before the doubling) only after one more window, and once the windows since it last
+// as long as a new connection's first request took at the start (the first measure's median
+// latency, at most `max_warm_up`): the connections it opens take a few round trips (TCP, TLS)
+// before they carry requests, 600 ms at 150 ms of round trip, so on a WAN the windows right
+// after it show only part of its gain. The first window's rate counts at most what its limit
+// gives at the latency measured after (Little's law): the first requests, started together,
+// complete together, so its rate is a burst. From then on, AIMD-like:
 //  - a SlowDown (503) reply in the window: cut (x0.5, at least 1), then let a few windows pass
 //    while the requests sent under the old limit drain;
 //  - throughput (bytes/s or requests/s, whichever rose more) up by more than `rise` on the
 //    previous window while the limit held requests back: grow (x1.25, at least +1, at most max);
 //  - median latency up by more than `latency_rise` without such a throughput gain: cut;
 //  - otherwise hold.
-// Every growth is a probe: when the next window shows no gain it is undone, so the limit settles
-// where throughput stopped rising instead of creeping up. The first window (nothing to compare
-// with) starts probing at once; after `probe_windows` windows of holding at a saturated limit,
-// growth is tried again (the endpoint may have more to give).
+// Every growth is a probe: when the next window shows no gain (once its connections had the
+// time to open, as above) it is undone, so the limit settles where throughput stopped rising
+// instead of creeping up. The first window (nothing to compare with) starts probing at once;
+// after `probe_windows` windows of holding at a saturated limit, growth is tried again (the
+// endpoint may have more to give).
 //
 // "Start moderate" is counted in bytes as well as requests: when the requests are large (parts
 // of a multipart upload), the starting limit is lowered so that at most `start_bytes` are in
@@ -70,6 +75,7 @@ struct AdaptiveConfig {
   std::uint64_t start_bytes = 128ull << 20;  // bytes in flight at most before the first measure
   std::size_t start_min = 4;   // ... but at least this many requests
   std::uint64_t large_request = 1ull << 20;  // from this size on, judged by bytes written
+  double max_warm_up = 2.0;    // seconds: the longest wait for a growth's connections to open
 };
 
 // What happened during one sampling window.
@@ -118,6 +124,9 @@ class AdaptiveConcurrency {
   std::optional<std::size_t> probe_from_;  // the limit before a probe, until it is judged
   bool slow_start_ = true;                 // doubling, until a doubling brings too little
   bool waited_ = false;  // the current slow-start doubling was given one more window already
+  bool first_growth_ = false;  // the growth at the first measure is still to be judged
+  double warm_up_ = 0;        // seconds a new connection's first request takes (first measure)
+  double since_growth_ = 0;   // seconds of windows measured since the last growth
   bool large_requests_ = false;  // requests of large_request bytes or more were announced
 };
 

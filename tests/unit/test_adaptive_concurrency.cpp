@@ -538,4 +538,77 @@ BOOST_AUTO_TEST_CASE(the_sampler_takes_the_bytes_written_in_the_window) {
   BOOST_TEST(unmeasured.take(true).written == 0u);
 }
 
+namespace {
+
+Window timed(double seconds, double rps, double p50_ms, bool saturated = true) {
+  Window w = steady(rps, p50_ms, saturated);
+  w.seconds = seconds;
+  w.requests = static_cast<std::uint64_t>(rps * seconds);
+  w.bytes = w.requests * 4096;
+  return w;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_first_doubling_is_not_judged_against_the_first_burst) {
+  // 150 ms away (measured through the WAN proxy): 64 first requests, each opening its
+  // connection (TCP and TLS: 600 ms), complete together in one 100 ms window (640/s, where 64 in
+  // flight give 430/s after). The doubling to 128 shows its gain only once its connections
+  // carry requests, 600 ms later, and even then 128 in flight give 850/s, less than 1.25 x the
+  // burst: compared with the burst, slow start would end there and undo to 64.
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency policy(config);
+  BOOST_TEST(policy.observe(timed(0.1, 640, 600)) == Decision::Grow);
+  BOOST_TEST(policy.limit() == 128u);
+  // 0.25 s since: the old connections between two rounds, the new ones still opening. Less
+  // than 64 give (and than the burst): too soon to judge.
+  BOOST_TEST(policy.observe(timed(0.25, 315, 150)) == Decision::Hold);
+  BOOST_TEST(policy.limit() == 128u);
+  // 0.5 s: 620/s is 45% more than 64 give at 150 ms (the burst's 640/s would say 3% less).
+  BOOST_TEST(policy.observe(timed(0.25, 620, 150)) == Decision::Grow);
+  BOOST_TEST(policy.limit() == 256u);
+  BOOST_TEST(policy.in_slow_start());
+  // The next doubling is judged against 620/s, and again not before its connections had 600 ms.
+  BOOST_TEST(policy.observe(timed(0.25, 650, 150)) == Decision::Hold);
+  BOOST_TEST(policy.observe(timed(0.25, 700, 150)) == Decision::Hold);
+  BOOST_TEST(policy.observe(timed(0.25, 1250, 150)) == Decision::Grow);  // +100%
+  BOOST_TEST(policy.limit() == 512u);
+  BOOST_TEST(policy.in_slow_start());
+}
+
+BOOST_AUTO_TEST_CASE(a_first_doubling_that_brings_nothing_is_still_undone) {
+  // The burst is discounted, not ignored: when 128 in flight give no more than 64 give at the
+  // same latency, the first doubling is undone once its connections had their 600 ms.
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency policy(config);
+  policy.observe(timed(0.1, 640, 600));
+  BOOST_TEST(policy.observe(timed(0.25, 430, 150)) == Decision::Hold);
+  BOOST_TEST(policy.observe(timed(0.25, 430, 150)) == Decision::Hold);
+  BOOST_TEST(policy.observe(timed(0.25, 430, 150)) == Decision::Undo);
+  BOOST_TEST(policy.limit() == 64u);
+  BOOST_TEST(!policy.in_slow_start());
+}
+
+BOOST_AUTO_TEST_CASE(a_probe_is_not_undone_before_its_connections_open) {
+  // After slow start, a growth of 25% opens connections that carry their first request 600 ms
+  // later: windows of 250 ms before that show no gain, which says nothing yet.
+  AdaptiveConfig config = aimd();
+  config.initial = 100;
+  AdaptiveConcurrency policy(config);
+  BOOST_TEST(policy.observe(timed(0.25, 400, 600)) == Decision::Grow);  // the first: probe
+  BOOST_TEST(policy.limit() == 125u);
+  BOOST_TEST(policy.observe(timed(0.25, 400, 250)) == Decision::Hold);
+  BOOST_TEST(policy.observe(timed(0.25, 400, 250)) == Decision::Hold);
+  BOOST_TEST(policy.limit() == 125u);
+  BOOST_TEST(policy.observe(timed(0.25, 500, 250)) == Decision::Grow);  // +25%: kept, and more
+  BOOST_TEST(policy.limit() == 157u);
+  // One that shows nothing once its connections had the time is undone.
+  BOOST_TEST(policy.observe(timed(0.25, 500, 250)) == Decision::Hold);
+  BOOST_TEST(policy.observe(timed(0.25, 500, 250)) == Decision::Hold);
+  BOOST_TEST(policy.observe(timed(0.25, 500, 250)) == Decision::Undo);
+  BOOST_TEST(policy.limit() == 125u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
