@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""The bound for large files on a WAN profile: raw TCP through the same proxy.
+
+A large upload cannot beat TCP itself: through s3up-wanproxy every connection opens (one round
+trip) and grows its window in slow start before it fills its share of the link, and the last
+byte needs half a round trip more, the reply the other half. This script sends what a large-file
+run sends, as plain bytes on plain TCP connections (no TLS, no HTTP, no signing, no checksum;
+the peer answers one byte when it has them all), all connections at once, and reports the wall
+time and the fraction of the link rate reached: the ceiling any client reaches on that profile
+with that many connections.
+
+  bench/wan_bound.py --profiles wan80,wan80w --cases 2x100MiB,14x15MiB --reps 3
+
+2x100MiB is the wlarge dataset sent as two single PUTs; 14x15MiB the same bytes as the 14
+parts of its multipart uploads (16 MiB parts, the last of each file 4 MiB: here evened out),
+all in flight at once as at --concurrency 64.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib.build import build                          # noqa: E402
+from benchlib.network import PROFILES, PROXY_TARGET, WanProxy  # noqa: E402
+from wanproxy_check import Server, push                   # noqa: E402
+
+MiB = 1 << 20
+
+
+def parse_case(text: str) -> tuple[int, int]:
+    count, _, size = text.partition("x")
+    if not size.endswith("MiB"):
+        raise argparse.ArgumentTypeError(f"{text}: want <count>x<n>MiB")
+    return int(count), int(size[:-3]) * MiB
+
+
+def run_case(port: int, count: int, size: int) -> float:
+    """Seconds from the first connect until every connection's answer came back."""
+    errors: list[BaseException] = []
+
+    def one():
+        try:
+            push(port, size)
+        except BaseException as e:   # noqa: BLE001 (reported below)
+            errors.append(e)
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    dt = time.monotonic() - t0
+    if errors:
+        raise RuntimeError(f"a connection failed: {errors[0]}")
+    return dt
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--profiles", default="wan80,wan80w")
+    ap.add_argument("--cases", default="2x100MiB,14x15MiB")
+    ap.add_argument("--reps", type=int, default=3)
+    a = ap.parse_args()
+    for t, err in build([PROXY_TARGET]).items():
+        sys.exit(f"build of {t}: {err}")
+    cases = [parse_case(c) for c in a.cases.split(",") if c]
+    srv = Server()
+    print("| profile | connections x size | wall s (median) | every rep | % of link |")
+    print("|---|---|---:|---|---:|")
+    for name in a.profiles.split(","):
+        profile = PROFILES[name]
+        if not profile.rate_bits:
+            sys.exit(f"{name}: no rate limit, no link rate to compare with")
+        proxy = WanProxy(profile, [srv.port])
+        try:
+            port = proxy.port_of[srv.port]
+            for count, size in cases:
+                walls = [run_case(port, count, size) for _ in range(a.reps)]
+                wall = statistics.median(walls)
+                link = count * size * 8 / profile.rate_bits
+                print(f"| {name} | {count} x {size // MiB} MiB | {wall:.2f} | "
+                      f"{', '.join(f'{w:.2f}' for w in walls)} | {100 * link / wall:.0f}% |",
+                      flush=True)
+        finally:
+            proxy.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
