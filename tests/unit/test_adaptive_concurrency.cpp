@@ -69,14 +69,19 @@ std::vector<std::size_t> run(AdaptiveConcurrency& policy, Model& model, int n) {
   return limits;
 }
 
-Window steady(double rps, double p50_ms, bool saturated = true) {
+// A window of `seconds` at `rps` requests/s of 1,000 bytes each and median latency `p50_ms`.
+Window timed(double seconds, double rps, double p50_ms, bool saturated = true) {
   Window w;
-  w.seconds = 0.25;
+  w.seconds = seconds;
   w.requests = static_cast<std::uint64_t>(rps * w.seconds);
   w.bytes = w.requests * 1000;
   w.p50_us = p50_ms * 1000;
   w.saturated = saturated;
   return w;
+}
+
+Window steady(double rps, double p50_ms, bool saturated = true) {
+  return timed(0.25, rps, p50_ms, saturated);
 }
 
 }  // namespace
@@ -537,18 +542,6 @@ BOOST_AUTO_TEST_CASE(the_sampler_takes_the_bytes_written_in_the_window) {
   WindowSampler unmeasured(report);
   BOOST_TEST(unmeasured.take(true).written == 0u);
 }
-
-namespace {
-
-Window timed(double seconds, double rps, double p50_ms, bool saturated = true) {
-  Window w = steady(rps, p50_ms, saturated);
-  w.seconds = seconds;
-  w.requests = static_cast<std::uint64_t>(rps * seconds);
-  w.bytes = w.requests * 4096;
-  return w;
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(the_first_doubling_is_not_judged_against_the_first_burst) {
   // 150 ms away (measured through the WAN proxy): 64 first requests, each opening its
