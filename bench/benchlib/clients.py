@@ -168,15 +168,16 @@ def s3up_size_args(ds: Dataset, sink, quick: bool) -> list[str]:
             return []
         return ["--multipart-threshold", str(largest)] + (
             ["--max-memory", str(largest)] if largest > 512 * 1024 * 1024 else [])
-    if quick and ds.name in ("large", "wlarge"):
+    if quick and ds.name in ("large", "wlarge", "whuge"):
         return ["--multipart-threshold", "8MiB", "--part-size", "8MiB"]
     return []
 
 
 def multipart_layout(ds: Dataset, quick: bool) -> tuple[int, int] | None:
     """(threshold, part size) that every client uses on the test server for this dataset, or
-    None for each client's own defaults (the loopback 'large' set). wlarge: s3up's defaults."""
-    if ds.name == "wlarge":
+    None for each client's own defaults (the loopback 'large' set). wlarge, whuge: s3up's
+    defaults."""
+    if ds.name in ("wlarge", "whuge"):
         return (8 * 1024 * 1024, 8 * 1024 * 1024) if quick else (64 * 1024 * 1024, 16 * 1024 * 1024)
     return None
 
