@@ -9,7 +9,7 @@ import urllib.parse
 from pathlib import Path
 
 from .common import ACCESS_KEY, BUCKET, SECRET_KEY, SEED_THREADS, base_env, which
-from .datasets import Dataset
+from .datasets import BIG, Dataset
 
 PEERS = ["seed_threads", "aws-cli", "rclone", "curl"]
 # Each peer's own default, shown as "default (N)".
@@ -168,7 +168,7 @@ def s3up_size_args(ds: Dataset, sink, quick: bool) -> list[str]:
             return []
         return ["--multipart-threshold", str(largest)] + (
             ["--max-memory", str(largest)] if largest > 512 * 1024 * 1024 else [])
-    if quick and ds.name in ("large", "wlarge", "whuge"):
+    if quick and ds.name in BIG:
         return ["--multipart-threshold", "8MiB", "--part-size", "8MiB"]
     return []
 
