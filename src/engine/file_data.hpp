@@ -24,6 +24,8 @@ struct DigestNeeds {
   s3::ChecksumAlgorithm checksum = s3::ChecksumAlgorithm::None;
   bool md5 = false;
   bool sha256 = false;
+
+  bool any() const { return checksum != s3::ChecksumAlgorithm::None || md5 || sha256; }
 };
 
 // A body read for upload with its digests: `problem` as read_range's; `checksum` the base64

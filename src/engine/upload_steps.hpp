@@ -190,8 +190,8 @@ Task<Io, bool> may_put(Io io, const walker::Entry* entry, const std::string* key
   co_return paced;
 }
 
-// A file above kStreamFrom in one PutObject, streamed: its digests in a first pass, then its
-// bytes read again as they are sent (one piece in memory per request, whatever the file's
+// A file above kStreamFrom in one PutObject, streamed: its digests in a first pass (none when
+// there is nothing to compute), then its bytes read again as they are sent (one piece in memory per request, whatever the file's
 // size); every retry starts over. An MD5 wanted only to compare with the ETag (the first bodies,
 // before the run knows what the store checks) is computed after the reply, and only when the
 // reply has such an ETag and no echo: on a store that echoes the checksum (AWS) or keeps no ETag
@@ -207,7 +207,10 @@ Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
     DigestNeeds needs = digest_needs(run, checks);
     const bool md5_after_reply = needs.md5 && !checks.content_md5;
     if (md5_after_reply) needs.md5 = false;
-    ReadDigest read = co_await io.digest(entry, needs);
+    // No first pass when it has nothing to compute (--checksum none, or a store known to verify
+    // nothing, over HTTPS): the file is read once, as it is sent.
+    ReadDigest read;
+    if (needs.any()) read = co_await io.digest(entry, needs);
     std::optional<walker::FileReader> reader;
     if (!read.problem) reader = open_listed(entry, read.problem);
     if (read.problem) {

@@ -417,6 +417,35 @@ BOOST_AUTO_TEST_CASE(a_streamed_put_computes_the_md5_only_for_an_etag_to_compare
   }
 }
 
+// A streamed PUT with nothing to compute before it is sent (--checksum none; or once the store is
+// known to verify nothing) reads the file once, as it is sent: no first pass.
+BOOST_AUTO_TEST_CASE(a_streamed_put_with_no_digest_to_compute_makes_no_first_pass) {
+  const std::uint64_t size = kStreamFrom + 1000;
+  {
+    Fixture f;  // --checksum none
+    f.script.replies = {reply(201)};
+    steps::put_file(f.io(), f.file("none.bin", size), "none.bin").get();
+    BOOST_TEST(f.script.digests.empty());
+    BOOST_TEST(std::count(f.script.events.begin(), f.script.events.end(), "digest") == 0);
+    BOOST_TEST_REQUIRE(f.script.calls.size() == 1u);
+    BOOST_TEST(f.script.calls[0].file.length == size);
+    BOOST_TEST(f.report.finish().files_uploaded == 1u);
+  }
+  {
+    Fixture f;  // CRC32C asked for; nginx's 201 without an ETag ends the checksums
+    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+    f.script.replies = {reply(201), reply(201)};
+    steps::put_file(f.io(), f.file("first.bin", size), "first.bin").get();
+    steps::put_file(f.io(), f.file("second.bin", size), "second.bin").get();
+    BOOST_TEST_REQUIRE(f.script.digests.size() == 1u);  // the first file's CRC32C only
+    BOOST_TEST((f.script.digests[0].checksum == s3::ChecksumAlgorithm::Crc32c));
+    BOOST_TEST_REQUIRE(f.script.calls.size() == 2u);
+    BOOST_TEST(has_header(f.script.calls[0], "x-amz-checksum-crc32c"));
+    BOOST_TEST(!has_header(f.script.calls[1], "x-amz-checksum-crc32c"));
+    BOOST_TEST(f.report.finish().files_uploaded == 2u);
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(an_etag_other_than_the_md5_sent_is_sent_again_with_content_md5, Fixture) {
   opt.checksum = s3::ChecksumAlgorithm::Crc32c;
   script.replies = {with_etag(reply(200), "\"00000000000000000000000000000000\""),
