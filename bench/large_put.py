@@ -7,9 +7,9 @@ Makes FILES random files of SIZE in /dev/shm, starts the bench's nginx sink (ben
 and runs, interleaved REPS times: curl -Z (no signature, no checksum: the transport's ceiling),
 s3up at its defaults on both engines (the CRC32C of the first bodies, sent before s3up learns
 from nginx's first reply, 201 without an ETag, that it verifies nothing) and s3up --checksum
-none. Prints the median wall time, CPU time (user+sys of the child) and CPU per GiB of each, and
-s3up's ratios to curl. Every run is verified (the sink's file sizes). Run through bench/run.sh's
-dependencies (nginx-light, curl): bench/deps.sh.
+none on both engines. Prints the median wall time, CPU time (user+sys of the child) and CPU per
+GiB of each, and s3up's ratios to curl. Every run is verified (the sink's file sizes). Run
+through bench/run.sh's dependencies (nginx-light, curl): bench/deps.sh.
 """
 from __future__ import annotations
 
@@ -82,6 +82,7 @@ def main() -> None:
         "s3up": lambda p: s3up(p),
         "s3up --engine threaded": lambda p: s3up(p, "--engine", "threaded"),
         "s3up --checksum none": lambda p: s3up(p, "--checksum", "none"),
+        "s3up --checksum none --engine threaded": lambda p: s3up(p, "--checksum", "none", "--engine", "threaded"),
     }
     env_keys = {"AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench-secret",
                 "AWS_REGION": "us-east-1"}
@@ -98,7 +99,7 @@ def main() -> None:
                     if not got.exists() or got.stat().st_size < size:
                         raise SystemExit(f"{name}: {got} missing or short")
                 results[name].append(r)
-                print(f"rep {rep + 1} {name:22} {r[0]:.3f} s wall, {r[1]:.3f} s CPU", flush=True)
+                print(f"rep {rep + 1} {name:38} {r[0]:.3f} s wall, {r[1]:.3f} s CPU", flush=True)
     finally:
         nginx.stop()
         shutil.rmtree(data, ignore_errors=True)
