@@ -1,6 +1,7 @@
 #include "net/http_client.hpp"
 #include "net/connection_policy.hpp"
 #include "net/http_common.hpp"
+#include "net/tls_direct_write.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -19,8 +20,10 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <span>
 #include <stdexcept>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -66,13 +69,38 @@ asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
   if (timeouts.request.count() > 0) deadline = Clock::now() + timeouts.request;
 
   // Written piece by piece so that the idle timeout measures progress, not the whole body.
+  // Over TLS a large body (a file streamed, a part) stops the serializer after the header: its
+  // pieces go out as records written straight to the socket (tls_direct_write.hpp).
+  constexpr bool tls = !std::is_same_v<Stream, beast::tcp_stream>;
+  const bool direct = tls && request.body().size() >= detail::kDirectTlsBodyFrom;
   bhttp::serializer<true, PayloadBody> serializer(request);
   serializer.limit(kWriteChunk);
-  while (!serializer.is_done()) {
+  serializer.split(direct);
+  while (!serializer.is_done() && !(direct && serializer.is_header_done())) {
     arm(lowest, timeouts, deadline);
     auto [ec, n] = co_await bhttp::async_write_some(stream, serializer, use_tuple);
     if (ec) co_return ec;
     written->fetch_add(n, std::memory_order_relaxed);
+  }
+  if constexpr (tls) {
+    if (direct) {
+      lowest.expires_never();
+      PayloadBody::writer body(request, request.body());
+      error_code ec;
+      body.init(ec);
+      if (ec) co_return ec;
+      for (bool more = true; more;) {
+        auto piece = body.get(ec);
+        if (ec) co_return ec;
+        if (!piece) break;
+        const std::span<const char> bytes(static_cast<const char*>(piece->first.data()),
+                                          piece->first.size());
+        more = piece->second;
+        const error_code wec = co_await detail::write_tls_direct(
+            stream.native_handle(), lowest.socket(), bytes, timeouts.idle, deadline, written);
+        if (wec) co_return wec;
+      }
+    }
   }
 
   // Interim replies (100 Continue, asked for or not) are read and skipped: the answer follows.

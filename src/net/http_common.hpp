@@ -21,6 +21,11 @@ namespace s3up::http::detail {
 // request needed a second write of a few hundred bytes, and the server a second wake-up).
 inline constexpr std::size_t kWriteChunk = 256 * 1024 + 16 * 1024;
 
+// Over TLS the coroutine client writes bodies from this size on straight to the socket
+// (tls_direct_write.hpp): four records or more, where the header's own record and send() are
+// lost in the rest. Smaller bodies go out with their header in one record.
+inline constexpr std::size_t kDirectTlsBodyFrom = 64 * 1024;
+
 // TLS 1.2 or later, trusting the CA bundle or else the system store. Throws std::runtime_error
 // naming the file when the CA bundle cannot be loaded.
 void configure_tls_context(boost::asio::ssl::context& context, const TlsSettings& tls);

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import unittest
 
 from s3fixtures import fresh_dir, rmtree, run_s3up
@@ -68,6 +69,41 @@ class Streaming(unittest.TestCase):
             self.assertEqual(doc["totals"]["failed"], 0)
             self.assertGreater(doc["totals"]["retries"], 0)
             self.assert_arrived(server, "f")
+
+    def test_a_body_the_server_stops_reading_times_out_and_is_sent_again(self):
+        # Over HTTPS a streamed body's records are written straight to the socket; when the
+        # server stops reading half-way (stall-body), the socket fills and the wait for room
+        # must time out (--read-timeout), not hang for the stall: the file is sent again.
+        tmp = fresh_dir("s3up-streaming-stall-")
+        try:
+            src = os.path.join(tmp, "src")
+            os.makedirs(src)
+            data = os.urandom(40 * MiB)
+            with open(os.path.join(src, "forty.bin"), "wb") as f:
+                f.write(data)
+            log = os.path.join(tmp, "requests.log")
+            with TestServer(access_key="AKIDSTREAM", secret=SECRET, tls_cert=self.cert,
+                            tls_key=self.key, faults="stall-body", fault_rate=0.5, seed=7,
+                            extra_args=["--stall-seconds", "60", "--log", log]) as server:
+                start = time.monotonic()
+                proc = run_s3up(["--ca-bundle", self.cert, "--endpoint-url", server.url,
+                                 "--progress", "none", "--json", "-", "--read-timeout", "2",
+                                 "--retries", "10", "--multipart-threshold", "1GiB", src,
+                                 f"s3://{server.bucket}/stall/"], server.env(),
+                                check_secret=SECRET)
+                elapsed = time.monotonic() - start
+                self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+                doc = json.loads(proc.stdout)
+                self.assertEqual(doc["totals"]["failed"], 0)
+                self.assertGreater(doc["totals"]["retries"], 0)
+                self.assertLess(elapsed, 50)  # a stall lasts 60 s on the server
+                with open(log) as f:
+                    stalled = [line for line in f if "stall-body" in line]
+                self.assertTrue(any("forty.bin" in line for line in stalled), stalled)
+                with open(os.path.join(server.root, server.bucket, "stall%2Fforty.bin"), "rb") as f:
+                    self.assertEqual(f.read(), data)
+        finally:
+            rmtree(tmp)
 
     def test_a_300_mib_single_put_in_little_memory(self):
         tmp = fresh_dir("s3up-streaming-big-")
