@@ -82,7 +82,8 @@ def main() -> None:
         "s3up": lambda p: s3up(p),
         "s3up --engine threaded": lambda p: s3up(p, "--engine", "threaded"),
         "s3up --checksum none": lambda p: s3up(p, "--checksum", "none"),
-        "s3up --checksum none --engine threaded": lambda p: s3up(p, "--checksum", "none", "--engine", "threaded"),
+        "s3up --checksum none --engine threaded":
+            lambda p: s3up(p, "--checksum", "none", "--engine", "threaded"),
     }
     env_keys = {"AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench-secret",
                 "AWS_REGION": "us-east-1"}

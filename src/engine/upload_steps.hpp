@@ -191,11 +191,11 @@ Task<Io, bool> may_put(Io io, const walker::Entry* entry, const std::string* key
 }
 
 // A file above kStreamFrom in one PutObject, streamed: its digests in a first pass (none when
-// there is nothing to compute), then its bytes read again as they are sent (one piece in memory per request, whatever the file's
-// size); every retry starts over. An MD5 wanted only to compare with the ETag (the first bodies,
-// before the run knows what the store checks) is computed after the reply, and only when the
-// reply has such an ETag and no echo: on a store that echoes the checksum (AWS) or keeps no ETag
-// (a plain PUT server) a large body costs no MD5 pass.
+// there is nothing to compute), then its bytes read again as they are sent (one piece in memory
+// per request, whatever the file's size); every retry starts over. An MD5 wanted only to compare
+// with the ETag (the first bodies, before the run knows what the store checks) is computed after
+// the reply, and only when the reply has such an ETag and no echo: on a store that echoes the
+// checksum (AWS) or keeps no ETag (a plain PUT server) a large body costs no MD5 pass.
 template <class Io>
 Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
   RunControl& run = io.run();
