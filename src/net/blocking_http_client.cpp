@@ -113,8 +113,7 @@ class TimedSocket {
   // Blocks until the socket is ready for `events` (or has an error to report, which the next
   // call returns). False with ec set on timeout or a poll failure.
   bool wait(short events, error_code& ec) {
-    auto until = Clock::now() + idle_;
-    if (deadline_ && *deadline_ < until) until = *deadline_;
+    const auto until = detail::wait_until(idle_, deadline_);
     for (;;) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
       if (left.count() <= 0) {

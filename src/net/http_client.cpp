@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <span>
 #include <stdexcept>
 #include <tuple>
 #include <type_traits>
@@ -55,9 +54,7 @@ struct Connection {
 // Sets the stream's deadline for the next operation: the idle timeout, capped by the deadline
 // of the whole request when there is one.
 void arm(beast::tcp_stream& s, const Timeouts& t, std::optional<Clock::time_point> deadline) {
-  auto when = Clock::now() + t.idle;
-  if (deadline && *deadline < when) when = *deadline;
-  s.expires_at(when);
+  s.expires_at(detail::wait_until(t.idle, deadline));
 }
 
 template <class Stream>
@@ -85,21 +82,9 @@ asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
   if constexpr (tls) {
     if (direct) {
       lowest.expires_never();
-      PayloadBody::writer body(request, request.body());
-      error_code ec;
-      body.init(ec);
+      const error_code ec = co_await detail::write_body_tls_direct(
+          stream.native_handle(), lowest.socket(), request, timeouts.idle, deadline, written);
       if (ec) co_return ec;
-      for (bool more = true; more;) {
-        auto piece = body.get(ec);
-        if (ec) co_return ec;
-        if (!piece) break;
-        const std::span<const char> bytes(static_cast<const char*>(piece->first.data()),
-                                          piece->first.size());
-        more = piece->second;
-        const error_code wec = co_await detail::write_tls_direct(
-            stream.native_handle(), lowest.socket(), bytes, timeouts.idle, deadline, written);
-        if (wec) co_return wec;
-      }
     }
   }
 

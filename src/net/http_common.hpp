@@ -9,8 +9,10 @@
 #include <boost/asio/ssl/stream_base.hpp>
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace s3up::http::detail {
@@ -20,6 +22,15 @@ namespace s3up::http::detail {
 // that a 256 KiB body goes out with its header in one write (at 256 KiB exactly, every such
 // request needed a second write of a few hundred bytes, and the server a second wake-up).
 inline constexpr std::size_t kWriteChunk = 256 * 1024 + 16 * 1024;
+
+// When a wait for the socket gives up: `idle` from now, and never past the request's
+// `deadline` when there is one. Every wait of both clients is bounded so.
+inline std::chrono::steady_clock::time_point wait_until(
+    std::chrono::steady_clock::duration idle,
+    std::optional<std::chrono::steady_clock::time_point> deadline) {
+  const auto until = std::chrono::steady_clock::now() + idle;
+  return deadline && *deadline < until ? *deadline : until;
+}
 
 // Over TLS the coroutine client writes bodies from this size on straight to the socket
 // (tls_direct_write.hpp): four records or more, where the header's own record and send() are

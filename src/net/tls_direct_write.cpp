@@ -1,4 +1,5 @@
 #include "net/tls_direct_write.hpp"
+#include "net/http_common.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -13,6 +14,7 @@
 #include <cerrno>
 #include <memory>
 #include <new>
+#include <span>
 
 namespace s3up::http::detail {
 
@@ -110,17 +112,12 @@ asio::awaitable<error_code> wait_writable(tcp::socket& socket, Clock::time_point
   co_return ec;
 }
 
-}  // namespace
-
-asio::awaitable<error_code> write_tls_direct(SSL* ssl, tcp::socket& socket,
-                                             std::span<const char> data, Clock::duration idle,
-                                             std::optional<Clock::time_point> deadline,
-                                             std::atomic<std::uint64_t>* written) {
-  error_code ec;
-  socket.non_blocking(true, ec);
-  if (ec) co_return ec;
-  SendTarget target{socket.native_handle(), 0};
-  const WriteToSocket direct(ssl, &target);
+// Writes `data` as records through `ssl` (whose write side is `target`'s socket), waiting for
+// room as write_body_tls_direct says.
+asio::awaitable<error_code> write_records(SSL* ssl, tcp::socket& socket, const SendTarget* target,
+                                          std::span<const char> data, Clock::duration idle,
+                                          std::optional<Clock::time_point> deadline,
+                                          std::atomic<std::uint64_t>* written) {
   for (std::size_t done = 0; done < data.size();) {
     ERR_clear_error();
     std::size_t n = 0;
@@ -133,21 +130,46 @@ asio::awaitable<error_code> write_tls_direct(SSL* ssl, tcp::socket& socket,
     switch (SSL_get_error(ssl, r)) {
       case SSL_ERROR_WANT_WRITE: {
         // Sent again with the same bytes once the socket has room (OpenSSL keeps the record).
-        Clock::time_point when = Clock::now() + idle;
-        if (deadline && *deadline < when) when = *deadline;
-        const error_code wec = co_await wait_writable(socket, when);
+        const error_code wec = co_await wait_writable(socket, wait_until(idle, deadline));
         if (wec) co_return wec;
         break;
       }
       case SSL_ERROR_SYSCALL:
-        co_return target.error != 0 ? error_code(target.error, boost::system::system_category())
-                                    : error_code(asio::error::connection_reset);
+        co_return target->error != 0 ? error_code(target->error, boost::system::system_category())
+                                     : error_code(asio::error::connection_reset);
       case SSL_ERROR_SSL:
         co_return error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category());
       default:
         // WANT_READ: the server started a renegotiation, which a body being sent cannot serve.
         co_return error_code(asio::error::operation_not_supported);
     }
+  }
+  co_return error_code{};
+}
+
+}  // namespace
+
+asio::awaitable<error_code> write_body_tls_direct(SSL* ssl, tcp::socket& socket,
+                                                  const Request& request, Clock::duration idle,
+                                                  std::optional<Clock::time_point> deadline,
+                                                  std::atomic<std::uint64_t>* written) {
+  error_code ec;
+  socket.non_blocking(true, ec);
+  if (ec) co_return ec;
+  SendTarget target{socket.native_handle(), 0};
+  const WriteToSocket direct(ssl, &target);
+  PayloadBody::writer body(request, request.body());
+  body.init(ec);
+  if (ec) co_return ec;
+  for (bool more = true; more;) {
+    const auto piece = body.get(ec);
+    if (ec) co_return ec;
+    if (!piece) break;
+    more = piece->second;
+    const std::span<const char> bytes(static_cast<const char*>(piece->first.data()),
+                                      piece->first.size());
+    ec = co_await write_records(ssl, socket, &target, bytes, idle, deadline, written);
+    if (ec) co_return ec;
   }
   co_return error_code{};
 }

@@ -5,32 +5,35 @@
 // that copies it into Asio's buffer and sends it: per record a copy, a handler through the
 // scheduler and a coroutine resumption (a large PUT over HTTPS cost 16% more CPU than curl on
 // loopback, the threaded engine's synchronous writes none). Here OpenSSL's write side is
-// pointed at the socket for the length of each piece of the body (a BIO that send()s with
-// MSG_NOSIGNAL), so each record leaves in one send() from OpenSSL's own buffer, and the
-// coroutine waits on the socket (async_wait) only when the socket is full. The records on the
-// wire are the ones Asio's stream would have sent; reading is untouched.
+// pointed at the socket for the length of the body (a BIO that send()s with MSG_NOSIGNAL), so
+// each record leaves in one send() from OpenSSL's own buffer, and the coroutine waits on the
+// socket (async_wait) only when the socket is full. The records on the wire are the ones Asio's
+// stream would have sent; reading is untouched.
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 #include <openssl/ssl.h>
 
+#include "net/http_client.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <span>
 
 namespace s3up::http::detail {
 
-// Writes `data` over the TLS connection `ssl` whose socket is `socket`. For an established Asio
-// TLS stream with nothing pending in its write direction, which holds between its operations
-// (each completes only once its output is sent); the stream's own BIO is back in place when
-// this returns, so the stream carries on (the reply is read through it). Waits at most `idle`
-// each time the socket is full, and never past `deadline`: beast::error::timeout then. Adds the
-// bytes written to `written`. Other errors: the socket's (broken pipe, reset) or OpenSSL's.
-boost::asio::awaitable<boost::system::error_code> write_tls_direct(
-    SSL* ssl, boost::asio::ip::tcp::socket& socket, std::span<const char> data,
+// Writes the body of `request` (a file range read piece by piece, or memory) over the TLS
+// connection `ssl` whose socket is `socket`: for an established Asio TLS stream whose header
+// was just written through it, with nothing pending in its write direction (true between its
+// operations, each of which completes only once its output is sent). The stream's own BIO is
+// back in place when this returns, so the stream carries on (the reply is read through it).
+// Waits at most `idle` each time the socket is full, and never past `deadline`:
+// beast::error::timeout then. Adds the bytes written to `written`. Other errors: the file's
+// (PayloadBody), the socket's (broken pipe, reset) or OpenSSL's.
+boost::asio::awaitable<boost::system::error_code> write_body_tls_direct(
+    SSL* ssl, boost::asio::ip::tcp::socket& socket, const Request& request,
     std::chrono::steady_clock::duration idle,
     std::optional<std::chrono::steady_clock::time_point> deadline,
     std::atomic<std::uint64_t>* written);
