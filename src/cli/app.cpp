@@ -157,6 +157,11 @@ int run(int argc, char** argv) {
     upload.adaptive_concurrency = cli.concurrency_auto;
     upload.threads = cli.threads ? cli.threads : std::max(1u, std::thread::hardware_concurrency());
     upload.checksum = *checksum;
+    upload.trailing_checksums =
+        cli.trailing_checksum == "off" ? engine::TrailingChecksums::Never
+        : cli.trailing_checksum == "on" || service.endpoint.is_default_aws
+            ? engine::TrailingChecksums::FromStart
+            : engine::TrailingChecksums::OnceEchoed;
     upload.retries = cli.retries;
     upload.follow_symlinks = cli.follow_symlinks;
     if (cli.multipart_threshold) upload.multipart_threshold = cli.multipart_threshold;

@@ -135,6 +135,7 @@ std::vector<std::string> fixed_values(std::string_view option) {
   std::vector<std::string_view> values;
   if (option == "checksum") values = s3::checksum_algorithm_names();
   else if (option == "engine") values.assign(kEngines.begin(), kEngines.end());
+  else if (option == "trailing-checksum") values = {"auto", "on", "off"};
   else if (option == "progress") values = engine::progress_mode_names();
   else if (option == "storage-class") values = s3::storage_class_names();
   else if (option == "sse") values = s3::sse_algorithm_names();
@@ -162,6 +163,7 @@ cxxopts::Options option_spec() {
     ("engine", "async (coroutines, the default) or threaded (blocking requests on a thread pool, for comparison)", cxxopts::value<std::string>()->default_value("async"), "NAME")
     ("threads", "threads running the I/O loop (default: number of cores)", cxxopts::value<long>(), "N")
     ("checksum", "checksum sent with every body for the store to verify: crc32c, crc32, crc64nvme, sha256, md5 (Content-MD5) or none; with crc32c, crc32 and crc64nvme a multipart object stores the checksum of the whole file (FULL_OBJECT); where the store does not verify or refuses it, Content-MD5 is sent as well (said once; the report's 'integrity' tells what each file got)", cxxopts::value<std::string>()->default_value("crc32c"), "ALGO")
+    ("trailing-checksum", "auto, on or off: send a large single PUT's checksum after its bytes, in an aws-chunked trailer (HTTPS), so that the file is read once, not twice; auto: on AWS's endpoints from the first file, elsewhere once the store's replies echo the checksum; a store that does not take it gets the checksum in a header again (said once)", cxxopts::value<std::string>()->default_value("auto"), "WHEN")
     ("multipart-threshold", "files larger than this use multipart upload (default 64MiB)", cxxopts::value<std::string>(), "SIZE")
     ("part-size", "multipart part size, grown as needed to stay within 10,000 parts (default 16MiB)", cxxopts::value<std::string>(), "SIZE")
     ("max-memory", "file data held in memory at once (default 512MiB)", cxxopts::value<std::string>(), "SIZE")
@@ -283,6 +285,9 @@ CliOptions convert(const cxxopts::ParseResult& r, int argc, char** argv) {
   if (o.read_timeout <= 0) throw UsageError("--read-timeout must be greater than 0");
   if (o.request_timeout < 0) throw UsageError("--request-timeout must be 0 or more");
   o.checksum = r["checksum"].as<std::string>();
+  o.trailing_checksum = r["trailing-checksum"].as<std::string>();
+  if (o.trailing_checksum != "auto" && o.trailing_checksum != "on" && o.trailing_checksum != "off")
+    throw UsageError("--trailing-checksum: '" + o.trailing_checksum + "' is not one of auto, on, off");
   o.filters = ordered_filters(argc, argv);
   o.dry_run = r.count("dry-run") > 0;
   o.sync = r.count("sync") > 0;

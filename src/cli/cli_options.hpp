@@ -31,6 +31,7 @@ struct CliOptions {
   std::string engine = "async";   // async | threaded
   std::size_t threads = 0;  // 0: number of cores
   std::string checksum = "crc32c";
+  std::string trailing_checksum = "auto";  // auto, on, off
   std::uint64_t multipart_threshold = 0, part_size = 0, max_memory = 0;  // 0: defaults
   int retries = 5;
   double connect_timeout = 10, read_timeout = 30, request_timeout = 0;  // seconds

@@ -50,6 +50,12 @@ struct PlannedEntry {
   bool marker = false;  // a directory marker ("key/")
 };
 
+// When a streamed PutObject carries its checksum in an aws-chunked trailer instead of a header
+// computed in a first pass over the file (--trailing-checksum, trailing_checksums.hpp): from the
+// first body (`on`, and `auto` on AWS's own endpoints), once the store's replies echoed the
+// checksum (`auto` elsewhere), or never (`off`).
+enum class TrailingChecksums { FromStart, OnceEchoed, Never };
+
 // What to upload and how hard to push.
 struct UploadOptions {
   std::string source;  // directory (or one file)
@@ -59,6 +65,7 @@ struct UploadOptions {
   bool adaptive_concurrency = false;   // --concurrency auto
   std::size_t threads = 2;
   s3::ChecksumAlgorithm checksum = s3::ChecksumAlgorithm::Crc32c;
+  TrailingChecksums trailing_checksums = TrailingChecksums::OnceEchoed;
   std::uint64_t multipart_threshold = 64ull << 20;
   std::uint64_t part_size = 16ull << 20;
   std::uint64_t max_memory = 512ull << 20;

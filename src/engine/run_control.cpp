@@ -12,7 +12,8 @@ RunControl::RunControl(const UploadOptions& options, s3::S3Protocol& protocol, R
       protocol(protocol),
       // SSE-KMS and SSE-C objects have ETags that are not the MD5 of their bytes.
       integrity(options.checksum, options.object.sse.value_or("") != "aws:kms",
-                [this](const std::string& text) { note(text); }) {
+                [this](const std::string& text) { note(text); }),
+      trailers(options.trailing_checksums, [this](const std::string& text) { note(text); }) {
   retry.max_retries = options.retries;
   protocol.set_observer([&report, &options](const s3::OpResult& r) {
     report.request_finished(r.ok, is_throttle(r), r.latency);

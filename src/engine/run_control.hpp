@@ -11,6 +11,7 @@
 #include "engine/report.hpp"
 #include "engine/retry.hpp"
 #include "engine/stop_state.hpp"
+#include "engine/trailing_checksums.hpp"
 #include "s3/s3_protocol.hpp"
 #include "walker/walker.hpp"
 
@@ -43,6 +44,8 @@ struct RunControl : StopState {
   std::atomic<int> region_switches{0};
   // What each body is sent with, learned from the store's replies (integrity.hpp).
   IntegrityNegotiator integrity;
+  // Whether streamed PutObjects carry their checksum in a trailer (trailing_checksums.hpp).
+  TrailerNegotiator trailers;
 
   // Prints `text` ("note: ...") through opt.note the first time it is given, and keeps it for
   // the report. Thread-safe.

@@ -192,10 +192,12 @@ Task<Io, bool> may_put(Io io, const walker::Entry* entry, const std::string* key
 
 // A file above kStreamFrom in one PutObject, streamed: its digests in a first pass (none when
 // there is nothing to compute), then its bytes read again as they are sent (one piece in memory
-// per request, whatever the file's size); every retry starts over. An MD5 wanted only to compare
-// with the ETag (the first bodies, before the run knows what the store checks) is computed after
-// the reply, and only when the reply has such an ETag and no echo: on a store that echoes the
-// checksum (AWS) or keeps no ETag (a plain PUT server) a large body costs no MD5 pass.
+// per request, whatever the file's size); every retry starts over. Where the store takes
+// aws-chunked trailers (trailing_checksums.hpp) the checksum is computed as the bytes are sent
+// and follows them: no first pass. An MD5 wanted only to compare with the ETag (the first
+// bodies, before the run knows what the store checks) is computed after the reply, and only
+// when the reply has such an ETag and no echo: on a store that echoes the checksum (AWS) or
+// keeps no ETag (a plain PUT server) a large body costs no MD5 pass.
 template <class Io>
 Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
   RunControl& run = io.run();
@@ -204,11 +206,14 @@ Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
     const bool go = co_await may_put(io, &entry, &key, attempt);
     if (!go) co_return;
     const BodyChecks checks = run.integrity.plan();
+    const bool trailing =
+        run.trailers.use(checks, run.integrity.store(), run.protocol.sign_payload());
     DigestNeeds needs = digest_needs(run, checks);
+    if (trailing) needs.checksum = s3::ChecksumAlgorithm::None;
     const bool md5_after_reply = needs.md5 && !checks.content_md5;
     if (md5_after_reply) needs.md5 = false;
-    // No first pass when it has nothing to compute (--checksum none, or a store known to verify
-    // nothing, over HTTPS): the file is read once, as it is sent.
+    // No first pass when it has nothing to compute (a trailing checksum, --checksum none, or a
+    // store known to verify nothing, over HTTPS): the file is read once, as it is sent.
     ReadDigest read;
     if (needs.any()) read = co_await io.digest(entry, needs);
     std::optional<walker::FileReader> reader;
@@ -217,15 +222,27 @@ Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
       run.report.failed({entry.path, key, *read.problem});
       co_return;
     }
-    s3::S3Call call = s3::S3Call::put_object(key, {}, put_headers(run.opt, entry, checks, read));
+    BodyChecks header_checks = checks;
+    if (trailing) header_checks.flexible = s3::ChecksumAlgorithm::None;  // in the trailer
+    s3::S3Call call =
+        s3::S3Call::put_object(key, {}, put_headers(run.opt, entry, header_checks, read));
     call.file = {reader->fd(), 0, entry.size};
     call.payload_sha256 = read.sha256;
+    std::shared_ptr<s3::TrailingChecksum> trailer;
+    if (trailing) call.trailing = trailer = std::make_shared<s3::TrailingChecksum>(checks.flexible);
     s3::OpResult r = co_await exchange(io, std::move(call));
     // Bytes changed while being sent differ from the digests, which the store (or its echo)
     // catches; a file changed since it was opened is refused here either way.
     if (auto changed = changed_since_open(entry, *reader)) {
       run.report.failed({entry.path, key, *changed});
       co_return;
+    }
+    if (trailer) {
+      read.checksum = trailer->value();
+      if (run.trailers.refused(checks.flexible, read.checksum, r)) {
+        --attempt;  // sent again at once with the checksum in a header: not a retry
+        continue;
+      }
     }
     if (md5_after_reply && run.integrity.compares_etag(checks, r)) {
       const DigestNeeds md5_only{s3::ChecksumAlgorithm::None, true, false};

@@ -1,7 +1,9 @@
 // The body of a request, as Beast serializes it: caller-owned memory, or a byte range of an open
 // file read piece by piece as it is sent (a large PutObject streamed from the file: the process
-// holds one piece per request, not the whole file). Satisfies Beast's Body requirements
-// (writer only: the body is never parsed).
+// holds one piece per request, not the whole file), optionally framed as chunks followed by
+// trailer lines computed from the bytes as they go (S3's aws-chunked encoding with a trailing
+// checksum: the file is read once, its checksum sent after it). Satisfies Beast's Body
+// requirements (writer only: the body is never parsed).
 #pragma once
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/message.hpp>
@@ -11,13 +13,31 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 
 #include <unistd.h>
 
 namespace s3up::http {
+
+// What follows a chunked body's last chunk, computed from its bytes as they are read. Used by one
+// request at a time; restart() begins each sending of the body (a request re-sent on a fresh
+// connection sends it again from its first byte).
+class BodyTrailer {
+ public:
+  virtual ~BodyTrailer() = default;
+  virtual void restart() = 0;
+  // The body's bytes, in order, as they are read to be sent.
+  virtual void consume(std::span<const char> bytes) = 0;
+  // After the last byte: the trailer lines, each "name:value\r\n", exactly size() bytes.
+  virtual std::string lines() = 0;
+  // Known before the body is sent (it is part of Content-Length).
+  virtual std::size_t size() const = 0;
+};
 
 struct PayloadBody {
   // The size of the pieces a file range is read in.
@@ -28,13 +48,27 @@ struct PayloadBody {
     int fd = -1;                   // else `length` bytes of this file from `offset`
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
+    // Set (with a file range): the range goes out in chunks of kPiece bytes, each
+    // "<hex size>\r\n<bytes>\r\n", then "0\r\n", the trailer's lines and "\r\n".
+    BodyTrailer* trailer = nullptr;
 
     value_type() = default;
     value_type(const char* data, std::size_t size) : memory(data, size) {}
-    std::uint64_t size() const { return fd >= 0 ? length : memory.size(); }
+    // The bytes on the wire (Content-Length).
+    std::uint64_t size() const {
+      if (fd < 0) return memory.size();
+      return trailer ? chunked_size(length, trailer->size()) : length;
+    }
   };
 
   static std::uint64_t size(const value_type& body) { return body.size(); }
+
+  // The size of `length` bytes framed in chunks of kPiece with `trailer_size` bytes of trailer.
+  static std::uint64_t chunked_size(std::uint64_t length, std::size_t trailer_size) {
+    const auto chunk = [](std::uint64_t n) { return hex_digits(n) + 2 + n + 2; };
+    const std::uint64_t full = length / kPiece, rest = length % kPiece;
+    return full * chunk(kPiece) + (rest ? chunk(rest) : 0) + 3 + trailer_size + 2;
+  }
 
   class writer {
    public:
@@ -47,6 +81,8 @@ struct PayloadBody {
     void init(boost::system::error_code& ec) {
       ec = {};
       done_ = 0;
+      finished_ = false;
+      if (body_.trailer) body_.trailer->restart();
     }
 
     // The next piece: the whole memory at once, or the next kPiece bytes of the file range.
@@ -58,6 +94,7 @@ struct PayloadBody {
         done_ = body_.memory.size();
         return {{boost::asio::const_buffer(body_.memory.data(), body_.memory.size()), false}};
       }
+      if (body_.trailer) return next_chunk(ec);
       if (done_ >= body_.length) return boost::none;
       if (!piece_) piece_ = std::make_unique<char[]>(kPiece);
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, body_.length - done_));
@@ -76,10 +113,61 @@ struct PayloadBody {
     }
 
    private:
+    // The next chunk of a framed body, read whole (its size line is written before its bytes);
+    // the last one carries the end of the body: the empty chunk and the trailer.
+    boost::optional<std::pair<const_buffers_type, bool>> next_chunk(boost::system::error_code& ec) {
+      if (finished_) return boost::none;
+      if (!piece_) piece_ = std::make_unique<char[]>(kPiece + kFrameRoom + body_.trailer->size());
+      char* const out = piece_.get();
+      std::size_t n = 0;
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, body_.length - done_));
+      if (want > 0) {
+        n = static_cast<std::size_t>(std::snprintf(out, kFrameRoom, "%zx\r\n", want));
+        for (std::size_t got = 0; got < want;) {
+          const ssize_t r = ::pread(body_.fd, out + n + got, want - got,
+                                    static_cast<off_t>(body_.offset + done_ + got));
+          if (r < 0 && errno == EINTR) continue;
+          if (r <= 0) {
+            ec = r < 0 ? boost::system::error_code(errno, boost::system::system_category())
+                       : boost::system::errc::make_error_code(boost::system::errc::io_error);
+            return boost::none;
+          }
+          got += static_cast<std::size_t>(r);
+        }
+        body_.trailer->consume({out + n, want});
+        n += want;
+        out[n++] = '\r';
+        out[n++] = '\n';
+        done_ += want;
+      }
+      if (done_ >= body_.length) {
+        const std::string lines = body_.trailer->lines();
+        std::memcpy(out + n, "0\r\n", 3);
+        n += 3;
+        std::memcpy(out + n, lines.data(), lines.size());
+        n += lines.size();
+        out[n++] = '\r';
+        out[n++] = '\n';
+        finished_ = true;
+      }
+      return {{boost::asio::const_buffer(out, n), !finished_}};
+    }
+
+    // A chunk's size line and CRLF, and the empty chunk with the final CRLF.
+    static constexpr std::size_t kFrameRoom = 32;
+
     const value_type& body_;
     std::uint64_t done_ = 0;
+    bool finished_ = false;
     std::unique_ptr<char[]> piece_;
   };
+
+ private:
+  static std::uint64_t hex_digits(std::uint64_t n) {
+    std::uint64_t digits = 1;
+    while (n >>= 4) ++digits;
+    return digits;
+  }
 };
 
 }  // namespace s3up::http

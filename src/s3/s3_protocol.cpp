@@ -302,6 +302,28 @@ void S3Protocol::set_region(const std::string& region) {
 
 std::string S3Protocol::region() const { return route()->signer.region(); }
 
+namespace {
+
+// The headers of a body sent with a trailing checksum: the framing (aws-chunked before any
+// Content-Encoding of the object's own, which S3 then keeps), the file's size, and the trailer
+// to expect.
+void add_trailer_headers(HeaderList& headers,
+                         const S3Call& call) {
+  bool encoded = false;
+  for (auto& [name, value] : headers)
+    if (boost::beast::iequals(name, "content-encoding")) {
+      value = "aws-chunked," + value;
+      encoded = true;
+    }
+  if (!encoded) headers.emplace_back("content-encoding", "aws-chunked");
+  headers.emplace_back("x-amz-decoded-content-length", std::to_string(call.file.length));
+  headers.emplace_back("x-amz-sdk-checksum-algorithm",
+                       std::string(algorithm_header_value(call.trailing->algorithm())));
+  headers.emplace_back("x-amz-trailer", std::string(header_name(call.trailing->algorithm())));
+}
+
+}  // namespace
+
 PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   const auto route = current_route();
   const SigV4Signer& signer = route->signer;
@@ -313,7 +335,11 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   std::string payload_hash;
   if (call.file.fd >= 0 && sign_payload_ && call.payload_sha256.empty())
     throw std::logic_error("a streamed body needs its SHA-256 computed beforehand");
-  if (!sign_payload_)
+  if (call.trailing && (call.file.fd < 0 || sign_payload_))
+    throw std::logic_error("a trailing checksum goes with a streamed body over HTTPS");
+  if (call.trailing)
+    payload_hash = kUnsignedPayloadTrailer;
+  else if (!sign_payload_)
     payload_hash = "UNSIGNED-PAYLOAD";
   else if (call.payload_size() == 0)
     payload_hash = kEmptySha256;
@@ -335,6 +361,7 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   if (!signer.credentials().session_token.empty())
     to_sign.headers.emplace_back("x-amz-security-token", signer.credentials().session_token);
   for (const auto& h : call.headers) to_sign.headers.push_back(h);
+  if (call.trailing) add_trailer_headers(to_sign.headers, call);
   const Signature sig = signer.sign(to_sign, now);
   if (trace_) trace_->record(to_sign, sig, signer.credentials().session_token);
 
@@ -355,11 +382,12 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
     req.body().fd = call.file.fd;
     req.body().offset = call.file.offset;
     req.body().length = call.file.length;
+    req.body().trailer = call.trailing.get();
   } else {
     req.body() = http::PayloadBody::value_type(body.data(), body.size());
   }
   if (call.method == bhttp::verb::put || call.method == bhttp::verb::post || call.payload_size() > 0)
-    req.content_length(call.payload_size());
+    req.content_length(req.body().size());
   return prepared;
 }
 

@@ -9,6 +9,7 @@
 #include "s3/location.hpp"
 #include "s3/sigv4.hpp"
 #include "s3/signing_trace.hpp"
+#include "s3/trailing_checksum.hpp"
 #include "s3/xml.hpp"
 
 #include <boost/beast/http/verb.hpp>
@@ -91,6 +92,9 @@ struct S3Call {
     int fd = -1;
     std::uint64_t offset = 0, length = 0;
   } file;
+  // With a file range over HTTPS: its checksum computed as it is sent and sent after it, in an
+  // aws-chunked trailer (trailing_checksum.hpp), instead of an x-amz-checksum-* header.
+  std::shared_ptr<TrailingChecksum> trailing;
   // Lower-case hex SHA-256 of the payload when the caller computed it already (the async engine
   // does so off its I/O threads); prepare() hashes the payload itself when this is empty.
   std::string payload_sha256;

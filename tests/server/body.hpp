@@ -37,7 +37,7 @@ struct BodyPlan {
   bool collect = false;                // keep the payload in memory (XML bodies)
   std::size_t collect_limit = 1 << 20;
   Spool* spool = nullptr;              // root mode data file
-  bool corrupt = false;                // flip a byte of a plain (not aws-chunked) body
+  bool corrupt = false;                // flip a bit of the body (of its data, when aws-chunked)
   bool verify = true;                  // false: check no digest, echo what was computed
 };
 

@@ -204,6 +204,43 @@ BOOST_AUTO_TEST_CASE(a_streamed_body_is_a_file_range_with_its_length) {
   BOOST_TEST(std::string(r.request["x-amz-content-sha256"]) == std::string(64, 'a'));
 }
 
+BOOST_AUTO_TEST_CASE(a_trailing_checksum_frames_the_body_and_signs_the_trailer_headers) {
+  S3Protocol https = make_protocol(/*sign_payload=*/false, "https://127.0.0.1:9000");
+  S3Call call = S3Call::put_object("big.bin", {}, {{"content-encoding", "gzip"}});
+  call.file = {7, 0, 5000};
+  call.trailing = std::make_shared<TrailingChecksum>(ChecksumAlgorithm::Crc32c);
+  const PreparedRequest r = https.prepare(call);
+  const auto& req = r.request;
+  BOOST_TEST(std::string(req["x-amz-content-sha256"]) == "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+  // aws-chunked first: S3 removes it and keeps the object's own encoding.
+  BOOST_TEST(std::string(req[bhttp::field::content_encoding]) == "aws-chunked,gzip");
+  BOOST_TEST(std::string(req["x-amz-decoded-content-length"]) == "5000");
+  BOOST_TEST(std::string(req["x-amz-trailer"]) == "x-amz-checksum-crc32c");
+  BOOST_TEST(std::string(req["x-amz-sdk-checksum-algorithm"]) == "CRC32C");
+  BOOST_TEST((req.find("x-amz-checksum-crc32c") == req.end()));  // the value comes after the body
+  BOOST_TEST(req.body().trailer == call.trailing.get());
+  // Content-Length: the framed body (one chunk of 5000, the empty chunk, the trailer line).
+  const std::string trailer_line = "x-amz-checksum-crc32c:AAAAAA==\r\n";
+  BOOST_TEST(std::string(req[bhttp::field::content_length]) ==
+             std::to_string(std::string("1388\r\n").size() + 5000 + 2 + 3 +
+                            trailer_line.size() + 2));
+  const std::string auth(req[bhttp::field::authorization]);
+  BOOST_TEST(auth.find("content-encoding;") != std::string::npos);
+  BOOST_TEST(auth.find("x-amz-decoded-content-length;") != std::string::npos);
+  BOOST_TEST(auth.find("x-amz-trailer") != std::string::npos);
+  // Without the object's own encoding, aws-chunked alone.
+  S3Call plain = S3Call::put_object("big.bin", {}, {});
+  plain.file = {7, 0, 5000};
+  plain.trailing = call.trailing;
+  BOOST_TEST(std::string(https.prepare(plain).request[bhttp::field::content_encoding]) ==
+             "aws-chunked");
+  // Over plain HTTP payloads are signed: no trailer. Nor without a file to stream.
+  BOOST_CHECK_THROW(make_protocol(true).prepare(call), std::logic_error);
+  S3Call memory = S3Call::put_object("small", {}, {});
+  memory.trailing = call.trailing;
+  BOOST_CHECK_THROW(https.prepare(memory), std::logic_error);
+}
+
 BOOST_AUTO_TEST_CASE(a_stored_body_without_an_etag_is_no_success) {
   // A 200 to PutObject or UploadPart without the ETag S3 always sends (a broken gateway, a reply
   // that is not S3's) is sent again, not taken for a stored object.

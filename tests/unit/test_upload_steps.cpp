@@ -88,7 +88,31 @@ struct Script {
   int most_requests_held = 0;
   bool held_at_settle = false;
   std::function<void(const s3::S3Call&)> on_send;  // may throw
+  std::vector<std::string> wires;  // the bodies sent with a trailing checksum, as framed
 };
+
+// What a transport sends of a streamed body with a trailing checksum (which computes the
+// checksum the trailer carries).
+std::string send_framed(const s3::S3Call& call) {
+  http::PayloadBody::value_type body;
+  body.fd = call.file.fd;
+  body.offset = call.file.offset;
+  body.length = call.file.length;
+  body.trailer = call.trailing.get();
+  http::Request req;
+  http::PayloadBody::writer w(req.base(), body);
+  boost::system::error_code ec;
+  w.init(ec);
+  std::string out;
+  for (;;) {
+    auto piece = w.get(ec);
+    BOOST_REQUIRE(!ec);
+    if (!piece) break;
+    out.append(static_cast<const char*>(piece->first.data()), piece->first.size());
+    if (!piece->second) break;
+  }
+  return out;
+}
 
 struct ScriptedIo {
   template <class T>
@@ -128,6 +152,7 @@ struct ScriptedIo {
   Task<s3::OpResult> send(s3::S3Call call) const {
     script->events.push_back("send " + std::string(s3::to_string(call.op)));
     script->calls.push_back(call);
+    if (call.trailing) script->wires.push_back(send_framed(call));
     if (script->on_send) script->on_send(call);
     BOOST_REQUIRE_MESSAGE(!script->replies.empty(), "no reply scripted for " << s3::to_string(call.op));
     s3::OpResult r = std::move(script->replies.front());
@@ -444,6 +469,107 @@ BOOST_AUTO_TEST_CASE(a_streamed_put_with_no_digest_to_compute_makes_no_first_pas
     BOOST_TEST(!has_header(f.script.calls[1], "x-amz-checksum-crc32c"));
     BOOST_TEST(f.report.finish().files_uploaded == 2u);
   }
+}
+
+// Once the store echoed a checksum, a streamed PUT sends its checksum in an aws-chunked trailer:
+// the file is read once, as it is sent, and the echo of the trailer's value verifies it.
+BOOST_AUTO_TEST_CASE(a_streamed_put_to_a_store_that_echoes_sends_its_checksum_in_a_trailer) {
+  const std::uint64_t size = kStreamFrom + 1000;
+  Fixture f;
+  f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  f.script.replies = {with_etag(reply(200), md5_etag(size)), with_etag(reply(200), md5_etag(size)),
+                      with_etag(reply(200), md5_etag(size))};
+  // As AWS: the checksum echoed, from the header or from the trailer.
+  f.script.on_send = [&f](const s3::S3Call& c) {
+    const std::string value = c.trailing ? c.trailing->value() : header_of(c, "x-amz-checksum-crc32c");
+    f.script.replies.front().headers.emplace_back("x-amz-checksum-crc32c", value);
+  };
+  auto io = f.io();
+  for (const char* name : {"first.bin", "second.bin", "third.bin"})
+    steps::put_file(io, f.file(name, size), name).get();
+  // The first file's first pass only: the store was not known to echo yet.
+  BOOST_TEST_REQUIRE(f.script.digests.size() == 1u);
+  BOOST_TEST_REQUIRE(f.script.calls.size() == 3u);
+  BOOST_TEST(!f.script.calls[0].trailing);
+  BOOST_TEST(has_header(f.script.calls[0], "x-amz-checksum-crc32c"));
+  for (int i : {1, 2}) {
+    BOOST_TEST(f.script.calls[i].trailing);
+    BOOST_TEST(!has_header(f.script.calls[i], "x-amz-checksum-crc32c"));
+  }
+  const std::string data(size, 'x');
+  const std::string crc = s3::checksum_of(s3::ChecksumAlgorithm::Crc32c, util::as_bytes(data));
+  BOOST_TEST(f.script.wires.size() == 2u);
+  BOOST_TEST(f.script.wires[0].ends_with("0\r\nx-amz-checksum-crc32c:" + crc + "\r\n\r\n"));
+  const auto s = f.report.finish();
+  BOOST_TEST(s.files_uploaded == 3u);
+  BOOST_TEST(s.retries == 0u);
+  BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::ChecksumVerified)] == 3u);
+  BOOST_TEST(s.notes.empty());
+}
+
+// A store that does not take trailers (refuses the request, or stores it without echoing the
+// trailer's checksum): the body is sent again at once with the checksum in a header (not a
+// retry), and so is every streamed body after it; said once.
+BOOST_AUTO_TEST_CASE(a_store_that_does_not_take_trailers_gets_the_checksum_in_a_header) {
+  const std::uint64_t size = kStreamFrom + 1000;
+  s3::OpResult refusal = reply(400, "InvalidArgument");
+  refusal.message = "PutObject: HTTP 400 InvalidArgument: Unsupported content encoding";
+  s3::OpResult mismatch = reply(403, "SignatureDoesNotMatch");
+  s3::OpResult wrong_echo = with_etag(reply(200), md5_etag(size));
+  wrong_echo.headers.emplace_back("x-amz-checksum-crc32c", "AAAAAA==");
+  for (const s3::OpResult& first :
+       {refusal, mismatch, with_etag(reply(200), md5_etag(size)), wrong_echo}) {
+    BOOST_TEST_CONTEXT("first reply " << first.status << " " << first.code) {
+      Fixture f;
+      f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+      f.opt.trailing_checksums = TrailingChecksums::FromStart;  // --trailing-checksum on
+      f.script.replies = {first, with_etag(reply(200), md5_etag(size)),
+                          with_etag(reply(200), md5_etag(size))};
+      auto io = f.io();
+      steps::put_file(io, f.file("a.bin", size), "a.bin").get();
+      steps::put_file(io, f.file("b.bin", size), "b.bin").get();
+      BOOST_TEST(f.ops() == (Ops{"PutObject", "PutObject", "PutObject"}));
+      BOOST_TEST(f.script.calls[0].trailing);
+      BOOST_TEST(!f.script.calls[1].trailing);
+      BOOST_TEST(has_header(f.script.calls[1], "x-amz-checksum-crc32c"));
+      BOOST_TEST(!f.script.calls[2].trailing);
+      const auto s = f.report.finish();
+      BOOST_TEST(s.files_uploaded == 2u);
+      BOOST_TEST(s.retries == 0u);
+      BOOST_TEST(s.failed.empty());
+      BOOST_TEST_REQUIRE(!s.notes.empty());
+      BOOST_TEST(s.notes[0].find("note: the endpoint does not take checksums in aws-chunked "
+                                 "trailers") == 0u);
+    }
+  }
+  // --trailing-checksum off: never a trailer.
+  {
+    Fixture f;
+    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+    f.opt.trailing_checksums = TrailingChecksums::Never;
+    f.script.replies = {with_etag(reply(200), md5_etag(size))};
+    steps::put_file(f.io(), f.file("a.bin", size), "a.bin").get();
+    BOOST_TEST(!f.script.calls[0].trailing);
+    BOOST_TEST(f.report.finish().files_uploaded == 1u);
+  }
+  // Nor over plain HTTP (signed payloads), for parts, or with Content-MD5.
+  TrailerNegotiator trailers(TrailingChecksums::FromStart, {});
+  BodyChecks checks;
+  checks.flexible = s3::ChecksumAlgorithm::Crc32c;
+  BOOST_TEST(trailers.use(checks, IntegrityNegotiator::Store::Unknown, false));
+  BOOST_TEST(!trailers.use(checks, IntegrityNegotiator::Store::Unknown, true));
+  checks.kind = BodyKind::Part;
+  BOOST_TEST(!trailers.use(checks, IntegrityNegotiator::Store::Echoes, false));
+  checks.kind = BodyKind::Object;
+  checks.content_md5 = true;
+  BOOST_TEST(!trailers.use(checks, IntegrityNegotiator::Store::Echoes, false));
+  // Once a trailer's checksum was echoed, failures are the usual ones (a 400 is not a refusal).
+  checks.content_md5 = false;
+  s3::OpResult echoed = reply(200);
+  echoed.headers.emplace_back("x-amz-checksum-crc32c", "sOO8/Q==");
+  BOOST_TEST(!trailers.refused(s3::ChecksumAlgorithm::Crc32c, "sOO8/Q==", echoed));
+  BOOST_TEST(!trailers.refused(s3::ChecksumAlgorithm::Crc32c, "sOO8/Q==", reply(400, "InvalidRequest")));
+  BOOST_TEST(trailers.use(checks, IntegrityNegotiator::Store::Echoes, false));
 }
 
 BOOST_FIXTURE_TEST_CASE(an_etag_other_than_the_md5_sent_is_sent_again_with_content_md5, Fixture) {

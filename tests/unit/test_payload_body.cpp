@@ -1,0 +1,164 @@
+// PayloadBody's framed file bodies (aws-chunked with a trailer): what goes on the wire decodes to
+// the file's bytes followed by the trailer, its size is the Content-Length announced, and a body
+// sent again (a request re-sent on a fresh connection) starts its trailer over.
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "net/payload_body.hpp"
+#include "net/http_client.hpp"
+#include "s3/checksum.hpp"
+#include "s3/trailing_checksum.hpp"
+
+namespace fs = std::filesystem;
+using namespace s3up;
+
+namespace {
+
+struct TempFile {
+  fs::path path;
+  int fd = -1;
+  std::string data;
+  explicit TempFile(std::size_t size) {
+    const char* base = std::getenv("S3UP_TEST_TMP");
+    path = fs::path(base ? base : fs::temp_directory_path().string()) /
+           ("payload_" + std::to_string(::getpid()) + "_" + std::to_string(size));
+    data.resize(size);
+    for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + size) % 251);
+    std::ofstream(path, std::ios::binary) << data;
+    fd = ::open(path.c_str(), O_RDONLY);
+  }
+  ~TempFile() {
+    ::close(fd);
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+};
+
+// Everything the writer produces for `body`, as one string.
+std::string wire_of(const http::PayloadBody::value_type& body) {
+  http::Request req;
+  http::PayloadBody::writer w(req.base(), body);
+  boost::system::error_code ec;
+  w.init(ec);
+  BOOST_REQUIRE(!ec);
+  std::string out;
+  for (;;) {
+    auto piece = w.get(ec);
+    BOOST_REQUIRE(!ec);
+    if (!piece) break;
+    out.append(static_cast<const char*>(piece->first.data()), piece->first.size());
+    if (!piece->second) break;
+  }
+  return out;
+}
+
+// Decodes an aws-chunked body (RFC 9112's chunked grammar): its data and its trailer lines.
+struct Decoded {
+  std::string data;
+  std::string trailer;  // "name:value\r\n"...
+  std::size_t chunks = 0;
+};
+Decoded decode(const std::string& wire) {
+  Decoded d;
+  std::size_t at = 0;
+  for (;;) {
+    const auto eol = wire.find("\r\n", at);
+    BOOST_REQUIRE(eol != std::string::npos);
+    const std::size_t size = std::stoul(wire.substr(at, eol - at), nullptr, 16);
+    at = eol + 2;
+    if (size == 0) break;
+    ++d.chunks;
+    BOOST_REQUIRE(at + size + 2 <= wire.size());
+    d.data += wire.substr(at, size);
+    BOOST_REQUIRE(wire.substr(at + size, 2) == "\r\n");
+    at += size + 2;
+  }
+  const auto end = wire.find("\r\n\r\n", at);
+  BOOST_REQUIRE(end != std::string::npos);
+  d.trailer = wire.substr(at, end + 2 - at);
+  BOOST_TEST(end + 4 == wire.size());  // nothing after the final CRLF
+  return d;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(payload_body)
+
+BOOST_AUTO_TEST_CASE(a_framed_file_decodes_to_its_bytes_and_trailer_and_has_the_size_announced) {
+  constexpr std::size_t kPiece = http::PayloadBody::kPiece;
+  for (const std::size_t size : {std::size_t{1}, std::size_t{4095}, kPiece, kPiece + 1,
+                                 3 * kPiece + 17}) {
+    BOOST_TEST_CONTEXT("size " << size) {
+      TempFile file(size + 100);
+      s3::TrailingChecksum trailer(s3::ChecksumAlgorithm::Crc32c);
+      http::PayloadBody::value_type body;
+      body.fd = file.fd;
+      body.offset = 100;  // a range of the file, not all of it
+      body.length = size;
+      body.trailer = &trailer;
+      const std::string wire = wire_of(body);
+      BOOST_TEST(wire.size() == body.size());
+      BOOST_TEST(body.size() == http::PayloadBody::chunked_size(size, trailer.size()));
+      const Decoded d = decode(wire);
+      BOOST_TEST(d.chunks == (size + kPiece - 1) / kPiece);
+      BOOST_TEST((d.data == file.data.substr(100, size)));
+      const std::string crc = s3::checksum_of(
+          s3::ChecksumAlgorithm::Crc32c,
+          {reinterpret_cast<const unsigned char*>(file.data.data()) + 100, size});
+      BOOST_TEST(d.trailer == "x-amz-checksum-crc32c:" + crc + "\r\n");
+      BOOST_TEST(trailer.value() == crc);
+      BOOST_TEST(d.trailer.size() == trailer.size());
+      // Sent again from the start (a fresh connection): the same bytes, not a checksum of both.
+      BOOST_TEST((wire_of(body) == wire));
+      BOOST_TEST(trailer.value() == crc);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_algorithm_announces_its_trailer_size) {
+  TempFile file(70000);
+  for (auto algorithm : {s3::ChecksumAlgorithm::Crc32, s3::ChecksumAlgorithm::Crc32c,
+                         s3::ChecksumAlgorithm::Crc64nvme, s3::ChecksumAlgorithm::Sha256}) {
+    s3::TrailingChecksum trailer(algorithm);
+    http::PayloadBody::value_type body;
+    body.fd = file.fd;
+    body.length = file.data.size();
+    body.trailer = &trailer;
+    const std::string wire = wire_of(body);
+    BOOST_TEST(wire.size() == body.size());
+    BOOST_TEST(decode(wire).trailer ==
+               std::string(s3::header_name(algorithm)) + ":" +
+                   s3::checksum_of(algorithm, {reinterpret_cast<const unsigned char*>(
+                                                   file.data.data()),
+                                               file.data.size()}) +
+                   "\r\n");
+  }
+  BOOST_CHECK_THROW(s3::TrailingChecksum(s3::ChecksumAlgorithm::Md5), std::logic_error);
+  BOOST_CHECK_THROW(s3::TrailingChecksum(s3::ChecksumAlgorithm::None), std::logic_error);
+}
+
+BOOST_AUTO_TEST_CASE(a_file_that_shrank_is_an_error_not_a_short_body) {
+  TempFile file(1000);
+  s3::TrailingChecksum trailer(s3::ChecksumAlgorithm::Crc32c);
+  http::PayloadBody::value_type body;
+  body.fd = file.fd;
+  body.length = 2000;  // more than the file holds
+  body.trailer = &trailer;
+  http::Request req;
+  http::PayloadBody::writer w(req.base(), body);
+  boost::system::error_code ec;
+  w.init(ec);
+  const auto piece = w.get(ec);
+  BOOST_TEST(!piece);
+  BOOST_TEST(ec.failed());
+  BOOST_TEST(trailer.value().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
