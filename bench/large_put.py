@@ -2,6 +2,7 @@
 """Loopback single PUTs of large files over HTTPS to nginx: s3up against curl -Z, side by side.
 
     bench/large_put.py [--files 2] [--size 256MiB] [--reps 5] [--s3up build-release/s3up]
+                       [--sink nginx|ts-https]
 
 Makes FILES random files of SIZE in /dev/shm, starts the bench's nginx sink (bench/benchlib),
 and runs, interleaved REPS times: curl -Z (no signature, no checksum: the transport's ceiling),
@@ -10,6 +11,13 @@ from nginx's first reply, 201 without an ETag, that it verifies nothing) and s3u
 none on both engines. Prints the median wall time, CPU time (user+sys of the child) and CPU per
 GiB of each, and s3up's ratios to curl. Every run is verified (the sink's file sizes). Run
 through bench/run.sh's dependencies (nginx-light, curl): bench/deps.sh.
+
+With --sink ts-https the files go to s3-testserver --discard over HTTPS (beside s3up in its build
+folder), which answers as AWS does: it verifies the CRC32C sent and echoes it. There s3up's
+large bodies send their checksum in an aws-chunked trailer once the store echoed one (or from
+the first body with --trailing-checksum on, as on AWS's endpoints) and are read once; the runs
+compare the defaults, --trailing-checksum on and off, and --checksum none. The sink's own CPU
+(it verifies the checksum and computes the MD5 of its ETags) is not counted.
 """
 from __future__ import annotations
 
@@ -25,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib.common import BUCKET  # noqa: E402
-from benchlib.sinks import Nginx, NginxSink, make_cert  # noqa: E402
+from benchlib.sinks import Nginx, NginxSink, TestServerSink, make_cert  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +65,7 @@ def main() -> None:
     ap.add_argument("--size", default="256MiB")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--s3up", default=str(ROOT / "build-release" / "s3up"))
+    ap.add_argument("--sink", choices=["nginx", "ts-https"], default="nginx")
     a = ap.parse_args()
     size = parse_size(a.size)
     data = Path("/dev/shm/s3up-large-put")
@@ -67,8 +76,9 @@ def main() -> None:
             for _ in range(size // (1 << 20)):
                 f.write(os.urandom(1 << 20))
     cert, key = make_cert()
-    nginx = Nginx(cert, key)
-    sink = NginxSink(nginx, True, cert)
+    nginx = Nginx(cert, key) if a.sink == "nginx" else None
+    sink = (NginxSink(nginx, True, cert) if nginx
+            else TestServerSink(Path(a.s3up).parent / "s3-testserver", True, cert, key))
     gib = a.files * size / (1 << 30)
 
     def s3up(prefix: str, *extra: str) -> list[str]:
@@ -85,6 +95,16 @@ def main() -> None:
         "s3up --checksum none --engine threaded":
             lambda p: s3up(p, "--checksum", "none", "--engine", "threaded"),
     }
+    if not nginx:
+        clients = {
+            "curl -Z": clients["curl -Z"],
+            "s3up": clients["s3up"],
+            "s3up --trailing-checksum on": lambda p: s3up(p, "--trailing-checksum", "on"),
+            "s3up --trailing-checksum on --engine threaded":
+                lambda p: s3up(p, "--trailing-checksum", "on", "--engine", "threaded"),
+            "s3up --trailing-checksum off": lambda p: s3up(p, "--trailing-checksum", "off"),
+            "s3up --checksum none": clients["s3up --checksum none"],
+        }
     env_keys = {"AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench-secret",
                 "AWS_REGION": "us-east-1"}
     os.environ.update(env_keys)
@@ -95,16 +115,23 @@ def main() -> None:
                 sink.clear()
                 prefix = f"r{rep}/"
                 r = run(make(prefix))
-                for i in range(a.files):
-                    got = nginx.root / BUCKET / f"{prefix}big{i}"
-                    if not got.exists() or got.stat().st_size < size:
-                        raise SystemExit(f"{name}: {got} missing or short")
+                if nginx:
+                    for i in range(a.files):
+                        got = nginx.root / BUCKET / f"{prefix}big{i}"
+                        if not got.exists() or got.stat().st_size < size:
+                            raise SystemExit(f"{name}: {got} missing or short")
+                else:
+                    ok, msg = sink.verify(prefix, {f"big{i}": size for i in range(a.files)})
+                    if not ok:
+                        raise SystemExit(f"{name}: {msg}")
                 results[name].append(r)
                 print(f"rep {rep + 1} {name:38} {r[0]:.3f} s wall, {r[1]:.3f} s CPU", flush=True)
     finally:
-        nginx.stop()
+        sink.stop()
+        if nginx:
+            nginx.stop()
         shutil.rmtree(data, ignore_errors=True)
-    print(f"\n{a.files} x {a.size} over HTTPS to nginx on loopback, medians of {a.reps}:")
+    print(f"\n{a.files} x {a.size} over HTTPS to {a.sink} on loopback, medians of {a.reps}:")
     print("| client | wall s | CPU s | CPU s per GiB | × curl (wall) | CPU / curl's |")
     print("|---|---:|---:|---:|---:|---:|")
     curl_wall = statistics.median(r[0] for r in results["curl -Z"])

@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(fixed_values_come_from_the_checks) {
   std::map<std::string, std::vector<std::string>> values;
   for (const auto& o : command_doc().options)
     if (!o.values.empty()) values[o.name] = o.values;
-  BOOST_TEST(values.size() == 7u);
+  BOOST_TEST(values.size() == 8u);
   BOOST_TEST(values["checksum"].size() == s3up::s3::checksum_algorithm_names().size());
   for (const auto& v : values["checksum"]) BOOST_TEST(s3up::s3::parse_checksum_algorithm(v).has_value(), v);
   for (const auto& v : values["progress"])
@@ -120,6 +120,15 @@ BOOST_AUTO_TEST_CASE(fixed_values_come_from_the_checks) {
     BOOST_TEST(parse_command_line(static_cast<int>(args.size()), argv.data()).engine == v);
   }
   BOOST_TEST((values["engine"] == std::vector<std::string>{"async", "threaded"}));
+  for (const auto& v : values["trailing-checksum"]) {
+    std::vector<std::string> args{"s3up", "--trailing-checksum", v, "src", "s3://bucket"};
+    auto argv = argv_of(args);
+    BOOST_TEST(parse_command_line(static_cast<int>(args.size()), argv.data()).trailing_checksum == v);
+  }
+  BOOST_TEST((values["trailing-checksum"] == std::vector<std::string>{"auto", "on", "off"}));
+  std::vector<std::string> bad{"s3up", "--trailing-checksum", "yes", "src", "s3://bucket"};
+  auto bad_argv = argv_of(bad);
+  BOOST_CHECK_THROW(parse_command_line(static_cast<int>(bad.size()), bad_argv.data()), UsageError);
   BOOST_TEST((values["sse"] == std::vector<std::string>{"AES256", "aws:kms"}));
 }
 
