@@ -231,8 +231,9 @@ Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
     std::shared_ptr<s3::TrailingChecksum> trailer;
     if (trailing) call.trailing = trailer = std::make_shared<s3::TrailingChecksum>(checks.flexible);
     s3::OpResult r = co_await exchange(io, std::move(call));
-    // Bytes changed while being sent differ from the digests, which the store (or its echo)
-    // catches; a file changed since it was opened is refused here either way.
+    // Bytes changed while being sent differ from a checksum computed before, which the store (or
+    // its echo) catches (a trailer's checksum is of the bytes sent); a file changed since it was
+    // opened (size or modification time) is refused here either way.
     if (auto changed = changed_since_open(entry, *reader)) {
       run.report.failed({entry.path, key, *changed});
       co_return;

@@ -307,8 +307,7 @@ namespace {
 // The headers of a body sent with a trailing checksum: the framing (aws-chunked before any
 // Content-Encoding of the object's own, which S3 then keeps), the file's size, and the trailer
 // to expect.
-void add_trailer_headers(HeaderList& headers,
-                         const S3Call& call) {
+void add_trailer_headers(HeaderList& headers, const S3Call& call) {
   bool encoded = false;
   for (auto& [name, value] : headers)
     if (boost::beast::iequals(name, "content-encoding")) {

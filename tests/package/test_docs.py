@@ -141,7 +141,7 @@ class GeneratedDocs(unittest.TestCase):
 
     def test_fixed_values_are_what_s3up_accepts(self):
         self.assertEqual(set(self.values), {"engine", "checksum", "storage-class", "sse", "acl",
-                                            "progress", "log-format"})
+                                            "progress", "log-format", "trailing-checksum"})
         self.assertIn("crc32c", self.values["checksum"])
         src = tempfile.mkdtemp(prefix="s3up-docs-")
         try:
