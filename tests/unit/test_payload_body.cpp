@@ -15,9 +15,11 @@
 #include "net/http_client.hpp"
 #include "s3/checksum.hpp"
 #include "s3/trailing_checksum.hpp"
+#include "payload_wire.hpp"
 
 namespace fs = std::filesystem;
 using namespace s3up;
+using s3up::test::wire_of;
 
 namespace {
 
@@ -40,24 +42,6 @@ struct TempFile {
     fs::remove(path, ec);
   }
 };
-
-// Everything the writer produces for `body`, as one string.
-std::string wire_of(const http::PayloadBody::value_type& body) {
-  http::Request req;
-  http::PayloadBody::writer w(req.base(), body);
-  boost::system::error_code ec;
-  w.init(ec);
-  BOOST_REQUIRE(!ec);
-  std::string out;
-  for (;;) {
-    auto piece = w.get(ec);
-    BOOST_REQUIRE(!ec);
-    if (!piece) break;
-    out.append(static_cast<const char*>(piece->first.data()), piece->first.size());
-    if (!piece->second) break;
-  }
-  return out;
-}
 
 // Decodes an aws-chunked body (RFC 9112's chunked grammar): its data and its trailer lines.
 struct Decoded {

@@ -27,6 +27,7 @@
 #include "s3/error_class.hpp"
 #include "s3/s3_error.hpp"
 #include "util/crypto.hpp"
+#include "payload_wire.hpp"
 
 namespace fs = std::filesystem;
 using namespace s3up;
@@ -99,19 +100,7 @@ std::string send_framed(const s3::S3Call& call) {
   body.offset = call.file.offset;
   body.length = call.file.length;
   body.trailer = call.trailing.get();
-  http::Request req;
-  http::PayloadBody::writer w(req.base(), body);
-  boost::system::error_code ec;
-  w.init(ec);
-  std::string out;
-  for (;;) {
-    auto piece = w.get(ec);
-    BOOST_REQUIRE(!ec);
-    if (!piece) break;
-    out.append(static_cast<const char*>(piece->first.data()), piece->first.size());
-    if (!piece->second) break;
-  }
-  return out;
+  return test::wire_of(body);
 }
 
 struct ScriptedIo {
