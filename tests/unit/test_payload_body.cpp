@@ -29,8 +29,9 @@ struct TempFile {
   std::string data;
   explicit TempFile(std::size_t size) {
     const char* base = std::getenv("S3UP_TEST_TMP");
-    path = fs::path(base ? base : fs::temp_directory_path().string()) /
-           ("payload_" + std::to_string(::getpid()) + "_" + std::to_string(size));
+    const fs::path dir(base ? base : fs::temp_directory_path().string());
+    fs::create_directories(dir);
+    path = dir / ("payload_" + std::to_string(::getpid()) + "_" + std::to_string(size));
     data.resize(size);
     for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + size) % 251);
     std::ofstream(path, std::ios::binary) << data;
