@@ -22,6 +22,11 @@ bool TrailerNegotiator::use(const BodyChecks& checks, IntegrityNegotiator::Store
   return when_ == TrailingChecksums::FromStart || store == IntegrityNegotiator::Store::Echoes;
 }
 
+void TrailerNegotiator::decodes() {
+  State expected = State::Unknown;
+  state_.compare_exchange_strong(expected, State::Decodes, std::memory_order_acq_rel);
+}
+
 void TrailerNegotiator::refuse(const std::string& why) {
   State expected = State::Unknown;
   if (state_.compare_exchange_strong(expected, State::Refused, std::memory_order_acq_rel) &&
@@ -37,8 +42,7 @@ bool TrailerNegotiator::refused(s3::ChecksumAlgorithm algorithm, const std::stri
   if (reply.ok) {
     const std::string echoed = reply.header(header);
     if (!sent.empty() && echoed == sent) {
-      State expected = State::Unknown;
-      state_.compare_exchange_strong(expected, State::Decodes, std::memory_order_acq_rel);
+      decodes();
       return false;
     }
     refuse(echoed.empty() ? "its reply echoes no " + header
@@ -48,8 +52,7 @@ bool TrailerNegotiator::refused(s3::ChecksumAlgorithm algorithm, const std::stri
   // A checksum found wrong: the store read the trailer (the body was corrupted on the way).
   if (reply.code == "BadDigest" || reply.code == "XAmzContentChecksumMismatch" ||
       reply.code == "InvalidDigest") {
-    State expected = State::Unknown;
-    state_.compare_exchange_strong(expected, State::Decodes, std::memory_order_acq_rel);
+    decodes();
     return false;
   }
   const bool refusal = reply.status == 400 || reply.status == 411 || reply.status == 415 ||

@@ -39,6 +39,8 @@ class TrailerNegotiator {
 
  private:
   enum class State { Unknown, Decodes, Refused };
+  // The first verdict stands: Unknown becomes Decodes, or Refused (with the note).
+  void decodes();
   void refuse(const std::string& why);
 
   TrailingChecksums when_;

@@ -98,21 +98,27 @@ struct PayloadBody {
       if (done_ >= body_.length) return boost::none;
       if (!piece_) piece_ = std::make_unique<char[]>(kPiece);
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, body_.length - done_));
-      ssize_t got;
-      do {
-        got = ::pread(body_.fd, piece_.get(), want, static_cast<off_t>(body_.offset + done_));
-      } while (got < 0 && errno == EINTR);
-      if (got <= 0) {
-        ec = got < 0 ? boost::system::error_code(errno, boost::system::system_category())
-                     : boost::system::errc::make_error_code(boost::system::errc::io_error);
-        return boost::none;
-      }
-      done_ += static_cast<std::uint64_t>(got);
-      return {{boost::asio::const_buffer(piece_.get(), static_cast<std::size_t>(got)),
-               done_ < body_.length}};
+      const std::size_t got = read_at(piece_.get(), want, done_, ec);
+      if (ec) return boost::none;
+      done_ += got;
+      return {{boost::asio::const_buffer(piece_.get(), got), done_ < body_.length}};
     }
 
    private:
+    // Some bytes (1 to `want`) of the range from `at` into `out`; 0 with `ec` set on an error or
+    // at the end of the file (it shrank).
+    std::size_t read_at(char* out, std::size_t want, std::uint64_t at,
+                        boost::system::error_code& ec) const {
+      ssize_t got;
+      do {
+        got = ::pread(body_.fd, out, want, static_cast<off_t>(body_.offset + at));
+      } while (got < 0 && errno == EINTR);
+      if (got > 0) return static_cast<std::size_t>(got);
+      ec = got < 0 ? boost::system::error_code(errno, boost::system::system_category())
+                   : boost::system::errc::make_error_code(boost::system::errc::io_error);
+      return 0;
+    }
+
     // The next chunk of a framed body, read whole (its size line is written before its bytes);
     // the last one carries the end of the body: the empty chunk and the trailer.
     boost::optional<std::pair<const_buffers_type, bool>> next_chunk(boost::system::error_code& ec) {
@@ -124,15 +130,8 @@ struct PayloadBody {
       if (want > 0) {
         n = static_cast<std::size_t>(std::snprintf(out, kFrameRoom, "%zx\r\n", want));
         for (std::size_t got = 0; got < want;) {
-          const ssize_t r = ::pread(body_.fd, out + n + got, want - got,
-                                    static_cast<off_t>(body_.offset + done_ + got));
-          if (r < 0 && errno == EINTR) continue;
-          if (r <= 0) {
-            ec = r < 0 ? boost::system::error_code(errno, boost::system::system_category())
-                       : boost::system::errc::make_error_code(boost::system::errc::io_error);
-            return boost::none;
-          }
-          got += static_cast<std::size_t>(r);
+          got += read_at(out + n + got, want - got, done_ + got, ec);
+          if (ec) return boost::none;
         }
         body_.trailer->consume({out + n, want});
         n += want;

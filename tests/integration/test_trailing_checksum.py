@@ -3,6 +3,7 @@
 once. Against moto over HTTPS with its SigV4 check (moto decodes aws-chunked and echoes the
 trailer's checksum), with botocore re-signing the requests as an independent oracle; against
 s3-testserver verifying the trailer while it corrupts bodies on the way."""
+import base64
 import json
 import os
 import shutil
@@ -10,32 +11,25 @@ import tempfile
 import unittest
 
 from crc_helpers import crc32c
+from feature_helpers import MiB, write_files
 from s3fixtures import Moto, fresh_dir, rmtree, run_s3up, BUCKET
 from test_sigv4_botocore import botocore_sign
 from testserver import TestServer, make_self_signed_cert
 
-MiB = 1024 * 1024
 TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 COMMON = os.urandom(8 * MiB)  # the files differ in their tails (the CRC continues from here)
 COMMON_CRC = crc32c(COMMON)
 
 
 def b64_crc32c(tail):
-    import base64
     return base64.b64encode(crc32c(tail, COMMON_CRC).to_bytes(4, "big")).decode()
 
 
 def make_files(root, large=3):
-    files = {}
-    for i in range(large):
-        files[f"big/f{i}.bin"] = COMMON + os.urandom(1000 + 4097 * i)
+    files = {f"big/f{i}.bin": COMMON + os.urandom(1000 + 4097 * i) for i in range(large)}
     files["small/a.txt"] = b"a" * 100
     files["small/b.txt"] = os.urandom(70000)
-    for rel, data in files.items():
-        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
-        with open(os.path.join(root, rel), "wb") as f:
-            f.write(data)
-    return files
+    return write_files(root, files)
 
 
 class MotoTrailers(unittest.TestCase):

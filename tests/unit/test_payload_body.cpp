@@ -6,8 +6,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -16,32 +14,25 @@
 #include "s3/checksum.hpp"
 #include "s3/trailing_checksum.hpp"
 #include "payload_wire.hpp"
+#include "temp_tree.hpp"
 
-namespace fs = std::filesystem;
 using namespace s3up;
 using s3up::test::wire_of;
 
 namespace {
 
+// A file of `size` bytes that differ from one offset to the next, open for reading.
 struct TempFile {
-  fs::path path;
+  test::TempTree tree;
   int fd = -1;
   std::string data;
   explicit TempFile(std::size_t size) {
-    const char* base = std::getenv("S3UP_TEST_TMP");
-    const fs::path dir(base ? base : fs::temp_directory_path().string());
-    fs::create_directories(dir);
-    path = dir / ("payload_" + std::to_string(::getpid()) + "_" + std::to_string(size));
     data.resize(size);
     for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + size) % 251);
-    std::ofstream(path, std::ios::binary) << data;
-    fd = ::open(path.c_str(), O_RDONLY);
+    std::ofstream(tree.path("file"), std::ios::binary) << data;
+    fd = ::open(tree.path("file").c_str(), O_RDONLY);
   }
-  ~TempFile() {
-    ::close(fd);
-    std::error_code ec;
-    fs::remove(path, ec);
-  }
+  ~TempFile() { ::close(fd); }
 };
 
 // Decodes an aws-chunked body (RFC 9112's chunked grammar): its data and its trailer lines.
