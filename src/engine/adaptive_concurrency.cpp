@@ -99,7 +99,10 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     return x.seconds > 0 &&
            (x.requests > 0 || x.bytes > 0 || (large_requests_ && x.written > 0));
   };
-  if (!measured(w)) return Decision::Hold;
+  if (!measured(w)) {
+    if (!previous_) unmeasured_ += w.seconds;
+    return Decision::Hold;
+  }
   since_growth_ += w.seconds;
   if (!previous_ || !measured(*previous_)) {
     // The first measure: nothing to compare with yet. Its requests all opened connections, so
@@ -179,6 +182,14 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   first_growth_ = false;
   previous_ = w;
   return limit_ != before ? d : Decision::Hold;
+}
+
+std::size_t AdaptiveConcurrency::connections_ahead() const {
+  if (!slow_start_ || large_requests_ || config_.open_ahead_from <= 0) return 0;
+  // Before the first measure, the time waited so far is a lower bound of that latency.
+  const double first_request = previous_ ? warm_up_ : unmeasured_;
+  if (first_request < config_.open_ahead_from) return 0;
+  return std::min(config_.max, 2 * limit_);
 }
 
 bool AdaptiveConcurrency::request_size_hint(std::uint64_t bytes) {
@@ -274,6 +285,7 @@ struct ConcurrencyController::State {
   asio::steady_timer timer;  // touched on the strand only
   coro::AsyncSemaphore& requests;
   coro::AsyncSemaphore* follower = nullptr;  // limited like `requests` (also_limit)
+  ConcurrencyController::OpenAhead open_ahead;
   WindowSampler sampler;       // touched by the loop only
   AdaptiveConcurrency policy;  // touched by the loop only
   std::chrono::milliseconds window;
@@ -316,6 +328,8 @@ asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State>
     s->limit = limit;
     s->peak = s->policy.peak();
     if (s->debug) print_window(w, d, limit);
+    if (const std::size_t ahead = s->policy.connections_ahead(); ahead > 0 && s->open_ahead)
+      s->open_ahead(ahead);
     s->window = following_window(s->policy, w, s->window);
   }
 }
@@ -332,6 +346,9 @@ ConcurrencyController::ConcurrencyController(asio::any_io_executor executor,
 ConcurrencyController::~ConcurrencyController() = default;
 
 void ConcurrencyController::also_limit(coro::AsyncSemaphore& other) { state_->follower = &other; }
+void ConcurrencyController::open_ahead_with(OpenAhead open_ahead) {
+  state_->open_ahead = std::move(open_ahead);
+}
 
 void ConcurrencyController::start() {
   apply_limit(*state_, state_->policy.limit());

@@ -153,6 +153,9 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
                                    [&http] { return http.bytes_written(); }, adaptive);
   if (opt.adaptive_concurrency) {
     controller.also_limit(ctx.throttles.uploads);
+    controller.open_ahead_with([&http, &client](std::size_t connections) {
+      http.open_ahead(client.protocol().target(), connections);
+    });
     controller.start();
     ctx.concurrency = &controller;
   }
@@ -203,6 +206,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   summary.concurrency_peak = opt.adaptive_concurrency ? controller.peak() : opt.concurrency;
   summary.threads = threads;
   summary.connections_opened = http.connections_opened();
+  summary.connections_opened_ahead = http.connections_opened_ahead();
   summary.tls_handshakes = http.tls_handshakes();
   summary.tls_resumed = http.tls_resumed();
   summary.connections_paced = http.connections_paced();

@@ -39,6 +39,16 @@ std::size_t ElasticPool::started() const {
   return threads_.size();
 }
 
+void ElasticPool::start_ahead(std::size_t n) {
+  std::lock_guard lock(mutex_);
+  if (!closed_) start_up_to(n);
+}
+
+bool ElasticPool::ahead_of_limit(std::size_t index) const {
+  std::lock_guard lock(mutex_);
+  return index >= limit_;
+}
+
 bool ElasticPool::wait_turn(std::size_t index) {
   std::unique_lock lock(mutex_);
   turn_.wait(lock, [&] { return closed_ || index < limit_; });
@@ -115,6 +125,9 @@ void PoolController::loop() {
     limit_ = limit;
     peak_ = policy_.peak();
     if (debug_) print_window(w, d, limit);
+    // One connection a worker: connections ahead are workers started ahead.
+    if (const std::size_t ahead = policy_.connections_ahead(); ahead > pool_.started())
+      pool_.start_ahead(ahead);
     window_ = following_window(policy_, w, window_);
   }
 }

@@ -33,6 +33,11 @@ class ElasticPool {
   void set_limit(std::size_t limit);
   std::size_t limit() const;
   std::size_t started() const;
+  // Starts threads up to `n` (beyond the limit) unless closed: a worker started at or above the
+  // limit finds ahead_of_limit(index) true, readies what it will need (its connection: see
+  // AdaptiveConcurrency::connections_ahead) and parks until the limit reaches it.
+  void start_ahead(std::size_t n);
+  bool ahead_of_limit(std::size_t index) const;
 
   // Parks worker `index` while it is at or above the limit. Returns false when the worker should
   // end: the pool is closed and the worker is above the limit.

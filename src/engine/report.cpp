@@ -280,6 +280,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"walk_complete", s.walk_complete},
       {"peak_rss_bytes", s.peak_rss_bytes},
       {"connections", boost::json::object{{"opened", s.connections_opened},
+                                          {"opened_ahead", s.connections_opened_ahead},
                                           {"tls_handshakes", s.tls_handshakes},
                                           {"tls_resumed", s.tls_resumed},
                                           {"paced", s.connections_paced},

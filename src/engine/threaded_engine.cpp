@@ -255,6 +255,8 @@ void pool_thread(ThreadedRun& run, ElasticPool& pool, std::size_t index) {
   http::BlockingClient http(run.transport);
   s3::S3BlockingClient s3(http, run.protocol);
   Worker worker(run, s3);
+  // Started ahead of the limit (--concurrency auto on a WAN): the connection first.
+  if (pool.ahead_of_limit(index)) http.open_ahead(run.protocol.target());
   while (pool.wait_turn(index)) {
     auto item = run.queue.pop();
     if (!item) break;
@@ -394,6 +396,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   summary.concurrency_peak = controller ? controller->peak() : workers;
   summary.threads = started_threads;
   summary.connections_opened = transport.connections_opened();
+  summary.connections_opened_ahead = transport.connections_opened_ahead();
   summary.tls_handshakes = transport.tls_handshakes();
   summary.tls_resumed = transport.tls_resumed();
   summary.connections_paced = transport.connections_paced();

@@ -172,6 +172,7 @@ struct BlockingTransport::Impl {
   TlsSettings tls;
   Timeouts timeouts;
   std::atomic<std::uint64_t> opened{0};
+  std::atomic<std::uint64_t> opened_ahead{0};
   std::atomic<std::uint64_t> written{0};  // request bytes written to connections
   detail::AddressBook addresses;
   detail::TlsSessions sessions;
@@ -211,6 +212,9 @@ std::uint64_t BlockingTransport::connections_opened() const { return impl_->open
 std::uint64_t BlockingTransport::bytes_written() const {
   return impl_->written.load(std::memory_order_relaxed);
 }
+std::uint64_t BlockingTransport::connections_opened_ahead() const {
+  return impl_->opened_ahead.load();
+}
 std::uint64_t BlockingTransport::connections_paced() const { return impl_->pacer.paced(); }
 std::uint64_t BlockingTransport::tls_handshakes() const { return impl_->sessions.handshakes(); }
 std::uint64_t BlockingTransport::tls_resumed() const { return impl_->sessions.resumed(); }
@@ -221,6 +225,7 @@ struct BlockingClient::Connection {
   std::optional<ssl::stream<TimedSocket>> secure;
   beast::flat_buffer buffer;
   Clock::time_point idle_since;  // when it went back to the pool
+  bool used = false;             // carried an exchange (else opened ahead: open_ahead)
 
   TimedSocket& timed() { return secure ? secure->next_layer() : *plain; }
 };
@@ -236,15 +241,18 @@ namespace {
 std::unique_ptr<BlockingClient::Connection> open_connection(BlockingTransport::Impl& impl,
                                                             const Target& target,
                                                             const std::string& key,
-                                                            Outcome& outcome) {
+                                                            Outcome& outcome,
+                                                            bool ahead = false) {
   error_code ec;
   const auto endpoints = impl.endpoints(target, key, ec);
   if (ec) {
     outcome = detail::resolve_failure(ec, target);
     return nullptr;
   }
-  // New connections are opened at a bounded rate (connection_policy.hpp).
-  const Clock::duration wait = impl.pacer.reserve(Clock::now());
+  // New connections are opened at a bounded rate (connection_policy.hpp); one opened ahead
+  // only while the rate leaves room at once.
+  if (ahead && !impl.pacer.try_reserve(Clock::now())) return nullptr;
+  const Clock::duration wait = ahead ? Clock::duration::zero() : impl.pacer.reserve(Clock::now());
   if (wait > Clock::duration::zero()) std::this_thread::sleep_for(wait);
   auto conn = std::make_unique<BlockingClient::Connection>();
   if (target.tls)
@@ -304,7 +312,10 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
       while (!conn && !list.empty()) {
         conn = std::move(list.back());
         list.pop_back();
-        if (!detail::idle_connection_is_clean(
+        // (A TLS connection opened ahead and never used has the server's session tickets to
+        // read: see Client::send.)
+        if ((!conn->secure || conn->used) &&
+            !detail::idle_connection_is_clean(
                 conn->timed().lowest_layer().native_handle(),
                 conn->secure ? conn->secure->native_handle() : nullptr))
           conn.reset();
@@ -321,6 +332,7 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
                      : exchange(*conn->plain, conn->timed(), conn->buffer, request,
                                 outcome.response, impl.timeouts, impl.written);
     if (!ec) {
+      conn->used = true;
       if (conn->secure) impl.sessions.remember(conn->secure->native_handle(), key);
       // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here.)
       // (Bytes the server sent beyond its reply, which a next request would take for its own,
@@ -337,6 +349,19 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
     if (reused && detail::is_reset(ec)) continue;
     return detail::exchange_failure(ec, key);
   }
+}
+
+bool BlockingClient::open_ahead(const Target& target) {
+  auto& impl = *transport_;
+  const std::string key = target.to_string();
+  Outcome outcome;
+  auto conn = open_connection(impl, target, key, outcome, /*ahead=*/true);
+  if (!conn) return false;
+  impl.opened_ahead.fetch_add(1, std::memory_order_relaxed);
+  conn->idle_since = Clock::now();
+  auto& list = pool_->idle[key];
+  if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
+  return true;
 }
 
 void BlockingClient::close_idle() { pool_->idle.clear(); }

@@ -31,6 +31,8 @@ class BlockingTransport {
   BlockingTransport& operator=(const BlockingTransport&) = delete;
 
   std::uint64_t connections_opened() const;
+  // Connections opened by BlockingClient::open_ahead.
+  std::uint64_t connections_opened_ahead() const;
   // Request bytes written to connections so far (see Client::bytes_written). Thread-safe.
   std::uint64_t bytes_written() const;
   // New connections that waited for the open rate's bound (connection_policy.hpp).
@@ -60,6 +62,12 @@ class BlockingClient {
   // response. A reused connection that the server closed while idle is replaced once,
   // transparently. Never throws for network problems: they come back in Outcome.
   Outcome send(const Target& target, Request& request);
+
+  // Opens a connection to `target` and pools it for the next send() (see Client::open_ahead: a
+  // worker started ahead of --concurrency auto's limit readies its connection before it is
+  // needed). Only when the open rate's bound leaves room at once; false when none was opened
+  // (a failure is left for the requests to meet).
+  bool open_ahead(const Target& target);
 
   // Drops every idle connection.
   void close_idle();

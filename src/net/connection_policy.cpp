@@ -59,17 +59,29 @@ void AddressBook::set_aside(const std::string& key, const Endpoint& endpoint,
 OpenPacer::OpenPacer(int burst, int per_second)
     : burst_(burst), per_second_(per_second), tokens_(burst) {}
 
-Clock::duration OpenPacer::reserve(Clock::time_point now) {
-  std::lock_guard lock(mutex_);
+void OpenPacer::refill(Clock::time_point now) {
   if (last_ && now > *last_)
     tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - *last_).count() *
                                              per_second_);
   if (!last_ || now > *last_) last_ = now;
+}
+
+Clock::duration OpenPacer::reserve(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  refill(now);
   tokens_ -= 1;  // may go below zero: the debt is the wait
   if (tokens_ >= 0) return Clock::duration::zero();
   ++paced_;
   const std::chrono::duration<double> wait(-tokens_ / per_second_);
   return std::chrono::duration_cast<Clock::duration>(wait);
+}
+
+bool OpenPacer::try_reserve(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  refill(now);
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
 }
 
 std::uint64_t OpenPacer::paced() const {

@@ -46,10 +46,15 @@ class OpenPacer {
   // opening it (zero while the burst lasts). Tokens are taken in order: the n-th caller past
   // the burst waits n / rate.
   Clock::duration reserve(Clock::time_point now);
+  // Takes a token only when one is there at `now` (a connection opened ahead of the requests
+  // never waits, nor makes the requests' own connections wait longer).
+  bool try_reserve(Clock::time_point now);
   // Connections that had to wait for their token.
   std::uint64_t paced() const;
 
  private:
+  void refill(Clock::time_point now);  // with mutex_ held
+
   mutable std::mutex mutex_;
   const double burst_, per_second_;
   double tokens_;

@@ -5,6 +5,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -47,6 +49,15 @@ struct Connection {
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   Clock::time_point idle_since;  // when it went back to the pool
+  bool used = false;             // carried an exchange (else opened ahead: open_ahead)
+  std::shared_ptr<std::atomic<std::int64_t>> live;  // the client's count of open connections
+
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    if (live) live->fetch_sub(1, std::memory_order_relaxed);
+  }
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 };
@@ -139,6 +150,16 @@ struct Client::Impl {
   std::atomic<std::uint64_t> written{0};  // request bytes written to connections
   std::uint64_t borrowed = 0;  // connections lent by one lane to another (under mutex)
   detail::OpenPacer pacer;
+  // Connections open (idle or carrying a request) and being opened, for open_ahead.
+  std::shared_ptr<std::atomic<std::int64_t>> live =
+      std::make_shared<std::atomic<std::int64_t>>(0);
+  std::atomic<std::int64_t> opening{0};
+  std::atomic<std::uint64_t> opened_ahead{0};
+  std::atomic<std::size_t> next_lane{0};
+  // Connections being opened ahead, per lane (touched on that lane's thread only), so that
+  // close_idle() can cancel them; none is started once `stopping`.
+  std::vector<std::vector<Connection*>> ahead;
+  std::atomic<bool> stopping{false};
 
   std::mutex mutex;
   std::vector<Pool> idle;  // per lane
@@ -203,7 +224,8 @@ namespace {
 // resumption. On failure returns nullptr and fills outcome.
 asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Client::Impl> impl,
                                                              std::size_t lane, Target target,
-                                                             Outcome& outcome) {
+                                                             Outcome& outcome,
+                                                             bool ahead = false) {
   const asio::any_io_executor executor = impl->lanes[lane];
   const std::string key = target.to_string();
   if (impl->addresses.stale(key, Clock::now())) {
@@ -223,18 +245,35 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
     }
   }
 
-  // New connections are opened at a bounded rate (connection_policy.hpp).
-  const Clock::duration wait = impl->pacer.reserve(Clock::now());
+  // New connections are opened at a bounded rate (connection_policy.hpp); one opened ahead
+  // only while the rate leaves room at once.
+  if (ahead && !impl->pacer.try_reserve(Clock::now())) co_return nullptr;
+  const Clock::duration wait = ahead ? Clock::duration::zero() : impl->pacer.reserve(Clock::now());
   if (wait > Clock::duration::zero()) {
     asio::steady_timer timer(executor, wait);
     co_await timer.async_wait(use_tuple);
   }
 
-  std::unique_ptr<Connection> conn;
+  std::unique_ptr<Connection> conn = std::make_unique<Connection>();
+  conn->target = target;
+  // One opened ahead is listed for close_idle() to cancel while it opens.
+  auto& ahead_list = impl->ahead[lane];
+  if (ahead) {
+    if (impl->stopping.load()) co_return nullptr;
+    ahead_list.push_back(conn.get());
+  }
+  struct Unlist {
+    std::vector<Connection*>* list;
+    Connection* conn;
+    ~Unlist() {
+      if (list) std::erase(*list, conn);
+    }
+  } unlist{ahead ? &ahead_list : nullptr, conn.get()};
+
   error_code cec = asio::error::host_not_found;
   for (const tcp::endpoint& endpoint : impl->addresses.order(key, Clock::now())) {
-    conn = std::make_unique<Connection>();
-    conn->target = target;
+    conn->plain.reset();
+    conn->secure.reset();
     if (target.tls)
       conn->secure.emplace(executor, impl->tls_context);
     else
@@ -243,6 +282,7 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
     auto [ec] = co_await conn->lowest().async_connect(endpoint, use_tuple);
     cec = ec;
     if (!cec) break;
+    if (ahead && impl->stopping.load()) co_return nullptr;
     impl->addresses.set_aside(key, endpoint, Clock::now());
   }
   if (cec) {
@@ -265,7 +305,33 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
     impl->sessions.handshake_done(stream.native_handle());
   }
   lowest.expires_never();
+  conn->live = impl->live;  // counted open from now on (until then: Impl::opening)
+  conn->live->fetch_add(1, std::memory_order_relaxed);
   co_return conn;
+}
+
+// Counts a connection being opened (Impl::opening) for as long as it lives.
+struct Opening {
+  explicit Opening(std::atomic<std::int64_t>& n) : n(n) { n.fetch_add(1); }
+  ~Opening() { n.fetch_sub(1); }
+  Opening(const Opening&) = delete;
+  Opening& operator=(const Opening&) = delete;
+  std::atomic<std::int64_t>& n;
+};
+
+// Opens one connection ahead of the requests (Client::open_ahead) and puts it in `lane`'s pool.
+// A failure is left for the requests to meet.
+asio::awaitable<void> open_one_ahead(std::shared_ptr<Client::Impl> impl, std::size_t lane,
+                                     Target target) {
+  Opening counted(impl->opening);
+  // (counted once more by open_ahead until this coroutine started)
+  impl->opening.fetch_sub(1);
+  Outcome outcome;
+  std::unique_ptr<Connection> conn =
+      co_await open_connection(impl, lane, target, outcome, /*ahead=*/true);
+  if (!conn || impl->stopping.load()) co_return;
+  impl->opened_ahead.fetch_add(1, std::memory_order_relaxed);
+  impl->give_back(lane, target.to_string(), std::move(conn));
 }
 
 // Sends `request` over `conn`, on the thread of `lane`, the lane it belongs to. After a complete
@@ -283,6 +349,7 @@ asio::awaitable<error_code> exchange_on(std::shared_ptr<Client::Impl> impl, std:
     ec = co_await exchange(*conn->plain, conn->lowest(), conn->buffer, *request, *response,
                            impl->timeouts, &impl->written);
   if (ec) co_return ec;
+  conn->used = true;
   if (conn->secure) impl->sessions.remember(conn->secure->native_handle(), key);
   // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here; so do bytes
   // the server sent beyond its reply, which a next request would take for its own.)
@@ -301,6 +368,7 @@ Client::Client(std::vector<asio::any_io_executor> lanes, TlsSettings tls, Timeou
   if (lanes.empty()) throw std::invalid_argument("http::Client needs at least one executor");
   for (const auto& ex : lanes) impl_->lane_contexts.push_back(&asio::query(ex, asio::execution::context));
   impl_->idle.resize(lanes.size());
+  impl_->ahead.resize(lanes.size());
   impl_->lanes = std::move(lanes);
   impl_->tls = std::move(tls);
   impl_->timeouts = timeouts;
@@ -323,9 +391,13 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
       // idle connection has no operation pending, so any thread may close it).
       for (;;) {
         std::tie(conn, owner) = impl->take_idle(lane, key);
-        if (!conn || detail::idle_connection_is_clean(
-                         conn->lowest().socket().native_handle(),
-                         conn->secure ? conn->secure->native_handle() : nullptr))
+        // A TLS connection opened ahead and never used yet has the server's session tickets to
+        // read (TLS 1.3 sends them after the handshake): the exchange reads them before its
+        // reply. Should the server have closed it instead, the request is sent again below.
+        if (!conn || (conn->secure && !conn->used) ||
+            detail::idle_connection_is_clean(
+                conn->lowest().socket().native_handle(),
+                conn->secure ? conn->secure->native_handle() : nullptr))
           break;
         conn.reset();
       }
@@ -333,6 +405,7 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
     }
     const bool reused = conn != nullptr;
     if (!conn) {
+      Opening counted(impl->opening);
       conn = co_await open_connection(impl, lane, target, outcome);
       if (!conn) co_return outcome;
     }
@@ -355,7 +428,24 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
   }
 }
 
+void Client::open_ahead(const Target& target, std::size_t total) {
+  auto& impl = *impl_;
+  if (impl.stopping.load()) return;
+  const std::int64_t have = impl.live->load() + impl.opening.load();
+  for (std::int64_t n = have; n < static_cast<std::int64_t>(total); ++n) {
+    const std::size_t lane = impl.next_lane.fetch_add(1) % impl.lanes.size();
+    impl.opening.fetch_add(1);  // until open_one_ahead counts it itself
+    asio::co_spawn(impl.lanes[lane], open_one_ahead(impl_, lane, target), asio::detached);
+  }
+}
+
 void Client::close_idle() {
+  impl_->stopping = true;
+  // Connections still being opened ahead are cancelled on their own lanes.
+  for (std::size_t lane = 0; lane < impl_->lanes.size(); ++lane)
+    asio::post(impl_->lanes[lane], [impl = impl_, lane] {
+      for (Connection* c : impl->ahead[lane]) c->lowest().cancel();
+    });
   std::lock_guard lock(impl_->mutex);
   for (auto& pool : impl_->idle) pool.clear();
 }
@@ -368,6 +458,7 @@ std::uint64_t Client::connections_borrowed() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->borrowed;
 }
+std::uint64_t Client::connections_opened_ahead() const { return impl_->opened_ahead.load(); }
 std::uint64_t Client::connections_paced() const { return impl_->pacer.paced(); }
 std::uint64_t Client::tls_handshakes() const { return impl_->sessions.handshakes(); }
 std::uint64_t Client::tls_resumed() const { return impl_->sessions.resumed(); }

@@ -80,7 +80,15 @@ class Client {
   // The connection belongs to the caller's lane (see the constructor).
   asio::awaitable<Outcome> send(Target target, Request& request);
 
-  // Drops every idle connection (at the end of a run).
+  // Opens connections to `target` in the background, spread over the lanes, until `total`
+  // connections are open or being opened (idle or carrying requests), and pools them: on a WAN a
+  // new connection takes two round trips (TCP, TLS) before it can carry a request, so a run
+  // about to send more requests at once (--concurrency auto doubling) opens them a step ahead.
+  // Thread-safe; returns at once. A failure is left for the requests to meet.
+  void open_ahead(const Target& target, std::size_t total);
+
+  // Drops every idle connection and cancels those being opened ahead (at the end of a run: no
+  // open_ahead from then on).
   void close_idle();
 
   std::uint64_t connections_opened() const;
@@ -88,6 +96,8 @@ class Client {
   // a body goes out: a measure of the send rate while requests take seconds (--concurrency auto
   // with multipart parts). Retried requests count again. Thread-safe.
   std::uint64_t bytes_written() const;
+  // Connections opened by open_ahead.
+  std::uint64_t connections_opened_ahead() const;
   // Idle connections one lane lent to a request of another (see send()).
   std::uint64_t connections_borrowed() const;
   // New connections that waited for the open rate's bound (connection_policy.hpp).

@@ -301,6 +301,7 @@ void S3Protocol::set_region(const std::string& region) {
 }
 
 std::string S3Protocol::region() const { return route()->signer.region(); }
+http::Target S3Protocol::target() const { return route()->target; }
 
 namespace {
 

@@ -163,6 +163,8 @@ class S3Protocol {
   // bucket's region in a reply. Thread-safe: requests already prepared keep their route.
   void set_region(const std::string& region);
   std::string region() const;
+  // Where the requests go now (the endpoint of the current region).
+  http::Target target() const;
   const std::string& bucket() const { return bucket_; }
   // What is added to the local clock to sign requests: 0 until an endpoint answered
   // RequestTimeTooSkewed with a Date of its own (as the AWS SDKs do, requests are then signed

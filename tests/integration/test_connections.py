@@ -1,15 +1,49 @@
 """Connection management against s3-testserver: new TLS connections resume the endpoint's
-session instead of a full handshake. (Spreading connections over an endpoint's addresses and
+session instead of a full handshake; on a link with round trips (s3up-wanproxy in between),
+--concurrency auto opens connections a doubling ahead, and not on loopback. (Spreading connections over an endpoint's addresses and
 setting aside one that refuses is in unit.connection_policy: on this machine no name resolves
 to several loopback addresses.)"""
 import json
 import os
 import shutil
+import subprocess
 import tempfile
+import time
 import unittest
 
-from s3fixtures import fresh_dir, rmtree, run_s3up
+from s3fixtures import BUILD, fresh_dir, rmtree, run_s3up
 from testserver import TestServer, make_self_signed_cert
+
+
+class WanProxy:
+    """s3up-wanproxy (bench/wanproxy, built with the project) relaying to `port` with `rtt`
+    of round trip added."""
+
+    def __init__(self, port, rtt):
+        self.dir = tempfile.mkdtemp(prefix="s3up-wanproxy-")
+        ready = os.path.join(self.dir, "ready")
+        self.proc = subprocess.Popen(
+            [os.path.join(BUILD, "s3up-wanproxy"), "--map", f"127.0.0.1:{port}", "--rtt", rtt,
+             "--rate", "0", "--ready-file", ready, "--stats-file", os.path.join(self.dir, "stats")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        end = time.monotonic() + 10
+        while not os.path.exists(ready):
+            if time.monotonic() > end or self.proc.poll() is not None:
+                raise RuntimeError("s3up-wanproxy did not start")
+            time.sleep(0.02)
+        with open(ready) as f:
+            self.port = int(f.readline().split()[1].rsplit(":", 1)[1])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 
@@ -82,6 +116,28 @@ class Connections(unittest.TestCase):
             if doc["engine"] == "threaded":
                 self.assertEqual(c["borrowed"], 0)
             self.assert_arrived(server, "bounded")
+
+    def test_auto_opens_connections_ahead_on_a_wan_only(self):
+        # 60 ms of round trip: a new connection's first request takes four of them (TCP, TLS,
+        # the request), so --concurrency auto's slow start opens the next doubling's connections
+        # ahead; every file still arrives, and no more connections are open than the largest
+        # limit (twice the limit at most while it doubles). On loopback none is opened ahead.
+        with TestServer(access_key="AKIDCONN", secret="conn-secret-never-shown",
+                        tls_cert=self.cert, tls_key=self.key) as server:
+            with WanProxy(server.port, "60ms") as proxy:
+                doc = self.upload(server, f"https://127.0.0.1:{proxy.port}", "ahead",
+                                  "--ca-bundle", self.cert, "--concurrency", "auto")
+            c = doc["connections"]
+            print(f"\n[ahead] {c} peak {doc['concurrency_peak']}", flush=True)
+            self.assertGreater(c["opened_ahead"], 0)
+            self.assertLessEqual(c["opened"], 2 * doc["concurrency_peak"])
+            self.assertEqual(doc["totals"]["failed"], 0)
+            self.assert_arrived(server, "ahead")
+
+            doc = self.upload(server, server.url, "loopback", "--ca-bundle", self.cert,
+                              "--concurrency", "auto")
+            self.assertEqual(doc["connections"]["opened_ahead"], 0)
+            self.assert_arrived(server, "loopback")
 
 
 if __name__ == "__main__":

@@ -604,4 +604,60 @@ BOOST_AUTO_TEST_CASE(a_probe_is_not_undone_before_its_connections_open) {
   BOOST_TEST(policy.limit() == 125u);
 }
 
+BOOST_AUTO_TEST_CASE(on_a_wan_connections_are_opened_a_doubling_ahead_while_it_doubles) {
+  // 80 ms away: nothing completes in the first windows (TCP, TLS and the request: 3.5 round
+  // trips). Once a window has waited that long, twice the limit is asked for, so that the next
+  // doubling's requests find their connections open; and again after every doubling.
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency policy(config);
+  BOOST_TEST(policy.connections_ahead() == 0u);  // nothing known yet
+  Window nothing;
+  nothing.seconds = 0.06;
+  nothing.saturated = true;
+  policy.observe(nothing);
+  BOOST_TEST(policy.connections_ahead() == 0u);  // 60 ms without a reply: not far enough
+  policy.observe(nothing);
+  BOOST_TEST(policy.connections_ahead() == 128u);  // 120 ms: 3.5 round trips of 34 ms
+  BOOST_TEST(policy.observe(timed(0.1, 640, 300)) == Decision::Grow);
+  BOOST_TEST(policy.connections_ahead() == 256u);
+  BOOST_TEST(policy.observe(timed(0.2, 1550, 80)) == Decision::Grow);
+  BOOST_TEST(policy.connections_ahead() == 512u);
+  // Never more than the maximum.
+  BOOST_TEST(policy.observe(timed(0.2, 3100, 80)) == Decision::Grow);
+  BOOST_TEST(policy.observe(timed(0.2, 6200, 80)) == Decision::Grow);
+  BOOST_TEST(policy.limit() == 1024u);
+  BOOST_TEST(policy.connections_ahead() == 1024u);
+  // Slow start over (the doubling to 1,024 brought nothing, and is undone): none ahead.
+  policy.observe(timed(0.2, 6200, 80));
+  policy.observe(timed(0.2, 6200, 80));
+  BOOST_TEST(!policy.in_slow_start());
+  BOOST_TEST(policy.connections_ahead() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(on_loopback_or_for_large_requests_none_is_opened_ahead) {
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency lan(config);
+  lan.observe(timed(0.1, 20000, 2));  // a new connection's first request: 2 ms
+  BOOST_TEST(lan.in_slow_start());
+  BOOST_TEST(lan.connections_ahead() == 0u);
+  AdaptiveConcurrency wan20(config);
+  wan20.observe(timed(0.1, 700, 75));  // 20 ms away: 75 ms (CPU bounds such runs more)
+  BOOST_TEST(wan20.connections_ahead() == 0u);
+
+  AdaptiveConcurrency parts(config);
+  parts.request_size_hint(16u << 20);  // parts of 16 MiB: their transfer is what takes time
+  Window nothing;
+  nothing.seconds = 0.5;
+  nothing.saturated = true;
+  parts.observe(nothing);
+  BOOST_TEST(parts.connections_ahead() == 0u);
+
+  config.open_ahead_from = 0;  // off
+  AdaptiveConcurrency off(config);
+  off.observe(timed(0.1, 640, 300));
+  BOOST_TEST(off.connections_ahead() == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -105,4 +105,20 @@ BOOST_AUTO_TEST_CASE(new_connections_are_opened_at_a_bounded_rate) {
              1000);
 }
 
+BOOST_AUTO_TEST_CASE(connections_opened_ahead_take_only_free_tokens) {
+  // try_reserve (a connection opened ahead of the requests) never waits nor adds to the wait of
+  // the requests' own connections: it takes a token only when one is there.
+  OpenPacer pacer(2, 10);
+  const auto t0 = Clock::time_point{} + std::chrono::hours(1);
+  BOOST_TEST(pacer.try_reserve(t0));
+  BOOST_TEST(pacer.try_reserve(t0));
+  BOOST_TEST(!pacer.try_reserve(t0));  // the burst is spent
+  BOOST_TEST(pacer.paced() == 0u);
+  // A request's connection still waits a tenth of a second (one token's refill), no more.
+  BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(pacer.reserve(t0)).count() ==
+             100);
+  BOOST_TEST(!pacer.try_reserve(t0 + std::chrono::milliseconds(150)));  // the debt comes first
+  BOOST_TEST(pacer.try_reserve(t0 + std::chrono::milliseconds(200)));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -84,4 +84,30 @@ BOOST_AUTO_TEST_CASE(the_limit_is_at_least_one) {
   BOOST_TEST(work.left.load() <= 0);  // the one worker did every item
 }
 
+BOOST_AUTO_TEST_CASE(workers_started_ahead_get_ready_and_park_until_the_limit_reaches_them) {
+  // start_ahead starts threads beyond the limit: each sees ahead_of_limit (and would open its
+  // connection), then parks; raising the limit puts them to work, closing ends them.
+  Work work(1'000'000);
+  std::atomic<int> readied{0};
+  ElasticPool pool(2, [&](ElasticPool& self, std::size_t i) {
+    if (self.ahead_of_limit(i)) ++readied;
+    work.run(self, i);
+  });
+  pool.start_ahead(5);
+  BOOST_TEST(pool.started() == 5u);
+  BOOST_TEST(eventually([&] { return readied.load() == 3; }));
+  work.most = 0;
+  std::this_thread::sleep_for(50ms);
+  BOOST_TEST(work.most.load() <= 2);  // the three ahead are parked
+  pool.set_limit(5);
+  BOOST_TEST(pool.started() == 5u);  // no new thread: they were there
+  work.most = 0;
+  BOOST_TEST(eventually([&] { return work.most.load() >= 3; }));
+  pool.close();
+  pool.start_ahead(8);  // closed: nothing starts
+  BOOST_TEST(pool.started() == 5u);
+  work.finish = true;
+  pool.join();
+}
+
 BOOST_AUTO_TEST_SUITE_END()

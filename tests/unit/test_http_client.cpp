@@ -1,6 +1,6 @@
 // http::Client's connection pools: one per lane (io_context), reused within a lane; a lane with
 // none idle borrows another lane's (the exchange then runs on that lane); new connections are
-// opened at a bounded rate. Against a small blocking keep-alive server on 127.0.0.1.
+// opened at a bounded rate, and ahead of the requests when asked. Against a small blocking keep-alive server on 127.0.0.1.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -240,6 +240,47 @@ BOOST_AUTO_TEST_CASE(a_single_executor_client_is_one_lane) {
   BOOST_TEST(get_on(ioc, client, server.port()) == first);
   BOOST_TEST(client.connections_opened() == 1u);
   client.close_idle();
+}
+
+BOOST_AUTO_TEST_CASE(connections_opened_ahead_carry_the_next_requests) {
+  // open_ahead readies connections in the background; the requests that follow take them
+  // instead of opening their own, and asking again for as many opens nothing more.
+  KeepAliveServer server;
+  net::io_context ioc(1);
+  s3up::http::Client client(ioc.get_executor(), {}, {});
+  const s3up::http::Target target{"127.0.0.1", server.port(), false};
+  client.open_ahead(target, 3);
+  ioc.run();
+  BOOST_TEST(client.connections_opened_ahead() == 3u);
+  BOOST_TEST(client.connections_opened() == 3u);
+  client.open_ahead(target, 3);  // three are open: none more
+  ioc.restart();
+  ioc.run();
+  BOOST_TEST(client.connections_opened() == 3u);
+  std::vector<std::future<std::string>> bodies;
+  for (int i = 0; i < 3; ++i)
+    bodies.push_back(net::co_spawn(ioc, get(client, server.port()), net::use_future));
+  ioc.restart();
+  ioc.run();
+  for (auto& body : bodies) {
+    const std::string b = body.get();
+    BOOST_TEST((b == "1" || b == "2" || b == "3"), b);
+  }
+  BOOST_TEST(client.connections_opened() == 3u);
+  BOOST_TEST(server.accepted() == 3);
+  // Once the run ends (close_idle), nothing is opened ahead any more.
+  client.close_idle();
+  client.open_ahead(target, 10);
+  ioc.restart();
+  ioc.run();
+  BOOST_TEST(client.connections_opened() == 3u);
+
+  s3up::http::BlockingTransport transport({}, {});
+  s3up::http::BlockingClient blocking(transport);
+  BOOST_TEST(blocking.open_ahead(target));
+  BOOST_TEST(transport.connections_opened_ahead() == 1u);
+  BOOST_TEST(blocking_get(blocking, server.port()) == "4");
+  BOOST_TEST(transport.connections_opened() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
