@@ -99,6 +99,7 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     return x.seconds > 0 &&
            (x.requests > 0 || x.bytes > 0 || (large_requests_ && x.written > 0));
   };
+  held_back_ = w.saturated;
   if (!measured(w)) {
     if (!previous_) unmeasured_ += w.seconds;
     return Decision::Hold;
@@ -185,8 +186,10 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
 }
 
 std::size_t AdaptiveConcurrency::connections_ahead() const {
-  if (!slow_start_ || large_requests_ || config_.open_ahead_from <= 0) return 0;
-  // Before the first measure, the time waited so far is a lower bound of that latency.
+  // Only while the limit holds work back: a doubling needs it, and a run of a few files against
+  // a silent endpoint gets no connections beyond its requests'.
+  if (!slow_start_ || large_requests_ || !held_back_ || config_.open_ahead_from <= 0) return 0;
+  // Before the first answer, the time waited so far is a lower bound of that latency.
   const double first_request = previous_ ? warm_up_ : unmeasured_;
   if (first_request < config_.open_ahead_from) return 0;
   return std::min(config_.max, 2 * limit_);

@@ -115,10 +115,11 @@ class AdaptiveConcurrency {
   std::size_t limit() const { return limit_; }
   std::size_t peak() const { return peak_; }
   // How many connections should be open now, ahead of the requests (0: no need): in slow start,
-  // where a new connection's first request takes open_ahead_from or more (a WAN: TCP's and TLS's
-  // round trips before the request's own), twice the limit, so that the next doubling's requests
-  // find connections ready instead of paying those round trips inside the windows that judge it.
-  // Not for large requests (a part's handshake is small beside its transfer).
+  // while the limit holds work back, where a new connection's first request takes
+  // open_ahead_from or more (a WAN: TCP's and TLS's round trips before the request's own; before
+  // the first answer, the time waited so far), twice the limit, so that the next doubling's
+  // requests find connections ready instead of paying those round trips inside the windows that
+  // judge it. Not for large requests (a part's handshake is small beside its transfer).
   std::size_t connections_ahead() const;
   bool in_slow_start() const { return slow_start_; }
   const AdaptiveConfig& config() const { return config_; }
@@ -137,8 +138,9 @@ class AdaptiveConcurrency {
   bool waited_ = false;  // the current slow-start doubling was given one more window already
   bool first_growth_ = false;  // the growth at the first measure is still to be judged
   double warm_up_ = 0;        // seconds a new connection's first request takes (first measure)
-  double unmeasured_ = 0;     // seconds of windows before the first measure (nothing completed)
   double since_growth_ = 0;   // seconds of windows measured since the last growth
+  double unmeasured_ = 0;     // seconds of windows before the first measure (nothing completed)
+  bool held_back_ = false;    // the last window's limit held work back (Window::saturated)
   bool large_requests_ = false;  // requests of large_request bytes or more were announced
 };
 

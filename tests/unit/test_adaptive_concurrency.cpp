@@ -654,6 +654,17 @@ BOOST_AUTO_TEST_CASE(on_loopback_or_for_large_requests_none_is_opened_ahead) {
   parts.observe(nothing);
   BOOST_TEST(parts.connections_ahead() == 0u);
 
+  // A few files against a silent endpoint: the limit holds nothing back, so no doubling is
+  // coming and no connection is opened beyond the requests'.
+  AdaptiveConcurrency few(config);
+  Window silent;
+  silent.seconds = 1;
+  few.observe(silent);
+  BOOST_TEST(few.connections_ahead() == 0u);
+  silent.saturated = true;  // many files: at most twice the limit before any answer
+  few.observe(silent);
+  BOOST_TEST(few.connections_ahead() == 128u);
+
   config.open_ahead_from = 0;  // off
   AdaptiveConcurrency off(config);
   off.observe(timed(0.1, 640, 300));
