@@ -190,8 +190,9 @@ std::size_t AdaptiveConcurrency::connections_ahead() const {
   // a silent endpoint gets no connections beyond its requests'.
   if (!slow_start_ || large_requests_ || !held_back_ || config_.open_ahead_from <= 0) return 0;
   // Before the first answer, the time waited so far is a lower bound of that latency.
-  const double first_request = previous_ ? warm_up_ : unmeasured_;
-  if (first_request < config_.open_ahead_from) return 0;
+  const bool far = previous_ ? warm_up_ >= config_.open_ahead_from
+                             : unmeasured_ >= config_.open_ahead_unanswered;
+  if (!far) return 0;
   return std::min(config_.max, 2 * limit_);
 }
 

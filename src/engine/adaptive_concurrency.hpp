@@ -77,10 +77,14 @@ struct AdaptiveConfig {
   std::uint64_t large_request = 1ull << 20;  // from this size on, judged by bytes written
   double max_warm_up = 2.0;    // seconds: the longest wait for a growth's connections to open
   // Seconds a new connection's first request takes from which, in slow start, connections are
-  // opened a doubling ahead (0: never): 100 ms is 3.5 round trips of 30 ms. Below, a run is
+  // opened a doubling ahead (0: never): 150 ms is 3.5 round trips of 43 ms. Below, a run is
   // bound by CPU more than by round trips, and connections opened for a doubling that does not
-  // come cost handshakes and memory for nothing (at 20 ms: 500 more, no faster).
-  double open_ahead_from = 0.1;
+  // come cost handshakes and memory for nothing (at 20 ms, where the first requests take
+  // 90-100 ms with 64 handshakes at once on two cores: 500 more, no faster).
+  double open_ahead_from = 0.15;
+  // Before the first answer: seconds without any, from which connections are opened ahead (the
+  // first windows; at 20 ms some answers come within the first 100 ms, at 80 ms none).
+  double open_ahead_unanswered = 0.1;
 };
 
 // What happened during one sampling window.
