@@ -232,6 +232,13 @@ struct BlockingClient::Connection {
 
 struct BlockingClient::Pool {
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+
+  // Keeps `conn` idle for the next send() to `key` (the most recent last).
+  void keep(const std::string& key, std::unique_ptr<Connection> conn) {
+    auto& list = idle[key];
+    conn->idle_since = Clock::now();
+    if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
+  }
 };
 
 namespace {
@@ -337,11 +344,8 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
       // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here.)
       // (Bytes the server sent beyond its reply, which a next request would take for its own,
       // end it too.)
-      if (outcome.response.keep_alive() && conn->buffer.size() == 0) {
-        auto& list = pool_->idle[key];
-        conn->idle_since = Clock::now();
-        if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
-      }
+      if (outcome.response.keep_alive() && conn->buffer.size() == 0)
+        pool_->keep(key, std::move(conn));
       return outcome;
     }
     // A pooled connection the server closed while it sat idle: sent again at once on a fresh
@@ -358,9 +362,7 @@ bool BlockingClient::open_ahead(const Target& target) {
   auto conn = open_connection(impl, target, key, outcome, /*ahead=*/true);
   if (!conn) return false;
   impl.opened_ahead.fetch_add(1, std::memory_order_relaxed);
-  conn->idle_since = Clock::now();
-  auto& list = pool_->idle[key];
-  if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
+  pool_->keep(key, std::move(conn));
   return true;
 }
 

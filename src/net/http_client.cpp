@@ -323,9 +323,11 @@ struct Opening {
 // A failure is left for the requests to meet.
 asio::awaitable<void> open_one_ahead(std::shared_ptr<Client::Impl> impl, std::size_t lane,
                                      Target target) {
-  Opening counted(impl->opening);
-  // (counted once more by open_ahead until this coroutine started)
-  impl->opening.fetch_sub(1);
+  // open_ahead counted it in Impl::opening before spawning this: uncounted when done.
+  struct Opened {
+    std::atomic<std::int64_t>& n;
+    ~Opened() { n.fetch_sub(1); }
+  } opened{impl->opening};
   Outcome outcome;
   std::unique_ptr<Connection> conn =
       co_await open_connection(impl, lane, target, outcome, /*ahead=*/true);
@@ -434,7 +436,7 @@ void Client::open_ahead(const Target& target, std::size_t total) {
   const std::int64_t have = impl.live->load() + impl.opening.load();
   for (std::int64_t n = have; n < static_cast<std::int64_t>(total); ++n) {
     const std::size_t lane = impl.next_lane.fetch_add(1) % impl.lanes.size();
-    impl.opening.fetch_add(1);  // until open_one_ahead counts it itself
+    impl.opening.fetch_add(1);  // until open_one_ahead ends
     asio::co_spawn(impl.lanes[lane], open_one_ahead(impl_, lane, target), asio::detached);
   }
 }
@@ -444,7 +446,8 @@ void Client::close_idle() {
   // Connections still being opened ahead are cancelled on their own lanes.
   for (std::size_t lane = 0; lane < impl_->lanes.size(); ++lane)
     asio::post(impl_->lanes[lane], [impl = impl_, lane] {
-      for (Connection* c : impl->ahead[lane]) c->lowest().cancel();
+      for (Connection* c : impl->ahead[lane])
+        if (c->plain || c->secure) c->lowest().cancel();
     });
   std::lock_guard lock(impl_->mutex);
   for (auto& pool : impl_->idle) pool.clear();
