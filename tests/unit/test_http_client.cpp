@@ -5,6 +5,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -281,6 +282,25 @@ BOOST_AUTO_TEST_CASE(connections_opened_ahead_carry_the_next_requests) {
   BOOST_TEST(transport.connections_opened_ahead() == 1u);
   BOOST_TEST(blocking_get(blocking, server.port()) == "4");
   BOOST_TEST(transport.connections_opened() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(connections_still_opening_ahead_are_cancelled_when_the_run_ends) {
+  // An endpoint that completes TCP's handshake (the kernel's backlog) and never answers TLS's:
+  // connections opened ahead wait in their handshakes. close_idle() at the end of a run cancels
+  // them, so the run ends now rather than after the connect timeout (10 s).
+  net::io_context ioc(1);
+  tcp::acceptor silent(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  silent.listen(16);
+  s3up::http::Client client(ioc.get_executor(), {}, {});
+  client.open_ahead({"127.0.0.1", silent.local_endpoint().port(), true}, 3);
+  net::steady_timer end(ioc, std::chrono::milliseconds(200));
+  end.async_wait([&client](boost::system::error_code) { client.close_idle(); });
+  const auto started = std::chrono::steady_clock::now();
+  ioc.run();
+  const auto took = std::chrono::steady_clock::now() - started;
+  BOOST_TEST(took < std::chrono::seconds(3));
+  BOOST_TEST(client.connections_opened() == 3u);  // TCP connected...
+  BOOST_TEST(client.connections_opened_ahead() == 0u);  // ... none ever ready
 }
 
 BOOST_AUTO_TEST_SUITE_END()
