@@ -70,8 +70,8 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     first_growth_ = false;
     slow_start_ = false;
   };
-  const auto grow = [&] {
-    const double factor = slow_start_ ? 2.0 : config_.growth;
+  const auto grow = [&](double slow_start_factor = 2.0) {
+    const double factor = slow_start_ ? slow_start_factor : config_.growth;
     const auto grown = static_cast<std::size_t>(std::ceil(static_cast<double>(limit_) * factor));
     set(std::max(grown, limit_ + 1));
     holds_ = 0;
@@ -113,7 +113,10 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     previous_ = w;
     if (w.requests > 0) warm_up_ = std::min(w.p50_us / 1e6, config_.max_warm_up);
     if (!w.saturated) return Decision::Hold;
-    grow();
+    // On a WAN (as for connections ahead) the first growth is two doublings: a window lasts two
+    // round trips, in which TCP's slow start doubles twice, and this first one at 64 in flight
+    // is far below any WAN's bound (80 ms: 512-1,024).
+    grow(config_.open_ahead_from > 0 && warm_up_ >= config_.open_ahead_from ? 4.0 : 2.0);
     first_growth_ = true;
     return limit_ != before ? Decision::Grow : Decision::Hold;
   }
