@@ -319,12 +319,9 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
       while (!conn && !list.empty()) {
         conn = std::move(list.back());
         list.pop_back();
-        // (A TLS connection opened ahead and never used has the server's session tickets to
-        // read: see Client::send.)
-        if ((!conn->secure || conn->used) &&
-            !detail::idle_connection_is_clean(
+        if (!detail::idle_connection_is_clean(
                 conn->timed().lowest_layer().native_handle(),
-                conn->secure ? conn->secure->native_handle() : nullptr))
+                conn->secure ? conn->secure->native_handle() : nullptr, conn->used))
           conn.reset();
       }
     }

@@ -311,8 +311,11 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
 }
 
 // Counts a connection being opened (Impl::opening) for as long as it lives.
+// `counted`: already counted by the caller (open_ahead, before spawning the coroutine).
 struct Opening {
-  explicit Opening(std::atomic<std::int64_t>& n) : n(n) { n.fetch_add(1); }
+  explicit Opening(std::atomic<std::int64_t>& n, bool counted = false) : n(n) {
+    if (!counted) n.fetch_add(1);
+  }
   ~Opening() { n.fetch_sub(1); }
   Opening(const Opening&) = delete;
   Opening& operator=(const Opening&) = delete;
@@ -323,11 +326,7 @@ struct Opening {
 // A failure is left for the requests to meet.
 asio::awaitable<void> open_one_ahead(std::shared_ptr<Client::Impl> impl, std::size_t lane,
                                      Target target) {
-  // open_ahead counted it in Impl::opening before spawning this: uncounted when done.
-  struct Opened {
-    std::atomic<std::int64_t>& n;
-    ~Opened() { n.fetch_sub(1); }
-  } opened{impl->opening};
+  Opening counted(impl->opening, /*counted=*/true);
   Outcome outcome;
   std::unique_ptr<Connection> conn =
       co_await open_connection(impl, lane, target, outcome, /*ahead=*/true);
@@ -393,13 +392,9 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
       // idle connection has no operation pending, so any thread may close it).
       for (;;) {
         std::tie(conn, owner) = impl->take_idle(lane, key);
-        // A TLS connection opened ahead and never used yet has the server's session tickets to
-        // read (TLS 1.3 sends them after the handshake): the exchange reads them before its
-        // reply. Should the server have closed it instead, the request is sent again below.
-        if (!conn || (conn->secure && !conn->used) ||
-            detail::idle_connection_is_clean(
-                conn->lowest().socket().native_handle(),
-                conn->secure ? conn->secure->native_handle() : nullptr))
+        if (!conn || detail::idle_connection_is_clean(
+                         conn->lowest().socket().native_handle(),
+                         conn->secure ? conn->secure->native_handle() : nullptr, conn->used))
           break;
         conn.reset();
       }

@@ -37,7 +37,8 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
-bool idle_connection_is_clean(int fd, SSL* ssl) {
+bool idle_connection_is_clean(int fd, SSL* ssl, bool used) {
+  if (ssl && !used) return true;
   // Under TLS, records may wait inside OpenSSL (or in the BIO that Asio feeds it) rather than
   // in the socket.
   if (ssl && (SSL_has_pending(ssl) || SSL_pending(ssl) > 0)) return false;

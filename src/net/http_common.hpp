@@ -60,7 +60,12 @@ inline bool is_interim(unsigned status) { return status >= 100 && status < 200; 
 // Whether an idle pooled connection can carry a new request: nothing has arrived on it since
 // its last reply was read (no close, no reset, no bytes a server sent unasked, which a new
 // request would otherwise take for its reply). `ssl` is the connection's TLS object or nullptr.
-bool idle_connection_is_clean(int fd, SSL* ssl);
+// A TLS connection that never carried an exchange (`used` false: opened ahead of the requests)
+// is taken as it is: the server's session tickets wait on it (TLS 1.3 sends them after the
+// handshake) and the exchange reads them before its reply; should the server have closed it
+// instead, the caller sends the request again at once on a fresh one, as for any pooled
+// connection.
+bool idle_connection_is_clean(int fd, SSL* ssl, bool used);
 
 // Makes OpenSSL's own verification check that the certificate is for `host` (a DNS name, or an
 // IP literal matched against the certificate's IP addresses), so that a mismatch fails the
