@@ -207,6 +207,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   summary.threads = threads;
   summary.connections_opened = http.connections_opened();
   summary.connections_opened_ahead = http.connections_opened_ahead();
+  summary.connections_awaited = http.connections_awaited();
   summary.tls_handshakes = http.tls_handshakes();
   summary.tls_resumed = http.tls_resumed();
   summary.connections_paced = http.connections_paced();

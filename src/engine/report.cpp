@@ -281,6 +281,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"peak_rss_bytes", s.peak_rss_bytes},
       {"connections", boost::json::object{{"opened", s.connections_opened},
                                           {"opened_ahead", s.connections_opened_ahead},
+                                          {"awaited_ahead", s.connections_awaited},
                                           {"tls_handshakes", s.tls_handshakes},
                                           {"tls_resumed", s.tls_resumed},
                                           {"paced", s.connections_paced},

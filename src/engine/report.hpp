@@ -73,8 +73,10 @@ struct RunSummary {
   // New connections that waited for the open rate's bound, and idle connections one lane of
   // the async engine lent to another (0 for the threaded engine).
   std::uint64_t connections_paced = 0, connections_borrowed = 0;
-  // Connections opened ahead of the requests (--concurrency auto's slow start on a WAN).
-  std::uint64_t connections_opened_ahead = 0;
+  // Connections opened ahead of the requests (--concurrency auto's slow start on a WAN), and
+  // requests of the async engine that waited for one of them rather than opening their own (0
+  // for the threaded engine, whose workers open theirs ahead).
+  std::uint64_t connections_opened_ahead = 0, connections_awaited = 0;
   std::uint64_t peak_rss_bytes = 0;  // the process's peak resident memory at the end of the run
   std::string credentials;                // the provider that supplied them ("imds"...)
   std::uint64_t credential_renewals = 0;  // credentials renewed after S3 refused them as expired

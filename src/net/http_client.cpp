@@ -2,6 +2,7 @@
 #include "net/connection_policy.hpp"
 #include "net/http_common.hpp"
 #include "net/tls_direct_write.hpp"
+#include "coro/wait_group.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -21,6 +22,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <tuple>
@@ -60,6 +62,14 @@ struct Connection {
   }
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+};
+
+// A request's claim on the next connection opened ahead (Client::Impl::claim_ahead): shared by
+// the request waiting and the opening that hands it over.
+struct Claim {
+  coro::WaitGroup handed;            // done() once the opening ended
+  std::unique_ptr<Connection> conn;  // nullptr: that opening failed or was cancelled
+  std::size_t lane = 0;              // the lane it belongs to
 };
 
 // Sets the stream's deadline for the next operation: the idle timeout, capped by the deadline
@@ -160,6 +170,14 @@ struct Client::Impl {
   // close_idle() can cancel them; none is started once `stopping`.
   std::vector<std::vector<Connection*>> ahead;
   std::atomic<bool> stopping{false};
+  // Per target: the connections being opened ahead and the requests that claimed them, oldest
+  // first (under mutex; never more claims than openings).
+  struct AheadOpenings {
+    std::size_t opening = 0;
+    std::deque<std::shared_ptr<Claim>> claims;
+  };
+  std::unordered_map<std::string, AheadOpenings> ahead_openings;
+  std::uint64_t awaited = 0;  // requests that took a connection opened ahead for them
 
   std::mutex mutex;
   std::vector<Pool> idle;  // per lane
@@ -178,9 +196,11 @@ struct Client::Impl {
   // fresh one of another lane's pool, so that a lane that runs out of connections borrows one
   // rather than opening a new one while the other lane's sit idle (the number of connections
   // then stays at the number of requests in flight, as with the threaded engine). Returns the
-  // connection and the lane it belongs to (whose thread alone may use it).
-  std::pair<std::unique_ptr<Connection>, std::size_t> take_idle(std::size_t lane,
-                                                                const std::string& key) {
+  // connection and the lane it belongs to (whose thread alone may use it). With none idle and
+  // `claim`, claims the next connection opened ahead in the same breath (claim_ahead), so that
+  // none is pooled between the two.
+  std::pair<std::unique_ptr<Connection>, std::size_t> take_idle(
+      std::size_t lane, const std::string& key, std::shared_ptr<Claim>* claim = nullptr) {
     std::vector<std::unique_ptr<Connection>> expired;  // closed outside the lock
     std::lock_guard lock(mutex);
     const auto now = Clock::now();
@@ -205,7 +225,48 @@ struct Client::Impl {
       ++borrowed;
       return {std::move(conn), other};
     }
+    if (claim) claim_ahead(key, *claim);
     return {nullptr, lane};
+  }
+
+  // A request that found no idle connection to `key` claims the next one opened ahead, if one
+  // is being opened and not yet claimed (then sets `claim`: the request waits for its
+  // `handed`) rather than opening its own: a doubling of --concurrency auto that comes before
+  // the connections opened for it are ready would otherwise open as many again. Mutex held.
+  void claim_ahead(const std::string& key, std::shared_ptr<Claim>& claim) {
+    auto it = ahead_openings.find(key);
+    if (it == ahead_openings.end() || it->second.opening <= it->second.claims.size()) return;
+    claim = std::make_shared<Claim>();
+    claim->handed.add(1);
+    it->second.claims.push_back(claim);
+    ++awaited;
+  }
+
+  void ahead_started(const std::string& key) {
+    std::lock_guard lock(mutex);
+    ++ahead_openings[key].opening;
+  }
+
+  // An opening ahead ended with `conn` (nullptr: failed or cancelled): handed to the oldest
+  // request waiting for one (which opens its own when it gets nullptr), else pooled.
+  void ahead_ended(std::size_t lane, const std::string& key, std::unique_ptr<Connection> conn) {
+    std::shared_ptr<Claim> claim;
+    {
+      std::lock_guard lock(mutex);
+      AheadOpenings& openings = ahead_openings[key];
+      --openings.opening;
+      if (!openings.claims.empty()) {
+        claim = std::move(openings.claims.front());
+        openings.claims.pop_front();
+      }
+    }
+    if (claim) {
+      claim->conn = std::move(conn);
+      claim->lane = lane;
+      claim->handed.done();
+    } else if (conn) {
+      give_back(lane, key, std::move(conn));
+    }
   }
 
   void give_back(std::size_t lane, const std::string& key, std::unique_ptr<Connection> conn) {
@@ -322,17 +383,21 @@ struct Opening {
   std::atomic<std::int64_t>& n;
 };
 
-// Opens one connection ahead of the requests (Client::open_ahead) and puts it in `lane`'s pool.
-// A failure is left for the requests to meet.
+// Opens one connection ahead of the requests (Client::open_ahead) and hands it to the request
+// that claimed it, else puts it in `lane`'s pool. A failure is left for the requests to meet.
 asio::awaitable<void> open_one_ahead(std::shared_ptr<Client::Impl> impl, std::size_t lane,
                                      Target target) {
   Opening counted(impl->opening, /*counted=*/true);
   Outcome outcome;
-  std::unique_ptr<Connection> conn =
-      co_await open_connection(impl, lane, target, outcome, /*ahead=*/true);
-  if (!conn || impl->stopping.load()) co_return;
-  impl->opened_ahead.fetch_add(1, std::memory_order_relaxed);
-  impl->give_back(lane, target.to_string(), std::move(conn));
+  std::unique_ptr<Connection> conn;
+  try {
+    conn = co_await open_connection(impl, lane, target, outcome, /*ahead=*/true);
+  } catch (const std::exception&) {
+    conn.reset();  // as a failure: a request waiting for it opens its own
+  }
+  if (conn && impl->stopping.load()) conn.reset();
+  if (conn) impl->opened_ahead.fetch_add(1, std::memory_order_relaxed);
+  impl->ahead_ended(lane, target.to_string(), std::move(conn));
 }
 
 // Sends `request` over `conn`, on the thread of `lane`, the lane it belongs to. After a complete
@@ -387,11 +452,13 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
     Outcome outcome;
     std::unique_ptr<Connection> conn;
     std::size_t owner = lane;
+    // None idle while some are being opened ahead: the next of those not yet claimed.
+    std::shared_ptr<Claim> claim;
     if (attempt == 0) {
       // One the server closed while idle, or sent something on unasked, is dropped unused (an
       // idle connection has no operation pending, so any thread may close it).
       for (;;) {
-        std::tie(conn, owner) = impl->take_idle(lane, key);
+        std::tie(conn, owner) = impl->take_idle(lane, key, &claim);
         if (!conn || detail::idle_connection_is_clean(
                          conn->lowest().socket().native_handle(),
                          conn->secure ? conn->secure->native_handle() : nullptr, conn->used))
@@ -399,6 +466,19 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
         conn.reset();
       }
       if (!conn) owner = lane;
+    }
+    if (claim) {
+      bool cancelled = false;
+      try {
+        co_await claim->handed.wait();
+      } catch (const boost::system::system_error&) {
+        cancelled = true;  // the request's cancellation slot fired
+      }
+      if (cancelled) co_return detail::connect_failure(asio::error::operation_aborted, key);
+      if (claim->conn) {
+        conn = std::move(claim->conn);
+        owner = claim->lane;
+      }
     }
     const bool reused = conn != nullptr;
     if (!conn) {
@@ -432,6 +512,7 @@ void Client::open_ahead(const Target& target, std::size_t total) {
   for (std::int64_t n = have; n < static_cast<std::int64_t>(total); ++n) {
     const std::size_t lane = impl.next_lane.fetch_add(1) % impl.lanes.size();
     impl.opening.fetch_add(1);  // until open_one_ahead ends
+    impl.ahead_started(target.to_string());
     asio::co_spawn(impl.lanes[lane], open_one_ahead(impl_, lane, target), asio::detached);
   }
 }
@@ -457,6 +538,10 @@ std::uint64_t Client::connections_borrowed() const {
   return impl_->borrowed;
 }
 std::uint64_t Client::connections_opened_ahead() const { return impl_->opened_ahead.load(); }
+std::uint64_t Client::connections_awaited() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->awaited;
+}
 std::uint64_t Client::connections_paced() const { return impl_->pacer.paced(); }
 std::uint64_t Client::tls_handshakes() const { return impl_->sessions.handshakes(); }
 std::uint64_t Client::tls_resumed() const { return impl_->sessions.resumed(); }

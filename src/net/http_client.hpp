@@ -84,7 +84,10 @@ class Client {
   // connections are open or being opened (idle or carrying requests), and pools them: on a WAN a
   // new connection takes two round trips (TCP, TLS) before it can carry a request, so a run
   // about to send more requests at once (--concurrency auto doubling) opens them a step ahead.
-  // Thread-safe; returns at once. A failure is left for the requests to meet.
+  // Thread-safe; returns at once. A failure is left for the requests to meet. A request that
+  // finds no idle connection while some are being opened ahead, not yet claimed by another,
+  // waits for the next of them to be ready instead of opening its own (one whose opening fails
+  // opens its own), so that the connections stay those asked for.
   void open_ahead(const Target& target, std::size_t total);
 
   // Drops every idle connection and cancels those being opened ahead (at the end of a run: no
@@ -98,6 +101,9 @@ class Client {
   std::uint64_t bytes_written() const;
   // Connections opened by open_ahead.
   std::uint64_t connections_opened_ahead() const;
+  // Requests that found no idle connection and waited for one being opened ahead rather than
+  // opening their own (see open_ahead).
+  std::uint64_t connections_awaited() const;
   // Idle connections one lane lent to a request of another (see send()).
   std::uint64_t connections_borrowed() const;
   // New connections that waited for the open rate's bound (connection_policy.hpp).

@@ -120,11 +120,11 @@ class Connections(unittest.TestCase):
     def test_auto_opens_connections_ahead_on_a_wan_only(self):
         # 60 ms of round trip: a new connection's first request takes four of them (TCP, TLS,
         # the request), so --concurrency auto's slow start opens the next doubling's connections
-        # ahead; every file still arrives. Connections: twice the limit kept open ahead, plus
-        # those the requests of a doubling open themselves when it comes before the ones opened
-        # for it are ready (the async engine; under ASan 549 for a peak of 256): at most three
-        # times the peak. On loopback none is opened ahead (unless sanitizers slow the first
-        # handshakes past the 150 ms that mark a WAN).
+        # ahead; every file still arrives. Connections: at most twice the peak limit (those kept
+        # open ahead; a request that finds none idle waits for one being opened ahead rather
+        # than open its own: before it did, the async engine opened 549 under ASan for a peak of
+        # 256). On loopback none is opened ahead (unless sanitizers slow the first handshakes
+        # past the 150 ms that mark a WAN).
         with TestServer(access_key="AKIDCONN", secret="conn-secret-never-shown",
                         tls_cert=self.cert, tls_key=self.key) as server:
             with WanProxy(server.port, "60ms") as proxy:
@@ -133,7 +133,7 @@ class Connections(unittest.TestCase):
             c = doc["connections"]
             print(f"\n[ahead] {c} peak {doc['concurrency_peak']}", flush=True)
             self.assertGreater(c["opened_ahead"], 0)
-            self.assertLessEqual(c["opened"], 3 * doc["concurrency_peak"])
+            self.assertLessEqual(c["opened"], 2 * doc["concurrency_peak"])
             self.assertEqual(doc["totals"]["failed"], 0)
             self.assert_arrived(server, "ahead")
 

@@ -284,6 +284,49 @@ BOOST_AUTO_TEST_CASE(connections_opened_ahead_carry_the_next_requests) {
   BOOST_TEST(transport.connections_opened() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(requests_wait_for_connections_being_opened_ahead_rather_than_open_more) {
+  // Three connections are being opened ahead when four requests come, none idle (a doubling of
+  // --concurrency auto that outruns the connections opened for it): three requests take those
+  // three as they are ready instead of opening three more; the fourth, with none left to claim,
+  // opens its own.
+  KeepAliveServer server;
+  net::io_context ioc(1);
+  s3up::http::Client client(ioc.get_executor(), {}, {});
+  const s3up::http::Target target{"127.0.0.1", server.port(), false};
+  client.open_ahead(target, 3);
+  std::vector<std::future<std::string>> bodies;
+  for (int i = 0; i < 4; ++i)
+    bodies.push_back(net::co_spawn(ioc, get(client, server.port()), net::use_future));
+  ioc.run();
+  for (auto& body : bodies) {
+    const std::string b = body.get();
+    BOOST_TEST(b.rfind("failed", 0) != 0, b);
+  }
+  BOOST_TEST(client.connections_awaited() == 3u);
+  BOOST_TEST(client.connections_opened_ahead() == 3u);
+  BOOST_TEST(client.connections_opened() == 4u);
+  BOOST_TEST(server.accepted() == 4);
+  client.close_idle();
+}
+
+BOOST_AUTO_TEST_CASE(a_request_whose_connection_ahead_fails_opens_its_own) {
+  // Nothing listens: the connection opened ahead fails, the request that waited for it opens
+  // its own and meets the failure itself (no hang, no success).
+  net::io_context ioc(1);
+  tcp::acceptor closed(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  const std::uint16_t port = closed.local_endpoint().port();
+  closed.close();
+  s3up::http::Client client(ioc.get_executor(), {}, {});
+  client.open_ahead({"127.0.0.1", port, false}, 1);
+  auto body = net::co_spawn(ioc, get(client, port), net::use_future);
+  ioc.run();
+  const std::string b = body.get();
+  BOOST_TEST(b.rfind("failed: ", 0) == 0, b);
+  BOOST_TEST(client.connections_awaited() == 1u);
+  BOOST_TEST(client.connections_opened_ahead() == 0u);
+  client.close_idle();
+}
+
 BOOST_AUTO_TEST_CASE(connections_still_opening_ahead_are_cancelled_when_the_run_ends) {
   // An endpoint that completes TCP's handshake (the kernel's backlog) and never answers TLS's:
   // connections opened ahead wait in their handshakes. close_idle() at the end of a run cancels
