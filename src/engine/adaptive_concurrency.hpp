@@ -5,8 +5,8 @@
 // window while throughput rises by more than `slow_start_rise` (so that on a link with 80 ms of
 // round trip it reaches hundreds of requests in flight within a second, where growing by a
 // quarter would take many; on a WAN, where the first requests took `open_ahead_from` or more,
-// the first growth is x4, two doublings, as many as TCP's slow start makes in a window of two
-// round trips); the first doubling that brings less, a SlowDown or a rising
+// the first growth is x8, three doublings, as many as TCP's slow start makes in the 3.5 round
+// trips the first answers took); the first doubling that brings less, a SlowDown or a rising
 // latency ends slow start. A doubling whose first window shows too little is judged (against
 // the window before the doubling) only after one more window, and once the windows since it last
 // as long as a new connection's first request took at the start (the first measure's median
