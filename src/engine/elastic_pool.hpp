@@ -33,8 +33,8 @@ class ElasticPool {
   void set_limit(std::size_t limit);
   std::size_t limit() const;
   std::size_t started() const;
-  // Starts threads up to `n` (beyond the limit) unless closed: a worker started at or above the
-  // limit finds ahead_of_limit(index) true, readies what it will need (its connection: see
+  // Starts threads up to `n` (beyond the limit) unless closed: a worker started so, while still
+  // at or above the limit, finds ahead_of_limit(index) true, readies what it will need (its connection: see
   // AdaptiveConcurrency::connections_ahead) and parks until the limit reaches it.
   void start_ahead(std::size_t n);
   bool ahead_of_limit(std::size_t index) const;
@@ -49,7 +49,7 @@ class ElasticPool {
   void join();
 
  private:
-  void start_up_to(std::size_t n);  // with mutex_ held
+  void start_up_to(std::size_t n, bool ahead);  // with mutex_ held
 
   Body body_;
   mutable std::mutex mutex_;
@@ -57,6 +57,7 @@ class ElasticPool {
   std::size_t limit_;
   bool closed_ = false;
   std::vector<std::thread> threads_;
+  std::vector<bool> started_ahead_;  // by index: started by start_ahead
 };
 
 class PoolController {

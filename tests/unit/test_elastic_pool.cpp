@@ -110,4 +110,29 @@ BOOST_AUTO_TEST_CASE(workers_started_ahead_get_ready_and_park_until_the_limit_re
   pool.join();
 }
 
+BOOST_AUTO_TEST_CASE(workers_started_for_a_limit_cut_before_they_ran_are_not_ahead) {
+  // Threads started for a limit (not by start_ahead) that was cut before they got to run park
+  // with nothing readied: only start_ahead's threads are ahead (CI's loaded machine started
+  // 1,024 threads for a limit cut to 512 a window later, and 394 of them opened connections
+  // counted as opened ahead on loopback).
+  std::atomic<bool> go{false};
+  std::atomic<int> readied{0};
+  std::atomic<int> checked{0};
+  std::atomic<bool> done{false};
+  ElasticPool pool(1, [&](ElasticPool& self, std::size_t i) {
+    while (!go.load()) std::this_thread::sleep_for(1ms);
+    if (self.ahead_of_limit(i)) ++readied;
+    ++checked;
+    while (self.wait_turn(i) && !done.load()) std::this_thread::sleep_for(1ms);
+  });
+  pool.set_limit(4);
+  pool.set_limit(2);
+  pool.start_ahead(6);
+  go = true;
+  BOOST_TEST(eventually([&] { return checked.load() == 6; }));
+  BOOST_TEST(readied.load() == 2);  // indexes 4 and 5 only
+  done = true;
+  pool.join();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
