@@ -159,6 +159,9 @@ class ProxiedSink:
         scheme = "https" if self.tls else "http"
         return f"{scheme}://127.0.0.1:{self.proxy.port_of[self._port()]}"
 
+    def cpu_seconds(self):
+        return self.sink.cpu_seconds()
+
     def clear(self) -> None:
         before = self._port()
         self.sink.clear()            # the test server restarts here, on a new port

@@ -26,6 +26,7 @@ class Rep:
     net: dict | None = None     # the proxy's report for this run (network profiles)
     load: float = 0.0           # 1-minute load average when the run started
     s3up: dict | None = None    # s3up's --json report: concurrency, concurrency_peak, retries
+    sink_cpu: float | None = None   # CPU seconds the sink's processes used during the run
 
 
 @dataclasses.dataclass
@@ -146,8 +147,11 @@ class Runner:
         if proxy is not None:
             proxy.control("reset")
         load = os.getloadavg()[0]
+        cpu0 = sink.cpu_seconds() if hasattr(sink, "cpu_seconds") else None
         m: Measured = run_timed(cmd, env, run_dir / f"rep{rep + 1}.log", timeout)
         net = proxy.control("reset timeline") if proxy is not None else None
+        cpu1 = sink.cpu_seconds() if cpu0 is not None else None
+        sink_cpu = cpu1 - cpu0 if cpu1 is not None and cpu1 >= cpu0 else None
         if m.timed_out:
             why = f"timed out after {timeout:.0f}s (cap)"
             ok = False
@@ -172,10 +176,10 @@ class Runner:
         self.journal.write(json.dumps({"key": cfg.key, "rep": rep + 1, "ok": ok, "why": why,
                                        "wall": m.wall, "user": m.user, "sys": m.sys,
                                        "rss_kib": m.rss_kib, "cmd": cmd, "load": load,
-                                       "net": net, "s3up": s3rep,
+                                       "net": net, "s3up": s3rep, "sink_cpu": sink_cpu,
                                        "time": time.strftime("%H:%M:%S")}) + "\n")
         self.journal.flush()
         if sink.kind == "nginx":
             sink.clear()   # frees the tmpfs now (the test server is restarted before each run)
         return Rep(ok, m.wall, m.user, m.sys, m.rss_kib, "" if ok else why, why if ok else "",
-                   net=net, load=load, s3up=s3rep)
+                   net=net, load=load, s3up=s3rep, sink_cpu=sink_cpu)

@@ -28,6 +28,28 @@ def make_cert() -> tuple[Path, Path]:
     return cert, key
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process, all its threads; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK   # utime, stime
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
 class Sink:
     kind = ""          # "nginx" or "testserver"
     tls = False
@@ -38,6 +60,10 @@ class Sink:
     def clear(self) -> None: ...
     def verify(self, prefix: str, files: dict[str, int]) -> tuple[bool, str]: ...
     def stop(self) -> None: ...
+
+    def cpu_seconds(self) -> float | None:
+        """CPU the sink's processes have used so far (None: not known)."""
+        return None
 
 
 class Nginx:
@@ -92,6 +118,11 @@ http {{
             raise RuntimeError(f"nginx did not start: see {self.dir}/error.log and stderr.log")
         log(f"nginx: http://127.0.0.1:{self.http_port} https://127.0.0.1:{self.https_port} root {self.root}")
 
+    def cpu_seconds(self) -> float:
+        """The master's and its workers' CPU so far (workers live as long as nginx here)."""
+        pid = self.proc.pid
+        return process_cpu(pid) + sum(process_cpu(c) for c in children(pid))
+
     def version(self) -> str:
         r = subprocess.run(["nginx", "-v"], capture_output=True, text=True)
         return (r.stderr or r.stdout).strip().replace("nginx version: ", "")
@@ -122,6 +153,9 @@ class NginxSink(Sink):
         self.url = (f"https://127.0.0.1:{nginx.https_port}" if tls
                     else f"http://127.0.0.1:{nginx.http_port}")
         self.name = "nginx-https" if tls else "nginx-http"
+
+    def cpu_seconds(self) -> float:
+        return self.nginx.cpu_seconds()
 
     def clear(self) -> None:
         d = self.nginx.root / BUCKET
@@ -242,6 +276,9 @@ class TestServerSink(Sink):
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+    def cpu_seconds(self) -> float | None:
+        return process_cpu(self.proc.pid) if self.proc else None
 
     def clear(self) -> None:
         self.stop()

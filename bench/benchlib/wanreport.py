@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import json
 import math
+import os
 import statistics
 from pathlib import Path
 
@@ -65,6 +66,38 @@ class Row:
     @property
     def fraction(self) -> float | None:
         return self.bound / self.r.wall if (self.bound and self.r.wall) else None
+
+    @property
+    def wire_bytes(self) -> float | None:
+        """Bytes the proxy carried towards the sink (median of the repetitions): file data plus
+        request lines, headers, TLS framing and anything re-sent."""
+        vals = [rep.net["bytes_up"] for rep in self.r.ok_reps if rep.net and rep.net.get("bytes_up")]
+        return statistics.median(vals) if vals else None
+
+    @property
+    def link_use(self) -> float | None:
+        """The share of the link's capacity over the run's wall time that its bytes on the wire
+        took (1.0: the link was full from the first byte to the last reply)."""
+        rate = PROFILES[self.net].rate_bits
+        if not (rate and self.wire_bytes and self.r.wall):
+            return None
+        return self.wire_bytes * 8 / rate / self.r.wall
+
+    @property
+    def sink_cpu(self) -> float | None:
+        vals = [rep.sink_cpu for rep in self.r.ok_reps if rep.sink_cpu is not None]
+        return statistics.median(vals) if vals else None
+
+    @property
+    def busy(self) -> float | None:
+        """How busy the machine's cores were over the run: the client's, the proxy's and the
+        sink's CPU over cores × wall time (medians). Near 100%: the machine bound the run, not
+        the network."""
+        pcpu = [rep.net.get("cpu_s", 0) for rep in self.r.ok_reps if rep.net]
+        if self.sink_cpu is None or self.r.cpu is None or not self.r.wall:
+            return None
+        total = self.r.cpu + (statistics.median(pcpu) if pcpu else 0) + self.sink_cpu
+        return total / ((os.cpu_count() or 1) * self.r.wall)
 
     def proxy(self, key: str, sub: str | None = None) -> float | None:
         vals = []
@@ -241,6 +274,15 @@ def targets(groups: list[Group]) -> list[str]:
                     lines.append(f"| {where} | {name} ≥ 80% of the {x.bound_kind} bound "
                                  f"({_f(x.bound)} s at {x.inflight:.0f} in flight) | {_pct(x.fraction)} | "
                                  f"{'yes' if x.fraction >= 0.8 else '**no**'} |")
+                    if x.fraction < 0.8 and x.busy is not None:
+                        lines.append(f"| {where} | ({name}: the cores' busy share over its wall "
+                                     f"time: s3up's, the proxy's and the sink's CPU) | "
+                                     f"{_pct(x.busy)} | |")
+                    if x.bound_kind == "link" and x.link_use is not None:
+                        lines.append(f"| {where} | ({name}: its bytes on the wire, "
+                                     f"{x.wire_bytes / 1e6:.1f} MB with headers and TLS, took "
+                                     f"this share of the link over its wall time) | "
+                                     f"{_pct(x.link_use)} | |")
         else:
             if not PROFILES[g.net].rate_bits:
                 continue
@@ -259,7 +301,9 @@ def targets(groups: list[Group]) -> list[str]:
             "Medians of this run. `×` is a ratio of wall times (above 1: faster). The bound of a "
             "run is the larger of its latency bound (requests × RTT / requests in flight, plus "
             "2 RTT for the create and complete of multipart uploads) and its link bound (bytes × "
-            "8 / link rate).\n",
+            "8 / link rate). The link bound counts the files' bytes only; where it binds, the "
+            "share of the link the run's bytes on the wire took (as the proxy counted them: "
+            "request lines, headers, TLS framing, anything re-sent) is shown below it.\n",
             "| where | target | figure | met |", "|---|---|---:|---|", *lines, ""]
 
 
@@ -306,14 +350,14 @@ def group_table(g: Group) -> list[str]:
     rc, c64 = g.rclone(), g.curl("64")
     out = [f"### {g.net} ({prof.describe()}) — {g.ds.name} — {g.transport}\n",
            f"| client | status | wall s [min–max] | {g.unit} | in flight | latency bound s | link bound s | "
-           f"% of bound | × rclone 64 | × curl 64 | CPU s | RSS MiB | proxy CPU s | proxy late p99 / max ms | "
+           f"% of bound | link use | × rclone 64 | × curl 64 | CPU s | RSS MiB | proxy CPU s | sink CPU s | cores busy | proxy late p99 / max ms | "
            "connections | load |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for x in g.rows:
         r = x.r
         if not r.ok:
             why = (r.skipped or r.failure).replace("|", "/")[:160]
-            out.append(f"| {x.label} | **{r.status}** {why} | | | | | | | | | | | | | | |")
+            out.append(f"| {x.label} | **{r.status}** {why} | | | | | | | | | | | | | | | | | |")
             continue
         walls = [rep.wall for rep in r.ok_reps]
         conns = x.proxy("connections")
@@ -326,8 +370,8 @@ def group_table(g: Group) -> list[str]:
             inflight += " (auto end)"
         out.append(f"| {x.label} | OK | {_f(r.wall)} [{_f(min(walls))}–{_f(max(walls))}] | "
                    f"{_rate(g.metric(r))} | {inflight} | {_f(x.lat_bound)} | {_f(x.link_bound)} | "
-                   f"{_pct(x.fraction)} | {_f(_ratio(rc, x))} | {_f(_ratio(c64, x))} | {_f(r.cpu)} | "
-                   f"{_f(r.rss_mib, 0)} | {_f(pcpu)} | "
+                   f"{_pct(x.fraction)} | {_pct(x.link_use)} | {_f(_ratio(rc, x))} | {_f(_ratio(c64, x))} | {_f(r.cpu)} | "
+                   f"{_f(r.rss_mib, 0)} | {_f(pcpu)} | {_f(x.sink_cpu)} | {_pct(x.busy)} | "
                    f"{'' if late99 is None else f'{late99:.1f} / {latmx:.0f}'} | "
                    f"{'' if conns is None else f'{conns:.0f}'} | {max(loads):.1f} |")
     out.append("")
