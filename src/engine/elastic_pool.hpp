@@ -34,8 +34,9 @@ class ElasticPool {
   std::size_t limit() const;
   std::size_t started() const;
   // Starts threads up to `n` (beyond the limit) unless closed: a worker started so, while still
-  // at or above the limit, finds ahead_of_limit(index) true, readies what it will need (its connection: see
-  // AdaptiveConcurrency::connections_ahead) and parks until the limit reaches it.
+  // at or above the limit, finds ahead_of_limit(index) true, readies what it will need (its
+  // connection: see AdaptiveConcurrency::connections_ahead) and parks until the limit reaches
+  // it. Threads started by set_limit are never ahead, even when a cut left them above it.
   void start_ahead(std::size_t n);
   bool ahead_of_limit(std::size_t index) const;
 
