@@ -147,7 +147,7 @@ class Runner:
         if proxy is not None:
             proxy.control("reset")
         load = os.getloadavg()[0]
-        cpu0 = sink.cpu_seconds() if hasattr(sink, "cpu_seconds") else None
+        cpu0 = sink.cpu_seconds()
         m: Measured = run_timed(cmd, env, run_dir / f"rep{rep + 1}.log", timeout)
         net = proxy.control("reset timeline") if proxy is not None else None
         cpu1 = sink.cpu_seconds() if cpu0 is not None else None

@@ -89,14 +89,19 @@ class Row:
         return statistics.median(vals) if vals else None
 
     @property
+    def proxy_cpu(self) -> float | None:
+        """The proxy's CPU seconds (median of the repetitions it reported)."""
+        vals = [rep.net.get("cpu_s", 0) for rep in self.r.ok_reps if rep.net]
+        return statistics.median(vals) if vals else None
+
+    @property
     def busy(self) -> float | None:
         """How busy the machine's cores were over the run: the client's, the proxy's and the
         sink's CPU over cores × wall time (medians). Near 100%: the machine bound the run, not
         the network."""
-        pcpu = [rep.net.get("cpu_s", 0) for rep in self.r.ok_reps if rep.net]
         if self.sink_cpu is None or self.r.cpu is None or not self.r.wall:
             return None
-        total = self.r.cpu + (statistics.median(pcpu) if pcpu else 0) + self.sink_cpu
+        total = self.r.cpu + (self.proxy_cpu or 0) + self.sink_cpu
         return total / ((os.cpu_count() or 1) * self.r.wall)
 
     def proxy(self, key: str, sub: str | None = None) -> float | None:
@@ -362,8 +367,6 @@ def group_table(g: Group) -> list[str]:
         walls = [rep.wall for rep in r.ok_reps]
         conns = x.proxy("connections")
         late99, latmx = x.proxy("lateness", "p99_ms"), x.proxy("lateness", "max_ms")
-        pcpu = statistics.median([rep.net.get("cpu_s", 0) for rep in r.ok_reps if rep.net]) \
-            if any(rep.net for rep in r.ok_reps) else None
         loads = [rep.load for rep in r.ok_reps]
         inflight = "" if x.inflight is None else f"{x.inflight:.0f}"
         if r.cfg.concurrency == "auto" and x.inflight is not None:
@@ -371,7 +374,7 @@ def group_table(g: Group) -> list[str]:
         out.append(f"| {x.label} | OK | {_f(r.wall)} [{_f(min(walls))}–{_f(max(walls))}] | "
                    f"{_rate(g.metric(r))} | {inflight} | {_f(x.lat_bound)} | {_f(x.link_bound)} | "
                    f"{_pct(x.fraction)} | {_pct(x.link_use)} | {_f(_ratio(rc, x))} | {_f(_ratio(c64, x))} | {_f(r.cpu)} | "
-                   f"{_f(r.rss_mib, 0)} | {_f(pcpu)} | {_f(x.sink_cpu)} | {_pct(x.busy)} | "
+                   f"{_f(r.rss_mib, 0)} | {_f(x.proxy_cpu)} | {_f(x.sink_cpu)} | {_pct(x.busy)} | "
                    f"{'' if late99 is None else f'{late99:.1f} / {latmx:.0f}'} | "
                    f"{'' if conns is None else f'{conns:.0f}'} | {max(loads):.1f} |")
     out.append("")
