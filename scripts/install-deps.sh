@@ -9,7 +9,7 @@ set -euo pipefail
 # (dpkg-shlibdeps), git for the version and commit --version prints.
 BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
                 libboost1.81-all-dev libssl-dev libcxxopts-dev libpugixml-dev libisal-dev
-                libgoogle-perftools-dev dpkg-dev file git)
+                dpkg-dev file git)
 if [ "${1:-}" = "--package" ]; then
   mapfile -t missing < <(for p in "${BUILD_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"

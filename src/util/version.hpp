@@ -17,7 +17,7 @@ const char* commit_date() noexcept;
 bool commit_dirty() noexcept;
 
 // What --version prints: "s3up VERSION", then the commit and the versions of Boost, OpenSSL
-// (running, and built with), ISA-L and the allocator, one per line.
+// (running, and built with) and ISA-L, one per line.
 std::string version_details();
 
 }  // namespace s3up
