@@ -25,7 +25,7 @@ class Rep:
     info: str = ""      # what the verification found, when it passed
     net: dict | None = None     # the proxy's report for this run (network profiles)
     load: float = 0.0           # 1-minute load average when the run started
-    s3up: dict | None = None    # s3up's --json report: concurrency, concurrency_peak, retries
+    s3up: dict | None = None    # s3up's --json report: concurrency (its peak, its history), retries
     sink_cpu: float | None = None   # CPU seconds the sink's processes used during the run
 
 
@@ -168,7 +168,8 @@ class Runner:
         if cfg.tool == "s3up":
             try:
                 r = json.loads((run_dir / "report.json").read_text())
-                s3rep = {k: r.get(k) for k in ("concurrency", "concurrency_peak", "threads", "engine")}
+                s3rep = {k: r.get(k) for k in ("concurrency", "concurrency_peak", "threads", "engine",
+                                                 "concurrency_history")}
                 s3rep.update({k: r.get("totals", {}).get(k) for k in ("retries", "throttled",
                                                                       "multipart_uploads")})
             except (OSError, ValueError):

@@ -550,6 +550,32 @@ def write_plots(outdir: Path, groups: list[Group]) -> list[str]:
                        "(max(100 ms, RTT)), seen by the proxy",
                  xlabel="seconds since the start of the run", ylabel="connections carrying requests"):
             made.append(name + ".png")
+    # 3. auto's limit over time (s3up's report: concurrency_history), per profile and engine, from
+    # the repetition with the median wall time.
+    for ds_name, t in keys:
+        gs = [g for g in groups if g.ds.name == ds_name and g.transport == t]
+        series = []
+        for g in gs:
+            for eng in ("async", "threaded"):
+                a = g.auto(eng)
+                reps = sorted((rp for rp in a.r.ok_reps if rp.s3up and rp.s3up.get("concurrency_history")),
+                              key=lambda rp: rp.wall) if a else []
+                if not reps:
+                    continue
+                rep = reps[len(reps) // 2]
+                dat = d / f"wan-limit-{ds_name}-{t}-{g.net}-{eng}.dat"
+                dat.write_text("".join(f"{s} {n}\n" for s, n in rep.s3up["concurrency_history"]))
+                series.append(f"'{dat}' using 1:2 with steps lw 2 dt {1 if eng == 'async' else 2} "
+                              f"lc rgb '{colors.get(g.net, '#333')}' title '{g.net} {eng} ({rep.wall:.2f} s)'")
+        if not series:
+            continue
+        name = f"wan-limit-{ds_name}-{t}"
+        if _plot(outdir, name, "1000,560", series,
+                 title=f"{ds_name} over {t}: --concurrency auto's limit over the run "
+                       "(s3up's report, the median repetition)",
+                 xlabel="seconds since the start of the run", ylabel="requests in flight allowed",
+                 extra="set logscale y 2\nset yrange [1:2048]\n"):
+            made.append(name + ".png")
     return made
 
 
@@ -559,10 +585,10 @@ def _plot(outdir: Path, name: str, size: str, series: list[str], title: str, xla
     script = f"""set terminal {_terminal()} noenhanced size {size} font ',10'
 set output '{outdir / (name + '.png')}'
 set title '{title}'
-{extra}set xlabel '{xlabel}'
+set xlabel '{xlabel}'
 set ylabel '{ylabel}'
 set yrange [0:*]
-set grid
+{extra}set grid
 set key outside right top
 plot {', '.join(series)}
 """

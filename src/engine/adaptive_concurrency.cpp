@@ -301,6 +301,7 @@ struct ConcurrencyController::State {
   bool stopped = false;        // on the strand only
   std::atomic<std::size_t> limit;
   std::atomic<std::size_t> peak;
+  LimitHistory history;
   bool debug;
 };
 
@@ -336,6 +337,7 @@ asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State>
     apply_limit(*s, limit);
     s->limit = limit;
     s->peak = s->policy.peak();
+    s->history.record(limit);
     if (s->debug) print_window(w, d, limit);
     if (const std::size_t ahead = s->policy.connections_ahead(); ahead > 0 && s->open_ahead)
       s->open_ahead(ahead);
@@ -361,6 +363,7 @@ void ConcurrencyController::open_ahead_with(OpenAhead open_ahead) {
 
 void ConcurrencyController::start() {
   apply_limit(*state_, state_->policy.limit());
+  state_->history.start(state_->policy.limit());
   coro::spawn(state_->strand, control_loop(state_), [](std::exception_ptr e) {
     std::fprintf(stderr, "s3up: concurrency controller stopped: %s\n",
                  coro::exception_message(e).c_str());
@@ -371,6 +374,7 @@ void ConcurrencyController::stop() {
   asio::post(state_->strand, [s = state_] {
     s->stopped = true;
     s->timer.cancel();
+    s->history.finish(s->policy.limit());
   });
 }
 
@@ -380,11 +384,13 @@ void ConcurrencyController::request_size_hint(std::uint64_t bytes) {
     const std::size_t limit = s->policy.limit();
     apply_limit(*s, limit);
     s->limit = limit;
+    s->history.record(limit);
     if (s->debug) print_start(bytes, limit);
   });
 }
 
 std::size_t ConcurrencyController::limit() const { return state_->limit.load(); }
 std::size_t ConcurrencyController::peak() const { return state_->peak.load(); }
+std::vector<LimitPoint> ConcurrencyController::history() const { return state_->history.points(); }
 
 }  // namespace s3up::engine

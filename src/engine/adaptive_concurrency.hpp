@@ -47,6 +47,7 @@
 #pragma once
 #include "coro/semaphore.hpp"
 #include "engine/latency_histogram.hpp"
+#include "engine/limit_history.hpp"
 #include "engine/report.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -58,6 +59,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace s3up::engine {
 
@@ -235,6 +237,8 @@ class ConcurrencyController {
 
   std::size_t limit() const;  // the limit now (the final one after stop)
   std::size_t peak() const;
+  // The limit's course from start() to stop() (LimitHistory); read it once the loop has ended.
+  std::vector<LimitPoint> history() const;
 
   struct State;  // shared with the loop
 

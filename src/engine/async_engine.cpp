@@ -204,6 +204,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   summary.engine = "async";
   summary.concurrency = opt.adaptive_concurrency ? controller.limit() : opt.concurrency;
   summary.concurrency_peak = opt.adaptive_concurrency ? controller.peak() : opt.concurrency;
+  summary.concurrency_history = controller.history();
   summary.threads = threads;
   summary.connections_opened = http.connections_opened();
   summary.connections_opened_ahead = http.connections_opened_ahead();

@@ -96,12 +96,14 @@ PoolController::~PoolController() { stop(); }
 
 void PoolController::start() {
   pool_.set_limit(policy_.limit());
+  history_.start(policy_.limit());
   thread_ = std::thread([this] { loop(); });
 }
 
 void PoolController::stop() {
   {
     std::lock_guard lock(mutex_);
+    if (!stopped_) history_.finish(policy_.limit());
     stopped_ = true;
   }
   wake_.notify_all();
@@ -114,6 +116,7 @@ void PoolController::request_size_hint(std::uint64_t bytes) {
   const std::size_t limit = policy_.limit();
   pool_.set_limit(limit);
   limit_ = limit;
+  history_.record(limit);
   if (debug_) print_start(bytes, limit);
 }
 
@@ -128,6 +131,7 @@ void PoolController::loop() {
     if (limit != pool_.limit()) pool_.set_limit(limit);
     limit_ = limit;
     peak_ = policy_.peak();
+    history_.record(limit);
     if (debug_) print_window(w, d, limit);
     // One connection a worker: connections ahead are workers started ahead.
     if (const std::size_t ahead = policy_.connections_ahead(); ahead > pool_.started())

@@ -81,6 +81,8 @@ class PoolController {
 
   std::size_t limit() const { return limit_.load(); }
   std::size_t peak() const { return peak_.load(); }
+  // The limit's course from start() to stop() (LimitHistory).
+  std::vector<LimitPoint> history() const { return history_.points(); }
 
  private:
   void loop();
@@ -92,6 +94,7 @@ class PoolController {
   std::chrono::milliseconds window_;
   std::atomic<std::size_t> limit_;
   std::atomic<std::size_t> peak_;
+  LimitHistory history_;
   const bool debug_;  // S3UP_DEBUG_CONCURRENCY
   std::mutex mutex_;  // held by the loop except while it waits; guards policy_
   std::condition_variable wake_;

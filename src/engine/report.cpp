@@ -308,6 +308,12 @@ void write_json(const RunSummary& s, std::ostream& out) {
     doc["credential_refreshes"] = s.credential_refreshes;
     doc["credential_renewals"] = s.credential_renewals;
   }
+  if (!s.concurrency_history.empty()) {
+    boost::json::array history;
+    for (const auto& p : s.concurrency_history)
+      history.push_back(boost::json::array{std::round(p.seconds * 1000) / 1000, p.limit});
+    doc["concurrency_history"] = std::move(history);
+  }
   if (s.fatal) doc["error"] = *s.fatal;
   if (s.dry_run)
     doc["dry_run"] = boost::json::object{{"files", s.files_planned}, {"bytes", s.bytes_planned}};

@@ -14,6 +14,7 @@
 
 #include "engine/integrity_level.hpp"
 #include "engine/latency_histogram.hpp"
+#include "engine/limit_history.hpp"
 
 namespace s3up::engine {
 
@@ -67,6 +68,8 @@ struct RunSummary {
   std::string engine = "async";
   std::size_t concurrency = 0;       // requests in flight allowed at the end of the run
   std::size_t concurrency_peak = 0;  // the most allowed at any time (adaptive concurrency)
+  // --concurrency auto: the limit's course over the run (LimitHistory); empty with a fixed one.
+  std::vector<LimitPoint> concurrency_history;
   std::size_t threads = 0;
   // Connections opened, TLS handshakes, and how many of those resumed an earlier session.
   std::uint64_t connections_opened = 0, tls_handshakes = 0, tls_resumed = 0;

@@ -394,6 +394,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   summary.engine = "threaded";
   summary.concurrency = controller ? controller->limit() : workers;
   summary.concurrency_peak = controller ? controller->peak() : workers;
+  if (controller) summary.concurrency_history = controller->history();
   summary.threads = started_threads;
   summary.connections_opened = transport.connections_opened();
   summary.connections_opened_ahead = transport.connections_opened_ahead();

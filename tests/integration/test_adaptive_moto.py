@@ -12,6 +12,20 @@ from testserver import TestServer
 MiB = 1024 * 1024
 
 
+def check_history(case, doc):
+    """The report's concurrency_history: [seconds, limit] from the start (64) to the end of the
+    run, in time order, its last limit the final one and its highest the peak. Returns it."""
+    history = doc["concurrency_history"]
+    case.assertGreaterEqual(len(history), 2, history)
+    case.assertEqual(history[0], [0, 64])
+    times = [t for t, _ in history]
+    case.assertEqual(times, sorted(times))
+    case.assertLessEqual(times[-1], doc["totals"]["seconds"] + 0.5)
+    case.assertEqual(history[-1][1], doc["concurrency"])
+    case.assertEqual(max(limit for _, limit in history), doc["concurrency_peak"])
+    return history
+
+
 class AdaptiveConcurrency(MotoCase):
     src_prefix = "s3up-auto-"
 
@@ -45,6 +59,7 @@ class AdaptiveConcurrency(MotoCase):
         self.assertGreaterEqual(doc["concurrency_peak"], 64)
         # The controller sampled the run (S3UP_DEBUG_CONCURRENCY prints every window).
         self.assertIn("s3up: concurrency:", proc.stderr)
+        check_history(self, doc)
         keys = self.moto.keys("auto/")
         self.assertEqual(sorted(keys), sorted("auto/" + rel for rel in files))
         client = self.moto.client()
@@ -62,6 +77,7 @@ class AdaptiveConcurrency(MotoCase):
         doc = json.loads(proc.stdout)
         self.assertEqual(doc["concurrency"], 7)
         self.assertEqual(doc["concurrency_peak"], 7)
+        self.assertNotIn("concurrency_history", doc)
         self.assertEqual(self.moto.keys("fixed/"), ["fixed/one.txt"])
 
 
@@ -87,6 +103,10 @@ class SlowDown(unittest.TestCase):
             # start of 64 before the first SlowDown came back).
             self.assertGreaterEqual(doc["concurrency_peak"], 64)
             self.assertLess(doc["concurrency"], doc["concurrency_peak"])
+            # The cut is in the limit's course: some limit below an earlier one.
+            limits = [limit for _, limit in check_history(self, doc)]
+            self.assertTrue(any(b < max(limits[:i + 1]) for i, b in enumerate(limits[1:])),
+                            limits)
             keys = []
             for page in server.client().get_paginator("list_objects_v2").paginate(
                     Bucket=server.bucket, Prefix="slow/"):

@@ -400,6 +400,15 @@ std::size_t limit_after_first_window(bool file_waits) {
   ioc.restart();
   ioc.run();
   requests.release(1);
+  // The report's course of the limit: the start, the change if any, the end.
+  const std::vector<LimitPoint> history = controller.history();
+  BOOST_TEST_REQUIRE(history.size() >= 2u);
+  BOOST_TEST(history.front().limit == 4u);
+  BOOST_TEST(history.front().seconds < 0.1);
+  BOOST_TEST(history.back().limit == controller.limit());
+  BOOST_TEST(history.size() == (controller.limit() == 4u ? 2u : 3u));
+  for (std::size_t i = 1; i < history.size(); ++i)
+    BOOST_TEST(history[i].seconds >= history[i - 1].seconds);
   return controller.limit();
 }
 
@@ -695,6 +704,44 @@ BOOST_AUTO_TEST_CASE(on_loopback_or_for_large_requests_none_is_opened_ahead) {
   AdaptiveConcurrency off(config);
   off.observe(timed(0.1, 640, 300));
   BOOST_TEST(off.connections_ahead() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_limit_history_keeps_the_changes_and_the_end) {
+  LimitHistory h;
+  h.record(8);  // before start(): nothing
+  BOOST_TEST(h.points().empty());
+  h.start(64);
+  h.record(64);  // unchanged: nothing
+  h.record(128);
+  h.record(128);
+  h.record(102);
+  h.finish(102);  // the end is recorded even unchanged
+  h.record(64);   // after the end: nothing
+  h.finish(64);
+  const std::vector<LimitPoint> p = h.points();
+  BOOST_TEST_REQUIRE(p.size() == 4u);
+  BOOST_TEST(p[0].limit == 64u);
+  BOOST_TEST(p[1].limit == 128u);
+  BOOST_TEST(p[2].limit == 102u);
+  BOOST_TEST(p[3].limit == 102u);
+  BOOST_TEST(p[0].seconds >= 0.0);
+  for (std::size_t i = 1; i < p.size(); ++i) BOOST_TEST(p[i].seconds >= p[i - 1].seconds);
+}
+
+BOOST_AUTO_TEST_CASE(a_long_run_s_history_stays_bounded_and_spans_the_run) {
+  LimitHistory h;
+  h.start(1);
+  const std::size_t changes = 5 * LimitHistory::kMaxPoints + 7;
+  for (std::size_t i = 0; i < changes; ++i) h.record(2 + i % 2);
+  h.finish(42);
+  const std::vector<LimitPoint> p = h.points();
+  BOOST_TEST(p.size() <= LimitHistory::kMaxPoints);
+  BOOST_TEST(p.size() > LimitHistory::kMaxPoints / 4);
+  BOOST_TEST(p.front().limit == 1u);  // the start is kept
+  BOOST_TEST(p.back().limit == 42u);  // and the end
+  for (std::size_t i = 1; i < p.size(); ++i) BOOST_TEST(p[i].seconds >= p[i - 1].seconds);
+  for (std::size_t i = 1; i + 1 < p.size(); ++i)
+    BOOST_TEST((p[i].limit == 2u || p[i].limit == 3u));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -47,6 +47,42 @@ bool eventually(Pred pred) {
 
 BOOST_AUTO_TEST_SUITE(elastic_pool)
 
+BOOST_AUTO_TEST_CASE(the_threaded_controller_moves_the_pool_and_records_the_limit_s_course) {
+  // Work always waiting, requests completing: slow start doubles the pool's limit, and the
+  // report's history has the start, the doubling and the end.
+  Work work(1'000'000);
+  ElasticPool pool(4, [&](ElasticPool& self, std::size_t i) { work.run(self, i); });
+  Report report;
+  AdaptiveConfig config;
+  config.initial = 4;
+  PoolController controller(pool, report, WrittenSource{}, config, [] { return true; }, 20ms);
+  controller.start();
+  std::atomic<bool> feeding{true};
+  std::thread feeder([&] {
+    while (feeding.load()) {
+      for (int i = 0; i < 20; ++i) report.request_finished(true, false, 5ms);
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  BOOST_TEST(eventually([&] { return controller.limit() > 4u; }));
+  BOOST_TEST(pool.limit() == controller.limit());
+  feeding = false;
+  feeder.join();
+  controller.stop();
+  const std::size_t end = controller.limit();
+  const std::vector<LimitPoint> history = controller.history();
+  BOOST_TEST_REQUIRE(history.size() >= 3u);
+  BOOST_TEST(history.front().limit == 4u);
+  BOOST_TEST(history[1].limit == 8u);
+  BOOST_TEST(history.back().limit == end);
+  for (std::size_t i = 1; i < history.size(); ++i)
+    BOOST_TEST(history[i].seconds >= history[i - 1].seconds);
+  controller.stop();  // idempotent: no second end
+  BOOST_TEST(controller.history().size() == history.size());
+  work.finish = true;
+  pool.join();
+}
+
 BOOST_AUTO_TEST_CASE(at_most_limit_workers_at_once_and_the_limit_moves_both_ways) {
   Work work(1'000'000);
   ElasticPool pool(2, [&](ElasticPool& self, std::size_t i) { work.run(self, i); });

@@ -354,6 +354,22 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
   BOOST_TEST(str(o.at("finished")) == "2026-01-02T03:04:18.178Z");
 }
 
+BOOST_AUTO_TEST_CASE(json_report_gives_auto_s_limit_over_the_run) {
+  RunSummary s;
+  s.concurrency = 512;
+  s.concurrency_peak = 1024;
+  BOOST_TEST(to_json(s).count("concurrency_history") == 0u);  // a fixed limit: none
+  s.concurrency_history = {{0, 64}, {0.1004, 512}, {0.45, 1024}, {0.9, 512}, {2.5, 512}};
+  const json::object o = to_json(s);
+  const json::array& h = o.at("concurrency_history").as_array();
+  BOOST_TEST_REQUIRE(h.size() == 5u);
+  BOOST_TEST(h[1].as_array().size() == 2u);
+  BOOST_TEST(h[1].as_array()[0].to_number<double>() == 0.1);  // to the millisecond
+  BOOST_TEST(num(h[1].as_array()[1]) == 512u);
+  BOOST_TEST(num(h[2].as_array()[1]) == 1024u);
+  BOOST_TEST(h[4].as_array()[0].to_number<double>() == 2.5);
+}
+
 BOOST_AUTO_TEST_CASE(json_report_says_what_the_store_verified) {
   RunSummary s;
   s.files_uploaded = 10;
