@@ -582,17 +582,23 @@ def write_plots(outdir: Path, groups: list[Group]) -> list[str]:
 def _plot(outdir: Path, name: str, size: str, series: list[str], title: str, xlabel: str,
           ylabel: str, extra: str = "") -> bool:
     """Draws `series` (gnuplot plot clauses) into outdir/name.png; False when gnuplot failed."""
+    def q(text: str) -> str:  # a gnuplot single-quoted string: ' is written ''
+        return text.replace("'", "''")
+    png = outdir / (name + ".png")
     script = f"""set terminal {_terminal()} noenhanced size {size} font ',10'
-set output '{outdir / (name + '.png')}'
-set title '{title}'
-set xlabel '{xlabel}'
-set ylabel '{ylabel}'
+set output '{png}'
+set title '{q(title)}'
+set xlabel '{q(xlabel)}'
+set ylabel '{q(ylabel)}'
 set yrange [0:*]
 {extra}set grid
 set key outside right top
 plot {', '.join(series)}
 """
-    return _gnuplot(script, name)
+    if _gnuplot(script, name):
+        return True
+    png.unlink(missing_ok=True)  # set output made it before the failure: no empty image left
+    return False
 
 
 def write_all(outdir: Path, ds_objs, transports, nets, results, info, notes) -> None:
