@@ -517,15 +517,11 @@ def write_plots(outdir: Path, groups: list[Group]) -> list[str]:
                     pdat.write_text(f"{conc} {g.metric(x.r):.3f}\n")
                     series.append(f"'{pdat}' using 1:2 with points pt {pt} ps 1.8 "
                                   f"lc rgb '{colors.get(g.net, '#333')}' title '{g.net} {tool} {conc}'")
-        if not series:
-            continue
         unit = gs[0].unit
-        name = f"wan-concurrency-{ds_name}-{t}"
-        if _plot(outdir, name, "1000,620", series,
-                 title=f"{ds_name} over {t}: {unit} against requests in flight, per network profile",
-                 xlabel="requests in flight (--concurrency, --transfers, --parallel-max; log scale)",
-                 ylabel=f"{unit} (median)", extra="set logscale x 2\n"):
-            made.append(name + ".png")
+        _draw(made, outdir, f"wan-concurrency-{ds_name}-{t}", "1000,620", series,
+              title=f"{ds_name} over {t}: {unit} against requests in flight, per network profile",
+              xlabel="requests in flight (--concurrency, --transfers, --parallel-max; log scale)",
+              ylabel=f"{unit} (median)", extra="set logscale x 2\n")
     # 2. connections in use over time (the proxy's timeline), auto against fixed 64, first rep.
     for ds_name, t in keys:
         gs = [g for g in groups if g.ds.name == ds_name and g.transport == t and PROFILES[g.net].proxied]
@@ -542,14 +538,10 @@ def write_plots(outdir: Path, groups: list[Group]) -> list[str]:
                 dat.write_text("".join(f"{s[0]} {s[1]}\n" for s in rep.net["timeline"]))
                 series.append(f"'{dat}' using 1:2 with lines lw 2 dt {dt} lc rgb '{colors.get(g.net, '#333')}' "
                               f"title '{g.net} async c{conc}'")
-        if not series:
-            continue
-        name = f"wan-timeline-{ds_name}-{t}"
-        if _plot(outdir, name, "1000,560", series,
-                 title=f"{ds_name} over {t}: connections sending requests per interval "
-                       "(max(100 ms, RTT)), seen by the proxy",
-                 xlabel="seconds since the start of the run", ylabel="connections carrying requests"):
-            made.append(name + ".png")
+        _draw(made, outdir, f"wan-timeline-{ds_name}-{t}", "1000,560", series,
+              title=f"{ds_name} over {t}: connections sending requests per interval "
+                    "(max(100 ms, RTT)), seen by the proxy",
+              xlabel="seconds since the start of the run", ylabel="connections carrying requests")
     # 3. auto's limit over time (s3up's report: concurrency_history), per profile and engine, from
     # the repetition with the median wall time.
     for ds_name, t in keys:
@@ -567,16 +559,18 @@ def write_plots(outdir: Path, groups: list[Group]) -> list[str]:
                 dat.write_text("".join(f"{s} {n}\n" for s, n in rep.s3up["concurrency_history"]))
                 series.append(f"'{dat}' using 1:2 with steps lw 2 dt {1 if eng == 'async' else 2} "
                               f"lc rgb '{colors.get(g.net, '#333')}' title '{g.net} {eng} ({rep.wall:.2f} s)'")
-        if not series:
-            continue
-        name = f"wan-limit-{ds_name}-{t}"
-        if _plot(outdir, name, "1000,560", series,
-                 title=f"{ds_name} over {t}: --concurrency auto's limit over the run "
-                       "(s3up's report, the median repetition)",
-                 xlabel="seconds since the start of the run", ylabel="requests in flight allowed",
-                 extra="set logscale y 2\nset yrange [1:2048]\n"):
-            made.append(name + ".png")
+        _draw(made, outdir, f"wan-limit-{ds_name}-{t}", "1000,560", series,
+              title=f"{ds_name} over {t}: --concurrency auto's limit over the run "
+                    "(s3up's report, the median repetition)",
+              xlabel="seconds since the start of the run", ylabel="requests in flight allowed",
+              extra="set logscale y 2\nset yrange [1:2048]\n")
     return made
+
+
+def _draw(made: list[str], outdir: Path, name: str, size: str, series: list[str], **labels) -> None:
+    """_plot's name.png, added to `made` when drawn; nothing when there is no series."""
+    if series and _plot(outdir, name, size, series, **labels):
+        made.append(name + ".png")
 
 
 def _plot(outdir: Path, name: str, size: str, series: list[str], title: str, xlabel: str,
