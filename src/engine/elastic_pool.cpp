@@ -103,7 +103,7 @@ void PoolController::start() {
 void PoolController::stop() {
   {
     std::lock_guard lock(mutex_);
-    if (!stopped_) history_.finish(policy_.limit());
+    history_.finish(policy_.limit());  // once: later calls record nothing
     stopped_ = true;
   }
   wake_.notify_all();
