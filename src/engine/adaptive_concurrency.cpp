@@ -62,8 +62,12 @@ void AdaptiveConcurrency::set(std::size_t limit) {
 
 Decision AdaptiveConcurrency::observe(const Window& w) {
   const std::size_t before = limit_;
+  const auto halved = [&] {
+    return static_cast<std::size_t>(std::floor(static_cast<double>(limit_) * config_.cut));
+  };
   const auto cut = [&] {
-    set(static_cast<std::size_t>(std::floor(static_cast<double>(limit_) * config_.cut)));
+    set(halved());
+    started_ = true;
     settle_ = config_.settle_windows;
     holds_ = 0;
     probe_from_.reset();
@@ -105,14 +109,20 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     return Decision::Hold;
   }
   since_growth_ += w.seconds;
-  if (!previous_ || !measured(*previous_)) {
+  if (!previous_ || !measured(*previous_) || !started_) {
     // The first measure: nothing to compare with yet. Its requests all opened connections, so
-    // their latency is what a new connection's first request takes (warm_up_). Start probing at
-    // once when the limit holds requests back (throughput at a steady limit is flat, so waiting
-    // would never grow).
+    // their latency is what a new connection's first request takes (warm_up_, from the first
+    // measure only: later requests find connections open). Start probing at once, from the
+    // first window in which the limit holds requests back (throughput at a steady limit is
+    // flat, so waiting for a rise would never grow); that may be a later window than the first
+    // measure, sampled the moment its first requests completed, before others took their place.
+    if ((!previous_ || !measured(*previous_)) && w.requests > 0 && !warm_up_known_) {
+      warm_up_ = std::min(w.p50_us / 1e6, config_.max_warm_up);
+      warm_up_known_ = true;
+    }
     previous_ = w;
-    if (w.requests > 0) warm_up_ = std::min(w.p50_us / 1e6, config_.max_warm_up);
     if (!w.saturated) return Decision::Hold;
+    started_ = true;
     // On a WAN (as for connections ahead) the first growth is three doublings: the first
     // answers came after a new connection's first request (TCP, TLS, the request: 3.5 round
     // trips or more), in which TCP's slow start doubles three times, and 64 in flight is far
@@ -163,18 +173,29 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   }
 
   Decision d = Decision::Hold;
+  const auto undo = [&] {
+    set(*probe_from_);
+    probe_from_.reset();
+    holds_ = 0;
+    d = Decision::Undo;
+  };
   if (slower && !rising) {
-    cut();
-    d = Decision::Cut;
+    // A probe smaller than x2 (past slow start) that made the latency rise: its own requests
+    // queueing where throughput had stopped rising. Back to where it started, not below it:
+    // halving would give up what the window before it showed the endpoint takes. (A growth
+    // that found the limit at its maximum raised nothing: the rise is the endpoint's, and cuts.)
+    if (probe_from_ && *probe_from_ < limit_ && *probe_from_ > halved()) {
+      undo();
+    } else {
+      cut();
+      d = Decision::Cut;
+    }
   } else if (probe_from_ && !rising && !warm) {
     // A growth too recent for its connections to show anything: not judged yet.
     return Decision::Hold;
   } else if (probe_from_ && !rising) {
     // The last growth brought nothing: back to where throughput stopped rising, and hold.
-    set(*probe_from_);
-    probe_from_.reset();
-    holds_ = 0;
-    d = Decision::Undo;
+    undo();
   } else if (rising && w.saturated) {
     grow();
     d = Decision::Grow;

@@ -19,13 +19,14 @@
 //    while the requests sent under the old limit drain;
 //  - throughput (bytes/s or requests/s, whichever rose more) up by more than `rise` on the
 //    previous window while the limit held requests back: grow (x1.25, at least +1, at most max);
-//  - median latency up by more than `latency_rise` without such a throughput gain: cut;
+//  - median latency up by more than `latency_rise` without such a throughput gain: cut (after a
+//    growth smaller than x2, back to where it started: its own requests were queueing);
 //  - otherwise hold.
 // Every growth is a probe: when the next window shows no gain (once its connections had the
 // time to open, as above) it is undone, so the limit settles where throughput stopped rising
-// instead of creeping up. The first window (nothing to compare with) starts probing at once;
-// after `probe_windows` windows of holding at a saturated limit, growth is tried again (the
-// endpoint may have more to give).
+// instead of creeping up. The first window whose limit holds requests back (nothing to compare
+// with yet) starts probing at once; after `probe_windows` windows of holding at a saturated
+// limit, growth is tried again (the endpoint may have more to give).
 //
 // "Start moderate" is counted in bytes as well as requests: when the requests are large (parts
 // of a multipart upload), the starting limit is lowered so that at most `start_bytes` are in
@@ -144,8 +145,10 @@ class AdaptiveConcurrency {
   std::optional<std::size_t> probe_from_;  // the limit before a probe, until it is judged
   bool slow_start_ = true;                 // doubling, until a doubling brings too little
   bool waited_ = false;  // the current slow-start doubling was given one more window already
-  bool first_growth_ = false;  // the growth at the first measure is still to be judged
+  bool started_ = false;       // the first growth (or a cut) is done: the start is over
+  bool first_growth_ = false;  // the first growth is still to be judged
   double warm_up_ = 0;        // seconds a new connection's first request takes (first measure)
+  bool warm_up_known_ = false;  // warm_up_ was measured
   double since_growth_ = 0;   // seconds of windows measured since the last growth
   double unmeasured_ = 0;     // seconds of windows before the first measure (nothing completed)
   bool held_back_ = false;    // the last window's limit held work back (Window::saturated)

@@ -281,6 +281,50 @@ BOOST_AUTO_TEST_CASE(rising_latency_without_throughput_gain_cuts) {
   BOOST_TEST(policy.limit() == 32u);
 }
 
+BOOST_AUTO_TEST_CASE(a_probe_that_makes_latency_rise_goes_back_to_where_it_started) {
+  // Past slow start, a growth of a quarter that brings no throughput and makes the latency rise
+  // by more than half: the probe's own requests queueing. Back to its start (64), not half of
+  // the probe (40): 64 was what the window before it showed the endpoint takes.
+  AdaptiveConfig config = aimd();
+  config.initial = 64;
+  config.probe_windows = 1000;
+  AdaptiveConcurrency policy(config);
+  BOOST_TEST(policy.observe(steady(2000, 20)) == Decision::Grow);
+  BOOST_TEST(policy.limit() == 80u);
+  BOOST_TEST(policy.observe(steady(2000, 32)) == Decision::Undo);
+  BOOST_TEST(policy.limit() == 64u);
+  // Without a probe under way, the same rise is a cut.
+  BOOST_TEST(policy.observe(steady(2000, 20)) == Decision::Hold);
+  BOOST_TEST(policy.observe(steady(1990, 32)) == Decision::Cut);
+  BOOST_TEST(policy.limit() == 32u);
+}
+
+BOOST_AUTO_TEST_CASE(at_the_maximum_a_latency_rise_still_cuts) {
+  // A growth at the maximum raises nothing: a latency rise after it is the endpoint's, and
+  // halves the limit as any other.
+  AdaptiveConfig config = aimd();
+  config.initial = 100;
+  config.max = 100;
+  config.probe_windows = 1000;
+  AdaptiveConcurrency policy(config);
+  BOOST_TEST(policy.observe(steady(2000, 20)) == Decision::Hold);  // "grows" to 100
+  BOOST_TEST(policy.observe(steady(2000, 32)) == Decision::Cut);
+  BOOST_TEST(policy.limit() == 50u);
+}
+
+BOOST_AUTO_TEST_CASE(a_doubling_that_makes_latency_rise_is_still_halved) {
+  // In slow start half of a doubling is where it started; half of the first x8 on a WAN is
+  // above it (512 -> 256, not back to 64).
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency policy(config);
+  BOOST_TEST(policy.observe(steady(160, 400)) == Decision::Grow);  // the first answers: 400 ms
+  BOOST_TEST(policy.limit() == 512u);
+  BOOST_TEST(policy.observe(steady(160, 700)) == Decision::Hold);  // its connections still open
+  BOOST_TEST(policy.observe(steady(160, 700)) == Decision::Cut);
+  BOOST_TEST(policy.limit() == 256u);
+}
+
 BOOST_AUTO_TEST_CASE(rising_latency_with_throughput_gain_is_fine) {
   AdaptiveConfig config;
   config.initial = 64;
@@ -612,6 +656,25 @@ BOOST_AUTO_TEST_CASE(a_first_doubling_that_brings_nothing_is_still_undone) {
   BOOST_TEST(policy.observe(timed(0.25, 430, 150)) == Decision::Undo);
   BOOST_TEST(policy.limit() == 64u);
   BOOST_TEST(!policy.in_slow_start());
+}
+
+BOOST_AUTO_TEST_CASE(on_a_wan_the_first_growth_is_x8_even_when_the_first_window_held_nothing_back) {
+  // The first answers (400 ms: a new connection's first request at 80 ms) came in a window
+  // sampled before other requests took their places, so it did not hold work back; the next
+  // window does, and its requests found connections open (100 ms). The start is still a WAN's:
+  // x8 at once, not a doubling after the first window that shows a rise (nor after eight holds).
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency policy(config);
+  BOOST_TEST(policy.observe(steady(160, 400, /*saturated=*/false)) == Decision::Hold);
+  BOOST_TEST(policy.limit() == 64u);
+  BOOST_TEST(policy.observe(steady(640, 100)) == Decision::Grow);
+  BOOST_TEST(policy.limit() == 512u);
+  // On loopback the same start doubles.
+  AdaptiveConcurrency lan(config);
+  BOOST_TEST(lan.observe(steady(6400, 10, /*saturated=*/false)) == Decision::Hold);
+  BOOST_TEST(lan.observe(steady(6400, 10)) == Decision::Grow);
+  BOOST_TEST(lan.limit() == 128u);
 }
 
 BOOST_AUTO_TEST_CASE(a_probe_is_not_undone_before_its_connections_open) {
