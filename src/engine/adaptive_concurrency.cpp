@@ -116,10 +116,8 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     // first window in which the limit holds requests back (throughput at a steady limit is
     // flat, so waiting for a rise would never grow); that may be a later window than the first
     // measure, sampled the moment its first requests completed, before others took their place.
-    if ((!previous_ || !measured(*previous_)) && w.requests > 0 && !warm_up_known_) {
+    if ((!previous_ || !measured(*previous_)) && w.requests > 0)
       warm_up_ = std::min(w.p50_us / 1e6, config_.max_warm_up);
-      warm_up_known_ = true;
-    }
     previous_ = w;
     if (!w.saturated) return Decision::Hold;
     started_ = true;

@@ -148,7 +148,6 @@ class AdaptiveConcurrency {
   bool started_ = false;       // the first growth (or a cut) is done: the start is over
   bool first_growth_ = false;  // the first growth is still to be judged
   double warm_up_ = 0;        // seconds a new connection's first request takes (first measure)
-  bool warm_up_known_ = false;  // warm_up_ was measured
   double since_growth_ = 0;   // seconds of windows measured since the last growth
   double unmeasured_ = 0;     // seconds of windows before the first measure (nothing completed)
   bool held_back_ = false;    // the last window's limit held work back (Window::saturated)
