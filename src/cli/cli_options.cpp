@@ -159,7 +159,7 @@ cxxopts::Options option_spec() {
     ("ca-bundle", "PEM file of CAs to trust for HTTPS (env AWS_CA_BUNDLE)", cxxopts::value<std::string>(), "FILE")
     ("no-verify-ssl", "do not verify TLS certificates (insecure; prints a warning)");
   spec.add_options("Transfer")
-    ("concurrency", "requests in flight, or 'auto' (the default) to adapt to the endpoint: start at 64, fewer for large parts; double while throughput rises as TCP's slow start does, then grow by a quarter while it still rises; halve on SlowDown", cxxopts::value<std::string>()->default_value("auto"), "N|auto")
+    ("concurrency", "requests in flight, or 'auto' (the default) to adapt to the endpoint: start at 64, fewer for large parts; double while throughput rises as TCP's slow start does, then grow by a quarter while it still rises; never grow while the machine's cores are 85% busy; halve on SlowDown", cxxopts::value<std::string>()->default_value("auto"), "N|auto")
     ("engine", "async (coroutines, the default) or threaded (blocking requests on a thread pool, for comparison)", cxxopts::value<std::string>()->default_value("async"), "NAME")
     ("threads", "threads running the I/O loop (default: number of cores)", cxxopts::value<long>(), "N")
     ("checksum", "checksum sent with every body for the store to verify: crc32c, crc32, crc64nvme, sha256, md5 (Content-MD5) or none; with crc32c, crc32 and crc64nvme a multipart object stores the checksum of the whole file (FULL_OBJECT); where the store does not verify or refuses it, Content-MD5 is sent as well (said once; the report's 'integrity' tells what each file got)", cxxopts::value<std::string>()->default_value("crc32c"), "ALGO")

@@ -57,7 +57,7 @@ struct AsyncSemaphore::State {
   std::size_t capacity;
   std::size_t in_use = 0;
   bool closed = false;
-  std::uint64_t next_id = 0;
+  std::uint64_t next_id = 0;  // also the number of acquisitions that queued (queued_total)
   std::map<std::uint64_t, Queued> queue;  // keyed by arrival: begin() is the head
 };
 
@@ -171,6 +171,11 @@ std::size_t AsyncSemaphore::waiting() const {
 std::size_t AsyncSemaphore::in_use() const {
   std::lock_guard lock(state_->mutex);
   return state_->in_use;
+}
+
+std::uint64_t AsyncSemaphore::queued_total() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->next_id;
 }
 
 bool AsyncSemaphore::closed() const {

@@ -4,6 +4,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace s3up::coro {
@@ -58,6 +59,10 @@ class AsyncSemaphore {
   std::size_t available() const;  // capacity() - in_use(), or 0 when in use exceeds capacity
   std::size_t waiting() const;    // number of queued waiters
   std::size_t in_use() const;     // permits currently held
+  // Acquisitions so far that found no permit free (or others queued) and had to queue, granted
+  // or not since: a counter that only grows, so that a sampler can tell whether anyone waited
+  // between two looks even when nobody waits at either.
+  std::uint64_t queued_total() const;
   bool closed() const;
 
   struct State;  // shared with the cancellation hooks installed in waiters' slots

@@ -109,6 +109,8 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     return Decision::Hold;
   }
   since_growth_ += w.seconds;
+  // The machine's cores were all but full: more in flight cannot go faster (config_.cpu_busy_max).
+  const bool cores_full = config_.cpu_busy_max > 0 && w.cpu_busy >= config_.cpu_busy_max;
   if (!previous_ || !measured(*previous_) || !started_) {
     // The first measure: nothing to compare with yet. Its requests all opened connections, so
     // their latency is what a new connection's first request takes (warm_up_, from the first
@@ -119,7 +121,8 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     if ((!previous_ || !measured(*previous_)) && w.requests > 0)
       warm_up_ = std::min(w.p50_us / 1e6, config_.max_warm_up);
     previous_ = w;
-    if (!w.saturated) return Decision::Hold;
+    // Nothing held back, or the cores full: not yet (the next window is judged as this one).
+    if (!w.saturated || cores_full) return Decision::Hold;
     started_ = true;
     // On a WAN (as for connections ahead) the first growth is three doublings: the first
     // answers came after a new connection's first request (TCP, TLS, the request: 3.5 round
@@ -194,13 +197,22 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   } else if (probe_from_ && !rising) {
     // The last growth brought nothing: back to where throughput stopped rising, and hold.
     undo();
-  } else if (rising && w.saturated) {
+  } else if (rising && w.saturated && !cores_full) {
     grow();
     d = Decision::Grow;
   } else {
     probe_from_.reset();
-    if (w.saturated && ++holds_ >= config_.probe_windows) {
-      grow();  // the endpoint may have more to give now
+    if (cores_full) {
+      // The cores are full: the limit is where they are. Slow start is over (as after a
+      // doubling that brought too little), and no probe is tried while they stay full.
+      slow_start_ = false;
+    } else if (w.saturated && (slow_start_ || ++holds_ >= config_.probe_windows)) {
+      // In slow start every doubling so far brought its gain (the first that did not ended
+      // it): the next window that holds work back doubles again, even when the window that
+      // showed the gain held nothing back (a pause in the walk) and this one, at the new limit,
+      // is flat. Past it, growth waits for probe_windows of holding: the endpoint may have more
+      // to give.
+      grow();
       d = Decision::Grow;
     }
   }
@@ -239,6 +251,7 @@ void WindowSampler::mark() {
   throttled_ = report_.throttled();
   latencies_ = report_.latencies().snapshot();
   written_ = written_now();
+  cpu_ = util::read_cpu_times();
 }
 
 Window WindowSampler::take(bool saturated) const {
@@ -252,6 +265,11 @@ Window WindowSampler::take(bool saturated) const {
   w.p50_us = LatencyHistogram::quantile(lat, latencies_, 0.5);
   w.written = written_now() - written_;
   w.saturated = saturated;
+  if (cpu_) {
+    const auto now_cpu = util::read_cpu_times();
+    const auto busy = now_cpu ? util::busy_share(*cpu_, *now_cpu) : std::nullopt;
+    if (busy) w.cpu_busy = *busy;
+  }
   return w;
 }
 
@@ -280,13 +298,15 @@ std::chrono::milliseconds following_window(const AdaptiveConcurrency& policy, co
 bool debug_concurrency() { return std::getenv("S3UP_DEBUG_CONCURRENCY") != nullptr; }
 
 void print_window(const Window& w, Decision d, std::size_t limit) {
+  char cores[32] = "cores ? busy";
+  if (w.cpu_busy >= 0) std::snprintf(cores, sizeof cores, "cores %.0f%% busy", w.cpu_busy * 100);
   std::fprintf(stderr,
                "s3up: concurrency: %.3f s, %.1f MB/s (%.1f MB/s written), %.0f req/s, p50 %.1f ms,"
-               " %llu slowdowns, %s -> %s %zu\n",
+               " %llu slowdowns, %s, %s -> %s %zu\n",
                w.seconds, rate(w.bytes, w.seconds) / 1e6, rate(w.written, w.seconds) / 1e6,
                rate(w.requests, w.seconds),
                w.p50_us / 1000, static_cast<unsigned long long>(w.throttled),
-               w.saturated ? "saturated" : "not saturated", to_string(d), limit);
+               w.saturated ? "saturated" : "not saturated", cores, to_string(d), limit);
 }
 
 void print_start(std::uint64_t request_bytes, std::size_t limit) {
@@ -318,6 +338,7 @@ struct ConcurrencyController::State {
   AdaptiveConcurrency policy;  // touched by the loop only
   std::chrono::milliseconds window;
   bool stopped = false;        // on the strand only
+  std::uint64_t queued_at_mark = 0;  // queued_total() when the window started (start(), loop)
   std::atomic<std::size_t> limit;
   std::atomic<std::size_t> peak;
   LimitHistory history;
@@ -332,12 +353,26 @@ void apply_limit(ConcurrencyController::State& s, std::size_t limit) {
   if (s.follower && limit != s.follower->capacity()) s.follower->set_capacity(limit);
 }
 
-// Whether the limit holds work back: requests wait for a permit, every permit is taken, or
-// files wait to start (the follower: the async engine's uploads in progress, as many as the
-// limit, each of which reads and signs before it asks for a request permit, so that with the CPU
-// busy the requests in flight stay below the limit while hundreds of files wait their turn).
+// Acquisitions of the requests semaphore and its follower that have had to queue so far.
+std::uint64_t queued_total(const ConcurrencyController::State& s) {
+  return s.requests.queued_total() + (s.follower != nullptr ? s.follower->queued_total() : 0);
+}
+
+// Whether the limit held work back during the window that ends now: requests or files had to
+// wait for a permit at some point in it (as TCP asks whether a round trip was cwnd-limited), or
+// now requests wait, every permit is taken, or files wait to start (the follower: the async
+// engine's uploads in progress, as many as the limit, each of which reads and signs before it
+// asks for a request permit, so that with the CPU busy the requests in flight stay below the
+// limit while hundreds of files wait their turn). Not only now: the dispatcher that starts files
+// runs on the controller's thread, so at the moment the window is sampled it is often between
+// two files (reading the walk, planning an upload) with permits just released and nobody
+// queued, while in the rest of the window every file waited for its slot; sampled alone, 3 runs
+// of 10 at 20 ms stayed at 128 for a second or the whole run.
 bool held_back(ConcurrencyController::State& s) {
-  return s.requests.waiting() > 0 || s.requests.in_use() >= s.requests.capacity() ||
+  const std::uint64_t queued = queued_total(s);
+  const bool waited = queued != s.queued_at_mark;
+  s.queued_at_mark = queued;
+  return waited || s.requests.waiting() > 0 || s.requests.in_use() >= s.requests.capacity() ||
          (s.follower != nullptr && s.follower->waiting() > 0);
 }
 
@@ -383,6 +418,7 @@ void ConcurrencyController::open_ahead_with(OpenAhead open_ahead) {
 void ConcurrencyController::start() {
   apply_limit(*state_, state_->policy.limit());
   state_->history.start(state_->policy.limit());
+  state_->queued_at_mark = queued_total(*state_);  // a wait from now on counts in the first window
   coro::spawn(state_->strand, control_loop(state_), [](std::exception_ptr e) {
     std::fprintf(stderr, "s3up: concurrency controller stopped: %s\n",
                  coro::exception_message(e).c_str());

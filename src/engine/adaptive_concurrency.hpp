@@ -1,20 +1,20 @@
 // --concurrency auto: the number of requests in flight adapts to what the endpoint gives.
 //
-// AdaptiveConcurrency is the policy, pure (no clock, no I/O): it is fed one Window of measures
-// at a time and moves the limit. It starts as TCP does, in slow start: the limit doubles every
-// window while throughput rises by more than `slow_start_rise` (so that on a link with 80 ms of
-// round trip it reaches hundreds of requests in flight within a second, where growing by a
-// quarter would take many; on a WAN, where the first requests took `open_ahead_from` or more,
-// the first growth is x8, three doublings, as many as TCP's slow start makes in the 3.5 round
-// trips the first answers took); the first doubling that brings less, a SlowDown or a rising
-// latency ends slow start. A doubling whose first window shows too little is judged (against
-// the window before the doubling) only after one more window, and once the windows since it last
-// as long as a new connection's first request took at the start (the first measure's median
-// latency, at most `max_warm_up`): the connections it opens take a few round trips (TCP, TLS)
-// before they carry requests, 600 ms at 150 ms of round trip, so on a WAN the windows right
-// after it show only part of its gain. The first window's rate counts at most what its limit
-// gives at the latency measured after (Little's law): the first requests, started together,
-// complete together, so its rate is a burst. From then on, AIMD-like:
+// AdaptiveConcurrency is the policy, pure (no clock, no I/O): it is fed one Window of measures at
+// a time and moves the limit. It starts as TCP does, in slow start: the limit doubles every window
+// that holds work back while each doubling raises throughput by more than `slow_start_rise` (so
+// that on a link with 80 ms of round trip it reaches hundreds of requests in flight within a
+// second, where growing by a quarter would take many; on a WAN, where the first requests took
+// `open_ahead_from` or more, the first growth is x8, three doublings, as many as TCP's slow start
+// makes in the 3.5 round trips the first answers took); the first doubling that brings less, a
+// SlowDown or a rising latency ends slow start. A doubling whose first window shows too little is
+// judged (against the window before the doubling) only after one more window, and once the windows
+// since it last as long as a new connection's first request took at the start (the first measure's
+// median latency, at most `max_warm_up`): the connections it opens take a few round trips (TCP,
+// TLS) before they carry requests, 600 ms at 150 ms of round trip, so on a WAN the windows right
+// after it show only part of its gain. The first window's rate counts at most what its limit gives
+// at the latency measured after (Little's law): the first requests, started together, complete
+// together, so its rate is a burst. From then on, AIMD-like:
 //  - a SlowDown (503) reply in the window: cut (x0.5, at least 1), then let a few windows pass
 //    while the requests sent under the old limit drain;
 //  - throughput (bytes/s or requests/s, whichever rose more) up by more than `rise` on the
@@ -50,6 +50,7 @@
 #include "engine/latency_histogram.hpp"
 #include "engine/limit_history.hpp"
 #include "engine/report.hpp"
+#include "util/cpu_load.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -90,6 +91,12 @@ struct AdaptiveConfig {
   // Before the first answer: seconds without any, from which connections are opened ahead (the
   // first windows; at 20 ms some answers come within the first 100 ms, at 80 ms none).
   double open_ahead_unanswered = 0.1;
+  // The machine's cores busy (all processes) from which the limit is not grown: more requests
+  // in flight cannot go faster there, and each new one costs a TLS handshake on the same cores.
+  // At 20 ms (s3up, the sink and the proxy on two cores) 128 in flight keep them 68% busy, 256
+  // 86%, and a doubling to 512, undone two windows later, cost 0.1-0.3 s of a 1.3 s run.
+  // 0: never (nor does the rule act where the cores' use is unknown).
+  double cpu_busy_max = 0.85;
 };
 
 // What happened during one sampling window.
@@ -100,7 +107,8 @@ struct Window {
   std::uint64_t throttled = 0;  // replies asking to slow down (503 SlowDown)
   double p50_us = 0;            // median latency of the requests completed (0: none)
   std::uint64_t written = 0;    // request bytes written to connections (0: not measured)
-  bool saturated = false;       // requests were waiting for a permit: the limit held them back
+  bool saturated = false;       // the limit held work back (requests or files waited in it)
+  double cpu_busy = -1;         // the share of the machine's cores busy in it (-1: unknown)
 };
 
 enum class Decision { Hold, Grow, Cut, Undo };
@@ -179,6 +187,7 @@ class WindowSampler {
   std::chrono::steady_clock::time_point since_;
   std::uint64_t bytes_ = 0, requests_ = 0, throttled_ = 0, written_ = 0;
   LatencyHistogram::Counts latencies_{};
+  std::optional<util::CpuTimes> cpu_;
 };
 
 // The next window's length: twice the median latency (so that a window sees requests
