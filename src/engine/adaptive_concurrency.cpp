@@ -366,8 +366,9 @@ std::uint64_t queued_total(const ConcurrencyController::State& s) {
 // limit while hundreds of files wait their turn). Not only now: the dispatcher that starts files
 // runs on the controller's thread, so at the moment the window is sampled it is often between
 // two files (reading the walk, planning an upload) with permits just released and nobody
-// queued, while in the rest of the window every file waited for its slot; sampled alone, 3 runs
-// of 10 at 20 ms stayed at 128 for a second or the whole run.
+// queued, while in the rest of the window every file waited for its slot; sampled alone, 4 runs
+// of 12 at 20 ms stayed at 128 for 1.5 s or more (bench/results/auto-cpu-full). Called once per
+// window: it starts the next window's count.
 bool held_back(ConcurrencyController::State& s) {
   const std::uint64_t queued = queued_total(s);
   const bool waited = queued != s.queued_at_mark;

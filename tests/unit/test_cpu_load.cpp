@@ -2,7 +2,6 @@
 // readings.
 #include <boost/test/unit_test.hpp>
 
-#include <cstdio>
 #include <fstream>
 #include <string>
 
