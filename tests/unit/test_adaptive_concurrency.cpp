@@ -106,6 +106,14 @@ AdaptiveConfig aimd() {
   return c;
 }
 
+// Slow start from 64 whose first growth is x2 whatever the first latency (no x8 on a WAN).
+AdaptiveConfig doubling_from_64() {
+  AdaptiveConfig c;
+  c.initial = 64;
+  c.open_ahead_from = 0;
+  return c;
+}
+
 BOOST_AUTO_TEST_CASE(grows_while_throughput_rises_then_holds_near_capacity) {
   AdaptiveConcurrency policy(aimd());
   Model model;  // capacity 200
@@ -210,9 +218,7 @@ BOOST_AUTO_TEST_CASE(slow_start_goes_on_after_a_window_that_held_nothing_back) {
   // The doubling to 128 doubled throughput, but in the window that showed it the limit held
   // nothing back (the walk paused); the next window, at 128 and flat, holds work back again:
   // slow start doubles on, it does not wait probe_windows as a plateau past slow start would.
-  AdaptiveConfig config;
-  config.initial = 64;
-  config.open_ahead_from = 0;  // x2 first growth
+  AdaptiveConfig config = doubling_from_64();
   AdaptiveConcurrency policy(config);
   BOOST_TEST(policy.observe(steady(2000, 30)) == Decision::Grow);
   BOOST_TEST(policy.limit() == 128u);
@@ -240,9 +246,7 @@ Window busy(Window w, double cores) {
 BOOST_AUTO_TEST_CASE(full_cores_end_slow_start_and_hold_off_probes_while_they_stay_full) {
   // 20 ms away on two cores shared with the server: 128 in flight doubled throughput, but the
   // cores are 90% busy; 256 cannot go faster and would cost 128 handshakes: no doubling.
-  AdaptiveConfig config;
-  config.initial = 64;
-  config.open_ahead_from = 0;
+  AdaptiveConfig config = doubling_from_64();
   AdaptiveConcurrency policy(config);
   BOOST_TEST(policy.observe(busy(steady(2000, 30), 0.5)) == Decision::Grow);
   BOOST_TEST(policy.limit() == 128u);
@@ -261,9 +265,7 @@ BOOST_AUTO_TEST_CASE(full_cores_end_slow_start_and_hold_off_probes_while_they_st
 }
 
 BOOST_AUTO_TEST_CASE(the_first_growth_waits_for_a_window_whose_cores_are_not_full) {
-  AdaptiveConfig config;
-  config.initial = 64;
-  config.open_ahead_from = 0;
+  AdaptiveConfig config = doubling_from_64();
   AdaptiveConcurrency policy(config);
   BOOST_TEST(policy.observe(busy(steady(2000, 30), 0.97)) == Decision::Hold);
   BOOST_TEST(policy.limit() == 64u);
