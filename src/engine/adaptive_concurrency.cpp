@@ -27,6 +27,7 @@ const char* to_string(Decision d) {
     case Decision::Grow: return "grow";
     case Decision::Cut: return "cut";
     case Decision::Undo: return "undo";
+    case Decision::Drain: return "drain";
   }
   return "?";
 }
@@ -71,6 +72,7 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     settle_ = config_.settle_windows;
     holds_ = 0;
     probe_from_.reset();
+    drain_from_.reset();
     first_growth_ = false;
     slow_start_ = false;
   };
@@ -138,6 +140,29 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   // Large requests with too few completions to tell a rate: judged by the bytes sent.
   const bool by_written = large_requests_ && w.written > 0 && p.written > 0 &&
                           (w.requests < config_.min_requests || p.requests < config_.min_requests);
+  // Requests queueing beyond what the base latency allows (judged on enough completions, by
+  // latency, not for large requests, whose latency is their transfer).
+  const bool judged_by_latency = !large_requests_ && w.requests >= config_.min_requests &&
+                                 w.p50_us > 0;
+  const double base = base_latency_;
+  if (judged_by_latency) update_base_latency(w);
+  const bool queueing = judged_by_latency && config_.queue_max > 0 && base > 0 &&
+                        w.p50_us / 1e6 > base * (1 + config_.queue_max);
+  // A drain is judged on the first window after the one it let pass: a rate down by more than
+  // drain_loss means the knee was read too low (a window of the ramp, whose rate was not yet the
+  // endpoint's): back to where it was, and later drains stop a growth step above it.
+  if (drain_from_) {
+    const std::size_t from = *drain_from_;
+    drain_from_.reset();
+    if (rate(w.requests, w.seconds) < drain_rate_ * (1 - config_.drain_loss)) {
+      drain_floor_ = std::max(drain_floor_, static_cast<std::size_t>(std::ceil(
+                                                static_cast<double>(limit_) * config_.growth)));
+      set(from);
+      holds_ = 0;
+      previous_ = w;
+      return limit_ != before ? Decision::Undo : Decision::Hold;
+    }
+  }
   // The first growth is judged against the first window, whose requests, started together,
   // completed together: its rate is a burst (at 150 ms, 1.5 times what its limit gives after).
   // It counts at most what its limit gives at the lower of the two windows' latencies (Little's
@@ -197,6 +222,20 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   } else if (probe_from_ && !rising) {
     // The last growth brought nothing: back to where throughput stopped rising, and hold.
     undo();
+  } else if (queueing && w.saturated && !slow_start_) {
+    // Requests wait beyond the base latency at a limit that holds work back: more in flight
+    // than the rate needs. No growth; once the rate is steady (not rising: a window of a ramp,
+    // when the connections of the last doubling were still opening, reads low and would size
+    // the knee too small), down to the knee. A probe that brought its gain is kept.
+    probe_from_.reset();
+    if (const std::size_t to = knee(w, p, base); !rising && to < limit_) {
+      drain_from_ = limit_;
+      drain_rate_ = delivery_rate(w, p);
+      set(to);
+      holds_ = 0;
+      settle_ = 1;  // the next window still completes what the old limit sent
+      d = Decision::Drain;
+    }
   } else if (rising && w.saturated && !cores_full) {
     grow();
     d = Decision::Grow;
@@ -219,6 +258,33 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   first_growth_ = false;
   previous_ = w;
   return limit_ != before ? d : Decision::Hold;
+}
+
+void AdaptiveConcurrency::update_base_latency(const Window& w) {
+  const double p50 = w.p50_us / 1e6;
+  base_age_ += w.seconds;
+  // A lower median, or the old base grown stale (the path may have changed: a new address).
+  if (base_latency_ <= 0 || p50 <= base_latency_ || base_age_ > config_.base_latency_life) {
+    base_latency_ = p50;
+    base_age_ = 0;
+  }
+}
+
+std::size_t AdaptiveConcurrency::knee(const Window& w, const Window& p, double base) const {
+  const double in_flight = std::ceil(delivery_rate(w, p) * base * config_.knee_headroom);
+  // At most halving at once, never below a drain that cost throughput (drain_floor_).
+  const double floor = std::floor(static_cast<double>(limit_) / 2);
+  return std::clamp(std::max({static_cast<std::size_t>(std::max(in_flight, floor)), drain_floor_,
+                              config_.min}),
+                    config_.min, config_.max);
+}
+
+double AdaptiveConcurrency::delivery_rate(const Window& w, const Window& p) const {
+  // The larger of this window's and the last's: one window of 100-250 ms reads 10-15% low or
+  // high, and the larger errs towards more in flight.
+  double r = rate(w.requests, w.seconds);
+  if (p.requests >= config_.min_requests) r = std::max(r, rate(p.requests, p.seconds));
+  return r;
 }
 
 std::size_t AdaptiveConcurrency::connections_ahead() const {

@@ -17,10 +17,21 @@
 // together, so its rate is a burst. From then on, AIMD-like:
 //  - a SlowDown (503) reply in the window: cut (x0.5, at least 1), then let a few windows pass
 //    while the requests sent under the old limit drain;
-//  - throughput (bytes/s or requests/s, whichever rose more) up by more than `rise` on the
-//    previous window while the limit held requests back: grow (x1.25, at least +1, at most max);
 //  - median latency up by more than `latency_rise` without such a throughput gain: cut (after a
 //    growth smaller than x2, back to where it started: its own requests were queueing);
+//  - requests queueing while the limit holds work back, past slow start (the window's median
+//    latency more than `queue_max` above the base latency, the lowest median of the last
+//    `base_latency_life` seconds): no growth, and once throughput is steady (not up by more
+//    than `rise`: a window of a ramp reads low) drain to the knee, the requests in flight the
+//    delivery rate needs at the base latency (Little's law: rate x base latency, the larger rate
+//    of this window and the last, times `knee_headroom`; at most halving), as BBR sizes its
+//    window to the bandwidth-delay product: above it requests only wait in a queue (a link's, a
+//    CPU's), each holding a connection and its buffers, and the run goes no faster. The next
+//    window is let pass (it completes what the old limit sent); if the one after shows the rate
+//    down by more than `drain_loss`, the drain is undone and later drains stop a growth step
+//    above it;
+//  - throughput (bytes/s or requests/s, whichever rose more) up by more than `rise` on the
+//    previous window while the limit held requests back: grow (x1.25, at least +1, at most max);
 //  - otherwise hold.
 // Every growth is a probe: when the next window shows no gain (once its connections had the
 // time to open, as above) it is undone, so the limit settles where throughput stopped rising
@@ -97,6 +108,13 @@ struct AdaptiveConfig {
   // 86%, and a doubling to 512, undone two windows later, cost 0.1-0.3 s of a 1.3 s run.
   // 0: never (nor does the rule act where the cores' use is unknown).
   double cpu_busy_max = 0.85;
+  // Queueing allowed on top of the base latency (a fraction of it) before the limit is drained
+  // to the knee (0: never drained). 0.25: requests that wait a quarter of a round trip more
+  // than they need keep at most 80% of them doing something (the in-flight / latency bound).
+  double queue_max = 0.25;
+  double knee_headroom = 1.1;      // the knee x this: the measures' noise, a bucket of latency
+  double drain_loss = 0.15;        // a drain after which the rate falls by more is undone
+  double base_latency_life = 10;   // seconds a base latency stands unless a lower one is seen
 };
 
 // What happened during one sampling window.
@@ -111,7 +129,7 @@ struct Window {
   double cpu_busy = -1;         // the share of the machine's cores busy in it (-1: unknown)
 };
 
-enum class Decision { Hold, Grow, Cut, Undo };
+enum class Decision { Hold, Grow, Cut, Undo, Drain };
 const char* to_string(Decision d);
 
 class AdaptiveConcurrency {
@@ -139,10 +157,19 @@ class AdaptiveConcurrency {
   // judge it. Not for large requests (a part's handshake is small beside its transfer).
   std::size_t connections_ahead() const;
   bool in_slow_start() const { return slow_start_; }
+  // The lowest median latency of the recent windows (seconds; 0: none yet).
+  double base_latency() const { return base_latency_; }
   const AdaptiveConfig& config() const { return config_; }
 
  private:
   void set(std::size_t limit);
+  // Takes a window's median latency into the base latency.
+  void update_base_latency(const Window& w);
+  // The requests in flight the delivery rate of `w` (or of `p`, the window before) needs at
+  // latency `base`, with the headroom; at least half the limit.
+  std::size_t knee(const Window& w, const Window& p, double base) const;
+  // Requests/s completed: the larger of `w`'s rate and `p`'s (the window before).
+  double delivery_rate(const Window& w, const Window& p) const;
 
   AdaptiveConfig config_;
   std::size_t limit_;
@@ -160,6 +187,11 @@ class AdaptiveConcurrency {
   double unmeasured_ = 0;     // seconds of windows before the first measure (nothing completed)
   bool held_back_ = false;    // the last window's limit held work back (Window::saturated)
   bool large_requests_ = false;  // requests of large_request bytes or more were announced
+  double base_latency_ = 0;      // seconds: the lowest window median lately (0: none yet)
+  double base_age_ = 0;          // seconds of windows since base_latency_ was set
+  std::optional<std::size_t> drain_from_;  // the limit before a drain, until it is judged
+  double drain_rate_ = 0;                  // the delivery rate the drain was sized from
+  std::size_t drain_floor_ = 0;  // above a drain that cost throughput: later drains stop here
 };
 
 // The request bytes a transport has written so far (http::Client::bytes_written and
