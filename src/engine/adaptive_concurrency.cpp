@@ -263,11 +263,18 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
 void AdaptiveConcurrency::update_base_latency(const Window& w) {
   const double p50 = w.p50_us / 1e6;
   base_age_ += w.seconds;
-  // A lower median, or the old base grown stale (the path may have changed: a new address).
-  if (base_latency_ <= 0 || p50 <= base_latency_ || base_age_ > config_.base_latency_life) {
+  since_base_ = since_base_ > 0 ? std::min(since_base_, p50) : p50;
+  if (base_latency_ <= 0 || p50 <= base_latency_) {
     base_latency_ = p50;
-    base_age_ = 0;
+  } else if (base_age_ > config_.base_latency_life) {
+    // The base grown stale (the path may have changed: a new address): the lowest median seen
+    // since it was set, not this window's, which may be a queue's.
+    base_latency_ = since_base_;
+  } else {
+    return;
   }
+  base_age_ = 0;
+  since_base_ = 0;
 }
 
 std::size_t AdaptiveConcurrency::knee(const Window& w, const Window& p, double base) const {

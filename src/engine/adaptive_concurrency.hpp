@@ -20,16 +20,16 @@
 //  - median latency up by more than `latency_rise` without such a throughput gain: cut (after a
 //    growth smaller than x2, back to where it started: its own requests were queueing);
 //  - requests queueing while the limit holds work back, past slow start (the window's median
-//    latency more than `queue_max` above the base latency, the lowest median of the last
-//    `base_latency_life` seconds): no growth, and once throughput is steady (not up by more
-//    than `rise`: a window of a ramp reads low) drain to the knee, the requests in flight the
-//    delivery rate needs at the base latency (Little's law: rate x base latency, the larger rate
-//    of this window and the last, times `knee_headroom`; at most halving), as BBR sizes its
-//    window to the bandwidth-delay product: above it requests only wait in a queue (a link's, a
-//    CPU's), each holding a connection and its buffers, and the run goes no faster. The next
-//    window is let pass (it completes what the old limit sent); if the one after shows the rate
-//    down by more than `drain_loss`, the drain is undone and later drains stop a growth step
-//    above it;
+//    latency more than `queue_max` above the base latency, the lowest window median, renewed
+//    after `base_latency_life` seconds by the lowest of the windows since): no growth, and once
+//    throughput is steady (not up by more than `rise`: a window of a ramp reads low) drain to
+//    the knee, the requests in flight the delivery rate needs at the base latency (Little's
+//    law: rate x base latency, the larger rate of this window and the last, times
+//    `knee_headroom`; at most halving), as BBR sizes its window to the bandwidth-delay product:
+//    above it requests only wait in a queue (a link's, a CPU's), each holding a connection and
+//    its buffers, and the run goes no faster. The next window is let pass (it completes what
+//    the old limit sent); if the one after shows the rate down by more than `drain_loss`, the
+//    drain is undone and later drains stop a growth step above it;
 //  - throughput (bytes/s or requests/s, whichever rose more) up by more than `rise` on the
 //    previous window while the limit held requests back: grow (x1.25, at least +1, at most max);
 //  - otherwise hold.
@@ -115,6 +115,7 @@ struct AdaptiveConfig {
   double knee_headroom = 1.1;      // the knee x this: the measures' noise, a bucket of latency
   double drain_loss = 0.15;        // a drain after which the rate falls by more is undone
   double base_latency_life = 10;   // seconds a base latency stands unless a lower one is seen
+                                   // (then: the lowest median of the windows since)
 };
 
 // What happened during one sampling window.
@@ -189,6 +190,7 @@ class AdaptiveConcurrency {
   bool large_requests_ = false;  // requests of large_request bytes or more were announced
   double base_latency_ = 0;      // seconds: the lowest window median lately (0: none yet)
   double base_age_ = 0;          // seconds of windows since base_latency_ was set
+  double since_base_ = 0;        // the lowest window median since then (0: none)
   std::optional<std::size_t> drain_from_;  // the limit before a drain, until it is judged
   double drain_rate_ = 0;                  // the delivery rate the drain was sized from
   std::size_t drain_floor_ = 0;  // above a drain that cost throughput: later drains stop here
