@@ -228,9 +228,10 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     // when the connections of the last doubling were still opening, reads low and would size
     // the knee too small), down to the knee. A probe that brought its gain is kept.
     probe_from_.reset();
-    if (const std::size_t to = knee(w, p, base); !rising && to < limit_) {
+    const double r = delivery_rate(w, p);
+    if (const std::size_t to = knee(r, base); !rising && to < limit_) {
       drain_from_ = limit_;
-      drain_rate_ = delivery_rate(w, p);
+      drain_rate_ = r;
       set(to);
       holds_ = 0;
       settle_ = 1;  // the next window still completes what the old limit sent
@@ -277,12 +278,11 @@ void AdaptiveConcurrency::update_base_latency(const Window& w) {
   since_base_ = 0;
 }
 
-std::size_t AdaptiveConcurrency::knee(const Window& w, const Window& p, double base) const {
-  const double in_flight = std::ceil(delivery_rate(w, p) * base * config_.knee_headroom);
+std::size_t AdaptiveConcurrency::knee(double per_second, double base) const {
+  const double in_flight = std::ceil(per_second * base * config_.knee_headroom);
   // At most halving at once, never below a drain that cost throughput (drain_floor_).
   const double floor = std::floor(static_cast<double>(limit_) / 2);
-  return std::clamp(std::max({static_cast<std::size_t>(std::max(in_flight, floor)), drain_floor_,
-                              config_.min}),
+  return std::clamp(std::max(static_cast<std::size_t>(std::max(in_flight, floor)), drain_floor_),
                     config_.min, config_.max);
 }
 

@@ -166,9 +166,9 @@ class AdaptiveConcurrency {
   void set(std::size_t limit);
   // Takes a window's median latency into the base latency.
   void update_base_latency(const Window& w);
-  // The requests in flight the delivery rate of `w` (or of `p`, the window before) needs at
-  // latency `base`, with the headroom; at least half the limit.
-  std::size_t knee(const Window& w, const Window& p, double base) const;
+  // The requests in flight `per_second` requests/s need at latency `base`, with the headroom; at
+  // least half the limit and drain_floor_.
+  std::size_t knee(double per_second, double base) const;
   // Requests/s completed: the larger of `w`'s rate and `p`'s (the window before).
   double delivery_rate(const Window& w, const Window& p) const;
 
