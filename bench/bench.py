@@ -28,7 +28,7 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="small datasets, 1 repetition (smoke test)")
     ap.add_argument("--reps", type=int, help="repetitions per configuration (default 3, quick 1)")
     ap.add_argument("--datasets", default="",
-                    help="comma list of small,medium,large,tree,wlarge,whuge (default: small,medium,large,tree; "
+                    help="comma list of small,medium,large,tree,wlarge,whuge,wsmall (default: small,medium,large,tree; "
                          "with --network: small,wlarge)")
     ap.add_argument("--network", default="",
                     help="comma list of network profiles (" + ",".join(network.ORDER) + "): run the "

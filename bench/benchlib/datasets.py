@@ -13,12 +13,16 @@ KiB, MiB = 1024, 1024 * 1024
 
 # name -> (files, bytes per file) for generated sets; "tree" copies a real directory.
 FULL = {"small": (10_000, 4 * KiB), "medium": (1_000, 256 * KiB), "large": (4, 256 * MiB),
-        "tree": "/usr/share/doc", "wlarge": (2, 100 * MiB), "whuge": (2, 512 * MiB)}
+        "tree": "/usr/share/doc", "wlarge": (2, 100 * MiB), "whuge": (2, 512 * MiB),
+        "wsmall": (60_000, 4 * KiB)}
 QUICK = {"small": (1_000, 4 * KiB), "medium": (100, 256 * KiB), "large": (2, 24 * MiB),
-         "tree": "/usr/include/linux", "wlarge": (2, 24 * MiB), "whuge": (2, 48 * MiB)}
-ORDER = ["small", "medium", "large", "tree", "wlarge", "whuge"]
+         "tree": "/usr/include/linux", "wlarge": (2, 24 * MiB), "whuge": (2, 48 * MiB),
+         "wsmall": (3_000, 4 * KiB)}
+# wsmall: small files over a WAN for long enough (10-20 s at 20-80 ms) that --concurrency auto's
+# start is a small part of the run and its base latency outlives base_latency_life.
+ORDER = ["small", "medium", "large", "tree", "wlarge", "whuge", "wsmall"]
 # Throughput metric for plots: files/s where per-request cost dominates, MB/s for big files.
-METRIC = {"small": "files_per_s", "medium": "files_per_s", "tree": "files_per_s",
+METRIC = {"small": "files_per_s", "medium": "files_per_s", "tree": "files_per_s", "wsmall": "files_per_s",
           "large": "mb_per_s", "wlarge": "mb_per_s", "whuge": "mb_per_s"}
 # Datasets of big files: single PUTs to nginx and multipart to the test server.
 BIG = {"large", "wlarge", "whuge"}

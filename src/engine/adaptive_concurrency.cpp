@@ -205,13 +205,38 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     holds_ = 0;
     d = Decision::Undo;
   };
+  // Down to the knee, the requests in flight the delivery rate needs at the base latency (a
+  // probe that brought its gain is kept); false when the limit is at or below it already.
+  const auto drain = [&] {
+    probe_from_.reset();
+    const double r = delivery_rate(w, p);
+    const std::size_t to = knee(r, base);
+    if (to >= limit_) return false;
+    drain_from_ = limit_;
+    drain_rate_ = r;
+    set(to);
+    holds_ = 0;
+    settle_ = 1;  // the next window still completes what the old limit sent
+    d = Decision::Drain;
+    return true;
+  };
+  // Requests queueing at a limit that holds work back, past slow start: a drain's case.
+  const bool drains = queueing && w.saturated && !slow_start_;
   if (slower && !rising) {
     // A probe smaller than x2 (past slow start) that made the latency rise: its own requests
     // queueing where throughput had stopped rising. Back to where it started, not below it:
     // halving would give up what the window before it showed the endpoint takes. (A growth
-    // that found the limit at its maximum raised nothing: the rise is the endpoint's, and cuts.)
+    // that found the limit at its maximum raised nothing: the rise is the endpoint's.)
+    // At a limit that held (no growth being judged) with a base latency to size it from, a
+    // drain to the knee: judged on the windows after it and undone if the rate falls (one
+    // window's median can jump by half on a busy machine, at 20 ms on two cores 24 -> 37 ms,
+    // and halving 256 there cost a 60,000-file run a quarter of its rate for the rest of it);
+    // at a drain floor, which says lower costs throughput, hold. Otherwise (a doubling, slow
+    // start, no base latency yet) halve.
     if (probe_from_ && *probe_from_ < limit_ && *probe_from_ > halved()) {
       undo();
+    } else if (drains && !probe_from_) {
+      drain();
     } else {
       cut();
       d = Decision::Cut;
@@ -222,20 +247,15 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   } else if (probe_from_ && !rising) {
     // The last growth brought nothing: back to where throughput stopped rising, and hold.
     undo();
-  } else if (queueing && w.saturated && !slow_start_) {
+  } else if (drains) {
     // Requests wait beyond the base latency at a limit that holds work back: more in flight
     // than the rate needs. No growth; once the rate is steady (not rising: a window of a ramp,
     // when the connections of the last doubling were still opening, reads low and would size
     // the knee too small), down to the knee. A probe that brought its gain is kept.
-    probe_from_.reset();
-    const double r = delivery_rate(w, p);
-    if (const std::size_t to = knee(r, base); !rising && to < limit_) {
-      drain_from_ = limit_;
-      drain_rate_ = r;
-      set(to);
-      holds_ = 0;
-      settle_ = 1;  // the next window still completes what the old limit sent
-      d = Decision::Drain;
+    if (rising) {
+      probe_from_.reset();
+    } else {
+      drain();
     }
   } else if (rising && w.saturated && !cores_full) {
     grow();

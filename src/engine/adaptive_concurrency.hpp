@@ -17,8 +17,10 @@
 // together, so its rate is a burst. From then on, AIMD-like:
 //  - a SlowDown (503) reply in the window: cut (x0.5, at least 1), then let a few windows pass
 //    while the requests sent under the old limit drain;
-//  - median latency up by more than `latency_rise` without such a throughput gain: cut (after a
-//    growth smaller than x2, back to where it started: its own requests were queueing);
+//  - median latency up by more than `latency_rise` without such a throughput gain: after a
+//    growth smaller than x2, back to where it started (its own requests were queueing); at a
+//    limit that held and holds work back, past slow start, a drain (below), judged and undone
+//    like any; otherwise (a doubling, no base latency yet) cut;
 //  - requests queueing while the limit holds work back, past slow start (the window's median
 //    latency more than `queue_max` above the base latency, the lowest window median, renewed
 //    after `base_latency_life` seconds by the lowest of the windows since): no growth, and once

@@ -475,19 +475,48 @@ BOOST_AUTO_TEST_CASE(slowdown_storm_goes_down_to_one_and_recovers_after) {
   BOOST_TEST(policy.limit() > 200u);
 }
 
-BOOST_AUTO_TEST_CASE(rising_latency_without_throughput_gain_cuts) {
-  AdaptiveConfig config;
-  config.initial = 64;
-  config.probe_windows = 1000;
-  AdaptiveConcurrency policy(config);
-  policy.observe(steady(2000, 20));  // baseline, doubled to 128
-  policy.observe(steady(2000, 20));  // no gain yet: one more window
-  policy.observe(steady(2000, 20));  // no gain: back to 64
-  BOOST_TEST(policy.limit() == 64u);
-  policy.observe(steady(2000, 25));  // +25%: not enough
-  BOOST_TEST(policy.limit() == 64u);
-  BOOST_TEST(policy.observe(steady(1990, 50)) == Decision::Cut);  // x2, no gain
-  BOOST_TEST(policy.limit() == 32u);
+BOOST_AUTO_TEST_CASE(rising_latency_without_throughput_gain_drains_or_with_drains_off_cuts) {
+  // At a limit that held, the median doubling without a throughput gain: drained to the knee
+  // (2,000/s x 20 ms x 1.1 = 44), judged as drains are; with drains disabled (queue_max 0),
+  // halved.
+  for (const bool drains : {true, false}) {
+    AdaptiveConfig config;
+    config.initial = 64;
+    config.probe_windows = 1000;
+    if (!drains) config.queue_max = 0;
+    AdaptiveConcurrency policy(config);
+    policy.observe(steady(2000, 20));  // baseline, doubled to 128
+    policy.observe(steady(2000, 20));  // no gain yet: one more window
+    policy.observe(steady(2000, 20));  // no gain: back to 64
+    BOOST_TEST(policy.limit() == 64u);
+    policy.observe(steady(2000, 25));  // +25%: not enough
+    BOOST_TEST(policy.limit() == 64u);
+    // x2, no gain
+    BOOST_TEST(policy.observe(steady(1990, 50)) == (drains ? Decision::Drain : Decision::Cut));
+    BOOST_TEST(policy.limit() == (drains ? 44u : 32u));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_latency_jump_at_a_held_limit_is_a_drain_undone_when_the_rate_falls) {
+  // From a 60,000-file run at 20 ms on two cores: held at 256 (base 20 ms), one window's median
+  // jumped by half (24 -> 37 ms) at a lower rate, and the limit was halved to 128, where the
+  // rate stayed a quarter lower for the rest of the run. Now a drain to the knee, undone when
+  // the rate falls after it; the next jump meets the drain floor and holds.
+  AdaptiveConcurrency policy(doubling_from_64());
+  past_the_knee(policy);
+  BOOST_TEST(policy.observe(steady(8000, 24)) == Decision::Grow);  // slow start over: 320
+  BOOST_TEST(policy.observe(steady(8000, 24)) == Decision::Undo);  // nothing: 256
+  BOOST_TEST(policy.observe(steady(8000, 24)) == Decision::Hold);
+  BOOST_TEST(policy.observe(steady(6000, 37)) == Decision::Drain);  // +54%, rate down
+  BOOST_TEST(policy.limit() == 176u);                                // 8,000 x 20 ms x 1.1
+  BOOST_TEST(policy.observe(steady(6000, 30)) == Decision::Hold);    // settling
+  BOOST_TEST(policy.observe(steady(5500, 22)) == Decision::Undo);    // the rate fell: 256
+  BOOST_TEST(policy.limit() == 256u);
+  BOOST_TEST(policy.observe(steady(5600, 24)) == Decision::Hold);
+  // The same jump again: the knee (5,600 x 20 ms x 1.1 = 124) is below the drain floor (220),
+  // so down to the floor, not to 128.
+  BOOST_TEST(policy.observe(steady(5000, 37)) == Decision::Drain);
+  BOOST_TEST(policy.limit() == 220u);
 }
 
 BOOST_AUTO_TEST_CASE(a_probe_that_makes_latency_rise_goes_back_to_where_it_started) {
@@ -502,10 +531,10 @@ BOOST_AUTO_TEST_CASE(a_probe_that_makes_latency_rise_goes_back_to_where_it_start
   BOOST_TEST(policy.limit() == 80u);
   BOOST_TEST(policy.observe(steady(2000, 32)) == Decision::Undo);
   BOOST_TEST(policy.limit() == 64u);
-  // Without a probe under way, the same rise is a cut.
+  // Without a probe under way, the same rise drains to the knee (2,000/s x 20 ms x 1.1).
   BOOST_TEST(policy.observe(steady(2000, 20)) == Decision::Hold);
-  BOOST_TEST(policy.observe(steady(1990, 32)) == Decision::Cut);
-  BOOST_TEST(policy.limit() == 32u);
+  BOOST_TEST(policy.observe(steady(1990, 32)) == Decision::Drain);
+  BOOST_TEST(policy.limit() == 44u);
 }
 
 BOOST_AUTO_TEST_CASE(at_the_maximum_a_latency_rise_still_cuts) {
