@@ -206,19 +206,18 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     d = Decision::Undo;
   };
   // Down to the knee, the requests in flight the delivery rate needs at the base latency (a
-  // probe that brought its gain is kept); false when the limit is at or below it already.
+  // probe that brought its gain is kept); nothing when the limit is at or below it already.
   const auto drain = [&] {
     probe_from_.reset();
     const double r = delivery_rate(w, p);
     const std::size_t to = knee(r, base);
-    if (to >= limit_) return false;
+    if (to >= limit_) return;
     drain_from_ = limit_;
     drain_rate_ = r;
     set(to);
     holds_ = 0;
     settle_ = 1;  // the next window still completes what the old limit sent
     d = Decision::Drain;
-    return true;
   };
   // Requests queueing at a limit that holds work back, past slow start: a drain's case.
   const bool drains = queueing && w.saturated && !slow_start_;
