@@ -539,7 +539,7 @@ BOOST_AUTO_TEST_CASE(a_probe_that_makes_latency_rise_goes_back_to_where_it_start
 
 BOOST_AUTO_TEST_CASE(at_the_maximum_a_latency_rise_still_cuts) {
   // A growth at the maximum raises nothing: a latency rise after it is the endpoint's, and
-  // halves the limit as any other.
+  // halves the limit (the growth is still being judged, so it is not a drain).
   AdaptiveConfig config = aimd();
   config.initial = 100;
   config.max = 100;
