@@ -38,6 +38,10 @@ double rate(std::uint64_t count, double seconds) {
   return seconds > 0 ? static_cast<double>(count) / seconds : 0;
 }
 
+// The first growth where the first answers took open_ahead_from or more (a WAN): three
+// doublings, as many as TCP's slow start makes in the 3.5 round trips those answers took.
+constexpr double kFirstWanGrowth = 8.0;
+
 // How much `now` rose over `before`, as a fraction (0.1 = +10%).
 double gain(double now, double before) {
   if (before <= 0) return now > 0 ? std::numeric_limits<double>::infinity() : 0;
@@ -131,7 +135,8 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     // trips or more), in which TCP's slow start doubles three times, and 64 in flight is far
     // below any WAN's bound (80 ms at 200 Mbit/s: about 450 requests of 4 KiB). x4 (two
     // doublings, as in a window of two round trips) was 2-3% slower at 80 and 150 ms.
-    grow(config_.open_ahead_from > 0 && warm_up_ >= config_.open_ahead_from ? 8.0 : 2.0);
+    grow(config_.open_ahead_from > 0 && warm_up_ >= config_.open_ahead_from ? kFirstWanGrowth
+                                                                           : 2.0);
     first_growth_ = true;
     return limit_ != before ? Decision::Grow : Decision::Hold;
   }
@@ -313,7 +318,7 @@ double AdaptiveConcurrency::delivery_rate(const Window& w, const Window& p) cons
   return r;
 }
 
-std::size_t AdaptiveConcurrency::connections_ahead() const {
+std::size_t AdaptiveConcurrency::connections_ahead(std::uint64_t in_sight) const {
   // Only while the limit holds work back: a doubling needs it, and a run of a few files against
   // a silent endpoint gets no connections beyond its requests'.
   if (!slow_start_ || large_requests_ || !held_back_ || config_.open_ahead_from <= 0) return 0;
@@ -321,7 +326,16 @@ std::size_t AdaptiveConcurrency::connections_ahead() const {
   const bool far = previous_ ? warm_up_ >= config_.open_ahead_from
                              : unmeasured_ >= config_.open_ahead_unanswered;
   if (!far) return 0;
-  return std::min(config_.max, 2 * limit_);
+  // Long without any answer: the first growth will be x8 (a first answer this late took longer
+  // than open_ahead_from); its connections are opened now, while the first requests are still
+  // under way, rather than once the first answers decide it (3.5 more round trips: at 80 ms the
+  // run's 0.4-0.7 s).
+  const bool wide = !previous_ && config_.open_wide_unanswered > 0 &&
+                    unmeasured_ >= config_.open_wide_unanswered;
+  const double factor = wide ? kFirstWanGrowth : 2.0;
+  const auto wanted = std::min(config_.max,
+                               static_cast<std::size_t>(factor * static_cast<double>(limit_)));
+  return static_cast<std::size_t>(std::min<std::uint64_t>(wanted, in_sight));
 }
 
 bool AdaptiveConcurrency::request_size_hint(std::uint64_t bytes) {
@@ -426,6 +440,7 @@ struct ConcurrencyController::State {
   coro::AsyncSemaphore& requests;
   coro::AsyncSemaphore* follower = nullptr;  // limited like `requests` (also_limit)
   ConcurrencyController::OpenAhead open_ahead;
+  ConcurrencyController::InSight in_sight;
   WindowSampler sampler;       // touched by the loop only
   AdaptiveConcurrency policy;  // touched by the loop only
   std::chrono::milliseconds window;
@@ -486,8 +501,10 @@ asio::awaitable<void> control_loop(std::shared_ptr<ConcurrencyController::State>
     s->peak = s->policy.peak();
     s->history.record(limit);
     if (s->debug) print_window(w, d, limit);
-    if (const std::size_t ahead = s->policy.connections_ahead(); ahead > 0 && s->open_ahead)
-      s->open_ahead(ahead);
+    if (s->open_ahead) {
+      if (const std::size_t ahead = s->policy.connections_ahead(s->in_sight()); ahead > 0)
+        s->open_ahead(ahead);
+    }
     s->window = following_window(s->policy, w, s->window);
   }
 }
@@ -504,8 +521,9 @@ ConcurrencyController::ConcurrencyController(asio::any_io_executor executor,
 ConcurrencyController::~ConcurrencyController() = default;
 
 void ConcurrencyController::also_limit(coro::AsyncSemaphore& other) { state_->follower = &other; }
-void ConcurrencyController::open_ahead_with(OpenAhead open_ahead) {
+void ConcurrencyController::open_ahead_with(OpenAhead open_ahead, InSight in_sight) {
   state_->open_ahead = std::move(open_ahead);
+  state_->in_sight = std::move(in_sight);
 }
 
 void ConcurrencyController::start() {

@@ -72,6 +72,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -104,6 +105,10 @@ struct AdaptiveConfig {
   // Before the first answer: seconds without any, from which connections are opened ahead (the
   // first windows; at 20 ms some answers come within the first 100 ms, at 80 ms none).
   double open_ahead_unanswered = 0.1;
+  // ... and from which those of the first growth are (eight times the limit, not twice): the
+  // first answers will have taken longer than open_ahead_from, so that growth is x8, and its
+  // requests would otherwise open their connections only once it is decided (0: never).
+  double open_wide_unanswered = 0.2;
   // The machine's cores busy (all processes) from which the limit is not grown: more requests
   // in flight cannot go faster there, and each new one costs a TLS handshake on the same cores.
   // At 20 ms (s3up, the sink and the proxy on two cores) 128 in flight keep them 68% busy, 256
@@ -157,8 +162,12 @@ class AdaptiveConcurrency {
   // open_ahead_from or more (a WAN: TCP's and TLS's round trips before the request's own; before
   // the first answer, the time waited so far), twice the limit, so that the next doubling's
   // requests find connections ready instead of paying those round trips inside the windows that
-  // judge it. Not for large requests (a part's handshake is small beside its transfer).
-  std::size_t connections_ahead() const;
+  // judge it. Long without any answer (open_wide_unanswered), those of the first growth, x8.
+  // Never more than `in_sight`, the requests in flight and the files waiting (a run of a few
+  // hundred files does not open a thousand connections). Not for large requests (a part's
+  // handshake is small beside its transfer).
+  std::size_t connections_ahead(
+      std::uint64_t in_sight = std::numeric_limits<std::uint64_t>::max()) const;
   bool in_slow_start() const { return slow_start_; }
   // The lowest median latency of the recent windows (seconds; 0: none yet).
   double base_latency() const { return base_latency_; }
@@ -269,10 +278,12 @@ class ConcurrencyController {
   // uploads in progress, so that no more files are read ahead than requests may be sent).
   // Call before start(); `other` must outlive the controller.
   void also_limit(coro::AsyncSemaphore& other);
-  // Called (on the loop's strand) with AdaptiveConcurrency::connections_ahead() after every
-  // window that asks for connections ahead. Call before start().
+  // Called (on the loop's strand) with AdaptiveConcurrency::connections_ahead(in_sight()) after
+  // every window that asks for connections ahead; `in_sight` counts the requests in flight and
+  // the files waiting (thread-safe). Call before start().
   using OpenAhead = std::function<void(std::size_t connections)>;
-  void open_ahead_with(OpenAhead open_ahead);
+  using InSight = std::function<std::uint64_t()>;
+  void open_ahead_with(OpenAhead open_ahead, InSight in_sight);
 
   // Sets the semaphore to the initial limit and starts the loop (on a strand of `executor`).
   void start();

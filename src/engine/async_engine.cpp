@@ -147,15 +147,23 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   ctx.lanes.io = lane_executors;
   asio::thread_pool file_io(2);  // large reads and their hashing (read_and_digest_async)
   ctx.lanes.file_io = file_io.get_executor();
+  WalkTotals totals;  // the walk's counts (walk_into), also read by the controller
   AdaptiveConfig adaptive;
   adaptive.initial = opt.concurrency;
   ConcurrencyController controller(ioc.get_executor(), ctx.throttles.requests, report,
                                    [&http] { return http.bytes_written(); }, adaptive);
   if (opt.adaptive_concurrency) {
     controller.also_limit(ctx.throttles.uploads);
-    controller.open_ahead_with([&http, &client](std::size_t connections) {
-      http.open_ahead(client.protocol().target(), connections);
-    });
+    // In sight: the uploads in progress and the files walked that none has taken up yet.
+    controller.open_ahead_with(
+        [&http, &client](std::size_t connections) {
+          http.open_ahead(client.protocol().target(), connections);
+        },
+        [&ctx, &totals]() -> std::uint64_t {
+          const std::uint64_t walked = totals.files.load(std::memory_order_relaxed);
+          const std::uint64_t taken = totals.attempted.load(std::memory_order_relaxed);
+          return ctx.throttles.uploads.in_use() + (walked > taken ? walked - taken : 0);
+        });
     controller.start();
     ctx.concurrency = &controller;
   }
@@ -173,7 +181,6 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   const auto started = std::chrono::steady_clock::now();
   RunSummary summary;
   summary.started = std::chrono::system_clock::now();
-  WalkTotals totals;
   coro::spawn(
       ioc.get_executor(), dispatch(ctx, channel, totals),
       [&report](std::exception_ptr e) {

@@ -82,11 +82,13 @@ void ElasticPool::join() {
 
 PoolController::PoolController(ElasticPool& pool, const Report& report, WrittenSource written,
                                AdaptiveConfig config, std::function<bool()> saturated,
+                               std::function<std::uint64_t()> in_sight,
                                std::chrono::milliseconds window)
     : pool_(pool),
       sampler_(report, std::move(written)),
       policy_(config),
       saturated_(std::move(saturated)),
+      in_sight_(std::move(in_sight)),
       window_(window),
       limit_(policy_.limit()),
       peak_(policy_.peak()),
@@ -134,7 +136,9 @@ void PoolController::loop() {
     history_.record(limit);
     if (debug_) print_window(w, d, limit);
     // One connection a worker: connections ahead are workers started ahead.
-    if (const std::size_t ahead = policy_.connections_ahead(); ahead > pool_.started())
+    const std::size_t ahead = in_sight_ ? policy_.connections_ahead(in_sight_())
+                                        : policy_.connections_ahead();
+    if (ahead > pool_.started())
       pool_.start_ahead(ahead);
     window_ = following_window(policy_, w, window_);
   }

@@ -63,11 +63,13 @@ class ElasticPool {
 
 class PoolController {
  public:
-  // `saturated()` says whether work is waiting for a worker; `written` gives the transport's
-  // bytes written. `report` and `pool` must outlive the controller. S3UP_DEBUG_CONCURRENCY
-  // prints every window, as in the async engine.
+  // `saturated()` says whether work is waiting for a worker; `in_sight()` counts the requests in
+  // flight and the work waiting (workers are started ahead for no more than that; empty: no
+  // bound); `written` gives the transport's bytes written. `report` and `pool` must outlive the
+  // controller. S3UP_DEBUG_CONCURRENCY prints every window, as in the async engine.
   PoolController(ElasticPool& pool, const Report& report, WrittenSource written,
                  AdaptiveConfig config, std::function<bool()> saturated,
+                 std::function<std::uint64_t()> in_sight,
                  std::chrono::milliseconds window = kSlowStartWindow);
   ~PoolController();
   PoolController(const PoolController&) = delete;
@@ -91,6 +93,7 @@ class PoolController {
   WindowSampler sampler_;
   AdaptiveConcurrency policy_;
   std::function<bool()> saturated_;
+  std::function<std::uint64_t()> in_sight_;
   std::chrono::milliseconds window_;
   std::atomic<std::size_t> limit_;
   std::atomic<std::size_t> peak_;

@@ -370,7 +370,11 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
     if (opt.adaptive_concurrency) {
       controller.emplace(*pool, report, [&transport] { return transport.bytes_written(); },
                          adaptive,
-                         [&run] { return run.queue.items_queued() > 0; });
+                         [&run] { return run.queue.items_queued() > 0; },
+                         [&run]() -> std::uint64_t {
+                           return run.in_flight.load(std::memory_order_relaxed) +
+                                  run.queue.items_queued();
+                         });
       controller->start();
       run.concurrency.store(&*controller);
     }

@@ -64,12 +64,12 @@ class Connections(unittest.TestCase):
         rmtree(cls.src)
         shutil.rmtree(cls.tls_dir, ignore_errors=True)
 
-    def upload(self, server, url, prefix, *extra, trace=None):
+    def upload(self, server, url, prefix, *extra, trace=None, src=None):
         env = server.env()
         if trace is not None:
             env["S3UP_DEBUG_CONCURRENCY"] = "1"
         proc = run_s3up(["--endpoint-url", url, "--progress", "none", "--json", "-", *extra,
-                         self.src, f"s3://{server.bucket}/{prefix}/"], env,
+                         src or self.src, f"s3://{server.bucket}/{prefix}/"], env,
                         check_secret=server.secret)
         self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
         if trace is not None:
@@ -168,6 +168,42 @@ class Connections(unittest.TestCase):
             if not far:
                 self.assertEqual(doc["connections"]["opened_ahead"], 0, trace[0][-3000:])
             self.assert_arrived(server, "loopback")
+
+    def test_connections_opened_ahead_are_bounded_by_the_files_in_sight(self):
+        # 100 ms of round trip: no answer comes within 200 ms (TCP, TLS, the request), so auto
+        # asks for the connections of its first growth (x8: 512 from 64) ahead. A run of 200
+        # files gets no more opened ahead than the files in sight (136 with the first 64 under
+        # way; 448 unbounded), and the async engine no more connections than files (a request
+        # that finds none idle waits for one being opened ahead). The threaded engine's workers
+        # started for the growth open their own when those opened ahead are still handshaking.
+        small = fresh_dir("s3up-connections-few-")
+        try:
+            files = {f"g{i:03}": os.urandom(64 + i) for i in range(200)}
+            for rel, data in files.items():
+                with open(os.path.join(small, rel), "wb") as f:
+                    f.write(data)
+            with TestServer(access_key="AKIDCONN", secret="conn-secret-never-shown",
+                            tls_cert=self.cert, tls_key=self.key) as server:
+                with WanProxy(server.port, "100ms") as proxy:
+                    for engine in ("async", "threaded"):
+                        prefix = f"few-{engine}"
+                        doc = self.upload(server, f"https://127.0.0.1:{proxy.port}", prefix,
+                                          "--ca-bundle", self.cert, "--concurrency", "auto",
+                                          "--engine", engine, src=small)
+                        c = doc["connections"]
+                        print(f"\n[few {engine}] {c} peak {doc['concurrency_peak']}",
+                              flush=True)
+                        self.assertEqual(doc["totals"]["failed"], 0)
+                        self.assertGreater(c["opened_ahead"], 0)
+                        self.assertLessEqual(c["opened_ahead"], len(files))
+                        if engine == "async":
+                            self.assertLessEqual(c["opened"], len(files))
+                        client = server.client()
+                        keys = {o["Key"] for o in client.list_objects_v2(
+                            Bucket=server.bucket, Prefix=prefix + "/").get("Contents", [])}
+                        self.assertEqual(keys, {f"{prefix}/{rel}" for rel in files})
+        finally:
+            rmtree(small)
 
 
 if __name__ == "__main__":

@@ -956,7 +956,8 @@ BOOST_AUTO_TEST_CASE(a_probe_is_not_undone_before_its_connections_open) {
 BOOST_AUTO_TEST_CASE(on_a_wan_connections_are_opened_a_doubling_ahead_while_it_doubles) {
   // 80 ms away: nothing completes in the first windows (TCP, TLS and the request: 3.5 round
   // trips). Once a window has waited that long, twice the limit is asked for, so that the next
-  // doubling's requests find their connections open; and again after every doubling.
+  // doubling's requests find their connections open; and again after every doubling. Twice
+  // that long without a reply, the first growth will be x8: its connections are asked for.
   AdaptiveConfig config;
   config.initial = 64;
   AdaptiveConcurrency policy(config);
@@ -968,6 +969,12 @@ BOOST_AUTO_TEST_CASE(on_a_wan_connections_are_opened_a_doubling_ahead_while_it_d
   BOOST_TEST(policy.connections_ahead() == 0u);  // 50 ms without a reply: not far enough
   policy.observe(nothing);
   BOOST_TEST(policy.connections_ahead() == 128u);  // 100 ms without any reply
+  policy.observe(nothing);
+  BOOST_TEST(policy.connections_ahead() == 128u);
+  policy.observe(nothing);
+  BOOST_TEST(policy.connections_ahead() == 512u);  // 200 ms: those of the x8 to come
+  // ... never more than the requests in sight (in flight and waiting): a run of 300 files.
+  BOOST_TEST(policy.connections_ahead(300) == 300u);
   BOOST_TEST(policy.observe(timed(0.1, 640, 300)) == Decision::Grow);  // x8 on a WAN
   BOOST_TEST(policy.limit() == 512u);
   BOOST_TEST(policy.connections_ahead() == 1024u);
@@ -1015,9 +1022,14 @@ BOOST_AUTO_TEST_CASE(on_loopback_or_for_large_requests_none_is_opened_ahead) {
   silent.seconds = 1;
   few.observe(silent);
   BOOST_TEST(few.connections_ahead() == 0u);
-  silent.saturated = true;  // many files: at most twice the limit before any answer
+  silent.saturated = true;  // many files: at most the first growth's (x8) before any answer
   few.observe(silent);
-  BOOST_TEST(few.connections_ahead() == 128u);
+  BOOST_TEST(few.connections_ahead() == 512u);
+
+  config.open_wide_unanswered = 0;  // twice the limit only
+  AdaptiveConcurrency narrow(config);
+  narrow.observe(silent);
+  BOOST_TEST(narrow.connections_ahead() == 128u);
 
   config.open_ahead_from = 0;  // off
   AdaptiveConcurrency off(config);

@@ -56,7 +56,7 @@ BOOST_AUTO_TEST_CASE(the_threaded_controller_moves_the_pool_and_records_the_limi
   AdaptiveConfig config;
   config.initial = 4;
   config.cpu_busy_max = 0;  // whatever else this machine runs meanwhile
-  PoolController controller(pool, report, WrittenSource{}, config, [] { return true; }, 20ms);
+  PoolController controller(pool, report, WrittenSource{}, config, [] { return true; }, {}, 20ms);
   controller.start();
   std::atomic<bool> feeding{true};
   std::thread feeder([&] {
