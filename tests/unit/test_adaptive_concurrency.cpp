@@ -278,6 +278,13 @@ BOOST_AUTO_TEST_CASE(the_first_growth_waits_for_a_window_whose_cores_are_not_ful
   config.cpu_busy_max = 0;
   AdaptiveConcurrency off(config);
   BOOST_TEST(off.observe(busy(steady(2000, 30), 1.0)) == Decision::Grow);
+  // On a WAN (the first answers took 325 ms, 80 ms away) the cores are busy with the handshakes
+  // of the connections opened ahead for the x8, not with requests: it is made at once.
+  AdaptiveConfig far_config;
+  far_config.initial = 64;
+  AdaptiveConcurrency far(far_config);
+  BOOST_TEST(far.observe(busy(timed(0.13, 140, 325), 0.92)) == Decision::Grow);
+  BOOST_TEST(far.limit() == 512u);
 }
 
 namespace {
