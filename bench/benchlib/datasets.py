@@ -18,7 +18,7 @@ FULL = {"small": (10_000, 4 * KiB), "medium": (1_000, 256 * KiB), "large": (4, 2
 QUICK = {"small": (1_000, 4 * KiB), "medium": (100, 256 * KiB), "large": (2, 24 * MiB),
          "tree": "/usr/include/linux", "wlarge": (2, 24 * MiB), "whuge": (2, 48 * MiB),
          "wsmall": (3_000, 4 * KiB)}
-# wsmall: small files over a WAN for long enough (10-20 s at 20-80 ms) that --concurrency auto's
+# wsmall: small files over a WAN for long enough (7-12 s at 20-80 ms) that --concurrency auto's
 # start is a small part of the run and its base latency outlives base_latency_life.
 ORDER = ["small", "medium", "large", "tree", "wlarge", "whuge", "wsmall"]
 # Throughput metric for plots: files/s where per-request cost dominates, MB/s for big files.

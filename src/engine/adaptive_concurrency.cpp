@@ -132,7 +132,7 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
     // trips or more), in which TCP's slow start doubles three times, and 64 in flight is far
     // below any WAN's bound (80 ms at 200 Mbit/s: about 450 requests of 4 KiB). x4 (two
     // doublings, as in a window of two round trips) was 2-3% slower at 80 and 150 ms.
-    const bool wan = config_.open_ahead_from > 0 && warm_up_ >= config_.open_ahead_from;
+    const bool wan = answered_far();
     // Nothing held back, or the cores full: not yet (the next window is judged as this one).
     // Except on a WAN, where the cores are busy at the start with the handshakes of the
     // connections opened ahead for this very growth, not with requests (at 80 ms the first
@@ -322,13 +322,16 @@ double AdaptiveConcurrency::delivery_rate(const Window& w, const Window& p) cons
   return r;
 }
 
+bool AdaptiveConcurrency::answered_far() const {
+  return config_.open_ahead_from > 0 && warm_up_ >= config_.open_ahead_from;
+}
+
 std::size_t AdaptiveConcurrency::connections_ahead(std::uint64_t in_sight) const {
   // Only while the limit holds work back: a doubling needs it, and a run of a few files against
   // a silent endpoint gets no connections beyond its requests'.
   if (!slow_start_ || large_requests_ || !held_back_ || config_.open_ahead_from <= 0) return 0;
   // Before the first answer, the time waited so far is a lower bound of that latency.
-  const bool far = previous_ ? warm_up_ >= config_.open_ahead_from
-                             : unmeasured_ >= config_.open_ahead_unanswered;
+  const bool far = previous_ ? answered_far() : unmeasured_ >= config_.open_ahead_unanswered;
   if (!far) return 0;
   // Long without any answer: the first growth will be x8 (a first answer this late took longer
   // than open_ahead_from); its connections are opened now, while the first requests are still

@@ -175,6 +175,9 @@ class AdaptiveConcurrency {
 
  private:
   void set(std::size_t limit);
+  // Whether the first answers took open_ahead_from or more (a WAN: the first growth is x8 and
+  // connections are opened ahead).
+  bool answered_far() const;
   // Takes a window's median latency into the base latency.
   void update_base_latency(const Window& w);
   // The requests in flight `per_second` requests/s need at latency `base`, with the headroom; at
