@@ -202,6 +202,10 @@ class Connections(unittest.TestCase):
                         keys = {o["Key"] for o in client.list_objects_v2(
                             Bucket=server.bucket, Prefix=prefix + "/").get("Contents", [])}
                         self.assertEqual(keys, {f"{prefix}/{rel}" for rel in files})
+                        for rel in list(files)[::50]:
+                            body = client.get_object(Bucket=server.bucket,
+                                                     Key=f"{prefix}/{rel}")["Body"].read()
+                            self.assertEqual(body, files[rel])
         finally:
             rmtree(small)
 
