@@ -9,6 +9,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <csignal>
+#include <deque>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "engine/engine.hpp"
 #include "engine/run_context.hpp"
 #include "engine/run_setup.hpp"
+#include "engine/start_order.hpp"
 #include "engine/upload_steps.hpp"
 #include "util/utf8.hpp"
 
@@ -32,54 +34,110 @@ using Batch = std::vector<walker::Entry>;
 using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, Batch)>;
 constexpr std::size_t kBatch = 64;        // entries per hand-off
 constexpr std::size_t kWalkQueue = 16;    // batches between the walker and the dispatcher
+constexpr std::size_t kLookAhead = 4096;  // walked files the start order chooses from
 
-// Settles one walked entry (the shared steps::plan_upload) or starts its upload coroutine,
-// holding a place among the uploads in progress first (among open multipart uploads for a large
-// file), so that at most that many uploads and their buffers exist at once. Returns false when
-// the run is stopping.
-asio::awaitable<bool> start_entry(RunContext& ctx, steps::Listing* listing, walker::Entry entry) {
-  auto planned = co_await steps::plan_upload(AsyncIo{&ctx}, listing, &entry);
-  if (ctx.stopping.load()) co_return false;
-  if (!planned) co_return true;
-  coro::Permit slot =
-      co_await coro::acquire_permit(planned->multipart ? ctx.throttles.open_multipart
-                                                             : ctx.throttles.uploads);
-  if (ctx.stopping.load()) co_return false;
+// A walked file that steps::plan_upload left to upload, waiting for its turn (start_order.hpp).
+struct Ready {
+  walker::Entry entry;
+  steps::Planned planned;
+};
+
+// Starts the upload coroutine of `ready`, which holds `slot`, its place among the uploads in
+// progress (among open multipart uploads for a large file), so that at most that many uploads
+// and their buffers exist at once. `large`: counted in ctx.large_uploads until it ends.
+void launch(RunContext& ctx, Ready ready, coro::Permit slot, bool large) {
   ctx.inflight.add();
+  if (large) ctx.large_uploads.fetch_add(1, std::memory_order_relaxed);
   const auto failed = [&ctx](std::exception_ptr e) {
     ctx.fail_run("internal error: " + coro::exception_message(e));
   };
-  const auto finished = [&ctx] { ctx.inflight.done(); };
+  const auto finished = [&ctx, large] {
+    if (large) ctx.large_uploads.fetch_sub(1, std::memory_order_relaxed);
+    ctx.inflight.done();
+  };
   auto executor = ctx.lanes.next();
-  if (planned->marker)
+  steps::Planned& planned = ready.planned;
+  if (planned.marker)
     coro::spawn(executor,
-                upload_dir_marker(ctx, std::move(entry), std::move(planned->key), std::move(slot)),
+                upload_dir_marker(ctx, std::move(ready.entry), std::move(planned.key),
+                                  std::move(slot)),
                 failed, finished);
   else
     coro::spawn(executor,
-                upload_file(ctx, std::move(entry), std::move(planned->key),
-                            std::move(planned->remote), planned->multipart, std::move(slot)),
+                upload_file(ctx, std::move(ready.entry), std::move(planned.key),
+                            std::move(planned.remote), planned.multipart, std::move(slot)),
                 failed, finished);
+}
+
+// Settles one walked entry (the shared steps::plan_upload) or readies its upload: a multipart
+// one starts at once (in walk order, once a place among the open multipart uploads is free),
+// any other joins `order`. Returns false when the run is stopping.
+asio::awaitable<bool> plan_entry(RunContext& ctx, steps::Listing* listing, walker::Entry entry,
+                                 StartOrder<Ready>* order, WalkTotals* totals) {
+  const bool file = entry.kind == walker::EntryKind::File;
+  auto planned = co_await steps::plan_upload(AsyncIo{&ctx}, listing, &entry);
+  if (ctx.stopping.load()) co_return false;
+  if (!planned) {
+    if (file) totals->attempted.fetch_add(1, std::memory_order_relaxed);
+    co_return true;
+  }
+  if (planned->multipart) {
+    coro::Permit slot = co_await coro::acquire_permit(ctx.throttles.open_multipart);
+    if (ctx.stopping.load()) co_return false;
+    launch(ctx, Ready{std::move(entry), std::move(*planned)}, std::move(slot), false);
+    totals->attempted.fetch_add(1, std::memory_order_relaxed);
+    co_return true;
+  }
+  const bool large = !planned->marker && is_large_body(entry.size);
+  order->push(Ready{std::move(entry), std::move(*planned)}, large);
+  co_return true;
+}
+
+// Starts the next upload of `order` (not empty) once a place among the uploads in progress is
+// free. Returns false when the run is stopping.
+asio::awaitable<bool> start_next(RunContext& ctx, StartOrder<Ready>* order, WalkTotals* totals) {
+  coro::Permit slot = co_await coro::acquire_permit(ctx.throttles.uploads);
+  if (ctx.stopping.load()) co_return false;
+  bool large = false;
+  Ready ready = order->pop(ctx.large_uploads.load(std::memory_order_relaxed),
+                           ctx.throttles.uploads.capacity(), large);
+  const bool file = ready.entry.kind == walker::EntryKind::File;
+  launch(ctx, std::move(ready), std::move(slot), large);
+  if (file) totals->attempted.fetch_add(1, std::memory_order_relaxed);
   co_return true;
 }
 
 // Takes the walker's batches in key order (which lets --sync merge them with the destination
-// listing) until the walk ends or the run stops, then waits for every upload.
+// listing), plans each entry, and starts the uploads in the start order (start_order.hpp) over
+// what the walker has already delivered, up to kLookAhead files, never waiting for the walker
+// while an upload is ready to start; until the walk ends or the run stops, then waits for every
+// upload.
 asio::awaitable<void> dispatch(RunContext& ctx, Channel& channel, WalkTotals& totals) {
   std::optional<steps::Listing> listing;
   if (ctx.opt.sync != SyncMode::Off) listing.emplace(steps::Listing{ctx.opt.prefix, {}, false});
+  steps::Listing* const list = listing ? &*listing : nullptr;
+  StartOrder<Ready> order;
+  std::deque<walker::Entry> walked;  // received, not planned yet
+  bool walking = true;
   bool more = true;
-  while (more) {
-    auto [ec, batch] = co_await channel.async_receive(asio::as_tuple(asio::use_awaitable));
-    if (ec) break;
-    for (auto& entry : batch) {
-      // (Never co_await inside a short-circuit condition: GCC 12 miscompiles it.)
-      if (ctx.stopping.load()) more = false;
-      const bool file = entry.kind == walker::EntryKind::File;
-      if (more) more = co_await start_entry(ctx, listing ? &*listing : nullptr, std::move(entry));
-      if (!more) break;
-      if (file) totals.attempted.fetch_add(1, std::memory_order_relaxed);
+  const auto take = [&walked, &walking](boost::system::error_code ec, Batch batch) {
+    if (ec) walking = false;
+    for (auto& entry : batch) walked.push_back(std::move(entry));
+  };
+  while (more && !ctx.stopping.load()) {
+    if (walked.empty() && order.empty()) {
+      if (!walking) break;
+      auto [ec, batch] = co_await channel.async_receive(asio::as_tuple(asio::use_awaitable));
+      take(ec, std::move(batch));
     }
+    while (walking && walked.size() + order.size() < kLookAhead && channel.try_receive(take)) {
+    }
+    while (more && !walked.empty()) {
+      walker::Entry entry = std::move(walked.front());
+      walked.pop_front();
+      more = co_await plan_entry(ctx, list, std::move(entry), &order, &totals);
+    }
+    if (more && !order.empty()) more = co_await start_next(ctx, &order, &totals);
   }
   channel.close();
   co_await ctx.inflight.wait();

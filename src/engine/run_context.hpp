@@ -70,6 +70,8 @@ struct RunContext : RunControl {
   AsyncThrottles throttles;
   Lanes lanes;
   coro::WaitGroup inflight;  // file uploads started and not finished
+  // Single-request uploads of large bodies in progress (start_order.hpp).
+  std::atomic<std::size_t> large_uploads{0};
   ConcurrencyController* concurrency = nullptr;  // --concurrency auto's controller, else null
 };
 

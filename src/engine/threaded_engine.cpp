@@ -45,7 +45,9 @@ namespace {
 
 namespace asio = boost::asio;
 using Semaphore = std::counting_semaphore<>;
-constexpr std::size_t kWalkQueue = 1024;  // files between the walker and the workers
+// Files between the walker and the workers: also what the start order chooses from
+// (start_order.hpp), as many as the async engine looks ahead.
+constexpr std::size_t kWalkQueue = 4096;
 
 // Something held (a permit) until destroyed or reset, or handed on (move-only): the threaded
 // engine's Io::Permit, and a multipart upload's place among the open ones.
@@ -258,14 +260,15 @@ void pool_thread(ThreadedRun& run, ElasticPool& pool, std::size_t index) {
   // Started ahead of the limit (--concurrency auto on a WAN): the connection first.
   if (pool.ahead_of_limit(index)) http.open_ahead(run.protocol.target());
   while (pool.wait_turn(index)) {
-    auto item = run.queue.pop();
+    auto item = run.queue.pop(pool.limit());
     if (!item) break;
+    const bool large = item->large;
     try {
       worker.work(std::move(*item));
     } catch (const std::exception& e) {
       run.fail_run(std::string("internal error: ") + e.what());
     }
-    run.queue.done();
+    run.queue.done(large);
   }
 }
 
@@ -300,7 +303,8 @@ void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
       if (run.stopping.load()) break;
       job.multipart_slot = Hold([slots = &run.open_multipart] { slots->release(); });
     }
-    if (!run.queue.push_file(std::move(job))) break;
+    const bool large = !job.marker && !planned->multipart && is_large_body(job.entry.size);
+    if (!run.queue.push_file(std::move(job), large)) break;
   }
   // Stopped early: the rest of the tree is only counted.
   if (run.stopping.load()) count_rest_of_walk(walker, totals);

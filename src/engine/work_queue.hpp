@@ -1,9 +1,10 @@
 // The threaded engine's work queue: files from the walker, and batches of numbered items (the
 // parts of open multipart uploads) that workers add while they work. Batches are served before
-// files, in the order they came, so open uploads finish first; files are bounded (the producer
-// waits while `file_capacity` are queued) so memory does not grow with the tree, while batches
-// never make a worker wait (a worker that waited for room could deadlock the pool).
-// Thread-safe.
+// files, in the order they came, so open uploads finish first; files in the start order
+// (start_order.hpp: walk order, large bodies at most a quarter of the limit while smaller files
+// wait); files are bounded (the producer waits while `file_capacity` are queued) so memory does
+// not grow with the tree, while batches never make a worker wait (a worker that waited for room
+// could deadlock the pool). Thread-safe.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -12,27 +13,31 @@
 #include <mutex>
 #include <optional>
 
+#include "engine/start_order.hpp"
+
 namespace s3up::engine {
 
 template <class File, class Batch>
 class WorkQueue {
  public:
-  // One unit of work: a file, or item `index` of a batch.
+  // One unit of work: a file (`large`: a large body, see start_order.hpp), or item `index` of
+  // a batch.
   struct Item {
     std::optional<File> file;
     std::shared_ptr<Batch> batch;
     std::uint64_t index = 0;
+    bool large = false;
   };
 
   explicit WorkQueue(std::size_t file_capacity) : capacity_(file_capacity ? file_capacity : 1) {}
 
-  // Queues a file, waiting while the queue holds `file_capacity` of them. Returns false (the
-  // file is dropped) once the queue is closed or stopped.
-  bool push_file(File file) {
+  // Queues a file (`large`: a large body), waiting while the queue holds `file_capacity` of
+  // them. Returns false (the file is dropped) once the queue is closed or stopped.
+  bool push_file(File file, bool large) {
     std::unique_lock lock(mutex_);
     room_.wait(lock, [&] { return closed_ || files_.size() < capacity_; });
     if (closed_) return false;
-    files_.push_back(std::move(file));
+    files_.push(std::move(file), large);
     ready_.notify_one();
     return true;
   }
@@ -46,24 +51,27 @@ class WorkQueue {
     ready_.notify_all();
   }
 
-  // Waits for an item. Returns nullopt when the queue is closed, nothing is queued and no item
-  // handed out is still being worked on (it might add a batch): the worker can end. Call
-  // done() after working on each item returned.
-  std::optional<Item> pop() {
+  // Waits for an item; files in the start order at a limit of `limit` requests in flight.
+  // Returns nullopt when the queue is closed, nothing is queued and no item handed out is still
+  // being worked on (it might add a batch): the worker can end. Call done(item.large) after
+  // working on each item returned.
+  std::optional<Item> pop(std::size_t limit) {
     std::unique_lock lock(mutex_);
     ready_.wait(lock, [&] {
       return !batches_.empty() || !files_.empty() || (closed_ && active_ == 0);
     });
     if (!batches_.empty()) {
       auto& head = batches_.front();
-      Item item{std::nullopt, head.batch, head.next++};
+      Item item{std::nullopt, head.batch, head.next++, false};
       if (head.next == head.count) batches_.pop_front();
       ++active_;
       return item;
     }
     if (!files_.empty()) {
-      Item item{std::move(files_.front()), nullptr, 0};
-      files_.pop_front();
+      bool large = false;
+      Item item{files_.pop(large_active_, limit, large), nullptr, 0, false};
+      item.large = large;
+      if (large) ++large_active_;
       ++active_;
       room_.notify_one();
       return item;
@@ -72,9 +80,10 @@ class WorkQueue {
     return std::nullopt;
   }
 
-  // The item returned by pop() has been worked on.
-  void done() {
+  // The item returned by pop() has been worked on (`large`: its Item::large).
+  void done(bool large) {
     std::lock_guard lock(mutex_);
+    if (large) --large_active_;
     if (--active_ == 0 && closed_) ready_.notify_all();
   }
 
@@ -127,9 +136,10 @@ class WorkQueue {
   mutable std::mutex mutex_;
   std::condition_variable ready_;  // items to pop, or the end
   std::condition_variable room_;   // room for a file
-  std::deque<File> files_;
+  StartOrder<File> files_;
   std::deque<Pending> batches_;
   std::size_t active_ = 0;
+  std::size_t large_active_ = 0;  // files of large bodies handed out and not done
   bool closed_ = false;
 };
 
