@@ -34,7 +34,7 @@ inline std::size_t large_share(std::size_t limit) {
 template <class T>
 class StartOrder {
  public:
-  void push(T item, bool large) { (large ? large_ : small_).push_back({next_++, std::move(item)}); }
+  void push(T item, bool large) { (large ? large_ : small_).push_back(std::move(item)); }
 
   // The next to start (the order must not be empty), with `large_in_flight` large bodies under
   // way at a limit of `limit`: the oldest large file while fewer than large_share(limit) are in
@@ -43,7 +43,7 @@ class StartOrder {
   T pop(std::size_t large_in_flight, std::size_t limit, bool& large) {
     large = take_large(large_in_flight, limit);
     auto& from = large ? large_ : small_;
-    T item = std::move(from.front().item);
+    T item = std::move(from.front());
     from.pop_front();
     return item;
   }
@@ -56,19 +56,13 @@ class StartOrder {
   }
 
  private:
-  struct Held {
-    std::uint64_t seq;  // place in the walk
-    T item;
-  };
-
   bool take_large(std::size_t large_in_flight, std::size_t limit) const {
     if (large_.empty()) return false;
     if (small_.empty()) return true;
     return large_in_flight < large_share(limit);
   }
 
-  std::deque<Held> small_, large_;
-  std::uint64_t next_ = 0;
+  std::deque<T> small_, large_;  // each in walk order
 };
 
 }  // namespace s3up::engine

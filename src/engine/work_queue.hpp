@@ -1,8 +1,8 @@
 // The threaded engine's work queue: files from the walker, and batches of numbered items (the
 // parts of open multipart uploads) that workers add while they work. Batches are served before
 // files, in the order they came, so open uploads finish first; files in the start order
-// (start_order.hpp: walk order, large bodies at most a quarter of the limit while smaller files
-// wait); files are bounded (the producer waits while `file_capacity` are queued) so memory does
+// (start_order.hpp: large bodies keep a quarter of the limit, smaller files take the rest in walk
+// order); files are bounded (the producer waits while `file_capacity` are queued) so memory does
 // not grow with the tree, while batches never make a worker wait (a worker that waited for room
 // could deadlock the pool). Thread-safe.
 #pragma once
