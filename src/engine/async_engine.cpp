@@ -88,7 +88,7 @@ asio::awaitable<bool> plan_entry(RunContext& ctx, steps::Listing* listing, walke
     totals->attempted.fetch_add(1, std::memory_order_relaxed);
     co_return true;
   }
-  const bool large = !planned->marker && is_large_body(entry.size);
+  const bool large = planned->large;
   order->push(Ready{std::move(entry), std::move(*planned)}, large);
   co_return true;
 }

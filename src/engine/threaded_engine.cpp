@@ -303,8 +303,7 @@ void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
       if (run.stopping.load()) break;
       job.multipart_slot = Hold([slots = &run.open_multipart] { slots->release(); });
     }
-    const bool large = !job.marker && !planned->multipart && is_large_body(job.entry.size);
-    if (!run.queue.push_file(std::move(job), large)) break;
+    if (!run.queue.push_file(std::move(job), planned->large)) break;
   }
   // Stopped early: the rest of the tree is only counted.
   if (run.stopping.load()) count_rest_of_walk(walker, totals);

@@ -48,6 +48,7 @@
 #include "engine/part_plan.hpp"
 #include "engine/run_control.hpp"
 #include "engine/stale_uploads.hpp"
+#include "engine/start_order.hpp"
 #include "engine/sync.hpp"
 #include "s3/error_class.hpp"
 #include "s3/full_object_checksum.hpp"
@@ -399,6 +400,7 @@ struct Planned {
   std::string key;
   bool marker = false;     // the "dir/" object of an empty directory
   bool multipart = false;  // larger than --multipart-threshold
+  bool large = false;      // a large body in one request (start_order.hpp)
   std::optional<s3::ListedObject> remote;  // what --sync listed at the key
 };
 
@@ -416,6 +418,7 @@ Task<Io, std::optional<Planned>> plan_upload(Io io, Listing* listing,
   planned.key = std::move(accepted->key);
   planned.marker = accepted->marker;
   planned.multipart = !planned.marker && entry->size > run.opt.multipart_threshold;
+  planned.large = !planned.marker && !planned.multipart && is_large_body(entry->size);
   if (listing) planned.remote = co_await find_listed(io, listing, planned.key);
   if (run.stopping.load()) co_return std::nullopt;
   if (planned.marker && planned.remote) {  // an existing "dir/" object is the marker
