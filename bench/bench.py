@@ -80,8 +80,11 @@ def main(argv) -> int:
     # Build.
     s3up_bin = Path(os.environ.get("S3UP_BIN", buildmod.BUILD_DIR / "s3up"))
     ts_bin = Path(os.environ.get("TESTSERVER_BIN", buildmod.BUILD_DIR / "s3-testserver"))
-    need_ts = any(d in datasets.BIG for d in want_ds) and (
-        not want_t or any(t.startswith("ts-") for t in want_t))
+    # The test server takes the big sets (multipart), and any set whose ts-* transport is asked
+    # for by name (the tree, whose files over 8 MiB go in parts by default).
+    asked_ts = [t for t in a.transports.split(",") if t.startswith("ts-")]
+    need_ts = bool(asked_ts) or (any(d in datasets.BIG for d in want_ds) and (
+        not want_t or any(t.startswith("ts-") for t in want_t)))
     if not a.no_build:
         targets = (([] if a.only == "peers" else ["s3up"]) + (["s3-testserver"] if need_ts else [])
                    + ([network.PROXY_TARGET] if any(network.PROFILES[n].proxied for n in nets) else []))
@@ -130,7 +133,7 @@ def main(argv) -> int:
         if ts_why:
             log(ts_why)
             notes.append(ts_why + ": the multipart rows (ts-http, ts-https) are marked not available.")
-    notes.append("nginx takes single PUTs only: on it s3up runs with `--multipart-threshold` raised to the largest file when that is over its 64MiB default, "
+    notes.append("nginx takes single PUTs only: on it s3up runs with `--multipart-threshold` raised to the largest file when that is over its 8MiB default, "
                  "aws-cli with `multipart_threshold = 5GB`, rclone with `--s3-upload-cutoff 5G "
                  "--ignore-checksum` (nginx returns no ETag).")
     if need_ts:
@@ -170,7 +173,7 @@ def main(argv) -> int:
     for name in want_ds:
         ds = datasets.prepare(name, a.quick)
         ds_objs[name] = ds
-        ts = (TS_T + NGINX_T) if name in datasets.BIG else NGINX_T
+        ts = (TS_T + NGINX_T) if name in datasets.BIG else NGINX_T + asked_ts
         ts = [t for t in ts if not want_t or t in want_t]
         transports[name] = ts
         big = name in datasets.BIG

@@ -162,9 +162,9 @@ def option_help(help_text: str, option: str) -> str:
 def s3up_size_args(ds: Dataset, sink, quick: bool) -> list[str]:
     if not sink.multipart:
         # nginx takes single PUTs only: raise the threshold to the largest file when the
-        # default (64MiB) would split it (the threshold may not exceed --max-memory, 512MiB).
+        # default (8MiB) would split it.
         largest = max(ds.files.values(), default=0)
-        if largest <= 64 * 1024 * 1024:
+        if largest <= 8 * 1024 * 1024:
             return []
         return ["--multipart-threshold", str(largest)] + (
             ["--max-memory", str(largest)] if largest > 512 * 1024 * 1024 else [])
@@ -175,8 +175,8 @@ def s3up_size_args(ds: Dataset, sink, quick: bool) -> list[str]:
 
 def multipart_layout(ds: Dataset, quick: bool) -> tuple[int, int] | None:
     """(threshold, part size) that every client uses on the test server for this dataset, or
-    None for each client's own defaults (the loopback 'large' set). wlarge, whuge: s3up's
-    defaults."""
+    None for each client's own defaults (the loopback 'large' set). wlarge, whuge: 16 MiB parts,
+    as s3up's defaults cut files of these sizes (the threshold is below them either way)."""
     if ds.name in ("wlarge", "whuge"):
         return (8 * 1024 * 1024, 8 * 1024 * 1024) if quick else (64 * 1024 * 1024, 16 * 1024 * 1024)
     return None

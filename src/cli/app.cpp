@@ -165,7 +165,10 @@ int run(int argc, char** argv) {
     upload.retries = cli.retries;
     upload.follow_symlinks = cli.follow_symlinks;
     if (cli.multipart_threshold) upload.multipart_threshold = cli.multipart_threshold;
-    if (cli.part_size) upload.part_size = cli.part_size;
+    if (cli.part_size) {
+      upload.part_size = cli.part_size;
+      upload.spread_parts = false;
+    }
     if (cli.max_memory) upload.max_memory = cli.max_memory;
     for (const auto& [include, pattern] : cli.filters) upload.filter.add({include, pattern});
     upload.dry_run = cli.dry_run;

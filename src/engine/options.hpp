@@ -66,8 +66,11 @@ struct UploadOptions {
   std::size_t threads = 2;
   s3::ChecksumAlgorithm checksum = s3::ChecksumAlgorithm::Crc32c;
   TrailingChecksums trailing_checksums = TrailingChecksums::OnceEchoed;
-  std::uint64_t multipart_threshold = 64ull << 20;
+  std::uint64_t multipart_threshold = 8ull << 20;
   std::uint64_t part_size = 16ull << 20;
+  // The part size is the default (no --part-size): smaller objects are spread over more parts
+  // (plan_parts in part_plan.hpp).
+  bool spread_parts = true;
   std::uint64_t max_memory = 512ull << 20;
   int retries = 5;
   bool follow_symlinks = false;

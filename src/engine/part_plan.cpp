@@ -19,4 +19,12 @@ PartPlan plan_parts(std::uint64_t object_size, std::uint64_t requested_part_size
   return plan;
 }
 
+PartPlan plan_parts(std::uint64_t object_size, std::uint64_t requested_part_size, bool spread) {
+  if (spread && object_size < kSpreadParts * requested_part_size) {
+    const std::uint64_t share = (object_size + kSpreadParts - 1) / kSpreadParts;
+    requested_part_size = std::max(kMinPartSize, (share + kMiB - 1) / kMiB * kMiB);
+  }
+  return plan_parts(object_size, requested_part_size);
+}
+
 }  // namespace s3up::engine

@@ -29,4 +29,14 @@ struct PartPlan {
 // object is larger than S3's maximum object size.
 PartPlan plan_parts(std::uint64_t object_size, std::uint64_t requested_part_size);
 
+// With `spread` (the part size not chosen by the user: --part-size absent), an object smaller
+// than kSpreadParts parts of the requested size is cut into kSpreadParts parts instead (each a
+// whole number of MiB, at least kMinPartSize, so 2-4 parts below 20 MiB): on a WAN one request
+// is one TCP connection, and a file of 8-64 MiB sent alone (the last of a run, or behind a
+// link shared with hundreds of connections) takes seconds where its parts on several
+// connections take a fraction of that. At and above kSpreadParts parts the plan is
+// plan_parts(object_size, requested_part_size).
+inline constexpr std::uint64_t kSpreadParts = 4;
+PartPlan plan_parts(std::uint64_t object_size, std::uint64_t requested_part_size, bool spread);
+
 }  // namespace s3up::engine

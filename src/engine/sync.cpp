@@ -100,7 +100,7 @@ std::optional<std::string> expected_stored_checksum(const UploadOptions& opt,
   const auto algo = opt.checksum;
   const auto dash = stored.rfind('-');
   if (dash == std::string::npos) return local_checksum(entry, algo, 0, entry.size);
-  const PartPlan plan = plan_parts(entry.size, opt.part_size);
+  const PartPlan plan = plan_parts(entry.size, opt.part_size, opt.spread_parts);
   if (std::to_string(plan.part_count) != stored.substr(dash + 1)) return std::nullopt;
   const auto raw = joined_part_digests(entry, algo, plan);
   if (!raw) return std::nullopt;
@@ -122,7 +122,7 @@ std::optional<bool> etag_is_the_files(const UploadOptions& opt, const walker::En
     etag = etag.substr(1, etag.size() - 2);
   const auto dash = etag.rfind('-');
   if (dash == std::string::npos || !etag_is_plain_md5(etag.substr(0, dash))) return std::nullopt;
-  const PartPlan plan = plan_parts(entry.size, opt.part_size);
+  const PartPlan plan = plan_parts(entry.size, opt.part_size, opt.spread_parts);
   if (std::to_string(plan.part_count) != etag.substr(dash + 1)) return std::nullopt;
   const auto raw = joined_part_digests(entry, s3::ChecksumAlgorithm::Md5, plan);
   if (!raw) return std::nullopt;

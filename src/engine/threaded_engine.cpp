@@ -228,7 +228,7 @@ class Worker {
   // Starts (or resumes) the multipart upload and queues its parts for the pool.
   void multipart(FileJob job) {
     auto upload = std::make_shared<steps::MultipartUpload>();
-    upload->plan = plan_parts(job.entry.size, run_.opt.part_size);
+    upload->plan = plan_parts(job.entry.size, run_.opt.part_size, run_.opt.spread_parts);
     upload->entry = std::move(job.entry);
     upload->key = std::move(job.key);
     if (!steps::start_multipart(io_, upload).get()) return;

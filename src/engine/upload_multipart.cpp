@@ -13,7 +13,7 @@ asio::awaitable<void> upload_multipart(RunContext& ctx, walker::Entry entry, std
                                        [[maybe_unused]] coro::Permit slot) {
   const AsyncIo io{&ctx};
   auto upload = std::make_shared<steps::MultipartUpload>();
-  upload->plan = plan_parts(entry.size, ctx.opt.part_size);
+  upload->plan = plan_parts(entry.size, ctx.opt.part_size, ctx.opt.spread_parts);
   upload->entry = std::move(entry);
   upload->key = std::move(key);
   const bool started = co_await steps::start_multipart(io, upload);

@@ -19,6 +19,8 @@ from testserver import TestServer, make_self_signed_cert
 TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 COMMON = os.urandom(8 * MiB)  # the files differ in their tails (the CRC continues from here)
 COMMON_CRC = crc32c(COMMON)
+# The files of 8 MiB and more go in one PUT (streamed), not in parts as by default.
+SINGLE = ["--multipart-threshold", "1GiB"]
 
 
 def b64_crc32c(tail):
@@ -50,7 +52,7 @@ class MotoTrailers(unittest.TestCase):
         env = self.moto.env()
         env["S3UP_DEBUG_SIGNING"] = trace
         proc = run_s3up(["--endpoint-url", self.moto.url, "--ca-bundle", self.moto.cert,
-                         "--progress", "none", "--json", report, *extra, self.src,
+                         "--progress", "none", "--json", report, *SINGLE, *extra, self.src,
                          f"s3://{BUCKET}/{prefix}/"], env, check_secret=self.moto.secret_key)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         with open(trace) as f:
@@ -147,7 +149,7 @@ class TestServerTrailers(unittest.TestCase):
             report = self.src + "-ts.json"
             proc = run_s3up(["--endpoint-url", server.url, "--ca-bundle", self.cert,
                              "--progress", "none", "--trailing-checksum", "on", "--retries", "10",
-                             "--json", report, self.src, f"s3://{server.bucket}/ts/"],
+                             "--json", report, *SINGLE, self.src, f"s3://{server.bucket}/ts/"],
                             server.env(), check_secret="trailer-secret")
             self.assertEqual(proc.returncode, 0, proc.stderr)
             with open(report) as f:

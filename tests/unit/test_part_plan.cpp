@@ -106,4 +106,51 @@ BOOST_AUTO_TEST_CASE(sweep_sizes_all_valid) {
       check_valid(size, plan_parts(size, part));
 }
 
+// Without --part-size, files of 8-64 MiB (the default threshold up to four default parts) go in
+// two to four parts of whole MiB, at least 5 MiB, instead of one or two of 16 MiB.
+BOOST_AUTO_TEST_CASE(spread_cuts_smaller_objects_into_four_parts_of_at_least_5_mib) {
+  const std::uint64_t part = 16 * kMiB;
+  // Just over the default threshold (the tree's 8,417,971-byte file): 5 MiB and the rest.
+  auto p = plan_parts(8417971, part, true);
+  BOOST_TEST(p.part_count == 2u);
+  BOOST_TEST(p.part_size == 5 * kMiB);
+  BOOST_TEST(p.last_part_size == 8417971 - 5 * kMiB);
+  check_valid(8417971, p);
+  // 20 MiB: four of 5 MiB; 20 MiB + 1: a quarter rounds up to 6 MiB, four parts.
+  p = plan_parts(20 * kMiB, part, true);
+  BOOST_TEST(p.part_count == 4u);
+  BOOST_TEST(p.part_size == 5 * kMiB);
+  p = plan_parts(20 * kMiB + 1, part, true);
+  BOOST_TEST(p.part_count == 4u);
+  BOOST_TEST(p.part_size == 6 * kMiB);
+  // 30 MiB: 8, 8, 8 and 6.
+  p = plan_parts(30 * kMiB, part, true);
+  BOOST_TEST(p.part_count == 4u);
+  BOOST_TEST(p.part_size == 8 * kMiB);
+  BOOST_TEST(p.last_part_size == 6 * kMiB);
+  // Just under four default parts: 16 MiB parts, four of them; from there on, unchanged.
+  p = plan_parts(64 * kMiB - 1, part, true);
+  BOOST_TEST(p.part_size == 16 * kMiB);
+  BOOST_TEST(p.part_count == 4u);
+  for (std::uint64_t size : {64 * kMiB, 64 * kMiB + 1, 100 * kMiB + 12345, 7 * kGiB + 3}) {
+    const auto spread = plan_parts(size, part, true);
+    const auto plain = plan_parts(size, part);
+    BOOST_TEST(spread.part_size == plain.part_size);
+    BOOST_TEST(spread.part_count == plain.part_count);
+  }
+  // A part size the user chose (spread false) is kept.
+  p = plan_parts(30 * kMiB, part, false);
+  BOOST_TEST(p.part_size == 16 * kMiB);
+  BOOST_TEST(p.part_count == 2u);
+  p = plan_parts(30 * kMiB, 6 * kMiB, false);
+  BOOST_TEST(p.part_size == 6 * kMiB);
+  BOOST_TEST(p.part_count == 5u);
+  // Small objects (below 5 MiB) stay one part; every spread plan is valid.
+  p = plan_parts(3 * kMiB, part, true);
+  BOOST_TEST(p.part_count == 1u);
+  for (std::uint64_t size = 0; size <= 70 * kMiB; size += 777777)
+    for (std::uint64_t requested : {5 * kMiB, 8 * kMiB, 16 * kMiB, 100 * kMiB})
+      check_valid(size, plan_parts(size, requested, true));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
