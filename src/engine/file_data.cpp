@@ -5,9 +5,70 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <system_error>
 
 namespace s3up::engine {
+
+namespace {
+
+// Freed DataBuffers of kReusedFrom or more, by capacity (a whole number of MiB).
+struct BufferCache {
+  std::mutex mutex;
+  std::multimap<std::size_t, std::unique_ptr<char[]>> free;
+  std::size_t bytes = 0;
+};
+
+BufferCache& buffer_cache() {
+  static BufferCache cache;
+  return cache;
+}
+
+}  // namespace
+
+DataBuffer::DataBuffer(std::size_t n) : size(n) {
+  if (n < kReusedFrom) {
+    data.reset(n ? new char[n] : nullptr);
+    capacity_ = n;
+    return;
+  }
+  capacity_ = (n + kReusedFrom - 1) / kReusedFrom * kReusedFrom;
+  {
+    BufferCache& cache = buffer_cache();
+    std::lock_guard lock(cache.mutex);
+    if (auto it = cache.free.find(capacity_); it != cache.free.end()) {
+      data = std::move(it->second);
+      cache.free.erase(it);
+      cache.bytes -= capacity_;
+      return;
+    }
+  }
+  data.reset(new char[capacity_]);
+}
+
+DataBuffer::~DataBuffer() {
+  if (!data || capacity_ < kReusedFrom) return;
+  BufferCache& cache = buffer_cache();
+  std::lock_guard lock(cache.mutex);
+  if (cache.bytes + capacity_ > kMaxReused) return;  // freed
+  cache.free.emplace(capacity_, std::move(data));
+  cache.bytes += capacity_;
+}
+
+std::size_t DataBuffer::reusable_bytes() {
+  BufferCache& cache = buffer_cache();
+  std::lock_guard lock(cache.mutex);
+  return cache.bytes;
+}
+
+void DataBuffer::drop_reusable() {
+  BufferCache& cache = buffer_cache();
+  std::lock_guard lock(cache.mutex);
+  cache.free.clear();
+  cache.bytes = 0;
+}
+
 namespace {
 
 std::int64_t mtime_ns(const struct stat& st) {

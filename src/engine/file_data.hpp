@@ -59,12 +59,31 @@ std::optional<walker::FileReader> open_listed(const walker::Entry& entry,
 std::optional<std::string> changed_since_open(const walker::Entry& entry,
                                               const walker::FileReader& reader);
 
-// Memory for file data, allocated without zero-filling.
+// Memory for file data, allocated without zero-filling. Buffers of kReusedFrom bytes or more
+// (multipart parts, whole files of a MiB or more) are taken from, and given back to, a
+// process-wide cache of freed ones, by size in whole MiB, holding at most kMaxReused bytes: a
+// fresh buffer of several MiB costs the kernel a page fault and a zeroed page for every 4 KiB
+// each time (12% of a loopback run's samples with 40 files in parts of 5-8 MiB), one reused
+// costs nothing. The cache is outside --max-memory's count, which bounds the buffers in use.
 struct DataBuffer {
-  explicit DataBuffer(std::size_t size) : data(size ? new char[size] : nullptr), size(size) {}
+  static constexpr std::size_t kReusedFrom = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxReused = std::size_t{64} << 20;
+
+  explicit DataBuffer(std::size_t size);
+  ~DataBuffer();
+  DataBuffer(const DataBuffer&) = delete;
+  DataBuffer& operator=(const DataBuffer&) = delete;
+
   std::unique_ptr<char[]> data;
   std::size_t size;
   std::span<char> span() { return {data.get(), size}; }
+
+  // The bytes the cache holds now, and freeing them (for tests).
+  static std::size_t reusable_bytes();
+  static void drop_reusable();
+
+ private:
+  std::size_t capacity_ = 0;  // allocated (size rounded up to a MiB when reused)
 };
 
 }  // namespace s3up::engine

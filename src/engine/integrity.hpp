@@ -5,8 +5,9 @@
 // accept it without a check and echo nothing (Ceph RGW 16, older MinIO), or refuse the headers
 // themselves (Backblaze B2: 400 "Unsupported header 'x-amz-sdk-checksum-algorithm'"; Cloudflare
 // R2: 501 NotImplemented). The negotiator learns which from the first replies of the run:
-//  - Unknown (the first bodies): the flexible checksum, and the MD5 computed on the side, so that
-//    a reply without an echo can still be checked: its ETag must be the MD5 of the bytes sent;
+//  - Unknown (the first bodies): the flexible checksum, and the MD5, so that a reply without an
+//    echo can still be checked: its ETag must be the MD5 of the bytes sent (streamed PUTs and
+//    parts compute it only after such a reply: compares_etag);
 //  - Echoes: the flexible checksum only (nothing more to compute);
 //  - Silent (a success without an echo): Content-MD5 as well, which nearly every store verifies
 //    (400 BadDigest); said once in a note;

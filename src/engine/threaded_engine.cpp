@@ -303,7 +303,9 @@ void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
       if (run.stopping.load()) break;
       job.multipart_slot = Hold([slots = &run.open_multipart] { slots->release(); });
     }
-    if (!run.queue.push_file(std::move(job), planned->large)) break;
+    const bool queued = planned->multipart ? run.queue.push_first(std::move(job))
+                                           : run.queue.push_file(std::move(job), planned->large);
+    if (!queued) break;
   }
   // Stopped early: the rest of the tree is only counted.
   if (run.stopping.load()) count_rest_of_walk(walker, totals);

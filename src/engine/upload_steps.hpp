@@ -703,8 +703,14 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     const bool paced = co_await io.pace(length);
     if (!paced) co_return;  // the run stopped while this part waited: the upload is aborted
     const BodyChecks checks = run.integrity.plan(BodyKind::Part);
-    ReadDigest read = co_await io.read(u->entry, u->plan.offset(index), buffer.span(),
-                                       digest_needs(run, checks));
+    // An MD5 wanted only to compare with the ETag (the first parts, before the run knows what
+    // the store checks) is computed after the reply, as for a streamed PUT, and only when the
+    // reply has such an ETag and no echo: on a store that echoes the checksum (AWS) no part
+    // pays for it.
+    DigestNeeds needs = digest_needs(run, checks);
+    const bool md5_after_reply = needs.md5 && !checks.content_md5;
+    if (md5_after_reply) needs.md5 = false;
+    ReadDigest read = co_await io.read(u->entry, u->plan.offset(index), buffer.span(), needs);
     if (read.problem) {
       u->fail(*read.problem);
       co_return;
@@ -717,6 +723,18 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     call.payload_sha256 = read.sha256;
     s3::OpResult r = co_await exchange(io, std::move(call));
     require_part_etag(r, number);
+    if (r.ok && md5_after_reply && run.integrity.compares_etag(checks, r)) {
+      // The part read again for its MD5 (from the page cache, off the I/O threads): bytes
+      // changed since they were sent differ from the ETag and are sent again.
+      const DigestNeeds md5_only{s3::ChecksumAlgorithm::None, true, false};
+      const ReadDigest md5 =
+          co_await io.read(u->entry, u->plan.offset(index), buffer.span(), md5_only);
+      if (md5.problem) {
+        u->fail(*md5.problem);
+        co_return;
+      }
+      read.md5 = md5.md5;
+    }
     if (r.ok) {
       const Verdict verdict = run.integrity.judge(checks, {read.checksum, read.md5}, r);
       if (!verdict.corrupted) {

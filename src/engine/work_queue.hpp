@@ -1,6 +1,8 @@
 // The threaded engine's work queue: files from the walker, and batches of numbered items (the
 // parts of open multipart uploads) that workers add while they work. Batches are served before
-// files, in the order they came, so open uploads finish first; files in the start order
+// files, in the order they came, so open uploads finish first; then files to upload in parts,
+// in the order they came (their uploads start at once, as in the async engine: a file in parts
+// waiting behind thousands of small ones would be the run's tail); then files in the start order
 // (start_order.hpp: large bodies keep a quarter of the limit, smaller files take the rest in walk
 // order); files are bounded (the producer waits while `file_capacity` are queued) so memory does
 // not grow with the tree, while batches never make a worker wait (a worker that waited for room
@@ -42,6 +44,16 @@ class WorkQueue {
     return true;
   }
 
+  // Queues a file to upload in parts, served before the files in the start order. Never waits
+  // (the caller bounds how many are open). Returns false once the queue is closed or stopped.
+  bool push_first(File file) {
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    first_.push_back(std::move(file));
+    ready_.notify_one();
+    return true;
+  }
+
   // Queues items 0..count-1 of `batch`. Never waits; allowed after close() and stop() (the
   // items are still handed out, for the workers to wind them up).
   void push_batch(std::shared_ptr<Batch> batch, std::uint64_t count) {
@@ -58,12 +70,18 @@ class WorkQueue {
   std::optional<Item> pop(std::size_t limit) {
     std::unique_lock lock(mutex_);
     ready_.wait(lock, [&] {
-      return !batches_.empty() || !files_.empty() || (closed_ && active_ == 0);
+      return !batches_.empty() || !first_.empty() || !files_.empty() || (closed_ && active_ == 0);
     });
     if (!batches_.empty()) {
       auto& head = batches_.front();
       Item item{std::nullopt, head.batch, head.next++, false};
       if (head.next == head.count) batches_.pop_front();
+      ++active_;
+      return item;
+    }
+    if (!first_.empty()) {
+      Item item{std::move(first_.front()), nullptr, 0, false};
+      first_.pop_front();
       ++active_;
       return item;
     }
@@ -91,7 +109,7 @@ class WorkQueue {
   void wait_idle() {
     std::unique_lock lock(mutex_);
     ready_.wait(lock, [&] {
-      return closed_ && files_.empty() && batches_.empty() && active_ == 0;
+      return closed_ && files_.empty() && first_.empty() && batches_.empty() && active_ == 0;
     });
   }
 
@@ -108,19 +126,20 @@ class WorkQueue {
     std::lock_guard lock(mutex_);
     closed_ = true;
     files_.clear();
+    first_.clear();
     ready_.notify_all();
     room_.notify_all();
   }
 
   std::size_t files_queued() const {
     std::lock_guard lock(mutex_);
-    return files_.size();
+    return files_.size() + first_.size();
   }
 
   // Files and batch items waiting for a worker.
   std::size_t items_queued() const {
     std::lock_guard lock(mutex_);
-    std::size_t n = files_.size();
+    std::size_t n = files_.size() + first_.size();
     for (const auto& b : batches_) n += b.count - b.next;
     return n;
   }
@@ -137,6 +156,7 @@ class WorkQueue {
   std::condition_variable ready_;  // items to pop, or the end
   std::condition_variable room_;   // room for a file
   StartOrder<File> files_;
+  std::deque<File> first_;  // files to upload in parts (push_first)
   std::deque<Pending> batches_;
   std::size_t active_ = 0;
   std::size_t large_active_ = 0;  // files of large bodies handed out and not done

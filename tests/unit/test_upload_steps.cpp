@@ -84,6 +84,7 @@ struct Script {
   std::vector<std::string> events;  // "memory", "pace", "read", "request", "release", "send X", "settle"
   std::vector<s3::S3Call> calls;
   std::vector<DigestNeeds> digests;  // what each streamed PUT's pass over the file computed
+  std::vector<DigestNeeds> read_needs;  // what each read of a body (a part, a small file) computed
   std::deque<s3::OpResult> replies;
   int requests_held = 0;
   int most_requests_held = 0;
@@ -123,6 +124,7 @@ struct ScriptedIo {
   Task<ReadDigest> read(walker::Entry entry, std::uint64_t offset, std::span<char> out,
                         DigestNeeds needs) const {
     script->events.push_back("read");
+    script->read_needs.push_back(needs);
     co_return read_and_digest(entry, offset, out, needs);
   }
   Task<ReadDigest> digest(walker::Entry entry, DigestNeeds needs) const {
@@ -428,6 +430,76 @@ BOOST_AUTO_TEST_CASE(a_streamed_put_computes_the_md5_only_for_an_etag_to_compare
     const auto s = f.report.finish();
     BOOST_TEST(s.files_uploaded == 1u);
     BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::None)] == 1u);
+  }
+}
+
+// The first parts, before the run knows what the store checks: the MD5 wanted only to compare
+// with an ETag is computed after the reply (the part read again), and only when the reply calls
+// for it, as for a streamed PUT.
+BOOST_AUTO_TEST_CASE(a_part_computes_the_md5_only_for_an_etag_to_compare) {
+  const std::uint64_t size = 6ull << 20;  // parts of 5 MiB and 1 MiB of 'x'
+  const auto is_part = [](const s3::S3Call& c) {
+    return std::string_view(s3::to_string(c.op)) == "UploadPart";
+  };
+  // AWS: the checksum echoed. One read a part, no MD5.
+  {
+    Fixture f;
+    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+    auto u = f.multipart(f.file("aws.bin", size), "aws.bin");
+    f.script.replies = {reply(200, {}, kCreated), with_etag(reply(200), md5_etag(5ull << 20)),
+                        with_etag(reply(200), md5_etag(1ull << 20))};
+    f.script.on_send = [&f, is_part](const s3::S3Call& c) {
+      if (is_part(c))
+        f.script.replies.front().headers.emplace_back("x-amz-checksum-crc32c",
+                                                      header_of(c, "x-amz-checksum-crc32c"));
+    };
+    auto i = f.io();
+    BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+    for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
+    BOOST_TEST_REQUIRE(f.script.read_needs.size() == 2u);
+    for (const auto& needs : f.script.read_needs) {
+      BOOST_TEST((needs.checksum == s3::ChecksumAlgorithm::Crc32c));
+      BOOST_TEST(!needs.md5);
+    }
+    BOOST_TEST(!u->failed.load());
+    BOOST_TEST(u->parts[1].etag == md5_etag(1ull << 20));
+  }
+  // Ceph RGW 16: no echo, the MD5 as the ETag: the first part read again for its MD5, which the
+  // ETag matches; the store is then known to be silent and the next part sends Content-MD5.
+  {
+    Fixture f;
+    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+    auto u = f.multipart(f.file("rgw.bin", size), "rgw.bin");
+    f.script.replies = {reply(200, {}, kCreated), with_etag(reply(200), md5_etag(5ull << 20)),
+                        with_etag(reply(200), md5_etag(1ull << 20))};
+    auto i = f.io();
+    BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+    for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
+    BOOST_TEST(f.ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart"}));
+    BOOST_TEST_REQUIRE(f.script.read_needs.size() == 3u);
+    BOOST_TEST(!f.script.read_needs[0].md5);
+    BOOST_TEST((f.script.read_needs[1].checksum == s3::ChecksumAlgorithm::None));
+    BOOST_TEST(f.script.read_needs[1].md5);
+    BOOST_TEST(f.script.read_needs[2].md5);
+    BOOST_TEST(!has_header(f.script.calls[1], "Content-MD5"));
+    BOOST_TEST(has_header(f.script.calls[2], "Content-MD5"));
+    BOOST_TEST(!u->failed.load());
+    BOOST_TEST(u->parts[0].etag == md5_etag(5ull << 20));
+  }
+  // An ETag that is not the MD5 of the part: sent again, with Content-MD5.
+  {
+    Fixture f;
+    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+    auto u = f.multipart(f.file("bad.bin", size), "bad.bin");
+    f.script.replies = {reply(200, {}, kCreated), with_etag(reply(200), md5_etag(1ull << 20)),
+                        with_etag(reply(200), md5_etag(5ull << 20))};
+    auto i = f.io();
+    BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+    steps::upload_part(i, u, 0, Held()).get();
+    BOOST_TEST(f.ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart"}));
+    BOOST_TEST(has_header(f.script.calls[2], "Content-MD5"));
+    BOOST_TEST(!u->failed.load());
+    BOOST_TEST(u->parts[0].etag == md5_etag(5ull << 20));
   }
 }
 

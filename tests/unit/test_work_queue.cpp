@@ -1,5 +1,6 @@
-// The threaded engine's work queue: batches before files, bounded files, files in the start
-// order, and the end of the work (closed, empty and nobody working).
+// The threaded engine's work queue: batches before files, files in parts before the others,
+// bounded files, files in the start order, and the end of the work (closed, empty and nobody
+// working).
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -42,6 +43,35 @@ BOOST_AUTO_TEST_CASE(batches_come_before_files_in_order) {
     q.done(false);
   }
   BOOST_TEST((seen == std::vector<std::string>{"a0", "a1", "b0", "1", "2"}));
+}
+
+// Files to upload in parts start before the files queued in the start order (even before large
+// ones walked earlier), after the open uploads' parts, in the order they came; they do not take
+// the room of the bounded files; stop() drops them too.
+BOOST_AUTO_TEST_CASE(files_in_parts_come_after_batches_and_before_other_files) {
+  Queue q(2);
+  BOOST_TEST(q.push_file(1, false));
+  BOOST_TEST(q.push_file(2, true));
+  BOOST_TEST(q.push_first(10));  // the queue's two places are taken: never waits
+  BOOST_TEST(q.push_first(11));
+  q.push_batch(std::make_shared<Batch>(Batch{"a"}), 1);
+  BOOST_TEST(q.files_queued() == 4u);
+  BOOST_TEST(q.items_queued() == 5u);
+  std::vector<std::string> seen;
+  q.close();
+  BOOST_TEST(!q.push_first(12));
+  while (auto item = q.pop(kLimit)) {
+    if (item->batch)
+      seen.push_back(item->batch->name + std::to_string(item->index));
+    else
+      seen.push_back(std::to_string(*item->file));
+    q.done(item->large);
+  }
+  BOOST_TEST((seen == std::vector<std::string>{"a0", "10", "11", "2", "1"}));
+  Queue r(4);
+  BOOST_TEST(r.push_first(1));
+  r.stop();
+  BOOST_TEST(!r.pop(kLimit));
 }
 
 BOOST_AUTO_TEST_CASE(workers_stay_while_an_item_in_work_may_add_a_batch) {

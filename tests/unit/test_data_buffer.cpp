@@ -1,0 +1,57 @@
+// DataBuffer: buffers of a MiB or more are reused from a bounded cache of freed ones.
+#include <boost/test/unit_test.hpp>
+
+#include "engine/file_data.hpp"
+
+#include <memory>
+#include <vector>
+
+using namespace s3up::engine;
+
+namespace {
+constexpr std::size_t kMiB = std::size_t{1} << 20;
+}
+
+BOOST_AUTO_TEST_SUITE(data_buffer)
+
+BOOST_AUTO_TEST_CASE(a_freed_buffer_of_a_mib_or_more_is_taken_again) {
+  DataBuffer::drop_reusable();  // whatever other suites left
+  const std::size_t before = DataBuffer::reusable_bytes();
+  BOOST_TEST(before == 0u);
+  char* first = nullptr;
+  {
+    DataBuffer a(5 * kMiB + 7);
+    BOOST_TEST(a.size == 5 * kMiB + 7);
+    first = a.data.get();
+    a.data[5 * kMiB + 6] = 'x';  // the whole size is usable
+  }
+  BOOST_TEST(DataBuffer::reusable_bytes() == before + 6 * kMiB);  // rounded up to whole MiB
+  {
+    DataBuffer b(5 * kMiB + 100);  // the same whole MiB: the same memory
+    BOOST_TEST(static_cast<void*>(b.data.get()) == static_cast<void*>(first));
+    BOOST_TEST(b.size == 5 * kMiB + 100);
+    BOOST_TEST(DataBuffer::reusable_bytes() == before);
+    DataBuffer c(6 * kMiB + 1);  // another size: new memory
+    BOOST_TEST(static_cast<void*>(c.data.get()) != static_cast<void*>(first));
+  }
+  BOOST_TEST(DataBuffer::reusable_bytes() == before + 13 * kMiB);
+}
+
+BOOST_AUTO_TEST_CASE(small_buffers_are_not_kept_and_the_cache_is_bounded) {
+  DataBuffer::drop_reusable();
+  const std::size_t before = DataBuffer::reusable_bytes();
+  { DataBuffer small(64 * 1024); }
+  { DataBuffer empty(0); BOOST_TEST(!empty.data); }
+  BOOST_TEST(DataBuffer::reusable_bytes() == before);
+  {
+    // More freed at once than the cache holds: what does not fit is freed.
+    std::vector<std::unique_ptr<DataBuffer>> many;
+    for (int i = 0; i < 40; ++i) many.push_back(std::make_unique<DataBuffer>(3 * kMiB));
+  }
+  BOOST_TEST(DataBuffer::reusable_bytes() <= DataBuffer::kMaxReused);
+  BOOST_TEST(DataBuffer::reusable_bytes() + 3 * kMiB > DataBuffer::kMaxReused);
+  DataBuffer::drop_reusable();
+  BOOST_TEST(DataBuffer::reusable_bytes() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
