@@ -205,6 +205,7 @@ class TrailingChecksum(RgwCase):
         files = write_files(self.src, {"a.bin": os.urandom(9 * MiB), "b.bin": os.urandom(9 * MiB + 7),
                                        "c.txt": b"small"})
         proc = self.s3up("--trailing-checksum", "on", "--concurrency", "1", "--json", "-",
+                         "--multipart-threshold", "1GiB",  # single PUTs, streamed
                          self.src, f"s3://{BUCKET}/{self.prefix}", https=True)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(proc.stderr.count("does not take checksums in aws-chunked trailers"), 1,
