@@ -111,6 +111,16 @@ inline DigestNeeds digest_needs(const RunControl& run, const BodyChecks& checks)
   return {checks.flexible, checks.md5, run.protocol.sign_payload()};
 }
 
+// An MD5 wanted only to compare with the ETag (the first bodies, before the run knows what the
+// store checks; not one sent as Content-MD5) is taken out of `needs`, to be computed after the
+// reply and only when the reply calls for it (IntegrityNegotiator::compares_etag): on a store
+// that echoes the checksum (AWS) no body pays for it. Returns whether it was taken out.
+inline bool defer_etag_md5(DigestNeeds& needs, const BodyChecks& checks) {
+  const bool deferred = needs.md5 && !checks.content_md5;
+  if (deferred) needs.md5 = false;
+  return deferred;
+}
+
 // The integrity headers of a body: x-amz-checksum-<algo> (with `sdk_algorithm`, also
 // x-amz-sdk-checksum-algorithm, as the SDKs send on PutObject) and Content-MD5, as `checks` say.
 void add_checksum_headers(s3::Headers& headers, const BodyChecks& checks, const ReadDigest& read,
@@ -211,8 +221,7 @@ Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
         run.trailers.use(checks, run.integrity.store(), run.protocol.sign_payload());
     DigestNeeds needs = digest_needs(run, checks);
     if (trailing) needs.checksum = s3::ChecksumAlgorithm::None;
-    const bool md5_after_reply = needs.md5 && !checks.content_md5;
-    if (md5_after_reply) needs.md5 = false;
+    const bool md5_after_reply = defer_etag_md5(needs, checks);
     // No first pass when it has nothing to compute (a trailing checksum, --checksum none, or a
     // store known to verify nothing, over HTTPS): the file is read once, as it is sent.
     ReadDigest read;
@@ -703,13 +712,8 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     const bool paced = co_await io.pace(length);
     if (!paced) co_return;  // the run stopped while this part waited: the upload is aborted
     const BodyChecks checks = run.integrity.plan(BodyKind::Part);
-    // An MD5 wanted only to compare with the ETag (the first parts, before the run knows what
-    // the store checks) is computed after the reply, as for a streamed PUT, and only when the
-    // reply has such an ETag and no echo: on a store that echoes the checksum (AWS) no part
-    // pays for it.
     DigestNeeds needs = digest_needs(run, checks);
-    const bool md5_after_reply = needs.md5 && !checks.content_md5;
-    if (md5_after_reply) needs.md5 = false;
+    const bool md5_after_reply = defer_etag_md5(needs, checks);  // as for a streamed PUT
     ReadDigest read = co_await io.read(u->entry, u->plan.offset(index), buffer.span(), needs);
     if (read.problem) {
       u->fail(*read.problem);

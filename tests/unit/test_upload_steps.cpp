@@ -437,44 +437,42 @@ BOOST_AUTO_TEST_CASE(a_streamed_put_computes_the_md5_only_for_an_etag_to_compare
 // with an ETag is computed after the reply (the part read again), and only when the reply calls
 // for it, as for a streamed PUT.
 BOOST_AUTO_TEST_CASE(a_part_computes_the_md5_only_for_an_etag_to_compare) {
-  const std::uint64_t size = 6ull << 20;  // parts of 5 MiB and 1 MiB of 'x'
-  const auto is_part = [](const s3::S3Call& c) {
-    return std::string_view(s3::to_string(c.op)) == "UploadPart";
+  // A 6 MiB file of 'x' (parts of 5 MiB and 1 MiB) with CRC32C, to a store answering its first
+  // two UploadParts with the ETags `first` and `second`: parts 0..parts-1 uploaded.
+  const auto upload = [](Fixture& f, const char* name, const std::string& first,
+                         const std::string& second, std::uint64_t parts) {
+    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+    auto u = f.multipart(f.file(name, 6ull << 20), name);
+    f.script.replies = {reply(200, {}, kCreated), with_etag(reply(200), first),
+                        with_etag(reply(200), second)};
+    auto i = f.io();
+    BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+    for (std::uint64_t n = 0; n < parts; ++n) steps::upload_part(i, u, n, Held()).get();
+    return u;
   };
+  const std::string part1 = md5_etag(5ull << 20), part2 = md5_etag(1ull << 20);
   // AWS: the checksum echoed. One read a part, no MD5.
   {
     Fixture f;
-    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
-    auto u = f.multipart(f.file("aws.bin", size), "aws.bin");
-    f.script.replies = {reply(200, {}, kCreated), with_etag(reply(200), md5_etag(5ull << 20)),
-                        with_etag(reply(200), md5_etag(1ull << 20))};
-    f.script.on_send = [&f, is_part](const s3::S3Call& c) {
-      if (is_part(c))
+    f.script.on_send = [&f](const s3::S3Call& c) {
+      if (std::string_view(s3::to_string(c.op)) == "UploadPart")
         f.script.replies.front().headers.emplace_back("x-amz-checksum-crc32c",
                                                       header_of(c, "x-amz-checksum-crc32c"));
     };
-    auto i = f.io();
-    BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
-    for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
+    auto u = upload(f, "aws.bin", part1, part2, 2);
     BOOST_TEST_REQUIRE(f.script.read_needs.size() == 2u);
     for (const auto& needs : f.script.read_needs) {
       BOOST_TEST((needs.checksum == s3::ChecksumAlgorithm::Crc32c));
       BOOST_TEST(!needs.md5);
     }
     BOOST_TEST(!u->failed.load());
-    BOOST_TEST(u->parts[1].etag == md5_etag(1ull << 20));
+    BOOST_TEST(u->parts[1].etag == part2);
   }
   // Ceph RGW 16: no echo, the MD5 as the ETag: the first part read again for its MD5, which the
   // ETag matches; the store is then known to be silent and the next part sends Content-MD5.
   {
     Fixture f;
-    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
-    auto u = f.multipart(f.file("rgw.bin", size), "rgw.bin");
-    f.script.replies = {reply(200, {}, kCreated), with_etag(reply(200), md5_etag(5ull << 20)),
-                        with_etag(reply(200), md5_etag(1ull << 20))};
-    auto i = f.io();
-    BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
-    for (std::uint64_t n = 0; n < 2; ++n) steps::upload_part(i, u, n, Held()).get();
+    auto u = upload(f, "rgw.bin", part1, part2, 2);
     BOOST_TEST(f.ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart"}));
     BOOST_TEST_REQUIRE(f.script.read_needs.size() == 3u);
     BOOST_TEST(!f.script.read_needs[0].md5);
@@ -484,22 +482,16 @@ BOOST_AUTO_TEST_CASE(a_part_computes_the_md5_only_for_an_etag_to_compare) {
     BOOST_TEST(!has_header(f.script.calls[1], "Content-MD5"));
     BOOST_TEST(has_header(f.script.calls[2], "Content-MD5"));
     BOOST_TEST(!u->failed.load());
-    BOOST_TEST(u->parts[0].etag == md5_etag(5ull << 20));
+    BOOST_TEST(u->parts[0].etag == part1);
   }
   // An ETag that is not the MD5 of the part: sent again, with Content-MD5.
   {
     Fixture f;
-    f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
-    auto u = f.multipart(f.file("bad.bin", size), "bad.bin");
-    f.script.replies = {reply(200, {}, kCreated), with_etag(reply(200), md5_etag(1ull << 20)),
-                        with_etag(reply(200), md5_etag(5ull << 20))};
-    auto i = f.io();
-    BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
-    steps::upload_part(i, u, 0, Held()).get();
+    auto u = upload(f, "bad.bin", part2, part1, 1);
     BOOST_TEST(f.ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart"}));
     BOOST_TEST(has_header(f.script.calls[2], "Content-MD5"));
     BOOST_TEST(!u->failed.load());
-    BOOST_TEST(u->parts[0].etag == md5_etag(5ull << 20));
+    BOOST_TEST(u->parts[0].etag == part1);
   }
 }
 
