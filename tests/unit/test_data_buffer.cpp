@@ -3,6 +3,7 @@
 
 #include "engine/file_data.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -52,6 +53,33 @@ BOOST_AUTO_TEST_CASE(small_buffers_are_not_kept_and_the_cache_is_bounded) {
   BOOST_TEST(DataBuffer::reusable_bytes() + 3 * kMiB > DataBuffer::kMaxReused);
   DataBuffer::drop_reusable();
   BOOST_TEST(DataBuffer::reusable_bytes() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(buffers_of_two_mib_or_more_start_on_a_huge_page_boundary) {
+  DataBuffer::drop_reusable();
+  char* first = nullptr;
+  {
+    DataBuffer a(5 * kMiB + 3);
+    first = a.data.get();
+    BOOST_TEST(reinterpret_cast<std::uintptr_t>(first) % DataBuffer::kHugeFrom == 0u);
+    a.data[0] = 'a';
+    a.data[5 * kMiB + 2] = 'z';  // the whole size is usable
+    DataBuffer small(kMiB + 1);  // reused from a MiB on, mapped only from kHugeFrom
+    small.data[kMiB] = 's';
+  }
+  {
+    DataBuffer b(6 * kMiB);  // the freed mapping, taken again
+    BOOST_TEST(static_cast<void*>(b.data.get()) == static_cast<void*>(first));
+    BOOST_TEST(b.data[5 * kMiB + 2] == 'z');  // not cleared: file data overwrites it
+  }
+  // Mapped buffers the cache cannot hold are unmapped.
+  {
+    std::vector<std::unique_ptr<DataBuffer>> many;
+    for (int i = 0; i < 20; ++i) many.push_back(std::make_unique<DataBuffer>(4 * kMiB));
+    for (auto& b : many) b->data[4 * kMiB - 1] = 'x';
+  }
+  BOOST_TEST(DataBuffer::reusable_bytes() <= DataBuffer::kMaxReused);
+  DataBuffer::drop_reusable();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

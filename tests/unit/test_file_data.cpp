@@ -1,0 +1,109 @@
+// file_data: reading a range of a listed file with its digests (computed piece by piece as it is
+// read), the whole-file digest pass, and torn data refused.
+#include <boost/test/unit_test.hpp>
+
+#include "engine/file_data.hpp"
+#include "s3/checksum.hpp"
+#include "util/crypto.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace s3up;
+using namespace s3up::engine;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A temporary file of `size` varied bytes (no period a piece boundary could hide), listed.
+struct ListedFile {
+  explicit ListedFile(std::size_t size) {
+    dir = fs::temp_directory_path() / ("s3up-file-data-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    bytes.resize(size);
+    std::uint32_t x = 2463534242u;
+    for (auto& b : bytes) {  // xorshift32
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      b = static_cast<char>(x);
+    }
+    const fs::path path = dir / "f.bin";
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(size));
+    entry.path = path.string();
+    entry.rel = "f.bin";
+    entry.size = size;
+    struct stat st {};
+    ::stat(entry.path.c_str(), &st);
+    entry.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  }
+  ~ListedFile() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  std::span<const unsigned char> range(std::size_t offset, std::size_t length) const {
+    return {reinterpret_cast<const unsigned char*>(bytes.data()) + offset, length};
+  }
+
+  fs::path dir;
+  std::vector<char> bytes;
+  walker::Entry entry;
+};
+
+const DigestNeeds kAll{s3::ChecksumAlgorithm::Crc32c, true, true};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(file_data)
+
+BOOST_AUTO_TEST_CASE(a_range_read_in_pieces_has_the_digests_of_its_bytes) {
+  const ListedFile f((3u << 20) + 5000);
+  // Several pieces and a short last one, at an offset that is not a piece boundary.
+  const std::size_t offset = 1234;
+  const std::size_t length = (2u << 20) + 777;
+  std::vector<char> out(length);
+  const ReadDigest r = read_and_digest(f.entry, offset, out, kAll);
+  BOOST_TEST(!r.problem.has_value());
+  BOOST_TEST(std::equal(out.begin(), out.end(), f.bytes.begin() + static_cast<std::ptrdiff_t>(offset)));
+  BOOST_TEST(r.checksum == s3::checksum_of(s3::ChecksumAlgorithm::Crc32c, f.range(offset, length)));
+  BOOST_TEST(r.md5 == s3::checksum_of(s3::ChecksumAlgorithm::Md5, f.range(offset, length)));
+  BOOST_TEST(r.sha256 == util::hex_lower(util::sha256(f.range(offset, length))));
+
+  // Nothing asked: the bytes only.
+  std::vector<char> plain(length);
+  const ReadDigest none = read_and_digest(f.entry, offset, plain, DigestNeeds{});
+  BOOST_TEST(!none.problem.has_value());
+  BOOST_TEST(none.checksum.empty());
+  BOOST_TEST(none.md5.empty());
+  BOOST_TEST(none.sha256.empty());
+  BOOST_TEST(plain == out);
+}
+
+BOOST_AUTO_TEST_CASE(the_whole_file_pass_has_the_same_digests) {
+  const ListedFile f((1u << 20) * 2 + 99);
+  const ReadDigest r = digest_file(f.entry, kAll);
+  BOOST_TEST(!r.problem.has_value());
+  BOOST_TEST(r.checksum == s3::checksum_of(s3::ChecksumAlgorithm::Crc32c, f.range(0, f.bytes.size())));
+  BOOST_TEST(r.md5 == s3::checksum_of(s3::ChecksumAlgorithm::Md5, f.range(0, f.bytes.size())));
+  BOOST_TEST(r.sha256 == util::hex_lower(util::sha256(f.range(0, f.bytes.size()))));
+}
+
+BOOST_AUTO_TEST_CASE(a_file_cut_short_since_it_was_listed_is_refused) {
+  ListedFile f(1u << 20);
+  fs::resize_file(f.entry.path, 1000);
+  std::vector<char> out(f.bytes.size());
+  const ReadDigest r = read_and_digest(f.entry, 0, out, kAll);
+  BOOST_REQUIRE(r.problem.has_value());
+  BOOST_TEST(r.problem->find("file changed") != std::string::npos);
+  BOOST_TEST(r.checksum.empty());
+  const ReadDigest whole = digest_file(f.entry, kAll);
+  BOOST_REQUIRE(whole.problem.has_value());
+  BOOST_TEST(whole.problem->find("file changed") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
