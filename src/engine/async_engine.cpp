@@ -177,6 +177,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   walker::Walker walker(opt.source, walk_options(opt));
   // Throws JournalError (a run-wide problem) before anything is sent.
   std::unique_ptr<Journal> journal = open_journal(service, opt);
+  DataBuffer::hold_at_most(opt.max_memory);  // buffers in use and reused within --max-memory
   const auto threads = std::max<std::size_t>(1, opt.threads);
   // One io_context per thread ("lanes"): each thread runs its own event loop and the
   // connections of the uploads placed on it, so completions never wake another thread (with

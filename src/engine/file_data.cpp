@@ -9,16 +9,35 @@
 #include <map>
 #include <mutex>
 #include <system_error>
+#include <vector>
 
 namespace s3up::engine {
 
 namespace {
 
-// Freed DataBuffers of kReusedFrom or more, by capacity (a whole number of MiB).
+using BufferPtr = std::unique_ptr<char[], BufferRelease>;
+
+// DataBuffers of kReusedFrom or more: the freed ones by capacity (a whole number of MiB), and
+// the bytes of those in use, so that both together stay within `limit`.
 struct BufferCache {
   std::mutex mutex;
-  std::multimap<std::size_t, std::unique_ptr<char[], BufferRelease>> free;
-  std::size_t bytes = 0;
+  std::multimap<std::size_t, BufferPtr> free;
+  std::size_t bytes = 0;  // in `free`
+  std::size_t live = 0;   // in DataBuffers
+  std::size_t limit = DataBuffer::kHeldByDefault;
+
+  // Takes out freed buffers, largest first, until the held bytes fit the limit; the caller
+  // releases them once the lock is dropped.
+  std::vector<BufferPtr> over_limit() {
+    std::vector<BufferPtr> out;
+    while (!free.empty() && live + bytes > limit) {
+      auto last = std::prev(free.end());
+      bytes -= last->first;
+      out.push_back(std::move(last->second));
+      free.erase(last);
+    }
+    return out;
+  }
 };
 
 BufferCache& buffer_cache() {
@@ -28,7 +47,7 @@ BufferCache& buffer_cache() {
 
 // `n` bytes (a whole number of MiB) starting on a 2 MiB boundary, offered for huge pages; null
 // when the mapping fails.
-std::unique_ptr<char[], BufferRelease> map_huge(std::size_t n) {
+BufferPtr map_huge(std::size_t n) {
   constexpr std::size_t kAlign = DataBuffer::kHugeFrom;
   void* raw = ::mmap(nullptr, n + kAlign, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) return {};
@@ -39,7 +58,7 @@ std::unique_ptr<char[], BufferRelease> map_huge(std::size_t n) {
   if (const std::size_t after = start + n + kAlign - (aligned + n); after > 0)
     ::munmap(reinterpret_cast<void*>(aligned + n), after);
   ::madvise(reinterpret_cast<void*>(aligned), n, MADV_HUGEPAGE);  // a hint: ignored where THP is off
-  return std::unique_ptr<char[], BufferRelease>(reinterpret_cast<char*>(aligned), BufferRelease{n});
+  return BufferPtr(reinterpret_cast<char*>(aligned), BufferRelease{n});
 }
 
 }  // namespace
@@ -58,27 +77,44 @@ DataBuffer::DataBuffer(std::size_t n) : size(n) {
     return;
   }
   capacity_ = (n + kReusedFrom - 1) / kReusedFrom * kReusedFrom;
+  std::vector<BufferPtr> released;  // freed outside the lock
   {
     BufferCache& cache = buffer_cache();
     std::lock_guard lock(cache.mutex);
+    cache.live += capacity_;
     if (auto it = cache.free.find(capacity_); it != cache.free.end()) {
       data = std::move(it->second);
       cache.free.erase(it);
       cache.bytes -= capacity_;
       return;
     }
+    released = cache.over_limit();  // room for this one
   }
+  released.clear();
   if (capacity_ >= kHugeFrom) data = map_huge(capacity_);
-  if (!data) data = std::unique_ptr<char[], BufferRelease>(new char[capacity_]);
+  if (!data) data = BufferPtr(new char[capacity_]);
 }
 
 DataBuffer::~DataBuffer() {
   if (!data || capacity_ < kReusedFrom) return;
   BufferCache& cache = buffer_cache();
-  std::lock_guard lock(cache.mutex);
-  if (cache.bytes + capacity_ > kMaxReused) return;  // freed
+  std::unique_lock lock(cache.mutex);
+  cache.live -= capacity_;
+  if (cache.live + cache.bytes + capacity_ > cache.limit) {
+    lock.unlock();
+    data.reset();  // freed
+    return;
+  }
   cache.free.emplace(capacity_, std::move(data));
   cache.bytes += capacity_;
+}
+
+void DataBuffer::hold_at_most(std::size_t bytes) {
+  std::vector<BufferPtr> released;
+  BufferCache& cache = buffer_cache();
+  std::lock_guard lock(cache.mutex);
+  cache.limit = bytes;
+  released = cache.over_limit();
 }
 
 std::size_t DataBuffer::reusable_bytes() {

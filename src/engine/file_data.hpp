@@ -67,16 +67,19 @@ struct BufferRelease {
 
 // Memory for file data, allocated without zero-filling. Buffers of kReusedFrom bytes or more
 // (multipart parts, whole files of a MiB or more) are taken from, and given back to, a
-// process-wide cache of freed ones, by size in whole MiB, holding at most kMaxReused bytes: a
-// fresh buffer of several MiB costs the kernel a page fault and a zeroed page for every 4 KiB
-// each time (12% of a loopback run's samples with 40 files in parts of 5-8 MiB), one reused
-// costs nothing. The cache is outside --max-memory's count, which bounds the buffers in use.
+// process-wide cache of freed ones, by size in whole MiB: a fresh buffer costs the kernel a page
+// fault and a zeroed page for every 4 KiB (and a zeroed 2 MiB for every huge page) each time, one
+// reused costs nothing (with 512 MiB of 16 MiB parts in flight on loopback, zeroing was half of
+// s3up's CPU while the cache held 64 MiB). The buffers in use and the cache together hold at most
+// hold_at_most's bytes (kHeldByDefault until a run sets its --max-memory, which also bounds the
+// buffers in use): a buffer freed beyond it is released, and a new one releases cached buffers of
+// other sizes to make room, so reuse costs no memory beyond what --max-memory allows.
 // Buffers of kHugeFrom or more are mapped on a 2 MiB boundary and offered to the kernel for
 // transparent huge pages (madvise; where THP is off they are plain pages): a fresh 5 MiB part
 // then costs 2-3 faults, not 1,280 (a page fault costs several microseconds in a VM).
 struct DataBuffer {
   static constexpr std::size_t kReusedFrom = std::size_t{1} << 20;
-  static constexpr std::size_t kMaxReused = std::size_t{64} << 20;
+  static constexpr std::size_t kHeldByDefault = std::size_t{64} << 20;
   static constexpr std::size_t kHugeFrom = std::size_t{2} << 20;
 
   explicit DataBuffer(std::size_t size);
@@ -88,6 +91,8 @@ struct DataBuffer {
   std::size_t size;
   std::span<char> span() { return {data.get(), size}; }
 
+  // The bytes that buffers in use and the cache may hold together (a run: its --max-memory).
+  static void hold_at_most(std::size_t bytes);
   // The bytes the cache holds now, and freeing them (for tests).
   static std::size_t reusable_bytes();
   static void drop_reusable();

@@ -340,6 +340,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   walker::Walker walker(opt.source, walk_options(opt));
   // Throws JournalError (a run-wide problem) before anything is sent.
   std::unique_ptr<Journal> journal = open_journal(service, opt);
+  DataBuffer::hold_at_most(opt.max_memory);  // buffers in use and reused within --max-memory
   const std::size_t workers = std::max<std::size_t>(1, opt.concurrency);
   AdaptiveConfig adaptive;
   adaptive.initial = workers;

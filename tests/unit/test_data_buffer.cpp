@@ -1,4 +1,5 @@
-// DataBuffer: buffers of a MiB or more are reused from a bounded cache of freed ones.
+// DataBuffer: buffers of a MiB or more are reused from a cache of freed ones, which with the
+// buffers in use stays within a limit; from 2 MiB on they start on a huge-page boundary.
 #include <boost/test/unit_test.hpp>
 
 #include "engine/file_data.hpp"
@@ -17,6 +18,7 @@ BOOST_AUTO_TEST_SUITE(data_buffer)
 
 BOOST_AUTO_TEST_CASE(a_freed_buffer_of_a_mib_or_more_is_taken_again) {
   DataBuffer::drop_reusable();  // whatever other suites left
+  DataBuffer::hold_at_most(DataBuffer::kHeldByDefault);
   const std::size_t before = DataBuffer::reusable_bytes();
   BOOST_TEST(before == 0u);
   char* first = nullptr;
@@ -40,6 +42,7 @@ BOOST_AUTO_TEST_CASE(a_freed_buffer_of_a_mib_or_more_is_taken_again) {
 
 BOOST_AUTO_TEST_CASE(small_buffers_are_not_kept_and_the_cache_is_bounded) {
   DataBuffer::drop_reusable();
+  DataBuffer::hold_at_most(DataBuffer::kHeldByDefault);
   const std::size_t before = DataBuffer::reusable_bytes();
   { DataBuffer small(64 * 1024); }
   { DataBuffer empty(0); BOOST_TEST(!empty.data); }
@@ -49,14 +52,15 @@ BOOST_AUTO_TEST_CASE(small_buffers_are_not_kept_and_the_cache_is_bounded) {
     std::vector<std::unique_ptr<DataBuffer>> many;
     for (int i = 0; i < 40; ++i) many.push_back(std::make_unique<DataBuffer>(3 * kMiB));
   }
-  BOOST_TEST(DataBuffer::reusable_bytes() <= DataBuffer::kMaxReused);
-  BOOST_TEST(DataBuffer::reusable_bytes() + 3 * kMiB > DataBuffer::kMaxReused);
+  BOOST_TEST(DataBuffer::reusable_bytes() <= DataBuffer::kHeldByDefault);
+  BOOST_TEST(DataBuffer::reusable_bytes() + 3 * kMiB > DataBuffer::kHeldByDefault);
   DataBuffer::drop_reusable();
   BOOST_TEST(DataBuffer::reusable_bytes() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(buffers_of_two_mib_or_more_start_on_a_huge_page_boundary) {
   DataBuffer::drop_reusable();
+  DataBuffer::hold_at_most(DataBuffer::kHeldByDefault);
   char* first = nullptr;
   {
     DataBuffer a(5 * kMiB + 3);
@@ -78,7 +82,36 @@ BOOST_AUTO_TEST_CASE(buffers_of_two_mib_or_more_start_on_a_huge_page_boundary) {
     for (int i = 0; i < 20; ++i) many.push_back(std::make_unique<DataBuffer>(4 * kMiB));
     for (auto& b : many) b->data[4 * kMiB - 1] = 'x';
   }
-  BOOST_TEST(DataBuffer::reusable_bytes() <= DataBuffer::kMaxReused);
+  BOOST_TEST(DataBuffer::reusable_bytes() <= DataBuffer::kHeldByDefault);
+  DataBuffer::drop_reusable();
+}
+
+BOOST_AUTO_TEST_CASE(buffers_in_use_and_cached_stay_within_the_limit) {
+  DataBuffer::drop_reusable();
+  DataBuffer::hold_at_most(20 * kMiB);
+  {
+    // In use: 12 MiB; freed: cached, for 20 MiB held at most.
+    DataBuffer a(4 * kMiB), b(4 * kMiB), c(4 * kMiB);
+  }
+  BOOST_TEST(DataBuffer::reusable_bytes() == 12 * kMiB);
+  {
+    DataBuffer big(10 * kMiB);  // another size: cached buffers make room (10 + 12 > 20)
+    BOOST_TEST(DataBuffer::reusable_bytes() <= 10 * kMiB);
+    DataBuffer d(4 * kMiB);  // a cached one, if any is left, else new
+    BOOST_TEST(DataBuffer::reusable_bytes() + 14 * kMiB <= 20 * kMiB);
+  }
+  BOOST_TEST(DataBuffer::reusable_bytes() <= 20 * kMiB);
+  // A freed buffer that would take the held bytes over the limit is released.
+  {
+    std::vector<std::unique_ptr<DataBuffer>> many;
+    for (int i = 0; i < 8; ++i) many.push_back(std::make_unique<DataBuffer>(5 * kMiB));
+  }
+  BOOST_TEST(DataBuffer::reusable_bytes() <= 20 * kMiB);
+  BOOST_TEST(DataBuffer::reusable_bytes() >= 15 * kMiB);
+  // A lower limit releases what is over it at once.
+  DataBuffer::hold_at_most(6 * kMiB);
+  BOOST_TEST(DataBuffer::reusable_bytes() <= 6 * kMiB);
+  DataBuffer::hold_at_most(DataBuffer::kHeldByDefault);
   DataBuffer::drop_reusable();
 }
 
