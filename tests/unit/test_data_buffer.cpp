@@ -68,8 +68,8 @@ BOOST_AUTO_TEST_CASE(buffers_of_two_mib_or_more_start_on_a_huge_page_boundary) {
     BOOST_TEST(reinterpret_cast<std::uintptr_t>(first) % DataBuffer::kHugeFrom == 0u);
     a.data[0] = 'a';
     a.data[5 * kMiB + 2] = 'z';  // the whole size is usable
-    DataBuffer small(kMiB + 1);  // reused from a MiB on, mapped only from kHugeFrom
-    small.data[kMiB] = 's';
+    DataBuffer small(kMiB);  // reused from a MiB on, mapped only from kHugeFrom
+    small.data[kMiB - 1] = 's';
   }
   {
     DataBuffer b(6 * kMiB);  // the freed mapping, taken again
