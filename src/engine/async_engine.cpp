@@ -273,6 +273,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   summary.concurrency_history = controller.history();
   summary.threads = threads;
   summary.connections_opened = http.connections_opened();
+  summary.connections_peak_open = http.connections_peak_open();
   summary.connections_opened_ahead = http.connections_opened_ahead();
   summary.connections_awaited = http.connections_awaited();
   summary.tls_handshakes = http.tls_handshakes();

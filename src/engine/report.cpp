@@ -55,6 +55,7 @@ void Report::resumed(std::uint64_t bytes) {
 }
 
 void Report::stale_upload_aborted() { stale_aborted_.fetch_add(1, std::memory_order_relaxed); }
+void Report::lost_upload_aborted() { lost_aborted_.fetch_add(1, std::memory_order_relaxed); }
 
 void Report::request_finished(bool ok, bool throttled, std::chrono::microseconds latency) {
   if (ok) {
@@ -117,6 +118,7 @@ RunSummary Report::finish() {
   s.bytes_uploaded = bytes_.load();
   s.bytes_resumed = resumed_.load();
   s.stale_uploads_aborted = stale_aborted_.load();
+  s.lost_uploads_aborted = lost_aborted_.load();
   s.multipart_uploads = multipart_.load();
   s.retries = retries_.load();
   s.credential_renewals = renewals_.load();
@@ -253,6 +255,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"not_attempted", s.not_attempted},
       {"resumed_bytes", s.bytes_resumed},
       {"stale_uploads_aborted", s.stale_uploads_aborted},
+      {"lost_uploads_aborted", s.lost_uploads_aborted},
       {"seconds", s.seconds},
   };
   boost::json::object integrity_counts;
@@ -280,6 +283,7 @@ void write_json(const RunSummary& s, std::ostream& out) {
       {"walk_complete", s.walk_complete},
       {"peak_rss_bytes", s.peak_rss_bytes},
       {"connections", boost::json::object{{"opened", s.connections_opened},
+                                          {"peak_open", s.connections_peak_open},
                                           {"opened_ahead", s.connections_opened_ahead},
                                           {"awaited_ahead", s.connections_awaited},
                                           {"tls_handshakes", s.tls_handshakes},

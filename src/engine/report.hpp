@@ -40,6 +40,9 @@ struct RunSummary {
   // Multipart uploads earlier runs left open for keys of this run, aborted (--journal,
   // --abort-stale-uploads).
   std::uint64_t stale_uploads_aborted = 0;
+  // Multipart uploads a CreateMultipartUpload of this run may have created without its reply
+  // arriving (a timeout, a reset, a 5xx), found by ListMultipartUploads and aborted.
+  std::uint64_t lost_uploads_aborted = 0;
   std::uint64_t multipart_uploads = 0;
   std::uint64_t retries = 0;
   std::uint64_t throttled = 0;  // replies that asked us to slow down (503 / SlowDown)
@@ -80,6 +83,8 @@ struct RunSummary {
   // requests of the async engine that waited for one of them rather than opening their own (0
   // for the threaded engine, whose workers open theirs ahead).
   std::uint64_t connections_opened_ahead = 0, connections_awaited = 0;
+  // The most connections open at once (each closed one replaced counts in connections_opened).
+  std::uint64_t connections_peak_open = 0;
   std::uint64_t peak_rss_bytes = 0;  // the process's peak resident memory at the end of the run
   std::string credentials;                // the provider that supplied them ("imds"...)
   std::uint64_t credential_renewals = 0;  // credentials renewed after S3 refused them as expired
@@ -109,6 +114,8 @@ class Report {
   void resumed(std::uint64_t bytes);
   // A multipart upload an earlier run left open was aborted.
   void stale_upload_aborted();
+  // A multipart upload whose CreateMultipartUpload reply was lost was found and aborted.
+  void lost_upload_aborted();
   // Every request that got a reply or failed below HTTP (fed by the S3 layer's observer):
   // successes are counted with their latency; `throttled` replies asked us to slow down.
   void request_finished(bool ok, bool throttled, std::chrono::microseconds latency);
@@ -143,7 +150,7 @@ class Report {
   std::atomic<std::uint64_t> requests_ok_{0}, throttled_{0}, renewals_{0};
   LatencyHistogram latencies_;
   std::atomic<std::uint64_t> unchanged_{0}, unchanged_bytes_{0}, markers_{0}, planned_{0},
-      planned_bytes_{0}, not_attempted_{0}, resumed_{0}, stale_aborted_{0};
+      planned_bytes_{0}, not_attempted_{0}, resumed_{0}, stale_aborted_{0}, lost_aborted_{0};
   std::atomic<bool> walk_complete_{true};
   std::array<std::atomic<std::uint64_t>, kIntegrityLevels> integrity_{};
   std::array<std::atomic<std::uint64_t>, kSyncFallbacks> sync_fallbacks_{};

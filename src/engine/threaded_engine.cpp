@@ -407,6 +407,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   if (controller) summary.concurrency_history = controller->history();
   summary.threads = started_threads;
   summary.connections_opened = transport.connections_opened();
+  summary.connections_peak_open = transport.connections_peak_open();
   summary.connections_opened_ahead = transport.connections_opened_ahead();
   summary.tls_handshakes = transport.tls_handshakes();
   summary.tls_resumed = transport.tls_resumed();

@@ -65,8 +65,18 @@ using Task = typename Io::template Task<T>;
 struct Sent {
   s3::OpResult reply;
   Next next = Next::Fail;
+  // When the first failed attempt that the store may still have carried out was sent (local
+  // clock; may_have_been_carried_out: its reply lost or a 5xx); the epoch when there was none.
+  SysTime uncertain_since{};
   bool ok() const { return reply.ok; }
+  bool uncertain() const { return uncertain_since != SysTime{}; }
 };
+
+// Notes in `since` the send time `sent_at` of an attempt that failed with `r`, if the store may
+// still have carried it out and it is the first such attempt.
+inline void note_uncertain(SysTime& since, SysTime sent_at, const s3::OpResult& r) {
+  if (since == SysTime{} && may_have_been_carried_out(r)) since = sent_at;
+}
 
 // One attempt of `call` under a request permit.
 template <class Io>
@@ -79,10 +89,15 @@ Task<Io, s3::OpResult> exchange(Io io, s3::S3Call call) {
 // `call` with the retry policy (each attempt re-signs).
 template <class Io>
 Task<Io, Sent> with_retries(Io io, s3::S3Call call) {
+  SysTime uncertain{};
   for (int attempt = 0;; ++attempt) {
     Sent sent;
+    const SysTime sent_at = std::chrono::system_clock::now();
     sent.reply = co_await exchange(io, call);
+    sent.uncertain_since = uncertain;
     if (sent.reply.ok) co_return sent;
+    note_uncertain(uncertain, sent_at, sent.reply);
+    sent.uncertain_since = uncertain;
     sent.next = co_await io.settle(sent.reply, attempt);
     if (!retrying(sent.next)) co_return sent;
   }
@@ -95,12 +110,17 @@ Task<Io, Sent> with_retries(Io io, s3::S3Call call) {
 template <class Io, class Make>
 Task<Io, Sent> with_negotiated_checks(Io io, Make make) {
   RunControl& run = io.run();
+  SysTime uncertain{};
   for (int attempt = 0;;) {
     const BodyChecks checks = run.integrity.plan();
     Sent sent;
+    const SysTime sent_at = std::chrono::system_clock::now();
     sent.reply = co_await exchange(io, make(checks));
+    sent.uncertain_since = uncertain;
     if (sent.reply.ok) co_return sent;
     if (run.integrity.refused(checks, sent.reply)) continue;
+    note_uncertain(uncertain, sent_at, sent.reply);
+    sent.uncertain_since = uncertain;
     sent.next = co_await io.settle(sent.reply, attempt++);
     if (!retrying(sent.next)) co_return sent;
   }
@@ -472,6 +492,10 @@ struct MultipartUpload {
   std::string upload_id;
   std::vector<s3::CompletedPart> parts;  // slot i is written only by part i
   bool full_object = false;  // created with x-amz-checksum-type: FULL_OBJECT
+  // When the first CreateMultipartUpload that may have created an upload without its reply
+  // arriving was sent (Sent::uncertain_since; the epoch when none): looked for when the upload
+  // is over (abort_lost_uploads).
+  SysTime lost_since{};
   std::atomic<bool> failed{false};
   // The weakest check the store performed on a part sent by this run (Integrity).
   std::atomic<int> integrity{static_cast<int>(Integrity::ChecksumVerified)};
@@ -528,10 +552,15 @@ Task<Io, Resume> resume_parts(Io io, std::shared_ptr<MultipartUpload> u, Journal
 // uploads, which a run can do without. Expired credentials are still renewed.
 template <class Io>
 Task<Io, Sent> housekeeping(Io io, s3::S3Call call) {
+  SysTime uncertain{};
   for (int attempt = 0;; ++attempt) {
     Sent sent;
+    const SysTime sent_at = std::chrono::system_clock::now();
     sent.reply = co_await exchange(io, call);
+    sent.uncertain_since = uncertain;
     if (sent.reply.ok) co_return sent;
+    note_uncertain(uncertain, sent_at, sent.reply);
+    sent.uncertain_since = uncertain;
     const unsigned status = sent.reply.status;
     const bool expired = s3::is_credentials_expiry(sent.reply.error);
     if ((status == 403 && !expired) || status == 405 || status == 501) co_return sent;
@@ -540,30 +569,43 @@ Task<Io, Sent> housekeeping(Io io, s3::S3Call call) {
   }
 }
 
+// Which uploads left open for a key a listing looks for (stale_uploads.hpp): those earlier runs
+// left, or those this run's CreateMultipartUpload may have created without its reply arriving.
+enum class Leftover { EarlierRun, LostReply };
+
 // Aborts upload `upload_id` of `key`, which no run is going to continue (counted in the report,
 // and told in a note). `journaled`: the journal has it open, and is told it is closed once it is
 // gone (aborted, or NoSuchUpload). A failure to abort is told in a note; the run goes on.
 template <class Io>
-Task<Io, void> abort_stale(Io io, std::string key, std::string upload_id, bool journaled) {
+Task<Io, void> abort_stale(Io io, std::string key, std::string upload_id, bool journaled,
+                           Leftover whose = Leftover::EarlierRun) {
   RunControl& run = io.run();
   const Sent aborted = co_await housekeeping(io, s3::S3Call::abort_multipart(key, upload_id));
   const bool gone = aborted.ok() || aborted.reply.error == s3::S3Errc::no_such_upload;
-  if (aborted.ok()) {
-    run.report.stale_upload_aborted();
-    run.note("note: aborted multipart upload " + upload_id + " of " + util::printable(key) +
-             ", which an earlier run left open");
+  // (NoSuchUpload after an attempt whose reply was lost: that attempt aborted it.)
+  const bool done = aborted.ok() || (gone && aborted.uncertain());
+  const std::string left = whose == Leftover::EarlierRun
+                               ? ", which an earlier run left open"
+                               : ", which a CreateMultipartUpload whose reply was lost created";
+  if (done) {
+    if (whose == Leftover::EarlierRun) run.report.stale_upload_aborted();
+    else run.report.lost_upload_aborted();
+    run.note("note: aborted multipart upload " + upload_id + " of " + util::printable(key) + left);
   } else if (!gone) {
     run.note("note: could not abort multipart upload " + upload_id + " of " +
-             util::printable(key) + ", which an earlier run left open: " + aborted.reply.message);
+             util::printable(key) + left + ": " + aborted.reply.message);
   }
   if (gone && journaled) run.journal_closed(key, upload_id);
 }
 
 // Lists the multipart uploads open for `key` (ListMultipartUploads, prefix = key) and aborts
-// those an earlier run left (is_stale_upload), except `keep`: run before the key's upload starts,
-// with --journal or --abort-stale-uploads. A listing that fails is told in a note.
+// those left over (`whose`), except `keep`: those an earlier run left (is_stale_upload: initiated
+// before the run's start), or those initiated from `since` (local clock) on that this run's
+// CreateMultipartUpload may have created without its reply arriving (is_lost_upload). A listing
+// that fails is told in a note.
 template <class Io>
-Task<Io, void> abort_stale_uploads(Io io, std::string key, std::string keep) {
+Task<Io, void> abort_leftover_uploads(Io io, std::string key, std::string keep, Leftover whose,
+                                      SysTime since) {
   RunControl& run = io.run();
   std::string key_marker, upload_id_marker;
   for (;;) {
@@ -575,21 +617,36 @@ Task<Io, void> abort_stale_uploads(Io io, std::string key, std::string keep) {
       if (!run.stopping.load())
         run.note("note: could not list the multipart uploads of " + util::printable(key) + ": " +
                  (sent.ok() ? std::string("unreadable reply") : sent.reply.message) +
-                 "; uploads earlier runs left open for it, if any, are left");
+                 (whose == Leftover::EarlierRun
+                      ? "; uploads earlier runs left open for it, if any, are left"
+                      : "; an upload a CreateMultipartUpload whose reply was lost created, if "
+                        "any, is left"));
       co_return;
     }
-    const SysTime start = run_start_on_server(run.started, sent.reply.header("date"),
-                                              std::chrono::system_clock::now());
+    const SysTime bound =
+        on_server_clock(since, sent.reply.header("date"), std::chrono::system_clock::now());
     bool past_key = false;  // (listed in key order: the key itself comes before longer ones)
     for (const auto& listed : page->uploads) {
       if (listed.key != key) past_key = true;
-      if (!is_stale_upload(listed, key, keep, start)) continue;
-      co_await abort_stale(io, key, listed.upload_id, false);
+      const bool leftover = whose == Leftover::EarlierRun
+                                ? is_stale_upload(listed, key, keep, bound)
+                                : is_lost_upload(listed, key, keep, bound);
+      if (!leftover) continue;
+      co_await abort_stale(io, key, listed.upload_id, false, whose);
     }
     if (past_key || !page->truncated || page->next_key_marker.empty()) co_return;
     key_marker = page->next_key_marker;
     upload_id_marker = page->next_upload_id_marker;
   }
+}
+
+// Aborts the uploads a CreateMultipartUpload of `u` may have created without its reply arriving
+// (MultipartUpload::lost_since), other than `u`'s own. Looked for once the upload is over rather
+// than at once, so that an attempt the store was slow to carry out has had the time to be.
+template <class Io>
+Task<Io, void> abort_lost_uploads(Io io, std::shared_ptr<MultipartUpload> u) {
+  if (u->lost_since == SysTime{}) co_return;
+  co_await abort_leftover_uploads(io, u->key, u->upload_id, Leftover::LostReply, u->lost_since);
 }
 
 // The journal's open upload of `u`, gone from S3 (NoSuchUpload): true when the object at the key
@@ -611,7 +668,7 @@ Task<Io, bool> completed_earlier(Io io, std::shared_ptr<MultipartUpload> u, Jour
 // nothing more to do for the file (its failure is reported, or it was found complete). Before
 // the key's new upload: an open journal upload that cannot be continued (the file changed, the
 // part size or checksum differs, ListParts fails) is aborted, and so are the uploads earlier
-// runs left for the key without a journal record (abort_stale_uploads). The new upload's ID is
+// runs left for the key without a journal record (abort_leftover_uploads). The new upload's ID is
 // durable in the journal before any part is sent.
 template <class Io>
 Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
@@ -648,7 +705,8 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
       if (complete) co_return false;
     }
   }
-  if (run.aborts_stale_uploads()) co_await abort_stale_uploads(io, u->key, continued);
+  if (run.aborts_stale_uploads())
+    co_await abort_leftover_uploads(io, u->key, continued, Leftover::EarlierRun, run.started);
   if (!continued.empty()) {
     u->upload_id = continued;
     co_return true;
@@ -667,11 +725,13 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
     return s3::S3Call::create_multipart(u->key, std::move(headers));
   };
   const Sent created = co_await with_negotiated_checks(io, make);
+  u->lost_since = created.uncertain_since;
   if (!created.ok()) {
     if (created.next == Next::Fail)
       run.report.failed({u->entry.path, u->key, created.reply.message});
     if (created.next == Next::Stop)
       run.report.failed({u->entry.path, u->key, std::string(kStoppedByFatal)});
+    co_await abort_lost_uploads(io, u);
     co_return false;
   }
   u->upload_id = *s3::parse_upload_id(created.reply.body);
@@ -684,6 +744,7 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
     const bool durable = co_await io.journal_durable(seq);
     if (!durable) {  // the journal failed and the run stops: nothing is left behind
       co_await abort_multipart(io, u, std::string(kStoppedByFatal));
+      co_await abort_lost_uploads(io, u);
       co_return false;
     }
   }
@@ -771,7 +832,7 @@ Task<Io, bool> object_is_complete(Io io, std::shared_ptr<MultipartUpload> u) {
 
 // After the last part: completes the upload when every part is in place, else aborts it.
 template <class Io>
-Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
+Task<Io, void> complete_or_abort(Io io, std::shared_ptr<MultipartUpload> u) {
   RunControl& run = io.run();
   // (Reasons are built before each co_await: GCC 12 miscompiles temporaries of a conditional
   // expression inside a co_await's full expression, as it does short-circuit conditions.)
@@ -836,6 +897,14 @@ Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   run.report.uploaded(u->entry.size, true, static_cast<Integrity>(u->integrity.load()));
   run.journal_finished(u->key, u->entry.size, u->entry.mtime_ns);
   run.journal_closed(u->key, u->upload_id);
+}
+
+// The end of an upload started by start_multipart: completed or aborted, and then no upload left
+// open that an attempt to create it may have made.
+template <class Io>
+Task<Io, void> finish_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
+  co_await complete_or_abort(io, u);
+  co_await abort_lost_uploads(io, u);
 }
 
 }  // namespace s3up::engine::steps

@@ -173,6 +173,7 @@ struct BlockingTransport::Impl {
   Timeouts timeouts;
   std::atomic<std::uint64_t> opened{0};
   std::atomic<std::uint64_t> opened_ahead{0};
+  detail::OpenGauge live;  // open connections (the clients' Connection counts itself)
   std::atomic<std::uint64_t> written{0};  // request bytes written to connections
   detail::AddressBook addresses;
   detail::TlsSessions sessions;
@@ -209,6 +210,9 @@ BlockingTransport::BlockingTransport(TlsSettings tls, Timeouts timeouts)
 BlockingTransport::~BlockingTransport() = default;
 
 std::uint64_t BlockingTransport::connections_opened() const { return impl_->opened.load(); }
+std::uint64_t BlockingTransport::connections_peak_open() const {
+  return static_cast<std::uint64_t>(impl_->live.peak());
+}
 std::uint64_t BlockingTransport::bytes_written() const {
   return impl_->written.load(std::memory_order_relaxed);
 }
@@ -226,6 +230,14 @@ struct BlockingClient::Connection {
   beast::flat_buffer buffer;
   Clock::time_point idle_since;  // when it went back to the pool
   bool used = false;             // carried an exchange (else opened ahead: open_ahead)
+  detail::OpenGauge* live = nullptr;  // the transport's count of open connections, once open
+
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    if (live) live->closed();
+  }
 
   TimedSocket& timed() { return secure ? secure->next_layer() : *plain; }
 };
@@ -293,6 +305,8 @@ std::unique_ptr<BlockingClient::Connection> open_connection(BlockingTransport::I
     }
     impl.sessions.handshake_done(stream.native_handle());
   }
+  conn->live = &impl.live;
+  conn->live->opened();
   return conn;
 }
 

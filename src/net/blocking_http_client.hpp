@@ -31,6 +31,8 @@ class BlockingTransport {
   BlockingTransport& operator=(const BlockingTransport&) = delete;
 
   std::uint64_t connections_opened() const;
+  // The most connections open at once over all clients (idle or carrying a request).
+  std::uint64_t connections_peak_open() const;
   // Connections opened by BlockingClient::open_ahead.
   std::uint64_t connections_opened_ahead() const;
   // Request bytes written to connections so far (see Client::bytes_written). Thread-safe.

@@ -16,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -37,6 +38,24 @@ inline constexpr std::chrono::seconds kIdleMax{4};
 inline constexpr int kOpenBurst = 256;
 // Connections opened per second after the burst (one per millisecond).
 inline constexpr int kOpenRate = 1000;
+
+// The connections a client has open at once (idle or carrying a request), and the most it had:
+// the report's connections.peak_open. Thread-safe.
+class OpenGauge {
+ public:
+  void opened() {
+    const std::int64_t n = now_.fetch_add(1, std::memory_order_relaxed) + 1;
+    std::int64_t seen = peak_.load(std::memory_order_relaxed);
+    while (n > seen && !peak_.compare_exchange_weak(seen, n, std::memory_order_relaxed)) {
+    }
+  }
+  void closed() { now_.fetch_sub(1, std::memory_order_relaxed); }
+  std::int64_t now() const { return now_.load(std::memory_order_relaxed); }
+  std::int64_t peak() const { return peak_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::int64_t> now_{0}, peak_{0};
+};
 
 // A token bucket shared by every connection a client opens.
 class OpenPacer {

@@ -52,13 +52,13 @@ struct Connection {
   beast::flat_buffer buffer;
   Clock::time_point idle_since;  // when it went back to the pool
   bool used = false;             // carried an exchange (else opened ahead: open_ahead)
-  std::shared_ptr<std::atomic<std::int64_t>> live;  // the client's count of open connections
+  std::shared_ptr<detail::OpenGauge> live;  // the client's count of open connections
 
   Connection() = default;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection() {
-    if (live) live->fetch_sub(1, std::memory_order_relaxed);
+    if (live) live->closed();
   }
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
@@ -161,8 +161,7 @@ struct Client::Impl {
   std::uint64_t borrowed = 0;  // connections lent by one lane to another (under mutex)
   detail::OpenPacer pacer;
   // Connections open (idle or carrying a request) and being opened, for open_ahead.
-  std::shared_ptr<std::atomic<std::int64_t>> live =
-      std::make_shared<std::atomic<std::int64_t>>(0);
+  std::shared_ptr<detail::OpenGauge> live = std::make_shared<detail::OpenGauge>();
   std::atomic<std::int64_t> opening{0};
   std::atomic<std::uint64_t> opened_ahead{0};
   std::atomic<std::size_t> next_lane{0};
@@ -367,7 +366,7 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
   }
   lowest.expires_never();
   conn->live = impl->live;  // counted open from now on (until then: Impl::opening)
-  conn->live->fetch_add(1, std::memory_order_relaxed);
+  conn->live->opened();
   co_return conn;
 }
 
@@ -508,7 +507,7 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
 void Client::open_ahead(const Target& target, std::size_t total) {
   auto& impl = *impl_;
   if (impl.stopping.load()) return;
-  const std::int64_t have = impl.live->load() + impl.opening.load();
+  const std::int64_t have = impl.live->now() + impl.opening.load();
   for (std::int64_t n = have; n < static_cast<std::int64_t>(total); ++n) {
     const std::size_t lane = impl.next_lane.fetch_add(1) % impl.lanes.size();
     impl.opening.fetch_add(1);  // until open_one_ahead ends
@@ -530,6 +529,9 @@ void Client::close_idle() {
 }
 
 std::uint64_t Client::connections_opened() const { return impl_->opened.load(); }
+std::uint64_t Client::connections_peak_open() const {
+  return static_cast<std::uint64_t>(impl_->live->peak());
+}
 std::uint64_t Client::bytes_written() const {
   return impl_->written.load(std::memory_order_relaxed);
 }

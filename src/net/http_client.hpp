@@ -95,6 +95,8 @@ class Client {
   void close_idle();
 
   std::uint64_t connections_opened() const;
+  // The most connections open at once (idle or carrying a request).
+  std::uint64_t connections_peak_open() const;
   // Request bytes (headers and bodies) written to connections so far, counted as each piece of
   // a body goes out: a measure of the send rate while requests take seconds (--concurrency auto
   // with multipart parts). Retried requests count again. Thread-safe.

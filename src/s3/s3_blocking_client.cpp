@@ -6,6 +6,7 @@ namespace s3up::s3 {
 
 OpResult S3BlockingClient::run(const S3Call& call) {
   PreparedRequest prepared = protocol_.prepare(call);
+  if (prepared.credentials_expiring) return protocol_.expiring(call, prepared);
   const auto started = std::chrono::steady_clock::now();
   http::Outcome out = http_.send(prepared.target, prepared.request);
   const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -16,6 +16,7 @@ S3Client::S3Client(http::Client& http, S3Protocol& protocol) : http_(http), prot
 asio::awaitable<OpResult> S3Client::run(S3Call call) {
   // `call` stays in this frame until the reply is in: the request's body is a view of it.
   PreparedRequest prepared = protocol_->prepare(call);
+  if (prepared.credentials_expiring) co_return protocol_->expiring(call, prepared);
   const auto started = std::chrono::steady_clock::now();
   http::Outcome out = co_await http_.send(prepared.target, prepared.request);
   const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -327,6 +327,16 @@ void add_trailer_headers(HeaderList& headers, const S3Call& call) {
 PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   const auto route = current_route();
   const SigV4Signer& signer = route->signer;
+  const auto& expiration = signer.credentials().expiration;
+  if (expiration && *expiration - std::chrono::system_clock::now() < kSigningGuard && source_ &&
+      source_->refreshable()) {
+    PreparedRequest unsigned_request;
+    unsigned_request.target = route->target;
+    unsigned_request.signed_region = signer.region();
+    unsigned_request.credentials_generation = route->credentials_generation;
+    unsigned_request.credentials_expiring = true;
+    return unsigned_request;
+  }
   const std::span<const char> body = call.payload();
   const std::string path =
       call.key ? object_path(route->addressing, *call.key) : bucket_path(route->addressing);
@@ -389,6 +399,20 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   if (call.method == bhttp::verb::put || call.method == bhttp::verb::post || call.payload_size() > 0)
     req.content_length(req.body().size());
   return prepared;
+}
+
+OpResult S3Protocol::expiring(const S3Call& call, const PreparedRequest& prepared) const {
+  OpResult r;
+  r.operation = to_string(call.op);
+  r.method = bhttp::to_string(call.method);
+  if (call.key) r.key = *call.key;
+  r.signed_region = prepared.signed_region;
+  r.credentials_generation = prepared.credentials_generation;
+  r.error = S3Errc::expired_token;
+  r.error_class = ErrorClass::Retryable;  // (renewed first: after_failure)
+  r.message = std::string(r.operation) + ": not sent: the credentials expire in less than " +
+              std::to_string(kSigningGuard.count()) + " s and are being renewed";
+  return r;
 }
 
 OpResult S3Protocol::finish(const S3Call& call, const PreparedRequest& prepared,

@@ -127,7 +127,15 @@ struct PreparedRequest {
   std::string signed_region;
   std::uint64_t credentials_generation = 0;
   std::chrono::seconds clock_offset{0};  // added to the local clock to sign it
+  // Not signed, not to be sent: the credentials expire within kSigningGuard and can be renewed
+  // (S3Protocol::expiring gives the reply that has them renewed first).
+  bool credentials_expiring = false;
 };
+
+// Renewable credentials that expire within this are not signed with: a request signed now might
+// reach S3 after they expired (a busy machine, a slow link) and be refused ExpiredToken. The
+// request waits for the renewal instead (the refresh starts earlier: refresh_timing.hpp).
+inline constexpr std::chrono::seconds kSigningGuard{1};
 
 class S3Protocol {
  public:
@@ -137,8 +145,15 @@ class S3Protocol {
              bool sign_payload);
   ~S3Protocol();
 
-  // Addresses, dates, hashes and signs `call` for the current region. Thread-safe.
+  // Addresses, dates, hashes and signs `call` for the current region. Thread-safe. Unsigned,
+  // with credentials_expiring set, when the credentials are renewable and expire within
+  // kSigningGuard.
   PreparedRequest prepare(const S3Call& call) const;
+
+  // The result of a call prepared with credentials_expiring, never sent: a failure typed as
+  // ExpiredToken (so the retry policy renews the credentials and sends it again at once), not
+  // seen by the observer.
+  OpResult expiring(const S3Call& call, const PreparedRequest& prepared) const;
 
   // Interprets what the transport brought back for a prepared call: success, or a failure
   // described in one line and classified (ErrorClass) for the retry and fail-fast decisions,

@@ -139,15 +139,19 @@ class BadInput(MotoCase):
 
     def test_file_changed_between_walk_and_upload(self):
         # One slow file first (rate-limited), then files the walker has already listed: they
-        # are changed while the first one uploads.
+        # are changed while the first one waits for the rate limit.
         write(os.path.join(self.src, "a-first.bin"), os.urandom(3 * 1024 * 1024))
         for name in ["b-grows.txt", "c-shrinks.txt", "d-deleted.txt", "e-same.txt"]:
             write(os.path.join(self.src, name), b"0123456789")
         proc = subprocess.Popen(
             [S3UP, *engine_args(), "--endpoint-url", self.moto.url, "--progress", "none", "--concurrency", "1",
-             "--limit-rate", "1MiB", self.src, f"s3://{BUCKET}/changing/"],
+             "--limit-rate", "256KiB", self.src, f"s3://{BUCKET}/changing/"],
             env=self.moto.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(0.7)  # the 3 MiB file goes at once (1 MiB burst); the next wait ~2 s
+        # The rate limiter books the 3 MiB file first and holds it until its booking ends, 8 s
+        # in ((3 MiB - the 1 MiB burst) at 256 KiB/s); the others wait behind it. The walk is
+        # over well before 2 s, even in a sanitizer run on a busy host (where a wait of 0.7 s at
+        # 1 MiB/s was once outlasted).
+        time.sleep(2)
         with open(os.path.join(self.src, "b-grows.txt"), "ab") as f:
             f.write(b"more")
         with open(os.path.join(self.src, "c-shrinks.txt"), "r+b") as f:

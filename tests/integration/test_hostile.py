@@ -22,6 +22,8 @@ SECRET = "hostile-secret-never-shown"
 BOUND = 45
 # A seed whose empty/garbage 200s hit every operation of the runs (asserted).
 GARBAGE_SEED = int(os.environ.get("S3UP_HOSTILE_GARBAGE_SEED", "1"))
+# A seed whose stalled replies hit CreateMultipartUpload (asserted).
+LOST_CREATE_SEED = int(os.environ.get("S3UP_HOSTILE_LOST_CREATE_SEED", "1"))
 
 
 def make_tree(root):
@@ -55,13 +57,13 @@ class Hostile(unittest.TestCase):
         return TestServer(access_key=KEY, secret=SECRET, faults=faults, fault_rate=rate,
                           seed=seed, extra_args=["--stall-seconds", "30", *extra], **kw)
 
-    def upload(self, server, prefix, *extra, retries=8):
+    def upload(self, server, prefix, *extra, retries=8, src=None):
         report = os.path.join(self.tmp, f"{prefix}.json")
         start = time.monotonic()
         proc = run_s3up(["--endpoint-url", server.url, "--progress", "none",
                          "--multipart-threshold", "5MiB", "--part-size", "5MiB",
                          "--read-timeout", "1", "--retries", str(retries), "--json", report,
-                         *extra, self.src, f"s3://{server.bucket}/{prefix}/"], server.env(),
+                         *extra, src or self.src, f"s3://{server.bucket}/{prefix}/"], server.env(),
                         timeout=120, check_secret=server.secret)
         elapsed = time.monotonic() - start
         doc = {}
@@ -113,6 +115,42 @@ class Hostile(unittest.TestCase):
         # Complete is recognised by HeadObject.
         proc, doc, stats = self.survive("stall-reply", "stall-reply")
         self.assertGreaterEqual(doc["totals"]["retries"], 3)
+
+    def test_create_whose_reply_is_lost_leaves_no_upload_open(self):
+        # The store creates the upload, then its reply stalls (as S3's can: a timeout, a reset):
+        # s3up never learns that upload's ID and creates another. Once the file is uploaded it
+        # finds the first with ListMultipartUploads and aborts it; without that it stays open,
+        # billed, on S3 until a lifecycle rule ends it. Several files, so that the draws (seeded
+        # per key and attempt) hit CreateMultipartUpload (asserted from the server's log).
+        src = fresh_dir("s3up-hostile-lost-")
+        log = os.path.join(self.tmp, "lost-create.log")
+        try:
+            files = {f"big{i}.bin": os.urandom(5 * MiB + 1000 * i) for i in range(4)}
+            for rel, data in files.items():
+                with open(os.path.join(src, rel), "wb") as f:
+                    f.write(data)
+            with self.server("stall-reply", 0.5, LOST_CREATE_SEED,
+                             extra=["--log", log]) as server:
+                proc, doc = self.upload(server, "lost", src=src)
+                self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
+                got = self.stored(server, "lost")
+                self.assertEqual(sorted(got), sorted(files))
+                for rel, data in files.items():
+                    self.assertEqual(got[rel], data, rel)
+                self.assertEqual(server.stats()["open_uploads"], 0)
+            stalled = 0
+            with open(log) as f:
+                for line in f:
+                    fields = line.split()
+                    stalled += fields[4] == "CreateMultipartUpload" and fields[5] == "stall-reply"
+            print(f"CreateMultipartUpload replies stalled: {stalled}; "
+                  f"lost uploads aborted: {doc['totals']['lost_uploads_aborted']}", flush=True)
+            self.assertGreaterEqual(stalled, 1)
+            self.assertEqual(doc["totals"]["lost_uploads_aborted"], stalled)
+            self.assertEqual(proc.stderr.count("which a CreateMultipartUpload whose reply was lost"),
+                             stalled, proc.stderr[-3000:])
+        finally:
+            rmtree(src)
 
     def test_content_length_larger_than_the_body_times_out(self):
         proc, doc, stats = self.survive("length-long", "length-long")

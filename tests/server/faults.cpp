@@ -70,11 +70,6 @@ bool skips_operation(FaultKind kind) {
   }
 }
 
-bool spoils_reply(FaultKind kind) {
-  return kind == FaultKind::StallReply || kind == FaultKind::LengthLong ||
-         kind == FaultKind::LengthShort;
-}
-
 std::optional<FailKey> parse_fail_key(std::string_view text) {
   FailKey fk;
   const auto eq = text.rfind('=');

@@ -43,10 +43,6 @@ enum class FaultKind {
 // Whether a fault kind means the request is not carried out at all (its body is drained and
 // thrown away), whatever the operation.
 bool skips_operation(FaultKind kind);
-// Whether a fault spoils the reply of a request that was carried out: the reply to a
-// CreateMultipartUpload is then not carried out either (an upload whose ID never reached the
-// client cannot be aborted by it).
-bool spoils_reply(FaultKind kind);
 
 // "500", "503", "reset-before", ...; nullopt for an unknown name.
 std::optional<FaultKind> parse_fault_kind(std::string_view name);

@@ -236,8 +236,7 @@ void Service::begin(const RequestHeader& req, Exchange& x, BodyReader& body) {
       x.error = S3Error(503, "SlowDown", "Please reduce your request rate.");
   }
   const bool passive = skips_operation(x.fault.kind) ||
-                       (x.fault.kind == FaultKind::Truncate && mutating(r.op)) ||
-                       (spoils_reply(x.fault.kind) && r.op == Operation::CreateMultipartUpload);
+                       (x.fault.kind == FaultKind::Truncate && mutating(r.op));
   if (!x.error && !passive) {
     try {
       if (auth_.enabled())
@@ -402,8 +401,7 @@ Reply Service::finish(const RequestHeader& req, Exchange& x, BodyReader& body) {
         reply.head = true;
         reply.body.clear();
       }
-    } else if ((x.fault.kind == FaultKind::Truncate && mutating(x.route.op)) ||
-               (spoils_reply(x.fault.kind) && x.route.op == Operation::CreateMultipartUpload)) {
+    } else if (x.fault.kind == FaultKind::Truncate && mutating(x.route.op)) {
       reply.status = 200;  // the session spoils the reply (e.g. announces more than it sends);
                            // nothing was done
     } else if (x.fault.kind == FaultKind::CompleteError &&

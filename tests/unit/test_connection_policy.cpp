@@ -1,8 +1,12 @@
 // The connection policy both HTTP clients follow (net/connection_policy.hpp): addresses spread
-// and set aside, re-resolution when stale, TLS sessions kept per endpoint.
+// and set aside, re-resolution when stale, TLS sessions kept per endpoint, the open rate, the
+// gauge of connections open at once.
 #include <boost/test/unit_test.hpp>
 
 #include <openssl/ssl.h>
+
+#include <thread>
+#include <vector>
 
 #include "net/connection_policy.hpp"
 
@@ -119,6 +123,37 @@ BOOST_AUTO_TEST_CASE(connections_opened_ahead_take_only_free_tokens) {
              100);
   BOOST_TEST(!pacer.try_reserve(t0 + std::chrono::milliseconds(150)));  // the debt comes first
   BOOST_TEST(pacer.try_reserve(t0 + std::chrono::milliseconds(200)));
+}
+
+BOOST_AUTO_TEST_CASE(the_open_gauge_keeps_the_most_open_at_once) {
+  OpenGauge gauge;
+  BOOST_TEST(gauge.now() == 0);
+  BOOST_TEST(gauge.peak() == 0);
+  gauge.opened();
+  gauge.opened();
+  gauge.opened();
+  gauge.closed();
+  gauge.opened();  // three open again: no new peak
+  BOOST_TEST(gauge.now() == 3);
+  BOOST_TEST(gauge.peak() == 3);
+  gauge.closed();
+  gauge.closed();
+  gauge.closed();
+  BOOST_TEST(gauge.now() == 0);
+  BOOST_TEST(gauge.peak() == 3);
+  // From several threads at once: the peak is what was open at once, never more.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10'000; ++i) {
+        gauge.opened();
+        gauge.closed();
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  BOOST_TEST(gauge.now() == 0);
+  BOOST_TEST(gauge.peak() >= 3);
+  BOOST_TEST(gauge.peak() <= 4);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

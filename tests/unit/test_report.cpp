@@ -304,6 +304,9 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
   s.concurrency = 48;
   s.concurrency_peak = 96;
   s.threads = 8;
+  s.lost_uploads_aborted = 2;
+  s.connections_opened = 70;
+  s.connections_peak_open = 50;
   s.started = started_at();
   s.finished = started_at() + milliseconds(12'500);
   const json::object o = to_json(s);
@@ -318,7 +321,7 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
                                                "throttled", "multipart_uploads", "unchanged",
                                                "unchanged_bytes", "dir_markers", "not_attempted",
                                                "resumed_bytes", "stale_uploads_aborted",
-                                               "seconds"}));
+                                               "lost_uploads_aborted", "seconds"}));
   BOOST_TEST(num(t.at("files")) == 1'234u);
   BOOST_TEST(num(t.at("bytes")) == 5'000'000'000u);
   BOOST_TEST(num(t.at("failed")) == 2u);
@@ -330,6 +333,13 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
   BOOST_TEST(num(t.at("unchanged_bytes")) == 6u);
   BOOST_TEST(num(t.at("dir_markers")) == 7u);
   BOOST_TEST(t.at("seconds").to_number<double>() == 12.5);
+  BOOST_TEST(num(t.at("lost_uploads_aborted")) == 2u);
+  const json::object& c = o.at("connections").as_object();
+  BOOST_TEST((keys(c) == std::set<std::string>{"opened", "peak_open", "opened_ahead",
+                                               "awaited_ahead", "tls_handshakes", "tls_resumed",
+                                               "paced", "borrowed"}));
+  BOOST_TEST(num(c.at("opened")) == 70u);
+  BOOST_TEST(num(c.at("peak_open")) == 50u);
   const json::array& failed = o.at("failed").as_array();
   BOOST_TEST_REQUIRE(failed.size() == 2u);
   BOOST_TEST((keys(failed[0].as_object()) == std::set<std::string>{"path", "key", "reason"}));

@@ -5,7 +5,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "s3/s3_protocol.hpp"
 #include "util/version.hpp"
@@ -33,6 +36,23 @@ http::Outcome reply(unsigned status, std::string body, std::vector<Header> heade
 OpResult finish(const S3Protocol& p, const S3Call& call, http::Outcome out) {
   return p.finish(call, p.prepare(call), std::move(out), std::chrono::microseconds(1234));
 }
+
+// Temporary credentials expiring `in` from now, renewable or not.
+class ExpiringCredentials final : public CredentialsSource {
+ public:
+  ExpiringCredentials(std::chrono::milliseconds in, bool refreshable)
+      : credentials_(std::make_shared<const Credentials>(
+            Credentials{"ASIATEMP", "temp-secret", "token", std::chrono::system_clock::now() + in})),
+        refreshable_(refreshable) {}
+  Current current() const override { return {credentials_, 3}; }
+  bool renew(std::uint64_t) override { return false; }
+  bool refreshable() const override { return refreshable_; }
+  std::string provider() const override { return "imds"; }
+
+ private:
+  std::shared_ptr<const Credentials> credentials_;
+  bool refreshable_;
+};
 
 }  // namespace
 
@@ -62,6 +82,41 @@ BOOST_AUTO_TEST_CASE(prepare_addresses_signs_and_frames_the_request) {
   BOOST_TEST(std::string(r.request[bhttp::field::user_agent]) ==
              std::string("s3up/") + s3up::version());
   BOOST_TEST(std::string(s3up::version()).find('.') != std::string::npos);  // "MAJOR.MINOR.PATCH"
+}
+
+BOOST_AUTO_TEST_CASE(credentials_about_to_expire_are_renewed_before_signing) {
+  using namespace std::chrono_literals;
+  const std::string data = "hello";
+  const S3Call call = S3Call::put_object("k", {data.data(), data.size()}, {});
+  // Renewable and expiring within kSigningGuard: not signed, and the result has them renewed
+  // (typed ExpiredToken, which after_failure renews) without anything having been sent.
+  {
+    S3Protocol p = make_protocol();
+    p.use_credentials(std::make_shared<ExpiringCredentials>(500ms, true));
+    const PreparedRequest r = p.prepare(call);
+    BOOST_TEST(r.credentials_expiring);
+    BOOST_TEST(std::string(r.request[bhttp::field::authorization]).empty());
+    BOOST_TEST(r.credentials_generation == 3u);
+    const OpResult result = p.expiring(call, r);
+    BOOST_TEST(!result.ok);
+    BOOST_TEST((result.error == S3Errc::expired_token));
+    BOOST_TEST(is_credentials_expiry(result.error));
+    BOOST_TEST((result.error_class == ErrorClass::Retryable));
+    BOOST_TEST(result.status == 0u);
+    BOOST_TEST(result.credentials_generation == 3u);
+    BOOST_TEST(result.message.find("not sent") != std::string::npos);
+    BOOST_TEST(result.message.find("token") == std::string::npos);  // no secret, no token
+  }
+  // Further from their expiration, or not renewable (nothing better will come): signed as usual.
+  for (const auto& [in, refreshable] :
+       std::vector<std::pair<std::chrono::milliseconds, bool>>{{60s, true}, {500ms, false}}) {
+    S3Protocol p = make_protocol();
+    p.use_credentials(std::make_shared<ExpiringCredentials>(in, refreshable));
+    const PreparedRequest r = p.prepare(call);
+    BOOST_TEST(!r.credentials_expiring);
+    BOOST_TEST(std::string(r.request[bhttp::field::authorization]).rfind(
+                   "AWS4-HMAC-SHA256 Credential=ASIATEMP/", 0) == 0);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(unsigned_payload_over_tls_and_queries) {

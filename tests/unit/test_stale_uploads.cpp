@@ -1,5 +1,6 @@
-// Stale multipart uploads (engine/stale_uploads.hpp), the HTTP Date they are timed by, and the
-// multipart ETag a journal's parts give (engine/multipart_parts.hpp).
+// Stale multipart uploads and those a lost CreateMultipartUpload reply made
+// (engine/stale_uploads.hpp), the HTTP Date they are timed by, and the multipart ETag a journal's
+// parts give (engine/multipart_parts.hpp).
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include "auth/time_format.hpp"
 #include "engine/multipart_parts.hpp"
 #include "engine/stale_uploads.hpp"
+#include "s3/s3_protocol.hpp"
 #include "s3/sigv4.hpp"
 
 using namespace s3up;
@@ -41,11 +43,11 @@ BOOST_AUTO_TEST_CASE(the_run_start_on_the_server_clock) {
   const SysTime started = at("2026-12-02T08:00:00Z");
   const SysTime now = started + 30s;
   // The server is an hour ahead: the run started at 09:00:00 by its clock.
-  BOOST_TEST((run_start_on_server(started, "Wed, 02 Dec 2026 09:00:30 GMT", now) ==
+  BOOST_TEST((on_server_clock(started, "Wed, 02 Dec 2026 09:00:30 GMT", now) ==
               at("2026-12-02T09:00:00Z")));
   // No (readable) Date: the local clock stands for the server's.
-  BOOST_TEST((run_start_on_server(started, "", now) == started));
-  BOOST_TEST((run_start_on_server(started, "yesterday", now) == started));
+  BOOST_TEST((on_server_clock(started, "", now) == started));
+  BOOST_TEST((on_server_clock(started, "yesterday", now) == started));
 }
 
 BOOST_AUTO_TEST_CASE(which_listed_uploads_are_stale) {
@@ -63,6 +65,49 @@ BOOST_AUTO_TEST_CASE(which_listed_uploads_are_stale) {
   BOOST_TEST(!is_stale_upload(listed("a/big", "U1", ""), "a/big", "", start));
   BOOST_TEST(!is_stale_upload(listed("a/big", "U1", "last week"), "a/big", "", start));
   BOOST_TEST(!is_stale_upload(listed("a/big", "", "2026-11-01T00:00:00Z"), "a/big", "", start));
+}
+
+BOOST_AUTO_TEST_CASE(which_listed_uploads_a_lost_create_made) {
+  // The first CreateMultipartUpload whose reply was lost went at 09:00:00 (server clock).
+  const SysTime since = at("2026-12-02T09:00:00Z");
+  BOOST_TEST(is_lost_upload(listed("a/big", "U1", "2026-12-02T09:00:00.000Z"), "a/big", "U2", since));
+  BOOST_TEST(is_lost_upload(listed("a/big", "U1", "2026-12-02T09:00:07Z"), "a/big", "U2", since));
+  // Within the tolerance of the clocks' comparison, and before it: an earlier run's (stale).
+  BOOST_TEST(is_lost_upload(listed("a/big", "U1", "2026-12-02T08:59:58Z"), "a/big", "U2", since));
+  BOOST_TEST(!is_lost_upload(listed("a/big", "U1", "2026-12-02T08:59:57Z"), "a/big", "U2", since));
+  // The run's own upload, another key, unreadable or empty fields.
+  BOOST_TEST(!is_lost_upload(listed("a/big", "U2", "2026-12-02T09:00:01Z"), "a/big", "U2", since));
+  BOOST_TEST(!is_lost_upload(listed("a/big2", "U1", "2026-12-02T09:00:01Z"), "a/big", "U2", since));
+  BOOST_TEST(!is_lost_upload(listed("a/big", "U1", "soon"), "a/big", "U2", since));
+  BOOST_TEST(!is_lost_upload(listed("a/big", "", "2026-12-02T09:00:01Z"), "a/big", "U2", since));
+  // No upload of the run's own (every attempt failed): any initiated since counts.
+  BOOST_TEST(is_lost_upload(listed("a/big", "U1", "2026-12-02T09:00:01Z"), "a/big", "", since));
+}
+
+BOOST_AUTO_TEST_CASE(which_failures_may_have_been_carried_out) {
+  const auto failed = [](http::Failure transport, unsigned status) {
+    s3::OpResult r;
+    r.transport = transport;
+    r.status = status;
+    return may_have_been_carried_out(r);
+  };
+  // The reply lost or broken, or a server error: the store may have done it.
+  BOOST_TEST(failed(http::Failure::Timeout, 0));
+  BOOST_TEST(failed(http::Failure::Reset, 0));
+  BOOST_TEST(failed(http::Failure::Protocol, 0));
+  BOOST_TEST(failed(http::Failure::None, 500));
+  BOOST_TEST(failed(http::Failure::None, 503));
+  // Never sent, or refused by an answer.
+  BOOST_TEST(!failed(http::Failure::Resolve, 0));
+  BOOST_TEST(!failed(http::Failure::Connect, 0));
+  BOOST_TEST(!failed(http::Failure::Tls, 0));
+  BOOST_TEST(!failed(http::Failure::Certificate, 0));
+  BOOST_TEST(!failed(http::Failure::None, 403));
+  BOOST_TEST(!failed(http::Failure::None, 400));
+  s3::OpResult ok;
+  ok.ok = true;
+  ok.status = 200;
+  BOOST_TEST(!may_have_been_carried_out(ok));
 }
 
 BOOST_AUTO_TEST_CASE(the_multipart_etag_of_journaled_parts) {
