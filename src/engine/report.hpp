@@ -87,7 +87,9 @@ struct RunSummary {
   std::uint64_t connections_peak_open = 0;
   std::uint64_t peak_rss_bytes = 0;  // the process's peak resident memory at the end of the run
   std::string credentials;                // the provider that supplied them ("imds"...)
-  std::uint64_t credential_renewals = 0;  // credentials renewed after S3 refused them as expired
+  // Credentials renewed after S3 refused them as expired, or before a request was signed with
+  // them in their last second (s3::kSigningGuard).
+  std::uint64_t credential_renewals = 0;
   std::uint64_t credential_refreshes = 0; // renewals in all (scheduled ones included)
   std::chrono::system_clock::time_point started, finished;
 
@@ -108,7 +110,9 @@ class Report {
   void failed(FailedFile f);
   void skipped(SkippedEntry s);
   void retried();
-  void credentials_renewed();  // S3 refused expired credentials; new ones were in place
+  // S3 refused expired credentials, or they were about to expire (s3::kSigningGuard); new ones
+  // were in place.
+  void credentials_renewed();
   void sent(std::uint64_t bytes);  // file bytes accepted by the endpoint (parts count as they land)
   // Parts an earlier run sent (--journal): done for the progress line, not sent by this run.
   void resumed(std::uint64_t bytes);

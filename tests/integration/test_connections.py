@@ -148,11 +148,12 @@ class Connections(unittest.TestCase):
         # limit (those kept open ahead) and the walker's. The async engine opens no more than
         # that in all (a request that finds none idle waits for one being opened ahead rather
         # than open its own: before it did, it opened 549 under ASan for a peak of 256). The
-        # threaded engine's workers replace connections that sat idle longer than 4 s while
-        # parked ahead (and workers ending after a cut take theirs along): 1,054 opened for a
-        # peak of 512 under ASan on a busy host. On loopback none is opened ahead, unless this machine was too busy to answer
-        # within 100 ms or in 150 ms at the median (sanitizers, a loaded CI run), as the
-        # windows S3UP_DEBUG_CONCURRENCY prints show: the rule goes by latency, not by address.
+        # threaded engine may open more in all: a worker parked ahead for longer than 4 s replaces
+        # its idle connection, workers ending after a cut take theirs along (1,054 opened for a
+        # peak of 512 under ASan on a busy host). On loopback none is opened ahead, unless this
+        # machine was too busy to answer within 100 ms or in 150 ms at the median (sanitizers, a
+        # loaded CI run), as the windows S3UP_DEBUG_CONCURRENCY prints show: the rule goes by
+        # latency, not by address.
         with TestServer(access_key="AKIDCONN", secret="conn-secret-never-shown",
                         tls_cert=self.cert, tls_key=self.key) as server:
             with WanProxy(server.port, "60ms") as proxy:
