@@ -401,13 +401,23 @@ PreparedRequest S3Protocol::prepare(const S3Call& call) const {
   return prepared;
 }
 
-OpResult S3Protocol::expiring(const S3Call& call, const PreparedRequest& prepared) const {
+namespace {
+
+// A result for `call`, prepared as `prepared`, that says which request it answers.
+OpResult result_of(const S3Call& call, const PreparedRequest& prepared) {
   OpResult r;
   r.operation = to_string(call.op);
   r.method = bhttp::to_string(call.method);
   if (call.key) r.key = *call.key;
   r.signed_region = prepared.signed_region;
   r.credentials_generation = prepared.credentials_generation;
+  return r;
+}
+
+}  // namespace
+
+OpResult S3Protocol::expiring(const S3Call& call, const PreparedRequest& prepared) const {
+  OpResult r = result_of(call, prepared);
   r.error = S3Errc::expired_token;
   r.error_class = ErrorClass::Retryable;  // (renewed first: after_failure)
   r.message = std::string(r.operation) + ": not sent: the credentials expire in less than " +
@@ -417,12 +427,7 @@ OpResult S3Protocol::expiring(const S3Call& call, const PreparedRequest& prepare
 
 OpResult S3Protocol::finish(const S3Call& call, const PreparedRequest& prepared,
                             http::Outcome out, std::chrono::microseconds latency) const {
-  OpResult r;
-  r.operation = to_string(call.op);
-  r.method = bhttp::to_string(call.method);
-  if (call.key) r.key = *call.key;
-  r.signed_region = prepared.signed_region;
-  r.credentials_generation = prepared.credentials_generation;
+  OpResult r = result_of(call, prepared);
   r.latency = latency;
   if (!out.ok()) {
     r.transport = out.failure;
