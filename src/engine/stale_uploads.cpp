@@ -27,8 +27,8 @@ bool may_have_been_carried_out(const s3::OpResult& r) {
     case http::Failure::Tls:  // (the handshake: the request was not sent)
     case http::Failure::Certificate:
       return false;
-    case http::Failure::None:  // an answer: a 5xx may come after the work was done
-      return r.status >= 500;
+    case http::Failure::None:  // an answer: a 5xx may come after the work was done, except
+      return r.status >= 500 && r.status != 501;  // 501: the store has no such operation
     default:  // a timeout (of the connection's opening too), a reset, a broken reply
       return true;
   }

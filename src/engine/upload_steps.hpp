@@ -72,12 +72,6 @@ struct Sent {
   bool uncertain() const { return uncertain_since != SysTime{}; }
 };
 
-// Notes in `since` the send time `sent_at` of an attempt that failed with `r`, if the store may
-// still have carried it out and it is the first such attempt.
-inline void note_uncertain(SysTime& since, SysTime sent_at, const s3::OpResult& r) {
-  if (since == SysTime{} && may_have_been_carried_out(r)) since = sent_at;
-}
-
 // One attempt of `call` under a request permit.
 template <class Io>
 Task<Io, s3::OpResult> exchange(Io io, s3::S3Call call) {
@@ -86,18 +80,25 @@ Task<Io, s3::OpResult> exchange(Io io, s3::S3Call call) {
   co_return r;
 }
 
+// One attempt of a retry loop: `sent` (what the loop's earlier attempts left) with this
+// attempt's reply and no decision yet; when it failed in a way the store may still have carried
+// out, and none before did, its send time becomes uncertain_since.
+template <class Io>
+Task<Io, Sent> attempt_once(Io io, s3::S3Call call, Sent sent) {
+  const SysTime sent_at = std::chrono::system_clock::now();
+  sent.reply = co_await exchange(io, std::move(call));
+  sent.next = Next::Fail;
+  if (!sent.uncertain() && may_have_been_carried_out(sent.reply)) sent.uncertain_since = sent_at;
+  co_return sent;
+}
+
 // `call` with the retry policy (each attempt re-signs).
 template <class Io>
 Task<Io, Sent> with_retries(Io io, s3::S3Call call) {
-  SysTime uncertain{};
+  Sent sent;
   for (int attempt = 0;; ++attempt) {
-    Sent sent;
-    const SysTime sent_at = std::chrono::system_clock::now();
-    sent.reply = co_await exchange(io, call);
-    sent.uncertain_since = uncertain;
-    if (sent.reply.ok) co_return sent;
-    note_uncertain(uncertain, sent_at, sent.reply);
-    sent.uncertain_since = uncertain;
+    sent = co_await attempt_once(io, call, std::move(sent));
+    if (sent.ok()) co_return sent;
     sent.next = co_await io.settle(sent.reply, attempt);
     if (!retrying(sent.next)) co_return sent;
   }
@@ -110,17 +111,12 @@ Task<Io, Sent> with_retries(Io io, s3::S3Call call) {
 template <class Io, class Make>
 Task<Io, Sent> with_negotiated_checks(Io io, Make make) {
   RunControl& run = io.run();
-  SysTime uncertain{};
+  Sent sent;
   for (int attempt = 0;;) {
     const BodyChecks checks = run.integrity.plan();
-    Sent sent;
-    const SysTime sent_at = std::chrono::system_clock::now();
-    sent.reply = co_await exchange(io, make(checks));
-    sent.uncertain_since = uncertain;
-    if (sent.reply.ok) co_return sent;
+    sent = co_await attempt_once(io, make(checks), std::move(sent));
+    if (sent.ok()) co_return sent;
     if (run.integrity.refused(checks, sent.reply)) continue;
-    note_uncertain(uncertain, sent_at, sent.reply);
-    sent.uncertain_since = uncertain;
     sent.next = co_await io.settle(sent.reply, attempt++);
     if (!retrying(sent.next)) co_return sent;
   }
@@ -552,15 +548,10 @@ Task<Io, Resume> resume_parts(Io io, std::shared_ptr<MultipartUpload> u, Journal
 // uploads, which a run can do without. Expired credentials are still renewed.
 template <class Io>
 Task<Io, Sent> housekeeping(Io io, s3::S3Call call) {
-  SysTime uncertain{};
+  Sent sent;
   for (int attempt = 0;; ++attempt) {
-    Sent sent;
-    const SysTime sent_at = std::chrono::system_clock::now();
-    sent.reply = co_await exchange(io, call);
-    sent.uncertain_since = uncertain;
-    if (sent.reply.ok) co_return sent;
-    note_uncertain(uncertain, sent_at, sent.reply);
-    sent.uncertain_since = uncertain;
+    sent = co_await attempt_once(io, call, std::move(sent));
+    if (sent.ok()) co_return sent;
     const unsigned status = sent.reply.status;
     const bool expired = s3::is_credentials_expiry(sent.reply.error);
     if ((status == 403 && !expired) || status == 405 || status == 501) co_return sent;

@@ -104,6 +104,7 @@ BOOST_AUTO_TEST_CASE(which_failures_may_have_been_carried_out) {
   BOOST_TEST(!failed(http::Failure::Certificate, 0));
   BOOST_TEST(!failed(http::Failure::None, 403));
   BOOST_TEST(!failed(http::Failure::None, 400));
+  BOOST_TEST(!failed(http::Failure::None, 501));  // Not Implemented: nothing was done
   s3::OpResult ok;
   ok.ok = true;
   ok.status = 200;
