@@ -1,7 +1,7 @@
 // The threaded engine's worker threads with a limit that can move (--concurrency auto).
 //
 // ElasticPool starts threads on demand, up to the limit; each calls wait_turn before taking an
-// item, where a worker numbered at or above the limit parks (with its connections) until the
+// item, where a worker numbered at or above the limit parks (holding no connection) until the
 // limit comes back up. PoolController is the threaded engine's sampling loop around the same
 // AdaptiveConcurrency policy as the async engine's ConcurrencyController: one thread, one
 // window at a time, applying the limit to the pool.
@@ -34,8 +34,9 @@ class ElasticPool {
   std::size_t limit() const;
   std::size_t started() const;
   // Starts threads up to `n` (beyond the limit) unless closed: a worker started so, while still
-  // at or above the limit, finds ahead_of_limit(index) true, readies what it will need (its
-  // connection: see AdaptiveConcurrency::connections_ahead) and parks until the limit reaches
+  // at or above the limit, finds ahead_of_limit(index) true, readies what it will need (a
+  // connection, pooled for whichever worker sends next: see
+  // AdaptiveConcurrency::connections_ahead) and parks until the limit reaches
   // it. Threads started by set_limit are never ahead, even when a cut left them above it.
   void start_ahead(std::size_t n);
   bool ahead_of_limit(std::size_t index) const;

@@ -201,7 +201,7 @@ struct BlockingIo {
 };
 
 // One pool thread's work: files from the walker and parts of open multipart uploads, each by
-// the shared steps over its own connections.
+// the shared steps over the transport's pooled connections.
 class Worker {
  public:
   Worker(ThreadedRun& run, s3::S3BlockingClient& s3) : run_(run), io_{&run, &s3} {}
@@ -275,7 +275,7 @@ void pool_thread(ThreadedRun& run, ElasticPool& pool, std::size_t index) {
 // Walks the source on the calling thread and queues every file (waiting while the queue is
 // full, and for a place among the open multipart uploads), until the walk ends or the run stops.
 // With --sync, merges the walk (in key order) with the destination listing; with --dry-run,
-// only lists what would be uploaded. Its requests go over connections of its own.
+// only lists what would be uploaded. Its requests share the pooled connections.
 void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
   http::BlockingClient http(run.transport);
   s3::S3BlockingClient s3(http, run.protocol);
@@ -409,6 +409,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   summary.connections_opened = transport.connections_opened();
   summary.connections_peak_open = transport.connections_peak_open();
   summary.connections_opened_ahead = transport.connections_opened_ahead();
+  summary.connections_awaited = transport.connections_awaited();
   summary.tls_handshakes = transport.tls_handshakes();
   summary.tls_resumed = transport.tls_resumed();
   summary.connections_paced = transport.connections_paced();

@@ -13,8 +13,12 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -32,7 +36,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kMaxIdlePerTarget = 64;
+constexpr std::size_t kMaxIdlePerTarget = 1024;  // as the coroutine client
 
 // A TCP socket in non-blocking mode whose synchronous reads and writes wait in poll(2), on the
 // calling thread, for at most the idle timeout each and never past the deadline: a
@@ -165,6 +169,24 @@ error_code exchange(Stream& stream, TimedSocket& timed, beast::flat_buffer& buff
 
 }  // namespace
 
+struct BlockingClient::Connection {
+  std::optional<TimedSocket> plain;
+  std::optional<ssl::stream<TimedSocket>> secure;
+  beast::flat_buffer buffer;
+  Clock::time_point idle_since;  // when it went back to the pool
+  bool used = false;             // carried an exchange (else opened ahead: open_ahead)
+  detail::OpenGauge* live = nullptr;  // the transport's count of open connections, once open
+
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    if (live) live->closed();
+  }
+
+  TimedSocket& timed() { return secure ? secure->next_layer() : *plain; }
+};
+
 struct BlockingTransport::Impl {
   // The sockets' io_context. Never run: every operation on these sockets is synchronous.
   asio::io_context ioc{1};
@@ -178,6 +200,93 @@ struct BlockingTransport::Impl {
   detail::AddressBook addresses;
   detail::TlsSessions sessions;
   detail::OpenPacer pacer;
+  // The idle keep-alive connections of every client, per target (the most recent last): any
+  // thread's next request takes one, so a thread that waits (a worker parked above --concurrency
+  // auto's limit, one that ended after a cut) leaves nothing idle behind it. With them, per
+  // target, the connections being opened ahead and the requests waiting for them (oldest first;
+  // never more claims than openings). Last, so that its connections close before the context
+  // and the counters they use.
+  using ConnectionPtr = std::unique_ptr<BlockingClient::Connection>;
+  struct Claim {  // a request's claim on the next connection opened ahead
+    ConnectionPtr conn;  // nullptr once handed: that opening failed, open one's own
+    bool handed = false;
+  };
+  struct Pool {
+    std::vector<ConnectionPtr> idle;
+    std::size_t opening = 0;
+    std::deque<std::shared_ptr<Claim>> claims;
+  };
+  std::atomic<std::uint64_t> awaited{0};  // requests that waited for a connection opened ahead
+  std::mutex pools_mutex;
+  std::condition_variable handed;
+  std::unordered_map<std::string, Pool> pools;
+
+  // Keeps `conn` idle for the next send() to `key`. Mutex held.
+  void keep_locked(Pool& pool, ConnectionPtr conn) {
+    conn->idle_since = Clock::now();
+    if (pool.idle.size() < kMaxIdlePerTarget) pool.idle.push_back(std::move(conn));
+  }
+  void keep(const std::string& key, ConnectionPtr conn) {
+    const std::lock_guard lock(pools_mutex);
+    keep_locked(pools[key], std::move(conn));
+  }
+
+  // The most recently used idle connection to `key`, closing those idle for longer than
+  // kIdleMax (oldest first). With none idle while some are being opened ahead and not all
+  // claimed, a claim on the next of them instead (await it), so that a doubling of --concurrency
+  // auto that comes before the connections opened for it are ready does not open as many again.
+  // Neither: open one.
+  std::pair<ConnectionPtr, std::shared_ptr<Claim>> take_idle(const std::string& key) {
+    std::vector<ConnectionPtr> expired;  // closed after unlocking
+    const std::lock_guard lock(pools_mutex);
+    Pool& pool = pools[key];
+    const auto now = Clock::now();
+    auto fresh = std::find_if(pool.idle.begin(), pool.idle.end(), [&](const ConnectionPtr& c) {
+      return now - c->idle_since < detail::kIdleMax;
+    });
+    std::move(pool.idle.begin(), fresh, std::back_inserter(expired));
+    pool.idle.erase(pool.idle.begin(), fresh);
+    if (!pool.idle.empty()) {
+      ConnectionPtr conn = std::move(pool.idle.back());
+      pool.idle.pop_back();
+      return {std::move(conn), nullptr};
+    }
+    if (pool.opening <= pool.claims.size()) return {};
+    pool.claims.push_back(std::make_shared<Claim>());
+    awaited.fetch_add(1, std::memory_order_relaxed);
+    return {nullptr, pool.claims.back()};
+  }
+
+  // Blocks until `claim` is handed its connection (nullptr: open one's own). An opening ends
+  // within the connect timeout.
+  ConnectionPtr await(const std::shared_ptr<Claim>& claim) {
+    std::unique_lock lock(pools_mutex);
+    handed.wait(lock, [&] { return claim->handed; });
+    return std::move(claim->conn);
+  }
+
+  void ahead_started(const std::string& key) {
+    const std::lock_guard lock(pools_mutex);
+    ++pools[key].opening;
+  }
+
+  // An opening ahead ended with `conn` (nullptr: failed, or the open rate left no room): handed
+  // to the oldest claim, else pooled.
+  void ahead_ended(const std::string& key, ConnectionPtr conn) {
+    {
+      const std::lock_guard lock(pools_mutex);
+      Pool& pool = pools[key];
+      --pool.opening;
+      if (pool.claims.empty()) {
+        if (conn) keep_locked(pool, std::move(conn));
+        return;
+      }
+      pool.claims.front()->conn = std::move(conn);
+      pool.claims.front()->handed = true;
+      pool.claims.pop_front();
+    }
+    handed.notify_all();
+  }
 
   // The addresses to try for a new connection to target, resolving them when stale (a failed
   // re-resolution keeps the old ones). Empty with ec set when there are none.
@@ -219,39 +328,11 @@ std::uint64_t BlockingTransport::bytes_written() const {
 std::uint64_t BlockingTransport::connections_opened_ahead() const {
   return impl_->opened_ahead.load();
 }
+std::uint64_t BlockingTransport::connections_awaited() const { return impl_->awaited.load(); }
 std::uint64_t BlockingTransport::connections_paced() const { return impl_->pacer.paced(); }
 std::uint64_t BlockingTransport::tls_handshakes() const { return impl_->sessions.handshakes(); }
 std::uint64_t BlockingTransport::tls_resumed() const { return impl_->sessions.resumed(); }
 const Timeouts& BlockingTransport::timeouts() const { return impl_->timeouts; }
-
-struct BlockingClient::Connection {
-  std::optional<TimedSocket> plain;
-  std::optional<ssl::stream<TimedSocket>> secure;
-  beast::flat_buffer buffer;
-  Clock::time_point idle_since;  // when it went back to the pool
-  bool used = false;             // carried an exchange (else opened ahead: open_ahead)
-  detail::OpenGauge* live = nullptr;  // the transport's count of open connections, once open
-
-  Connection() = default;
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-  ~Connection() {
-    if (live) live->closed();
-  }
-
-  TimedSocket& timed() { return secure ? secure->next_layer() : *plain; }
-};
-
-struct BlockingClient::Pool {
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
-
-  // Keeps `conn` idle for the next send() to `key` (the most recent last).
-  void keep(const std::string& key, std::unique_ptr<Connection> conn) {
-    auto& list = idle[key];
-    conn->idle_since = Clock::now();
-    if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
-  }
-};
 
 namespace {
 
@@ -312,8 +393,7 @@ std::unique_ptr<BlockingClient::Connection> open_connection(BlockingTransport::I
 
 }  // namespace
 
-BlockingClient::BlockingClient(BlockingTransport& transport)
-    : transport_(transport.impl_), pool_(std::make_unique<Pool>()) {}
+BlockingClient::BlockingClient(BlockingTransport& transport) : transport_(transport.impl_) {}
 
 BlockingClient::~BlockingClient() = default;
 
@@ -325,14 +405,12 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
     Outcome outcome;
     std::unique_ptr<Connection> conn;
     if (attempt == 0) {
-      // The most recently used, closing those idle for longer than kIdleMax (oldest first).
-      auto& list = pool_->idle[key];
-      const auto now = Clock::now();
-      std::erase_if(list, [&](const auto& c) { return now - c->idle_since >= detail::kIdleMax; });
-      // One the server closed while idle, or sent something on unasked, is dropped unused.
-      while (!conn && !list.empty()) {
-        conn = std::move(list.back());
-        list.pop_back();
+      // An idle one, or one being opened ahead; one the server closed while idle, or sent
+      // something on unasked, is dropped unused.
+      while (!conn) {
+        auto [idle, claim] = impl.take_idle(key);
+        conn = claim ? impl.await(claim) : std::move(idle);
+        if (!conn) break;
         if (!detail::idle_connection_is_clean(
                 conn->timed().lowest_layer().native_handle(),
                 conn->secure ? conn->secure->native_handle() : nullptr, conn->used))
@@ -356,7 +434,7 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
       // (Bytes the server sent beyond its reply, which a next request would take for its own,
       // end it too.)
       if (outcome.response.keep_alive() && conn->buffer.size() == 0)
-        pool_->keep(key, std::move(conn));
+        impl.keep(key, std::move(conn));
       return outcome;
     }
     // A pooled connection the server closed while it sat idle: sent again at once on a fresh
@@ -370,13 +448,12 @@ bool BlockingClient::open_ahead(const Target& target) {
   auto& impl = *transport_;
   const std::string key = target.to_string();
   Outcome outcome;
+  impl.ahead_started(key);
   auto conn = open_connection(impl, target, key, outcome, /*ahead=*/true);
-  if (!conn) return false;
-  impl.opened_ahead.fetch_add(1, std::memory_order_relaxed);
-  pool_->keep(key, std::move(conn));
-  return true;
+  const bool opened = conn != nullptr;
+  if (opened) impl.opened_ahead.fetch_add(1, std::memory_order_relaxed);
+  impl.ahead_ended(key, std::move(conn));
+  return opened;
 }
-
-void BlockingClient::close_idle() { pool_->idle.clear(); }
 
 }  // namespace s3up::http

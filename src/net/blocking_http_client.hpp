@@ -21,7 +21,7 @@
 namespace s3up::http {
 
 // What the blocking clients of one run share: the TLS context, the timeouts, the resolved
-// addresses. Thread-safe.
+// addresses, the idle connections. Thread-safe.
 class BlockingTransport {
  public:
   // Throws std::runtime_error when the CA bundle cannot be loaded.
@@ -35,6 +35,8 @@ class BlockingTransport {
   std::uint64_t connections_peak_open() const;
   // Connections opened by BlockingClient::open_ahead.
   std::uint64_t connections_opened_ahead() const;
+  // Requests that found no idle connection and waited for one being opened ahead.
+  std::uint64_t connections_awaited() const;
   // Request bytes written to connections so far (see Client::bytes_written). Thread-safe.
   std::uint64_t bytes_written() const;
   // New connections that waited for the open rate's bound (connection_policy.hpp).
@@ -51,8 +53,10 @@ class BlockingTransport {
   std::shared_ptr<Impl> impl_;
 };
 
-// One thread's connections: idle keep-alive connections kept per target and reused by the next
-// send(). Not thread-safe: one BlockingClient per thread. The transport must outlive it.
+// One thread's way to send over the transport's connections: a send() takes an idle keep-alive
+// connection to its target from the pool the transport's clients share (or opens one) and gives
+// it back after the reply. Not thread-safe: one BlockingClient per thread. The transport must
+// outlive it.
 class BlockingClient {
  public:
   explicit BlockingClient(BlockingTransport& transport);
@@ -65,21 +69,16 @@ class BlockingClient {
   // transparently. Never throws for network problems: they come back in Outcome.
   Outcome send(const Target& target, Request& request);
 
-  // Opens a connection to `target` and pools it for the next send() (see Client::open_ahead: a
-  // worker started ahead of --concurrency auto's limit readies its connection before it is
-  // needed). Only when the open rate's bound leaves room at once; false when none was opened
+  // Opens a connection to `target` and pools it for the next send() of any client (see
+  // Client::open_ahead: a worker started ahead of --concurrency auto's limit readies a
+  // connection before it is needed). Only when the open rate's bound leaves room at once; false when none was opened
   // (a failure is left for the requests to meet).
   bool open_ahead(const Target& target);
-
-  // Drops every idle connection.
-  void close_idle();
 
   struct Connection;  // defined in blocking_http_client.cpp
 
  private:
   std::shared_ptr<BlockingTransport::Impl> transport_;
-  struct Pool;
-  std::unique_ptr<Pool> pool_;
 };
 
 }  // namespace s3up::http

@@ -148,9 +148,12 @@ class Connections(unittest.TestCase):
         # limit (those kept open ahead) and the walker's. The async engine opens no more than
         # that in all (a request that finds none idle waits for one being opened ahead rather
         # than open its own: before it did, it opened 549 under ASan for a peak of 256). The
-        # threaded engine may open more in all: a worker parked ahead for longer than 4 s replaces
-        # its idle connection, workers ending after a cut take theirs along (1,054 opened for a
-        # peak of 512 under ASan on a busy host). On loopback none is opened ahead, unless this
+        # threaded engine's threads share one pool and claim connections being opened ahead as
+        # well (812-1,018 opened for a peak of 512 here); it is not held to the bound on all
+        # opened: its workers started ahead open theirs even when the limit is reached before
+        # they need them (before the shared pool, 1,054 for a peak of 512 under ASan on a busy
+        # host, a worker parked ahead longer than 4 s replaced its idle connection). On loopback
+        # none is opened ahead, unless this
         # machine was too busy to answer within 100 ms or in 150 ms at the median (sanitizers, a
         # loaded CI run), as the windows S3UP_DEBUG_CONCURRENCY prints show: the rule goes by
         # latency, not by address.
@@ -183,8 +186,8 @@ class Connections(unittest.TestCase):
         # asks for the connections of its first growth (x8: 512 from 64) ahead. A run of 200
         # files gets no more opened ahead than the files in sight (136 with the first 64 under
         # way; 448 unbounded), and the async engine no more connections than files (a request
-        # that finds none idle waits for one being opened ahead). The threaded engine's workers
-        # started for the growth open their own when those opened ahead are still handshaking.
+        # that finds none idle waits for one being opened ahead; so does the threaded engine's
+        # since its threads share one pool: 200 for 200 files, against 231 before).
         small = fresh_dir("s3up-connections-few-")
         try:
             files = {f"g{i:03}": os.urandom(64 + i) for i in range(200)}
@@ -205,8 +208,10 @@ class Connections(unittest.TestCase):
                         self.assertEqual(doc["totals"]["failed"], 0)
                         self.assertGreater(c["opened_ahead"], 0)
                         self.assertLessEqual(c["opened_ahead"], len(files))
-                        if engine == "async":
-                            self.assertLessEqual(c["opened"], len(files))
+                        # (A thread started ahead that has not begun its opening when a request
+                        # finds none idle: a few more may open, not the 31 they did.)
+                        slack = 0 if engine == "async" else len(files) // 10
+                        self.assertLessEqual(c["opened"], len(files) + slack)
                         client = server.client()
                         keys = {o["Key"] for o in client.list_objects_v2(
                             Bucket=server.bucket, Prefix=prefix + "/").get("Contents", [])}

@@ -1,6 +1,7 @@
 // http::Client's connection pools: one per lane (io_context), reused within a lane; a lane with
 // none idle borrows another lane's (the exchange then runs on that lane); new connections are
-// opened at a bounded rate, and ahead of the requests when asked. Against a small blocking keep-alive server on 127.0.0.1.
+// opened at a bounded rate, and ahead of the requests when asked; the blocking clients of one
+// transport share one pool. Against a small blocking keep-alive server on 127.0.0.1.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -167,6 +168,37 @@ BOOST_AUTO_TEST_CASE(a_connection_with_bytes_nobody_asked_for_is_not_reused) {
   BOOST_TEST(blocking_get(blocking, server.port()) == "3");
   BOOST_TEST(blocking_get(blocking, server.port()) == "4");
   BOOST_TEST(transport.connections_opened() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(blocking_clients_of_one_transport_share_their_idle_connections) {
+  // A thread that waits leaves nothing idle behind it: its connection, given back after the
+  // reply, carries the next request of another thread (the threaded engine's workers), and so
+  // does one opened ahead by a thread that then parks.
+  KeepAliveServer server;
+  s3up::http::BlockingTransport transport({}, {});
+  const s3up::http::Target target{"127.0.0.1", server.port(), false};
+  std::string first;
+  std::thread([&] {
+    s3up::http::BlockingClient a(transport);
+    first = blocking_get(a, server.port());
+  }).join();
+  BOOST_TEST(first == "1");
+  std::string second;
+  std::thread([&] {
+    s3up::http::BlockingClient b(transport);
+    second = blocking_get(b, server.port());
+  }).join();
+  BOOST_TEST(second == "1");
+  BOOST_TEST(transport.connections_opened() == 1u);
+
+  s3up::http::BlockingClient parked(transport);
+  BOOST_TEST(parked.open_ahead(target));
+  s3up::http::BlockingClient working(transport);
+  BOOST_TEST(blocking_get(working, server.port()) == "2");  // the most recent: opened ahead
+  BOOST_TEST(blocking_get(working, server.port()) == "2");
+  BOOST_TEST(transport.connections_opened() == 2u);
+  BOOST_TEST(transport.connections_peak_open() == 2u);
+  BOOST_TEST(server.accepted() == 2);
 }
 
 // Two lanes, each run by its own thread for as long as the object lives.
