@@ -38,8 +38,8 @@ bool is_stale_upload(const s3::ListedUpload& upload, std::string_view key, std::
 // Whether a request that failed with `r` may have been carried out all the same: its reply was
 // lost (a timeout, a reset, a reply cut short) or was a server error (a 5xx other than 501 Not
 // Implemented), rather than an answer refusing it (4xx) or a connection that never carried it
-// (resolving, connecting, the TLS handshake). A timeout while connecting counts: told apart from one waiting for the reply by
-// nothing but its message, it costs a listing at most.
+// (resolving, connecting, the TLS handshake). A timeout while connecting counts: told apart from
+// one waiting for the reply by nothing but its message, it costs a listing at most.
 bool may_have_been_carried_out(const s3::OpResult& r);
 
 // Whether `upload` (listed by prefix `key`) is one a CreateMultipartUpload of this run may have

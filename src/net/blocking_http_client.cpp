@@ -15,10 +15,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <iterator>
 #include <cerrno>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -449,7 +449,13 @@ bool BlockingClient::open_ahead(const Target& target) {
   const std::string key = target.to_string();
   Outcome outcome;
   impl.ahead_started(key);
-  auto conn = open_connection(impl, target, key, outcome, /*ahead=*/true);
+  std::unique_ptr<Connection> conn;
+  try {
+    conn = open_connection(impl, target, key, outcome, /*ahead=*/true);
+  } catch (...) {
+    impl.ahead_ended(key, nullptr);  // (a claim waiting for it opens its own)
+    throw;
+  }
   const bool opened = conn != nullptr;
   if (opened) impl.opened_ahead.fetch_add(1, std::memory_order_relaxed);
   impl.ahead_ended(key, std::move(conn));

@@ -69,10 +69,11 @@ class BlockingClient {
   // transparently. Never throws for network problems: they come back in Outcome.
   Outcome send(const Target& target, Request& request);
 
-  // Opens a connection to `target` and pools it for the next send() of any client (see
-  // Client::open_ahead: a worker started ahead of --concurrency auto's limit readies a
-  // connection before it is needed). Only when the open rate's bound leaves room at once; false when none was opened
-  // (a failure is left for the requests to meet).
+  // Opens a connection to `target` for the next send() of any client: handed to the oldest
+  // request waiting for one being opened ahead, else pooled (see Client::open_ahead: a worker
+  // started ahead of --concurrency auto's limit readies a connection before it is needed). Only
+  // when the open rate's bound leaves room at once; false when none was opened (a failure is
+  // left for the requests to meet).
   bool open_ahead(const Target& target);
 
   struct Connection;  // defined in blocking_http_client.cpp

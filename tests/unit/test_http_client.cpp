@@ -201,6 +201,33 @@ BOOST_AUTO_TEST_CASE(blocking_clients_of_one_transport_share_their_idle_connecti
   BOOST_TEST(server.accepted() == 2);
 }
 
+BOOST_AUTO_TEST_CASE(a_blocking_request_waits_for_the_connection_being_opened_ahead) {
+  // A request that finds none idle while another thread opens one ahead claims that one and
+  // waits for it instead of opening its own; when that opening fails, it opens its own. A
+  // listener that never accepts or answers: its TLS handshakes time out (the connect timeout).
+  net::io_context ioc(1);
+  tcp::acceptor silent(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  s3up::http::Timeouts timeouts;
+  timeouts.connect = std::chrono::milliseconds(1000);
+  s3up::http::BlockingTransport transport({}, timeouts);
+  const s3up::http::Target target{"127.0.0.1", silent.local_endpoint().port(), true};
+  bool opened_ahead = true;
+  std::thread ahead([&] {
+    s3up::http::BlockingClient parked(transport);
+    opened_ahead = parked.open_ahead(target);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its handshake under way
+  s3up::http::BlockingClient working(transport);
+  s3up::http::Request request(bhttp::verb::get, "/", 11);
+  const s3up::http::Outcome outcome = working.send(target, request);
+  ahead.join();
+  BOOST_TEST(!opened_ahead);
+  BOOST_TEST(!outcome.ok());
+  BOOST_TEST(transport.connections_awaited() == 1u);
+  BOOST_TEST(transport.connections_opened_ahead() == 0u);
+  BOOST_TEST(transport.connections_opened() == 2u);  // (TCP connected: counted before TLS)
+}
+
 // Two lanes, each run by its own thread for as long as the object lives.
 struct RunningLanes {
   net::io_context a{1}, b{1};
