@@ -153,10 +153,9 @@ class Connections(unittest.TestCase):
         # opened: its workers started ahead open theirs even when the limit is reached before
         # they need them (before the shared pool, 1,054 for a peak of 512 under ASan on a busy
         # host, a worker parked ahead longer than 4 s replaced its idle connection). On loopback
-        # none is opened ahead, unless this
-        # machine was too busy to answer within 100 ms or in 150 ms at the median (sanitizers, a
-        # loaded CI run), as the windows S3UP_DEBUG_CONCURRENCY prints show: the rule goes by
-        # latency, not by address.
+        # none is opened ahead, unless this machine was too busy to answer within 100 ms or in
+        # 150 ms at the median (sanitizers, a loaded CI run), as the windows
+        # S3UP_DEBUG_CONCURRENCY prints show: the rule goes by latency, not by address.
         with TestServer(access_key="AKIDCONN", secret="conn-secret-never-shown",
                         tls_cert=self.cert, tls_key=self.key) as server:
             with WanProxy(server.port, "60ms") as proxy:
