@@ -17,8 +17,6 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
-#include <deque>
-#include <iterator>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -35,8 +33,6 @@ using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-constexpr std::size_t kMaxIdlePerTarget = 1024;  // as the coroutine client
 
 // A TCP socket in non-blocking mode whose synchronous reads and writes wait in poll(2), on the
 // calling thread, for at most the idle timeout each and never past the deadline: a
@@ -200,61 +196,43 @@ struct BlockingTransport::Impl {
   detail::AddressBook addresses;
   detail::TlsSessions sessions;
   detail::OpenPacer pacer;
-  // The idle keep-alive connections of every client, per target (the most recent last): any
-  // thread's next request takes one, so a thread that waits (a worker parked above --concurrency
-  // auto's limit, one that ended after a cut) leaves nothing idle behind it. With them, per
-  // target, the connections being opened ahead and the requests waiting for them (oldest first;
-  // never more claims than openings). Last, so that its connections close before the context
-  // and the counters they use.
+  // The idle keep-alive connections of every client, per target: any thread's next request
+  // takes one, so a thread that waits (a worker parked above --concurrency auto's limit, one
+  // that ended after a cut) leaves nothing idle behind it. With them, per target, the
+  // connections being opened ahead and the requests waiting for them. Last, so that its
+  // connections close before the context and the counters they use.
   using ConnectionPtr = std::unique_ptr<BlockingClient::Connection>;
   struct Claim {  // a request's claim on the next connection opened ahead
     ConnectionPtr conn;  // nullptr once handed: that opening failed, open one's own
     bool handed = false;
   };
   struct Pool {
-    std::vector<ConnectionPtr> idle;
-    std::size_t opening = 0;
-    std::deque<std::shared_ptr<Claim>> claims;
+    detail::IdleConnections<ConnectionPtr> idle;
+    detail::AheadOpenings<Claim> ahead;
   };
   std::atomic<std::uint64_t> awaited{0};  // requests that waited for a connection opened ahead
   std::mutex pools_mutex;
   std::condition_variable handed;
   std::unordered_map<std::string, Pool> pools;
 
-  // Keeps `conn` idle for the next send() to `key`. Mutex held.
-  void keep_locked(Pool& pool, ConnectionPtr conn) {
-    conn->idle_since = Clock::now();
-    if (pool.idle.size() < kMaxIdlePerTarget) pool.idle.push_back(std::move(conn));
-  }
+  // Keeps `conn` idle for the next send() to `key`.
   void keep(const std::string& key, ConnectionPtr conn) {
     const std::lock_guard lock(pools_mutex);
-    keep_locked(pools[key], std::move(conn));
+    pools[key].idle.keep(std::move(conn), Clock::now());
   }
 
   // The most recently used idle connection to `key`, closing those idle for longer than
-  // kIdleMax (oldest first). With none idle while some are being opened ahead and not all
-  // claimed, a claim on the next of them instead (await it), so that a doubling of --concurrency
-  // auto that comes before the connections opened for it are ready does not open as many again.
-  // Neither: open one.
+  // kIdleMax. With none idle, a claim on the next connection being opened ahead, if one is not
+  // yet claimed (await it). Neither: open one.
   std::pair<ConnectionPtr, std::shared_ptr<Claim>> take_idle(const std::string& key) {
     std::vector<ConnectionPtr> expired;  // closed after unlocking
     const std::lock_guard lock(pools_mutex);
     Pool& pool = pools[key];
-    const auto now = Clock::now();
-    auto fresh = std::find_if(pool.idle.begin(), pool.idle.end(), [&](const ConnectionPtr& c) {
-      return now - c->idle_since < detail::kIdleMax;
-    });
-    std::move(pool.idle.begin(), fresh, std::back_inserter(expired));
-    pool.idle.erase(pool.idle.begin(), fresh);
-    if (!pool.idle.empty()) {
-      ConnectionPtr conn = std::move(pool.idle.back());
-      pool.idle.pop_back();
+    if (ConnectionPtr conn = pool.idle.take(Clock::now(), expired))
       return {std::move(conn), nullptr};
-    }
-    if (pool.opening <= pool.claims.size()) return {};
-    pool.claims.push_back(std::make_shared<Claim>());
-    awaited.fetch_add(1, std::memory_order_relaxed);
-    return {nullptr, pool.claims.back()};
+    std::shared_ptr<Claim> claim = pool.ahead.claim();
+    if (claim) awaited.fetch_add(1, std::memory_order_relaxed);
+    return {nullptr, std::move(claim)};
   }
 
   // Blocks until `claim` is handed its connection (nullptr: open one's own). An opening ends
@@ -267,7 +245,7 @@ struct BlockingTransport::Impl {
 
   void ahead_started(const std::string& key) {
     const std::lock_guard lock(pools_mutex);
-    ++pools[key].opening;
+    pools[key].ahead.started();
   }
 
   // An opening ahead ended with `conn` (nullptr: failed, or the open rate left no room): handed
@@ -276,14 +254,13 @@ struct BlockingTransport::Impl {
     {
       const std::lock_guard lock(pools_mutex);
       Pool& pool = pools[key];
-      --pool.opening;
-      if (pool.claims.empty()) {
-        if (conn) keep_locked(pool, std::move(conn));
+      const std::shared_ptr<Claim> claim = pool.ahead.ended();
+      if (!claim) {
+        if (conn) pool.idle.keep(std::move(conn), Clock::now());
         return;
       }
-      pool.claims.front()->conn = std::move(conn);
-      pool.claims.front()->handed = true;
-      pool.claims.pop_front();
+      claim->conn = std::move(conn);
+      claim->handed = true;
     }
     handed.notify_all();
   }

@@ -10,16 +10,25 @@
 //    connection being closed is lost;
 //  - OpenPacer: new connections are opened at a bounded rate (a token bucket: kOpenBurst at
 //    once, then kOpenRate per second), so that `--concurrency 4096` does not start 4,096 TLS
-//    handshakes in the same millisecond.
-// No I/O here: the clients resolve and connect, these classes decide. Thread-safe.
+//    handshakes in the same millisecond;
+//  - IdleConnections: a target's pooled connections, the most recently used taken first, those
+//    idle past kIdleMax closed;
+//  - AheadOpenings: the connections being opened ahead of the requests and the requests that
+//    claimed them rather than opening their own.
+// No I/O here: the clients resolve and connect, these classes decide. Thread-safe, except the
+// last two, which the clients keep under their pool's mutex.
 #pragma once
 #include <boost/asio/ip/tcp.hpp>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -33,6 +42,8 @@ using Clock = std::chrono::steady_clock;
 inline constexpr std::chrono::seconds kReresolve{30};
 inline constexpr std::chrono::seconds kSetAside{30};
 inline constexpr std::chrono::seconds kIdleMax{4};
+// Idle connections kept per target at most (one given back beyond them is closed).
+inline constexpr std::size_t kMaxIdlePerTarget = 1024;
 // Connections opened at once before the pacing starts: enough for the default 64 in flight and
 // the first doublings of --concurrency auto (64 -> 128 -> 256) without any wait.
 inline constexpr int kOpenBurst = 256;
@@ -132,6 +143,77 @@ class TlsSessions {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, SSL_SESSION*> sessions_;
   std::uint64_t handshakes_ = 0, resumed_ = 0;
+};
+
+// A target's idle keep-alive connections, the most recently used last. `Ptr` is a
+// std::unique_ptr to a connection with an `idle_since` time point. Not thread-safe.
+template <class Ptr>
+class IdleConnections {
+ public:
+  // Keeps `conn`, idle from `now` (closed instead when kMaxIdlePerTarget are kept).
+  void keep(Ptr conn, Clock::time_point now) {
+    conn->idle_since = now;
+    if (list_.size() < kMaxIdlePerTarget) list_.push_back(std::move(conn));
+  }
+
+  // The most recently used (nullptr: none), after moving those idle for kIdleMax or longer
+  // (the server may be closing them now) to `expired`, for the caller to close outside its lock.
+  Ptr take(Clock::time_point now, std::vector<Ptr>& expired) {
+    const auto fresh = std::find_if(list_.begin(), list_.end(), [&](const Ptr& c) {
+      return now - c->idle_since < kIdleMax;
+    });
+    std::move(list_.begin(), fresh, std::back_inserter(expired));
+    list_.erase(list_.begin(), fresh);
+    return take_fresh(now);
+  }
+
+  // The most recently used if idle for less than kIdleMax, else nullptr; the others are left.
+  Ptr take_fresh(Clock::time_point now) {
+    if (list_.empty() || now - list_.back()->idle_since >= kIdleMax) return nullptr;
+    Ptr conn = std::move(list_.back());
+    list_.pop_back();
+    return conn;
+  }
+
+  std::size_t size() const { return list_.size(); }
+  void clear() { list_.clear(); }
+
+ private:
+  std::vector<Ptr> list_;
+};
+
+// The connections being opened ahead of the requests to a target, and the requests that found
+// none idle and claimed the next of them rather than opening their own (a doubling of
+// --concurrency auto that comes before the connections opened for it are ready would otherwise
+// open as many again). Claims are handed out oldest first, never more than there are openings.
+// `Claim` is the client's hand-over: how a request waits for its connection. Not thread-safe.
+template <class Claim>
+class AheadOpenings {
+ public:
+  void started() { ++opening_; }
+
+  // A claim on the next opening not yet claimed; nullptr when every opening is claimed.
+  std::shared_ptr<Claim> claim() {
+    if (opening_ <= claims_.size()) return nullptr;
+    claims_.push_back(std::make_shared<Claim>());
+    return claims_.back();
+  }
+
+  // An opening ended: the oldest claim, to hand its connection (or its failure) to; nullptr
+  // when none waits (the connection is pooled).
+  std::shared_ptr<Claim> ended() {
+    --opening_;
+    if (claims_.empty()) return nullptr;
+    std::shared_ptr<Claim> oldest = std::move(claims_.front());
+    claims_.pop_front();
+    return oldest;
+  }
+
+  std::size_t opening() const { return opening_; }
+
+ private:
+  std::size_t opening_ = 0;
+  std::deque<std::shared_ptr<Claim>> claims_;
 };
 
 }  // namespace s3up::http::detail

@@ -20,9 +20,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <algorithm>
 #include <atomic>
-#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <tuple>
@@ -41,7 +39,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxIdlePerTarget = 1024;
 using detail::is_reset;
 using detail::kWriteChunk;
 
@@ -64,9 +61,10 @@ struct Connection {
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 };
 
-// A request's claim on the next connection opened ahead (Client::Impl::claim_ahead): shared by
-// the request waiting and the opening that hands it over.
+// A request's claim on the next connection opened ahead (detail::AheadOpenings): shared by the
+// request waiting and the opening that hands it over.
 struct Claim {
+  Claim() { handed.add(1); }
   coro::WaitGroup handed;            // done() once the opening ended
   std::unique_ptr<Connection> conn;  // nullptr: that opening failed or was cancelled
   std::size_t lane = 0;              // the lane it belongs to
@@ -149,7 +147,8 @@ std::string Target::to_string() const {
 }
 
 struct Client::Impl {
-  using Pool = std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>>;
+  using ConnectionPtr = std::unique_ptr<Connection>;
+  using Pool = std::unordered_map<std::string, detail::IdleConnections<ConnectionPtr>>;
 
   std::vector<asio::any_io_executor> lanes;
   std::vector<const asio::execution_context*> lane_contexts;  // to find a coroutine's lane
@@ -169,13 +168,9 @@ struct Client::Impl {
   // close_idle() can cancel them; none is started once `stopping`.
   std::vector<std::vector<Connection*>> ahead;
   std::atomic<bool> stopping{false};
-  // Per target: the connections being opened ahead and the requests that claimed them, oldest
-  // first (under mutex; never more claims than openings).
-  struct AheadOpenings {
-    std::size_t opening = 0;
-    std::deque<std::shared_ptr<Claim>> claims;
-  };
-  std::unordered_map<std::string, AheadOpenings> ahead_openings;
+  // Per target: the connections being opened ahead and the requests that claimed them (under
+  // mutex).
+  std::unordered_map<std::string, detail::AheadOpenings<Claim>> ahead_openings;
   std::uint64_t awaited = 0;  // requests that took a connection opened ahead for them
 
   std::mutex mutex;
@@ -196,83 +191,56 @@ struct Client::Impl {
   // rather than opening a new one while the other lane's sit idle (the number of connections
   // then stays at the number of requests in flight, as with the threaded engine). Returns the
   // connection and the lane it belongs to (whose thread alone may use it). With none idle and
-  // `claim`, claims the next connection opened ahead in the same breath (claim_ahead), so that
-  // none is pooled between the two.
-  std::pair<std::unique_ptr<Connection>, std::size_t> take_idle(
-      std::size_t lane, const std::string& key, std::shared_ptr<Claim>* claim = nullptr) {
-    std::vector<std::unique_ptr<Connection>> expired;  // closed outside the lock
+  // `claim`, claims the next connection being opened ahead, if one is not yet claimed (then
+  // sets `*claim`: the request waits for its `handed`), in the same breath, so that none is
+  // pooled between the two.
+  std::pair<ConnectionPtr, std::size_t> take_idle(std::size_t lane, const std::string& key,
+                                                  std::shared_ptr<Claim>* claim = nullptr) {
+    std::vector<ConnectionPtr> expired;  // closed outside the lock
     std::lock_guard lock(mutex);
     const auto now = Clock::now();
-    const auto is_fresh = [&](const auto& c) { return now - c->idle_since < detail::kIdleMax; };
-    if (auto it = idle[lane].find(key); it != idle[lane].end()) {
-      auto& list = it->second;
-      const auto fresh = std::find_if(list.begin(), list.end(), is_fresh);
-      for (auto c = list.begin(); c != fresh; ++c) expired.push_back(std::move(*c));
-      list.erase(list.begin(), fresh);
-      if (!list.empty()) {
-        auto conn = std::move(list.back());
-        list.pop_back();
-        return {std::move(conn), lane};
-      }
-    }
+    if (ConnectionPtr conn = idle[lane][key].take(now, expired)) return {std::move(conn), lane};
     for (std::size_t other = 0; other < idle.size(); ++other) {
       if (other == lane) continue;
       auto it = idle[other].find(key);
-      if (it == idle[other].end() || it->second.empty() || !is_fresh(it->second.back())) continue;
-      auto conn = std::move(it->second.back());
-      it->second.pop_back();
-      ++borrowed;
-      return {std::move(conn), other};
+      if (it == idle[other].end()) continue;
+      if (ConnectionPtr conn = it->second.take_fresh(now)) {
+        ++borrowed;
+        return {std::move(conn), other};
+      }
     }
-    if (claim) claim_ahead(key, *claim);
+    if (claim) {
+      *claim = ahead_openings[key].claim();
+      if (*claim) ++awaited;
+    }
     return {nullptr, lane};
-  }
-
-  // A request that found no idle connection to `key` claims the next one opened ahead, if one
-  // is being opened and not yet claimed (then sets `claim`: the request waits for its
-  // `handed`) rather than opening its own: a doubling of --concurrency auto that comes before
-  // the connections opened for it are ready would otherwise open as many again. Mutex held.
-  void claim_ahead(const std::string& key, std::shared_ptr<Claim>& claim) {
-    auto it = ahead_openings.find(key);
-    if (it == ahead_openings.end() || it->second.opening <= it->second.claims.size()) return;
-    claim = std::make_shared<Claim>();
-    claim->handed.add(1);
-    it->second.claims.push_back(claim);
-    ++awaited;
   }
 
   void ahead_started(const std::string& key) {
     std::lock_guard lock(mutex);
-    ++ahead_openings[key].opening;
+    ahead_openings[key].started();
   }
 
   // An opening ahead ended with `conn` (nullptr: failed or cancelled): handed to the oldest
   // request waiting for one (which opens its own when it gets nullptr), else pooled.
-  void ahead_ended(std::size_t lane, const std::string& key, std::unique_ptr<Connection> conn) {
+  void ahead_ended(std::size_t lane, const std::string& key, ConnectionPtr conn) {
     std::shared_ptr<Claim> claim;
     {
       std::lock_guard lock(mutex);
-      AheadOpenings& openings = ahead_openings[key];
-      --openings.opening;
-      if (!openings.claims.empty()) {
-        claim = std::move(openings.claims.front());
-        openings.claims.pop_front();
+      claim = ahead_openings[key].ended();
+      if (!claim) {
+        if (conn) idle[lane][key].keep(std::move(conn), Clock::now());
+        return;
       }
     }
-    if (claim) {
-      claim->conn = std::move(conn);
-      claim->lane = lane;
-      claim->handed.done();
-    } else if (conn) {
-      give_back(lane, key, std::move(conn));
-    }
+    claim->conn = std::move(conn);
+    claim->lane = lane;
+    claim->handed.done();
   }
 
-  void give_back(std::size_t lane, const std::string& key, std::unique_ptr<Connection> conn) {
-    conn->idle_since = Clock::now();
+  void give_back(std::size_t lane, const std::string& key, ConnectionPtr conn) {
     std::lock_guard lock(mutex);
-    auto& list = idle[lane][key];  // oldest first
-    if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
+    idle[lane][key].keep(std::move(conn), Clock::now());
   }
 };
 

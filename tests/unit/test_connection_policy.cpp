@@ -1,10 +1,12 @@
 // The connection policy both HTTP clients follow (net/connection_policy.hpp): addresses spread
 // and set aside, re-resolution when stale, TLS sessions kept per endpoint, the open rate, the
-// gauge of connections open at once.
+// gauge of connections open at once, the idle pool of a target, the claims on connections opened
+// ahead.
 #include <boost/test/unit_test.hpp>
 
 #include <openssl/ssl.h>
 
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -16,6 +18,13 @@ using Endpoint = AddressBook::Endpoint;
 
 namespace {
 Endpoint ep(const char* ip) { return {make_address(ip), 443}; }
+
+struct FakeConnection {
+  int id = 0;
+  Clock::time_point idle_since;
+};
+using FakePtr = std::unique_ptr<FakeConnection>;
+FakePtr fake(int id) { return std::make_unique<FakeConnection>(FakeConnection{id, {}}); }
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(connection_policy)
@@ -154,6 +163,67 @@ BOOST_AUTO_TEST_CASE(the_open_gauge_keeps_the_most_open_at_once) {
   BOOST_TEST(gauge.now() == 0);
   BOOST_TEST(gauge.peak() >= 3);
   BOOST_TEST(gauge.peak() <= 4);
+}
+
+BOOST_AUTO_TEST_CASE(the_most_recently_used_idle_connection_is_taken_and_stale_ones_closed) {
+  const auto t0 = Clock::now();
+  const auto s = [&](int seconds) { return t0 + std::chrono::seconds(seconds); };
+  IdleConnections<FakePtr> idle;
+  std::vector<FakePtr> expired;
+  BOOST_TEST(!idle.take(t0, expired));
+  idle.keep(fake(1), s(0));
+  idle.keep(fake(2), s(1));
+  idle.keep(fake(3), s(2));
+  BOOST_TEST(idle.take(s(2), expired)->id == 3);  // the most recent first
+  BOOST_TEST(expired.empty());
+  idle.keep(fake(4), s(3));
+  // At 4 s, connection 1 has been idle kIdleMax: closed (handed to the caller), never reused.
+  BOOST_TEST(idle.take(s(4), expired)->id == 4);
+  BOOST_TEST(expired.size() == 1u);
+  BOOST_TEST(expired.front()->id == 1);
+  BOOST_TEST(idle.size() == 1u);
+  // take_fresh leaves a stale one where it is (another lane's, closed when that lane takes).
+  BOOST_TEST(!idle.take_fresh(s(5)));
+  BOOST_TEST(idle.size() == 1u);
+  BOOST_TEST(idle.take_fresh(s(4))->id == 2);
+  BOOST_TEST(idle.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(idle_connections_beyond_the_limit_are_closed) {
+  const auto t0 = Clock::now();
+  IdleConnections<FakePtr> idle;
+  for (std::size_t i = 0; i < kMaxIdlePerTarget + 5; ++i)
+    idle.keep(fake(static_cast<int>(i)), t0);
+  BOOST_TEST(idle.size() == kMaxIdlePerTarget);
+  std::vector<FakePtr> expired;
+  BOOST_TEST(idle.take(t0, expired)->id == static_cast<int>(kMaxIdlePerTarget) - 1);
+  idle.clear();
+  BOOST_TEST(idle.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(claims_on_connections_opened_ahead_are_handed_oldest_first) {
+  struct Claim {
+    int handed_to = 0;
+  };
+  AheadOpenings<Claim> ahead;
+  BOOST_TEST(!ahead.claim());  // nothing being opened: the request opens its own
+  ahead.started();
+  BOOST_TEST(!ahead.ended());  // ended unclaimed: its connection is pooled
+  ahead.started();
+  ahead.started();
+  auto first = ahead.claim();
+  auto second = ahead.claim();
+  BOOST_TEST(static_cast<bool>(first));
+  BOOST_TEST(static_cast<bool>(second));
+  BOOST_TEST(!ahead.claim());  // never more claims than openings
+  BOOST_TEST(ahead.opening() == 2u);
+  ahead.started();
+  BOOST_TEST(ahead.ended() == first);
+  BOOST_TEST(ahead.ended() == second);
+  BOOST_TEST(ahead.opening() == 1u);
+  BOOST_TEST(!ahead.ended());  // the third was not claimed
+  BOOST_TEST(ahead.opening() == 0u);
+  BOOST_TEST(!ahead.claim());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
