@@ -1,5 +1,6 @@
 #include "cli/env_options.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <algorithm>
 #include <cctype>
 
@@ -13,12 +14,8 @@ namespace {
 constexpr std::string_view kPrefix = "S3UP_";
 constexpr int kMaxVerbose = 3;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+// (ASCII: the program keeps the classic locale.)
+std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "s3/object_settings.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -34,12 +35,8 @@ bool is_token(std::string_view name) {
   });
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+// (ASCII: the program keeps the classic locale.)
+std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include "util/uri.hpp"
 #include "util/version.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
@@ -21,12 +22,8 @@ namespace {
 constexpr std::string_view kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+// (ASCII: the program keeps the classic locale.)
+std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
 std::string one_line(std::string s) {
   for (auto& c : s)

@@ -1,5 +1,6 @@
 #include "util/units.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -8,11 +9,8 @@
 namespace s3up::util {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+// (ASCII: the program keeps the classic locale.)
+std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
 std::optional<std::uint64_t> multiplier(std::string_view suffix) {
   const std::string s = lower(suffix);
