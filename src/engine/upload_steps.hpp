@@ -158,48 +158,42 @@ Task<Io, void> remove_corrupted(Io io, std::string key, std::string* reason) {
                           : "; could not delete the corrupted object: " + removed.reply.message;
 }
 
-// What became of a PutObject (put_file's and put_streamed's common end): uploaded, refused
-// headers to drop (sent again at once, not a retry), or the next step after a failure.
-struct PutSettled {
-  bool uploaded = false;
-  bool refused = false;
-  Next next = Next::Fail;
-};
+// What follows a PutObject (put_file's and put_streamed's common end): nothing (the file was
+// recorded uploaded or failed), the PUT sent again at once without headers the store refused
+// (not a retry), or a retry after a failure.
+enum class PutNext { Done, Resend, Retry };
 
 // Judges a PutObject's reply `r` to a body sent with `checks` and `read`'s digests: records the
 // file uploaded, or failed (a single PUT still corrupted after the retries is deleted).
 template <class Io>
-Task<Io, PutSettled> settle_put(Io io, const walker::Entry* entry, const std::string* key,
-                                BodyChecks checks, const ReadDigest* read, s3::OpResult r,
-                                int attempt) {
+Task<Io, PutNext> settle_put(Io io, const walker::Entry* entry, const std::string* key,
+                             BodyChecks checks, const ReadDigest* read, s3::OpResult r,
+                             int attempt) {
   RunControl& run = io.run();
-  PutSettled out;
   if (r.ok) {
     const Verdict verdict = run.integrity.judge(checks, {read->checksum, read->md5}, r);
     if (!verdict.corrupted) {
       run.report.sent(entry->size);
       run.report.uploaded(entry->size, false, verdict.level);
       run.journal_finished(*key, entry->size, entry->mtime_ns);
-      out.uploaded = true;
-      co_return out;
+      co_return PutNext::Done;
     }
     // Sent again: the next PUT replaces it.
     r = corrupted(std::move(r), "PutObject", *verdict.corrupted);
   } else if (run.integrity.refused(checks, r)) {
-    out.refused = true;
-    co_return out;
+    co_return PutNext::Resend;
   }
-  out.next = co_await io.settle(r, attempt);
-  if (out.next == Next::Fail && r.error == s3::S3Errc::checksum_mismatch) {
+  const Next next = co_await io.settle(r, attempt);
+  if (next == Next::Fail && r.error == s3::S3Errc::checksum_mismatch) {
     std::string reason = r.message;
     co_await remove_corrupted(io, *key, &reason);
     run.report.failed({entry->path, *key, std::move(reason)});
-  } else if (out.next == Next::Fail) {
+  } else if (next == Next::Fail) {
     run.report.failed({entry->path, *key, r.message});
-  } else if (out.next == Next::Stop) {
+  } else if (next == Next::Stop) {
     run.report.failed({entry->path, *key, std::string(kStoppedByFatal)});
   }
-  co_return out;
+  co_return retrying(next) ? PutNext::Retry : PutNext::Done;
 }
 
 // Whether a PUT is to be attempted (again): false, with the file reported failed, when the run
@@ -280,13 +274,9 @@ Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
       }
       read.md5 = md5.md5;
     }
-    const PutSettled settled = co_await settle_put(io, &entry, &key, checks, &read, r, attempt);
-    if (settled.uploaded) co_return;
-    if (settled.refused) {
-      --attempt;  // sent again at once without the refused headers: not a retry
-      continue;
-    }
-    if (!retrying(settled.next)) co_return;
+    const PutNext next = co_await settle_put(io, &entry, &key, checks, &read, r, attempt);
+    if (next == PutNext::Done) co_return;
+    if (next == PutNext::Resend) --attempt;  // without the refused headers: not a retry
   }
 }
 
@@ -317,13 +307,9 @@ Task<Io, void> put_file(Io io, walker::Entry entry, std::string key) {
         put_headers(run.opt, entry, checks, read));
     call.payload_sha256 = read.sha256;
     s3::OpResult r = co_await exchange(io, std::move(call));
-    const PutSettled settled = co_await settle_put(io, &entry, &key, checks, &read, r, attempt);
-    if (settled.uploaded) co_return;
-    if (settled.refused) {
-      --attempt;  // sent again at once without the refused headers: not a retry
-      continue;
-    }
-    if (!retrying(settled.next)) co_return;
+    const PutNext next = co_await settle_put(io, &entry, &key, checks, &read, r, attempt);
+    if (next == PutNext::Done) co_return;
+    if (next == PutNext::Resend) --attempt;  // without the refused headers: not a retry
   }
 }
 
