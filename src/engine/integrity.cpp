@@ -12,12 +12,6 @@ namespace {
 // (ASCII: the program keeps the classic locale.)
 std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
-std::string unquoted(std::string etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
-    etag = etag.substr(1, etag.size() - 2);
-  return lower(std::move(etag));
-}
-
 // Whether `reply` does not echo the flexible checksum `sent` carried (or it carried none).
 bool no_echo(const BodyChecks& sent, const s3::OpResult& reply) {
   return sent.flexible == s3::ChecksumAlgorithm::None ||
@@ -58,7 +52,7 @@ Integrity full_integrity(s3::ChecksumAlgorithm algorithm) {
 }
 
 bool etag_is_plain_md5(std::string etag) {
-  etag = unquoted(std::move(etag));
+  etag = s3::unquoted_etag(etag);
   return etag.size() == 32 && std::all_of(etag.begin(), etag.end(), [](unsigned char c) {
            return std::isdigit(c) || (c >= 'a' && c <= 'f');
          });
@@ -67,7 +61,8 @@ bool etag_is_plain_md5(std::string etag) {
 bool etag_matches_md5(std::string etag, const std::string& md5) {
   if (!etag_is_plain_md5(etag)) return false;
   const auto raw = util::base64_decode(md5);
-  return raw && raw->size() == 16 && unquoted(std::move(etag)) == util::hex_lower(util::as_bytes(*raw));
+  return raw && raw->size() == 16 &&
+         s3::unquoted_etag(etag) == util::hex_lower(util::as_bytes(*raw));
 }
 
 bool refuses_checksum_headers(const s3::OpResult& reply) {

@@ -29,20 +29,6 @@ bool is_composite(const std::string& value) {
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// An ETag without its quotes.
-std::string unquoted(std::string etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
-    etag = etag.substr(1, etag.size() - 2);
-  return etag;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::optional<std::string> journaled_multipart_etag(const JournalUpload& open,
@@ -52,13 +38,10 @@ std::optional<std::string> journaled_multipart_etag(const JournalUpload& open,
   std::uint64_t expected = 1;
   for (const auto& [number, part] : open.parts) {
     if (static_cast<std::uint64_t>(number) != expected++) return std::nullopt;
-    const std::string hex = unquoted(part.etag);
-    if (hex.size() != 32) return std::nullopt;  // not an MD5 (SSE-KMS, another store)
-    for (std::size_t i = 0; i < hex.size(); i += 2) {
-      const int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      digests.push_back(static_cast<char>(hi * 16 + lo));
-    }
+    const std::string hex = s3::unquoted_etag(part.etag);
+    const auto md5 = util::hex_decode(hex);
+    if (hex.size() != 32 || !md5) return std::nullopt;  // not an MD5 (SSE-KMS, another store)
+    digests += *md5;
   }
   const auto digest = util::md5(std::span<const unsigned char>(
       reinterpret_cast<const unsigned char*>(digests.data()), digests.size()));
@@ -69,10 +52,7 @@ bool is_journaled_completion(const s3::OpResult& head, const JournalUpload& open
                              std::uint64_t size, std::uint64_t part_count) {
   if (!head.ok || head.header("content-length") != std::to_string(size)) return false;
   const auto expected = journaled_multipart_etag(open, part_count);
-  std::string etag = unquoted(head.header("etag"));
-  for (char& c : etag)
-    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-  return expected && etag == *expected;
+  return expected && s3::unquoted_etag(head.header("etag")) == *expected;
 }
 
 void require_part_etag(s3::OpResult& r, int number) {

@@ -137,6 +137,12 @@ S3Call make_call(Operation op, bhttp::verb method, std::optional<std::string> ke
 
 }  // namespace
 
+std::string unquoted_etag(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
+  return lower(etag);
+}
+
 std::string OpResult::header(std::string_view name) const {
   for (const auto& [stored, value] : headers)  // (stored in lower case)
     if (boost::beast::iequals(stored, name)) return value;

@@ -59,6 +59,9 @@ struct OpResult {
   std::string header(std::string_view name) const;  // any case; "" when absent
 };
 
+// An ETag as compared: without its quotes, in lower case (stores differ in the case of its hex).
+std::string unquoted_etag(std::string_view etag);
+
 enum class Operation {
   PutObject,
   CreateMultipartUpload,

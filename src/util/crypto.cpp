@@ -1,9 +1,12 @@
 #include "util/crypto.hpp"
 
+#include <boost/algorithm/hex.hpp>
+
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -106,12 +109,19 @@ void Md5::update(std::span<const unsigned char> data) {
 Md5Digest Md5::finish() { return finish_ctx<16>(static_cast<EVP_MD_CTX*>(ctx_)); }
 
 std::string hex_lower(std::span<const unsigned char> bytes) {
-  static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 0xF]);
+  boost::algorithm::hex_lower(bytes.begin(), bytes.end(), std::back_inserter(out));
+  return out;
+}
+
+std::optional<std::string> hex_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() / 2);
+  try {
+    boost::algorithm::unhex(text.begin(), text.end(), std::back_inserter(out));
+  } catch (const boost::algorithm::hex_decode_error&) {
+    return std::nullopt;  // a character not hex, or an odd count
   }
   return out;
 }

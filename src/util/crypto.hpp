@@ -46,6 +46,8 @@ class Md5 {
 };
 
 std::string hex_lower(std::span<const unsigned char> bytes);
+// Decodes hex digits (either case); nullopt when `text` has another character or an odd count.
+std::optional<std::string> hex_decode(std::string_view text);
 std::string base64(std::span<const unsigned char> bytes);
 // Decodes standard base64 (with padding); nullopt when `text` is not valid base64.
 std::optional<std::string> base64_decode(std::string_view text);

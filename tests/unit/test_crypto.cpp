@@ -1,6 +1,6 @@
 // util::sha256 / md5 / hmac_sha256 on OpenSSL's algorithms fetched once, with one HMAC context
 // per thread given a new key at each call. Expected values: RFC 4231 (HMAC-SHA-256), FIPS 180-2
-// and RFC 1321 (the "abc" digests).
+// and RFC 1321 (the "abc" digests). Hex both ways.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -78,6 +78,17 @@ BOOST_AUTO_TEST_CASE(threads_sign_at_once_with_their_own_contexts) {
     });
   for (auto& th : threads) th.join();
   BOOST_TEST(wrong.load() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(hex_both_ways) {
+  const std::string bytes("\x00\x7f\x80\xff\xab", 5);
+  BOOST_TEST(hex_lower(as_bytes(bytes)) == "007f80ffab");
+  BOOST_TEST(s3up::util::hex_decode("007f80ffab").value() == bytes);
+  BOOST_TEST(s3up::util::hex_decode("007F80FFAB").value() == bytes);  // either case
+  BOOST_TEST(s3up::util::hex_decode("").value().empty());
+  BOOST_TEST(!s3up::util::hex_decode("abc"));  // odd count
+  BOOST_TEST(!s3up::util::hex_decode("zz"));
+  BOOST_TEST(!s3up::util::hex_decode("a-"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -386,4 +386,13 @@ BOOST_AUTO_TEST_CASE(a_head_refused_with_a_skewed_date_corrects_the_clock_too) {
   BOOST_TEST(std::abs(p.clock_offset().count() + 1200) <= 2);
 }
 
+BOOST_AUTO_TEST_CASE(etags_are_compared_unquoted_in_lower_case) {
+  BOOST_TEST(unquoted_etag("\"9B2CF535F27731C974343645A3985328\"") ==
+             "9b2cf535f27731c974343645a3985328");
+  BOOST_TEST(unquoted_etag("9b2cf535f27731c974343645a3985328-3") ==
+             "9b2cf535f27731c974343645a3985328-3");
+  BOOST_TEST(unquoted_etag("\"") == "\"");  // one quote alone is kept
+  BOOST_TEST(unquoted_etag("").empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
