@@ -9,6 +9,7 @@
 #include "auth/process.hpp"
 #include "auth/sso.hpp"
 #include "auth/sts.hpp"
+#include "util/text.hpp"
 
 namespace s3up::auth {
 namespace {
@@ -16,12 +17,6 @@ namespace {
 using s3::ConfigError;
 using s3::setting;
 using util::IniSection;
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 // Environment variables, empty ones counting as unset.
 class Vars {
@@ -358,12 +353,13 @@ struct Chain {
     }
     auto v1_disabled = env("AWS_EC2_METADATA_V1_DISABLED");
     if (!v1_disabled) v1_disabled = setting(config.settings, "ec2_metadata_v1_disabled");
-    o.allow_v1_fallback = !(v1_disabled && lower(*v1_disabled) == "true");
+    o.allow_v1_fallback = !(v1_disabled && util::iequals_ascii(*v1_disabled, "true"));
     return o;
   }
 
   Resolution instance_metadata() {
-    if (auto disabled = env("AWS_EC2_METADATA_DISABLED"); disabled && lower(*disabled) == "true") {
+    if (auto disabled = env("AWS_EC2_METADATA_DISABLED");
+        disabled && util::iequals_ascii(*disabled, "true")) {
       tried.push_back("EC2 instance metadata: disabled by AWS_EC2_METADATA_DISABLED=true");
       return {};
     }

@@ -9,23 +9,17 @@
 
 #include "auth/imds.hpp"
 #include "auth/support.hpp"
+#include "util/text.hpp"
 
 namespace s3up::auth {
 namespace {
 
 constexpr const char* kEcsHost = "http://169.254.170.2";
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 // Whether plain http may be used to `host`: a loopback address (by value, and the name
 // "localhost" taken as such, never resolved) or one of the ECS/EKS agent addresses.
 bool allowed_http_host(const std::string& host) {
-  if (lower(host) == "localhost") return true;
+  if (util::iequals_ascii(host, "localhost")) return true;
   in_addr v4{};
   if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) {
     const std::uint32_t a = ntohl(v4.s_addr);

@@ -9,16 +9,10 @@
 #include "auth/provider.hpp"
 #include "auth/support.hpp"
 #include "net/blocking_http_client.hpp"
+#include "util/text.hpp"
 
 namespace s3up::auth {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // The URL for messages: up to its query, which might hold something private.
 std::string shown(const std::string& url) { return url.substr(0, url.find_first_of("?#")); }
@@ -27,15 +21,13 @@ std::string shown(const std::string& url) { return url.substr(0, url.find_first_
   throw ProviderError("'" + shown(url) + "' is not a usable http(s) URL: " + why);
 }
 
-bool equals_ci(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
-
 }  // namespace
 
 ParsedUrl parse_url(const std::string& url) {
   ParsedUrl out;
   const std::size_t sep = url.find("://");
   if (sep == std::string::npos) bad_url(url, "no scheme");
-  out.scheme = lower(std::string_view(url).substr(0, sep));
+  out.scheme = util::ascii_lower(std::string_view(url).substr(0, sep));
   if (out.scheme != "http" && out.scheme != "https") bad_url(url, "the scheme must be http or https");
   const std::size_t authority_start = sep + 3;
   std::size_t authority_end = url.find_first_of("/?#", authority_start);
@@ -109,7 +101,7 @@ HttpReply http_fetch(const HttpExchange& exchange, const HttpSettings& settings)
     if (detail::has_line_break(name) || detail::has_line_break(value) || name.empty())
       throw ProviderError("the " + (name.empty() ? std::string("unnamed") : name) +
                           " header for " + where + " holds a line break");
-    if (equals_ci(name, "host")) has_host = true;
+    if (util::iequals_ascii(name, "host")) has_host = true;
     request.insert(name, value);
   }
   if (!has_host) request.set(boost::beast::http::field::host, host_header(url));
@@ -137,7 +129,7 @@ HttpReply http_fetch(const HttpExchange& exchange, const HttpSettings& settings)
   reply.status = outcome.response.result_int();
   reply.body = std::move(outcome.response.body());
   for (const auto& field : outcome.response)
-    reply.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    reply.headers.emplace_back(util::ascii_lower(field.name_string()), std::string(field.value()));
   return reply;
 }
 

@@ -1,10 +1,10 @@
 #include "cli/env_options.hpp"
 
-#include <boost/algorithm/string/case_conv.hpp>
 #include <algorithm>
 #include <cctype>
 
 #include "cli/cli_options.hpp"
+#include "util/text.hpp"
 
 extern char** environ;
 
@@ -13,9 +13,6 @@ namespace {
 
 constexpr std::string_view kPrefix = "S3UP_";
 constexpr int kMaxVerbose = 3;
-
-// (ASCII: the program keeps the classic locale.)
-std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
 }  // namespace
 
@@ -38,7 +35,7 @@ Environment s3up_environment() {
 }
 
 std::optional<bool> parse_env_flag(std::string_view value) {
-  const std::string v = lower(value);
+  const std::string v = util::ascii_lower(value);
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
   if (v == "false" || v == "0" || v == "no" || v == "off") return false;
   return std::nullopt;

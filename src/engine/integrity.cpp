@@ -1,16 +1,13 @@
 #include "engine/integrity.hpp"
 
-#include <boost/algorithm/string/case_conv.hpp>
 #include <algorithm>
 #include <cctype>
 
 #include "util/crypto.hpp"
+#include "util/text.hpp"
 
 namespace s3up::engine {
 namespace {
-
-// (ASCII: the program keeps the classic locale.)
-std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
 // Whether `reply` does not echo the flexible checksum `sent` carried (or it carried none).
 bool no_echo(const BodyChecks& sent, const s3::OpResult& reply) {
@@ -72,7 +69,7 @@ bool refuses_checksum_headers(const s3::OpResult& reply) {
   if (reply.code != "InvalidArgument" && reply.code != "InvalidRequest" &&
       reply.code != "NotImplemented")
     return false;
-  const std::string said = lower(reply.message);
+  const std::string said = util::ascii_lower(reply.message);
   return said.find("x-amz-checksum") != std::string::npos ||
          said.find("x-amz-sdk-checksum") != std::string::npos ||
          said.find("checksum algorithm") != std::string::npos;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "util/ini.hpp"
+#include "util/text.hpp"
 
 namespace s3up::s3 {
 namespace {
@@ -14,14 +15,6 @@ namespace {
 using util::IniSection;
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::optional<std::string> non_empty(const std::optional<std::string>& v) {
   if (v && !v->empty()) return v;
@@ -114,7 +107,7 @@ std::optional<IniSection> find_config_section(const util::IniDocument& doc, std:
 bool endpoints_ignored(const Vars& vars, const IniSection& settings) {
   auto ignore = vars("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
   if (!ignore) ignore = value(settings, "ignore_configured_endpoint_urls");
-  return ignore && lower(*ignore) == "true";
+  return ignore && util::iequals_ascii(*ignore, "true");
 }
 
 // The endpoint of a service from the environment and the profile (see service_endpoint_url).

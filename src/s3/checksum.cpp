@@ -7,6 +7,7 @@
 #include "util/crc.hpp"
 #include "util/crc64nvme.hpp"
 #include "util/crypto.hpp"
+#include "util/text.hpp"
 
 namespace s3up::s3 {
 namespace {
@@ -36,15 +37,6 @@ const Names& names(ChecksumAlgorithm algorithm) {
   return kNames[0];
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 template <class T>
 std::string base64_be(T v) {  // a CRC as S3 writes it: big-endian bytes, base64
   std::array<unsigned char, sizeof(T)> be{};
@@ -57,7 +49,7 @@ std::string base64_be(T v) {  // a CRC as S3 writes it: big-endian bytes, base64
 
 std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view text) {
   for (const auto& n : kNames) {
-    if (iequals(text, n.name)) return n.algorithm;
+    if (util::iequals_ascii(text, n.name)) return n.algorithm;
   }
   return std::nullopt;
 }

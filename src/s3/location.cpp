@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 
+#include "util/text.hpp"
 #include "util/uri.hpp"
 #include "util/utf8.hpp"
 
@@ -16,17 +17,10 @@ constexpr std::size_t kMaxKeyBytes = 1024;
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Removes a case-insensitive `prefix` from the front of `s`; false when it is not there.
 bool consume_prefix(std::string_view& s, std::string_view prefix) {
-  if (s.size() < prefix.size() || lower(s.substr(0, prefix.size())) != prefix) return false;
+  if (s.size() < prefix.size() || !util::iequals_ascii(s.substr(0, prefix.size()), prefix))
+    return false;
   s.remove_prefix(prefix.size());
   return true;
 }
@@ -181,7 +175,7 @@ Endpoint parse_endpoint(std::string_view url) {
     }
   }
   if (host.empty()) throw fail("no host");
-  ep.host = lower(host);
+  ep.host = util::ascii_lower(host);
 
   if (bracketed) {
     if (!is_ip_literal(ep.host, AF_INET6)) throw fail("invalid IPv6 address " + quoted(host));

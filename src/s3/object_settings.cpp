@@ -1,6 +1,5 @@
 #include "s3/object_settings.hpp"
 
-#include <boost/algorithm/string/case_conv.hpp>
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -9,6 +8,7 @@
 #include <limits>
 
 #include "s3/content_type.hpp"
+#include "util/text.hpp"
 
 namespace s3up::s3 {
 namespace {
@@ -34,9 +34,6 @@ bool is_token(std::string_view name) {
                                   std::string_view::npos;
   });
 }
-
-// (ASCII: the program keeps the classic locale.)
-std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
 }  // namespace
 
@@ -119,7 +116,8 @@ Headers object_headers(const ObjectSettings& s, std::string_view rel, std::int64
   }
   if (s.cache_control) h.emplace_back("cache-control", *s.cache_control);
   if (s.content_encoding) h.emplace_back("content-encoding", *s.content_encoding);
-  for (const auto& [name, value] : s.metadata) h.emplace_back("x-amz-meta-" + lower(name), value);
+  for (const auto& [name, value] : s.metadata)
+    h.emplace_back("x-amz-meta-" + util::ascii_lower(name), value);
   // The name is built in place, not moved from a temporary std::string: GCC 12 warns
   // (-Warray-bounds, a false positive in the inlined move constructor's short-string branch,
   // see GCC's -Warray-bounds meta-bug 56456) for a moved temporary holding this 16-byte constant.

@@ -3,10 +3,10 @@
 #include "s3/s3_error.hpp"
 
 #include "util/crypto.hpp"
+#include "util/text.hpp"
 #include "util/uri.hpp"
 #include "util/version.hpp"
 
-#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
@@ -21,9 +21,6 @@ namespace {
 
 constexpr std::string_view kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-// (ASCII: the program keeps the classic locale.)
-std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
 std::string one_line(std::string s) {
   for (auto& c : s)
@@ -140,7 +137,7 @@ S3Call make_call(Operation op, bhttp::verb method, std::optional<std::string> ke
 std::string unquoted_etag(std::string_view etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
     etag = etag.substr(1, etag.size() - 2);
-  return lower(etag);
+  return util::ascii_lower(etag);
 }
 
 std::string OpResult::header(std::string_view name) const {
@@ -441,7 +438,7 @@ OpResult S3Protocol::finish(const S3Call& call, const PreparedRequest& prepared,
     r.status = out.response.result_int();
     r.body = std::move(out.response.body());
     for (const auto& field : out.response)
-      r.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+      r.headers.emplace_back(util::ascii_lower(field.name_string()), std::string(field.value()));
     r.etag = r.header("etag");
     r.ok = r.status >= 200 && r.status < 300;
     switch (call.op) {

@@ -1,5 +1,7 @@
 #include "util/ini.hpp"
 
+#include "util/text.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -16,14 +18,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (is_blank(s.front()) || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (is_blank(s.back()) || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 std::size_t indent_of(std::string_view line) {
@@ -48,7 +42,7 @@ void continue_key(Cursor& cur, std::string_view content) {
     if (eq == std::string_view::npos) return;  // not "name = value": skipped
     const auto name = trim(content.substr(0, eq));
     if (name.empty()) return;
-    (*cur.section)[cur.key + "." + lower(name)] = std::string(trim(content.substr(eq + 1)));
+    (*cur.section)[cur.key + "." + ascii_lower(name)] = std::string(trim(content.substr(eq + 1)));
   } else {
     value += '\n';
     value += content;
@@ -91,7 +85,7 @@ IniDocument parse_ini(std::string_view text) {
       cur.key.clear();
       continue;
     }
-    auto key = lower(trim(content.substr(0, delim)));
+    auto key = ascii_lower(trim(content.substr(0, delim)));
     if (key.empty()) {
       cur.key.clear();
       continue;

@@ -1,6 +1,7 @@
 #include "util/units.hpp"
 
-#include <boost/algorithm/string/case_conv.hpp>
+#include "util/text.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -9,11 +10,8 @@
 namespace s3up::util {
 namespace {
 
-// (ASCII: the program keeps the classic locale.)
-std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
-
 std::optional<std::uint64_t> multiplier(std::string_view suffix) {
-  const std::string s = lower(suffix);
+  const std::string s = ascii_lower(suffix);
   if (s.empty() || s == "b") return 1;
   constexpr std::uint64_t Ki = 1024, Mi = Ki * 1024, Gi = Mi * 1024, Ti = Gi * 1024;
   static constexpr struct { const char* name; std::uint64_t factor; } table[] = {

@@ -1,0 +1,30 @@
+// ASCII case for protocol text (util/text.hpp): only A-Z change, whatever the locale.
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "util/text.hpp"
+
+using namespace s3up::util;
+
+BOOST_AUTO_TEST_SUITE(text)
+
+BOOST_AUTO_TEST_CASE(only_ascii_letters_are_lowered) {
+  BOOST_TEST(ascii_lower("Content-MD5") == "content-md5");
+  BOOST_TEST(ascii_lower("X-Amz-Meta-ÉTÉ") == "x-amz-meta-\xc3\x89t\xc3\x89");  // UTF-8 kept
+  BOOST_TEST(ascii_lower("") == "");
+  BOOST_TEST(ascii_lower(std::string("A\0B", 3)) == std::string("a\0b", 3));
+  BOOST_TEST(ascii_lower("[]^_`@{") == "[]^_`@{");  // the bytes beside A-Z and a-z
+}
+
+BOOST_AUTO_TEST_CASE(names_compare_equal_but_for_the_case_of_ascii_letters) {
+  BOOST_TEST(iequals_ascii("TRUE", "true"));
+  BOOST_TEST(iequals_ascii("LocalHost", "localhost"));
+  BOOST_TEST(iequals_ascii("", ""));
+  BOOST_TEST(!iequals_ascii("true", "true "));
+  BOOST_TEST(!iequals_ascii("truE", "trUF"));
+  BOOST_TEST(!iequals_ascii("[", "{"));  // 0x5B and 0x7B differ by the case bit, not letters
+  BOOST_TEST(!iequals_ascii("\xc3\x89", "\xc3\xa9"));  // É and é: not ASCII
+}
+
+BOOST_AUTO_TEST_SUITE_END()
