@@ -88,8 +88,8 @@ asio::awaitable<bool> plan_entry(RunContext& ctx, steps::Listing* listing, walke
     totals->attempted.fetch_add(1, std::memory_order_relaxed);
     co_return true;
   }
-  const bool large = planned->large;
-  order->push(Ready{std::move(entry), std::move(*planned)}, large);
+  const std::uint64_t large_bytes = planned->large ? entry.size : 0;
+  order->push(Ready{std::move(entry), std::move(*planned)}, large_bytes);
   co_return true;
 }
 

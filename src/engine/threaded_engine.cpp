@@ -153,7 +153,6 @@ struct ThreadedRun : RunControl {
   std::condition_variable sleep_cv;
 };
 
-
 // The threaded engine's Io for the shared upload steps (upload_steps.hpp): every wait blocks the
 // calling thread (std::counting_semaphore, ByteBudget, condition-variable sleeps, blocking HTTP),
 // and every task has finished when it is returned.
@@ -294,6 +293,7 @@ void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
       if (file) totals.attempted.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
+    const std::uint64_t large_bytes = planned->large ? entry->size : 0;
     FileJob job{std::move(*entry), std::move(planned->key), planned->marker,
                 std::move(planned->remote), {}};
     if (planned->multipart) {
@@ -304,7 +304,7 @@ void produce(ThreadedRun& run, walker::Walker& walker, WalkTotals& totals) {
       job.multipart_slot = Hold([slots = &run.open_multipart] { slots->release(); });
     }
     const bool queued = planned->multipart ? run.queue.push_first(std::move(job))
-                                           : run.queue.push_file(std::move(job), planned->large);
+                                           : run.queue.push_file(std::move(job), large_bytes);
     if (!queued) break;
   }
   // Stopped early: the rest of the tree is only counted.

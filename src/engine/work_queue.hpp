@@ -1,12 +1,12 @@
 // The threaded engine's work queue: files from the walker, and batches of numbered items (the
 // parts of open multipart uploads) that workers add while they work. Batches are served before
-// files, in the order they came, so open uploads finish first; then files to upload in parts,
-// in the order they came (their uploads start at once, as in the async engine: a file in parts
+// files, in the order they came, so open uploads finish first; then files to upload in parts, in
+// the order they came (their uploads start at once, as in the async engine: a file in parts
 // waiting behind thousands of small ones would be the run's tail); then files in the start order
-// (start_order.hpp: large bodies keep a quarter of the limit, smaller files take the rest in walk
-// order); files are bounded (the producer waits while `file_capacity` are queued) so memory does
-// not grow with the tree, while batches never make a worker wait (a worker that waited for room
-// could deadlock the pool). Thread-safe.
+// (start_order.hpp: large bodies keep a quarter of the limit, largest first, smaller files take
+// the rest in walk order); files are bounded (the producer waits while `file_capacity` are queued)
+// so memory does not grow with the tree, while batches never make a worker wait (a worker that
+// waited for room could deadlock the pool). Thread-safe.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -33,13 +33,14 @@ class WorkQueue {
 
   explicit WorkQueue(std::size_t file_capacity) : capacity_(file_capacity ? file_capacity : 1) {}
 
-  // Queues a file (`large`: a large body), waiting while the queue holds `file_capacity` of
-  // them. Returns false (the file is dropped) once the queue is closed or stopped.
-  bool push_file(File file, bool large) {
+  // Queues a file (`large_bytes`: its body's size when it is a large body, else 0; see
+  // StartOrder::push), waiting while the queue holds `file_capacity` of them. Returns false (the
+  // file is dropped) once the queue is closed or stopped.
+  bool push_file(File file, std::uint64_t large_bytes) {
     std::unique_lock lock(mutex_);
     room_.wait(lock, [&] { return closed_ || files_.size() < capacity_; });
     if (closed_) return false;
-    files_.push(std::move(file), large);
+    files_.push(std::move(file), large_bytes);
     ready_.notify_one();
     return true;
   }

@@ -1,6 +1,6 @@
-// The start order (engine/start_order.hpp): large bodies keep a quarter of the limit (the oldest
-// large file first while they are fewer), smaller files in walk order take the rest; nothing is
-// held back when only large ones wait.
+// The start order (engine/start_order.hpp): large bodies keep a quarter of the limit (the largest
+// large file first while they are fewer; of one size, the oldest), smaller files in walk order
+// take the rest; nothing is held back when only large ones wait.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -12,6 +12,11 @@
 using namespace s3up::engine;
 
 namespace {
+
+// Queues `name`: a large body of kLargeBody bytes when it starts with 'L'.
+void add(StartOrder<std::string>& order, const std::string& name) {
+  order.push(name, name[0] == 'L' ? kLargeBody : 0);
+}
 
 // Pops everything with `large_in_flight` fixed, returning the order and which were large.
 std::vector<std::string> drain(StartOrder<std::string>& order, std::size_t large_in_flight,
@@ -42,15 +47,36 @@ BOOST_AUTO_TEST_CASE(large_means_a_mebibyte_and_its_share_is_a_quarter_of_the_li
 BOOST_AUTO_TEST_CASE(large_files_go_first_while_below_their_share) {
   StartOrder<std::string> order;
   for (const char* name : {"s1", "L1", "s2", "L2", "s3"})
-    order.push(name, name[0] == 'L');
+    add(order, name);
   BOOST_TEST(order.size() == 5u);
   BOOST_TEST((drain(order, 0, 64) == std::vector<std::string>{"L1", "L2", "s1", "s2", "s3"}));
+}
+
+BOOST_AUTO_TEST_CASE(the_largest_large_file_goes_first_and_of_one_size_the_oldest) {
+  // As in the benchmark's tree: 2 MiB copyright files walked before one 8 MiB manual. Largest
+  // first, the manual shares the link with the others instead of being left alone at the end.
+  StartOrder<std::string> order;
+  order.push("copyright-a", 2 * kLargeBody);
+  order.push("small", kLargeBody - 1);  // not a large body
+  order.push("copyright-b", 2 * kLargeBody);
+  order.push("manual", 8 * kLargeBody);
+  order.push("changelog", kLargeBody);
+  bool large = false;
+  BOOST_TEST(order.pop(0, 64, large) == "manual");
+  BOOST_TEST(large);
+  BOOST_TEST(order.pop(1, 64, large) == "copyright-a");
+  BOOST_TEST(order.pop(2, 64, large) == "copyright-b");
+  BOOST_TEST(order.pop(3, 64, large) == "changelog");
+  BOOST_TEST(large);
+  BOOST_TEST(order.pop(4, 64, large) == "small");
+  BOOST_TEST(!large);
+  BOOST_TEST(order.empty());
 }
 
 BOOST_AUTO_TEST_CASE(large_bodies_at_their_share_wait_behind_smaller_files) {
   StartOrder<std::string> order;
   for (const char* name : {"L1", "L2", "s1", "L3", "s2"})
-    order.push(name, name[0] == 'L');
+    add(order, name);
   // 16 large in flight at a limit of 64: the small ones go first, then the large in walk order
   // (when only large ones wait they start anyway).
   BOOST_TEST((drain(order, 16, 64) == std::vector<std::string>{"s1", "s2", "L1", "L2", "L3"}));
@@ -59,7 +85,7 @@ BOOST_AUTO_TEST_CASE(large_bodies_at_their_share_wait_behind_smaller_files) {
 BOOST_AUTO_TEST_CASE(the_share_follows_the_limit_and_the_large_bodies_in_flight) {
   StartOrder<std::string> order;
   for (const char* name : {"L1", "s1", "L2", "s2"})
-    order.push(name, name[0] == 'L');
+    add(order, name);
   bool large = false;
   BOOST_TEST(order.pop(1, 8, large) == "L1");  // 1 of a share of 2
   BOOST_TEST(large);
@@ -76,9 +102,9 @@ BOOST_AUTO_TEST_CASE(a_cluster_of_large_files_is_spread_among_the_small_ones) {
   // of 16. Simulated: each pop is a place freed; a large body stays in flight for 10 pops.
   StartOrder<std::string> order;
   int small_left = 0;
-  for (int i = 0; i < 10; ++i, ++small_left) order.push("s" + std::to_string(i), false);
-  for (int i = 0; i < 40; ++i) order.push("L" + std::to_string(i), true);
-  for (int i = 10; i < 60; ++i, ++small_left) order.push("s" + std::to_string(i), false);
+  for (int i = 0; i < 10; ++i, ++small_left) add(order, "s" + std::to_string(i));
+  for (int i = 0; i < 40; ++i) add(order, "L" + std::to_string(i));
+  for (int i = 10; i < 60; ++i, ++small_left) add(order, "s" + std::to_string(i));
   std::vector<int> ends;  // the pop at which each large body in flight ends
   std::vector<std::string> started;
   for (int pops = 0; !order.empty(); ++pops) {
@@ -113,8 +139,8 @@ BOOST_AUTO_TEST_CASE(a_cluster_of_large_files_is_spread_among_the_small_ones) {
 
 BOOST_AUTO_TEST_CASE(clear_drops_everything) {
   StartOrder<int> order;
-  order.push(1, true);
-  order.push(2, false);
+  order.push(1, kLargeBody);
+  order.push(2, 0);
   order.clear();
   BOOST_TEST(order.empty());
   BOOST_TEST(order.size() == 0u);

@@ -29,8 +29,8 @@ BOOST_AUTO_TEST_SUITE(work_queue)
 
 BOOST_AUTO_TEST_CASE(batches_come_before_files_in_order) {
   Queue q(10);
-  BOOST_TEST(q.push_file(1, false));
-  BOOST_TEST(q.push_file(2, false));
+  BOOST_TEST(q.push_file(1, 0));
+  BOOST_TEST(q.push_file(2, 0));
   q.push_batch(std::make_shared<Batch>(Batch{"a"}), 2);
   q.push_batch(std::make_shared<Batch>(Batch{"b"}), 1);
   std::vector<std::string> seen;
@@ -50,8 +50,8 @@ BOOST_AUTO_TEST_CASE(batches_come_before_files_in_order) {
 // the room of the bounded files; stop() drops them too.
 BOOST_AUTO_TEST_CASE(files_in_parts_come_after_batches_and_before_other_files) {
   Queue q(2);
-  BOOST_TEST(q.push_file(1, false));
-  BOOST_TEST(q.push_file(2, true));
+  BOOST_TEST(q.push_file(1, 0));
+  BOOST_TEST(q.push_file(2, kLargeBody));
   BOOST_TEST(q.push_first(10));  // the queue's two places are taken: never waits
   BOOST_TEST(q.push_first(11));
   q.push_batch(std::make_shared<Batch>(Batch{"a"}), 1);
@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(files_in_parts_come_after_batches_and_before_other_files) {
 
 BOOST_AUTO_TEST_CASE(workers_stay_while_an_item_in_work_may_add_a_batch) {
   Queue q(10);
-  q.push_file(7, false);
+  q.push_file(7, 0);
   q.close();
   auto first = q.pop(kLimit);
   BOOST_REQUIRE(first);
@@ -101,11 +101,11 @@ BOOST_AUTO_TEST_CASE(workers_stay_while_an_item_in_work_may_add_a_batch) {
 
 BOOST_AUTO_TEST_CASE(the_producer_waits_for_room) {
   Queue q(2);
-  BOOST_TEST(q.push_file(1, false));
-  BOOST_TEST(q.push_file(2, false));
+  BOOST_TEST(q.push_file(1, 0));
+  BOOST_TEST(q.push_file(2, 0));
   std::atomic<bool> pushed{false};
   std::thread producer([&] {
-    q.push_file(3, false);
+    q.push_file(3, 0);
     pushed = true;
   });
   std::this_thread::sleep_for(50ms);
@@ -120,15 +120,15 @@ BOOST_AUTO_TEST_CASE(the_producer_waits_for_room) {
 
 BOOST_AUTO_TEST_CASE(stop_drops_files_keeps_batches_and_frees_the_producer) {
   Queue q(1);
-  q.push_file(1, false);
+  q.push_file(1, 0);
   std::atomic<bool> refused{false};
-  std::thread producer([&] { refused = !q.push_file(2, false); });
+  std::thread producer([&] { refused = !q.push_file(2, 0); });
   std::this_thread::sleep_for(20ms);
   q.push_batch(std::make_shared<Batch>(), 2);
   q.stop();
   producer.join();
   BOOST_TEST(refused.load());
-  BOOST_TEST(!q.push_file(3, false));
+  BOOST_TEST(!q.push_file(3, 0));
   int batches = 0, files = 0;
   while (auto item = q.pop(kLimit)) {
     (item->batch ? batches : files) += 1;
@@ -154,31 +154,33 @@ BOOST_AUTO_TEST_CASE(many_workers_take_everything_once) {
         q.done(false);
       }
     });
-  for (int i = 1; i <= 1000; ++i) q.push_file(i, false);
+  for (int i = 1; i <= 1000; ++i) q.push_file(i, 0);
   q.close();
   for (auto& w : workers) w.join();
   BOOST_TEST(sum.load() == 1000L * 1001 / 2 + 10 * 10);
 }
 
-// Files in the start order (start_order.hpp): large bodies keep a quarter of the limit, smaller
-// files take the rest; a large file done frees its place in the share for the next one.
+// Files in the start order (start_order.hpp): large bodies keep a quarter of the limit, largest
+// first, smaller files take the rest; a large file done frees its place in the share for the
+// next one.
 BOOST_AUTO_TEST_CASE(files_come_in_the_start_order) {
   Queue q(20);
-  for (int i = 1; i <= 3; ++i) q.push_file(i, false);
-  for (int i = 1; i <= 3; ++i) q.push_file(100 + i, true);  // three large files after them
+  for (int i = 1; i <= 3; ++i) q.push_file(i, 0);
+  // Three large files after them, the largest last.
+  for (int i = 1; i <= 3; ++i) q.push_file(100 + i, (i == 3 ? 4 : 2) * kLargeBody);
   q.close();
   // Limit 8: two large bodies at once.
   auto a = q.pop(8), b = q.pop(8), c = q.pop(8);
-  BOOST_TEST(*a->file == 101);
+  BOOST_TEST(*a->file == 103);
   BOOST_TEST(a->large);
-  BOOST_TEST(*b->file == 102);
+  BOOST_TEST(*b->file == 101);
   BOOST_TEST(*c->file == 1);  // the third large file waits
   BOOST_TEST(!c->large);
   q.done(c->large);
   BOOST_TEST(*q.pop(8)->file == 2);
   q.done(a->large);  // a large one is done: the next large starts
   auto d = q.pop(8);
-  BOOST_TEST(*d->file == 103);
+  BOOST_TEST(*d->file == 102);
   BOOST_TEST(d->large);
   BOOST_TEST(*q.pop(8)->file == 3);
 }
