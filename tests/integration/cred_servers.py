@@ -281,6 +281,35 @@ class _Server(ThreadingHTTPServer):
                 pass
 
 
+class _Served:
+    """A local HTTP server of this module on its own thread: `port`, `connections`, `stop()`,
+    and use as a context manager."""
+
+    def _start_serving(self, handler):
+        self._server = _Server(handler, self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    @property
+    def connections(self):
+        """TCP connections accepted so far (fewer than requests: keep-alive works)."""
+        return self._server.connections
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.close_open_connections()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 60  # an idle keep-alive connection is closed after this
@@ -321,7 +350,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _serve
 
 
-class CredentialEmulator:
+class CredentialEmulator(_Served):
     """Base of the emulators: a ThreadingHTTPServer on 127.0.0.1, and credentials issued by
     `issuer` (a StsIssuer, or any object with issue()) advertised to live `lifetime` seconds.
     Expirations are whole seconds, so that the advertised one (ISO 8601) is exactly the recorded
@@ -348,16 +377,8 @@ class CredentialEmulator:
         self.requests = []
         self.credentials_served = 0
         self._lock = threading.Lock()
-        self._server = _Server(_Handler, self)
-        self.port = self._server.server_address[1]
+        self._start_serving(_Handler)
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    @property
-    def connections(self):
-        return self._server.connections
 
     def _record(self, t, method, path, status):
         with self._lock:
@@ -386,18 +407,6 @@ class CredentialEmulator:
 
     def handle(self, req):  # -> (status, body, content type, extra headers)
         raise NotImplementedError
-
-    def stop(self):
-        self._server.shutdown()
-        self._server.close_open_connections()
-        self._server.server_close()
-        self._thread.join(5)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 class ImdsEmulator(CredentialEmulator):
@@ -644,7 +653,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = _serve
 
 
-class RecordingProxy:
+class RecordingProxy(_Served):
     """A forwarding HTTP/1.1 proxy to `upstream` (moto) for S3 requests; point s3up's
     --endpoint-url at `url`. Keep-alive on both sides of s3up's connections; headers (Host
     included, so that the SigV4 signature still holds) and bodies go through unchanged, on a
@@ -667,17 +676,8 @@ class RecordingProxy:
         self._reject_keys = set()      # key ids whose first request gets ExpiredToken
         self._reject_first_of = set()  # sources whose first issued key gets it once
         self._rejected = set()
-        self._server = _Server(_ProxyHandler, self)
-        self.port = self._server.server_address[1]
+        self._start_serving(_ProxyHandler)
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    @property
-    def connections(self):
-        """TCP connections accepted so far (fewer than requests: keep-alive works)."""
-        return self._server.connections
 
     def reject_first_request_of(self, access_key_id=None, source=None):
         """The first request signed with `access_key_id`, or with the first key that `source`
@@ -749,18 +749,6 @@ class RecordingProxy:
     def expired(self, since=0):
         """Requests that arrived signed with a key past its advertised expiration."""
         return [r for r in self.requests(since) if r.answered == "expired"]
-
-    def stop(self):
-        self._server.shutdown()
-        self._server.close_open_connections()
-        self._server.server_close()
-        self._thread.join(5)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 class StsFront(RecordingProxy):
