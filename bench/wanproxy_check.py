@@ -35,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib.build import BUILD_DIR, build              # noqa: E402
+from benchlib.common import terminate                    # noqa: E402
 from benchlib.network import PROXY_TARGET                # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -115,11 +116,7 @@ class Proxy:
             return json.loads(f.readline())
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        terminate(self.proc, 5)
         self.ready.unlink(missing_ok=True)
 
 

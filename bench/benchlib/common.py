@@ -146,6 +146,18 @@ def run_timed(cmd: list[str], env: dict[str, str], log_path: Path, timeout: floa
     return Measured(rc, wall, user, sys_, rss, timed_out, log_path)
 
 
+def terminate(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
+    """Stops a child: SIGTERM, then SIGKILL after `timeout` seconds; reaped either way."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def tail(path: Path, n: int = 3, width: int = 200) -> str:
     try:
         lines = [l.strip() for l in path.read_text(errors="replace").splitlines() if l.strip()]

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .build import BUILD_DIR
-from .common import BENCH_DIR, log, work_dir
+from .common import BENCH_DIR, log, terminate, work_dir
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,13 +127,7 @@ class WanProxy:
         self.port_of[new_target] = lport
 
     def stop(self) -> dict:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         try:
             return json.loads(self.stats_file.read_text())
         except (OSError, ValueError):

@@ -12,7 +12,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .common import BUCKET, free_port, log, sink_base, wait_port, work_dir
+from .common import BUCKET, free_port, log, sink_base, terminate, wait_port, work_dir
 
 
 def make_cert() -> tuple[Path, Path]:
@@ -128,13 +128,7 @@ http {{
         return (r.stderr or r.stdout).strip().replace("nginx version: ", "")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         shutil.rmtree(self.root, ignore_errors=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
         try:
@@ -268,13 +262,7 @@ class TestServerSink(Sink):
             raise RuntimeError("s3-testserver is not accepting connections")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self.proc = None
 
     def cpu_seconds(self) -> float | None:
