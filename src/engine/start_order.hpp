@@ -9,10 +9,10 @@
 // they take their share, the oldest smaller file starts instead, and when only large files wait
 // the largest starts anyway: nothing is held back while a place is free. Largest first, as a
 // scheduler spreading jobs over machines does to end soonest (longest processing time first):
-// on a link shared by hundreds of requests a body's time is its size, and the largest started
-// last is the one the whole run waits for (the benchmark's tree has one 8 MiB file among
-// seventy of 2 MiB, walked after them). Which files wait is the caller's look-ahead (what the
-// walker already delivered, bounded), so memory does not grow with the tree.
+// on a link shared by many requests a body's time grows with its size, and a large one started
+// late can be what the whole run waits for (the benchmark's tree has one 8 MiB file walked
+// after seventy of 2 MiB). Which files wait is the caller's look-ahead (what the walker already
+// delivered, bounded), so memory does not grow with the tree.
 // Not thread-safe: the caller owns the order (the async engine's dispatcher, or the threaded
 // engine's queue under its lock).
 #pragma once

@@ -11,7 +11,6 @@
 #include <boost/beast/http/field.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
 namespace s3up::s3 {
