@@ -7,7 +7,6 @@
 #include "util/uri.hpp"
 #include "util/version.hpp"
 
-#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
 #include <algorithm>
@@ -141,7 +140,7 @@ std::string unquoted_etag(std::string_view etag) {
 
 std::string OpResult::header(std::string_view name) const {
   for (const auto& [stored, value] : headers)  // (stored in lower case)
-    if (boost::beast::iequals(stored, name)) return value;
+    if (util::iequals_ascii(stored, name)) return value;
   return {};
 }
 
@@ -310,7 +309,7 @@ namespace {
 void add_trailer_headers(HeaderList& headers, const S3Call& call) {
   bool encoded = false;
   for (auto& [name, value] : headers)
-    if (boost::beast::iequals(name, "content-encoding")) {
+    if (util::iequals_ascii(name, "content-encoding")) {
       value = "aws-chunked," + value;
       encoded = true;
     }
