@@ -16,6 +16,7 @@
 
 #include "server/service.hpp"
 #include "server/xml.hpp"
+#include "util/text.hpp"
 
 namespace s3up::testserver {
 namespace asio = boost::asio;
@@ -246,7 +247,7 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<State> st) {
       co_return;
     }
 
-    const bool expect_continue = beast::iequals(req[http::field::expect], "100-continue");
+    const bool expect_continue = util::iequals_ascii(req[http::field::expect], "100-continue");
     if (x.error && expect_continue && !parser.is_done()) {
       // Answer at once: the client has not sent its body and will not (a new request on this
       // connection could not be told from the body), so the connection ends here.

@@ -43,4 +43,22 @@ BOOST_AUTO_TEST_CASE(a_comparison_reads_nothing_past_either_string) {
   BOOST_TEST(!iequals_ascii(std::string_view(upper.get(), 5), std::string_view(lower.get(), 4)));
 }
 
+BOOST_AUTO_TEST_CASE(a_comparison_folds_every_byte_as_lowering_does) {
+  // iequals_ascii folds inline, ascii_lower through the classic locale's facet: of all 65,536
+  // pairs of bytes, the same ones compare equal either way.
+  int disagreements = 0;
+  int equal_pairs = 0;
+  for (int x = 0; x < 256; ++x) {
+    for (int y = 0; y < 256; ++y) {
+      const std::string a(1, static_cast<char>(x));
+      const std::string b(1, static_cast<char>(y));
+      const bool folded = iequals_ascii(a, b);
+      if (folded != (ascii_lower(a) == ascii_lower(b))) ++disagreements;
+      if (folded) ++equal_pairs;
+    }
+  }
+  BOOST_TEST(disagreements == 0);
+  BOOST_TEST(equal_pairs == 256 + 2 * 26);  // each byte with itself, and A-Z with a-z both ways
+}
+
 BOOST_AUTO_TEST_SUITE_END()
