@@ -2,13 +2,7 @@
 # A/B of variant.diff, capping large bodies' share of the places in flight at 16 (a quarter
 # of the limit before): old (a release build of 9cc01d7) then new, three times; the binaries were copied to
 # /tmp/s3up-old and /tmp/s3up-new. c64's share is 16 either way (a control); auto's differs once
-# its limit passes 64. Medians: ../auto-jump/medians.py over the logs (medians.txt).
-cd /work/main
-for round in 1 2 3; do
-  for v in old new; do
-    S3UP_BIN=/tmp/s3up-$v bench/run.sh --no-build --network wan20,wan80 --datasets tree \
-      --transports nginx-https --only s3up --concurrency 64 --reps 2 \
-      --out /tmp/lsc/$v-$round > /tmp/lsc/$v-$round.log 2>&1
-  done
-done
-echo done > /tmp/lsc/finished
+# its limit passes 64. Medians: ../auto-jump/medians.py /tmp/lsc (medians.txt).
+exec "$(dirname "$0")/../../ab.sh" /tmp/lsc 3 /tmp/s3up-old /tmp/s3up-new -- \
+  --network wan20,wan80 --datasets tree --transports nginx-https --only s3up --concurrency 64 \
+  --reps 2
