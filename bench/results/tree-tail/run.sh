@@ -5,6 +5,7 @@
 #   without-: the same, the tree without its one 8 MiB file (nodejs/api/all.html)
 #   lpt-:     largest-jumps-share.diff: a large body at least twice the largest started so far
 #             starts past the large bodies' share (S3UP_EXP_LPT=1)
+#   threaded-: the base build, --engine threaded
 #   hold16-:  large-held-at-16.diff: large bodies' share at most 16, and held there even when
 #             only large files are left (S3UP_EXP_HOLD=16; async engine only)
 # Summary: bench/timeline.py show --brief /tmp/tlx/*.jsonl (brief.txt); one run in full:
@@ -18,3 +19,5 @@ S3UP_EXP_LPT=1 python3 $T run --s3up /tmp/s3up-lpt --label lpt- --concurrency 25
   --out /tmp/tlx
 S3UP_EXP_HOLD=16 python3 $T run --s3up /tmp/s3up-hold --label hold16- --concurrency 64,256,auto \
   --reps 3 --out /tmp/tlx
+python3 $T run --s3up /tmp/s3up-base --label threaded- --concurrency 64,256,auto --reps 3 \
+  --out /tmp/tlx -- --engine threaded
