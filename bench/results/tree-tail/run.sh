@@ -15,6 +15,8 @@ T=/work/main/bench/timeline.py
 python3 $T run --s3up /tmp/s3up-base --concurrency 64,256,auto --reps 3 --out /tmp/tlx
 python3 $T run --s3up /tmp/s3up-base --label without- --without nodejs/api/all.html \
   --concurrency 64,256 --reps 3 --out /tmp/tlx
+python3 $T run --s3up /tmp/s3up-base --label without- --without nodejs/api/all.html \
+  --concurrency auto,128,512 --reps 3 --out /tmp/tlx
 S3UP_EXP_LPT=1 python3 $T run --s3up /tmp/s3up-lpt --label lpt- --concurrency 256,auto --reps 3 \
   --out /tmp/tlx
 S3UP_EXP_HOLD=16 python3 $T run --s3up /tmp/s3up-hold --label hold16- --concurrency 64,256,auto \
