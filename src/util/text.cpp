@@ -5,9 +5,9 @@
 namespace s3up::util {
 namespace {
 
-// A-Z lowered, every other byte as it is: what the classic locale does, without its facet's
-// virtual call (a 21-byte header name: 65 ns compared through the facet's tolower(char), 18 ns
-// this way; Boost.StringAlgo's to_lower_copy, which looks the facet up per character, 267 ns).
+// A-Z lowered, every other byte as it is: what the classic locale does (unit.text checks every
+// byte), inline rather than through its facet, a virtual call per character (comparing a
+// 21-byte header name that way took 65 ns, this way 18 ns).
 constexpr char fold(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace
