@@ -2,7 +2,8 @@
 """Per-request timelines of s3up runs through a network profile, from its own request log.
 
   bench/timeline.py run  --network wan80 --dataset tree --concurrency 64,256 --reps 2 --out DIR
-                         [--s3up BIN] [--label L] [--without PATH] [-- extra s3up arguments]
+                         [--s3up BIN] [--label L] [--without PATH] [--only PATH]
+                         [-- extra s3up arguments]
   bench/timeline.py show DIR/<run>.jsonl... [--source DIR]
 
 `run` starts nginx (HTTPS) behind the profile's proxy (benchlib, as bench/run.sh does), uploads
@@ -36,7 +37,7 @@ LARGE = 256 * 1024
 
 def run(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(BENCH))
-    from benchlib import build, datasets, network, sinks
+    from benchlib import build, clients, common, datasets, network, sinks
 
     binary = Path(args.s3up) if args.s3up else build.BUILD_DIR / "s3up"
     out = Path(args.out)
@@ -48,12 +49,15 @@ def run(args: argparse.Namespace) -> int:
     proxy = network.WanProxy(profile, [nginx.https_port]) if profile.proxied else None
     port = proxy.port_of[nginx.https_port] if proxy else nginx.https_port
     ds = datasets.prepare(args.dataset, False)
-    expected = {k: v for k, v in ds.files.items() if k not in args.without}
-    excludes = [a for key in args.without for a in ("--exclude", key)]
+    expected = {k: v for k, v in ds.files.items()
+                if k not in args.without and (not args.only or k in args.only)}
+    filters = [a for key in args.without for a in ("--exclude", key)]
+    if args.only:
+        filters += ["--exclude", "**"] + [a for key in args.only for a in ("--include", key)]
     (out / "timeline.json").write_text(json.dumps({"source": str(ds.path), "network": args.network,
                                                    "dataset": args.dataset}) + "\n")
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTIMELINE", AWS_SECRET_ACCESS_KEY="timeline",
-               AWS_DEFAULT_REGION="us-east-1")
+    env = common.base_env()
+    sizes = clients.s3up_size_args(ds, sink, False)  # as run.sh's nginx rows: no file in parts
     status = 0
     try:
         for rep in range(args.reps):
@@ -63,18 +67,18 @@ def run(args: argparse.Namespace) -> int:
                 base = out / f"{label}-{rep}"
                 cmd = [str(binary), "--endpoint-url", f"https://127.0.0.1:{port}", "--quiet",
                        "--ca-bundle", str(cert), "--json", f"{base}.json", "--concurrency", conc,
-                       "--multipart-threshold", str(max(ds.files.values()) + 1),
-                       "-vvv", "--log-format", "json", *excludes, *args.extra, str(ds.path),
+                       *sizes, "-vvv", "--log-format", "json", *filters, *args.extra, str(ds.path),
                        f"s3://bench/{label}-{rep}/"]
-                before = proxy.control("stats") if proxy else {}
+                if proxy:
+                    proxy.control("reset")  # the proxy's counters from zero, as runner.py does
                 t0 = time.monotonic()
                 with open(f"{base}.jsonl", "w") as log:
                     rc = subprocess.run(cmd, env=env, stderr=log, stdout=subprocess.DEVNULL).returncode
                 wall = time.monotonic() - t0
-                after = proxy.control("stats") if proxy else {}
-                counters = {k: after[k] - before.get(k, 0) for k in
+                stats = proxy.control("reset") if proxy else {}  # this run's counters
+                counters = {k: stats[k] for k in
                             ("connections", "losses_queue", "congestion_events", "bytes_up")
-                            if isinstance(after.get(k), (int, float))}
+                            if k in stats}
                 Path(f"{base}.proxy.json").write_text(json.dumps(counters) + "\n")
                 ok, why = sink.verify(f"{label}-{rep}/", expected) if rc in (0, 1) else (False, "")
                 print(f"{label} rep {rep}: {wall:.2f} s exit {rc} {'verified' if ok else why} "
@@ -196,6 +200,9 @@ def main() -> int:
     r.add_argument("--s3up", help="the binary (default: build-release/s3up)")
     r.add_argument("--without", action="append", default=[],
                    help="a file (path in the dataset) left out with --exclude (repeatable)")
+    r.add_argument("--only", action="append", default=[],
+                   help="upload only this file of the dataset (repeatable): --exclude '**' "
+                        "--include PATH")
     r.add_argument("extra", nargs="*", help="after --: more s3up arguments")
     s = sub.add_parser("show", help="print the timelines of request logs")
     s.add_argument("logs", nargs="+")

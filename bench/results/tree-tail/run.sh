@@ -6,6 +6,8 @@
 #   lpt-:     largest-jumps-share.diff: a large body at least twice the largest started so far
 #             starts past the large bodies' share (S3UP_EXP_LPT=1)
 #   threaded-: the base build, --engine threaded
+#   alone-:   the base build, only nodejs/api/all.html (--only): the 8 MiB body alone on a fresh
+#             connection (alone.txt: timeline.py show --brief /tmp/tlx/alone-*.jsonl)
 #   hold16-:  large-held-at-16.diff: large bodies' share at most 16, and held there even when
 #             only large files are left (S3UP_EXP_HOLD=16; async engine only)
 # Summary: bench/timeline.py show --brief /tmp/tlx/*.jsonl (brief.txt); one run in full:
@@ -23,3 +25,5 @@ S3UP_EXP_HOLD=16 python3 $T run --s3up /tmp/s3up-hold --label hold16- --concurre
   --reps 3 --out /tmp/tlx
 python3 $T run --s3up /tmp/s3up-base --label threaded- --concurrency 64,256,auto --reps 3 \
   --out /tmp/tlx -- --engine threaded
+python3 $T run --s3up /tmp/s3up-base --label alone- --only nodejs/api/all.html --concurrency 64 \
+  --reps 5 --out /tmp/tlx
