@@ -279,6 +279,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   summary.tls_handshakes = http.tls_handshakes();
   summary.tls_resumed = http.tls_resumed();
   summary.connections_paced = http.connections_paced();
+  summary.stragglers_resent = http.stragglers_resent();
   summary.connections_borrowed = http.connections_borrowed();
   return summary;
 }

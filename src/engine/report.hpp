@@ -85,6 +85,9 @@ struct RunSummary {
   std::uint64_t connections_opened_ahead = 0, connections_awaited = 0;
   // The most connections open at once (each closed one replaced counts in connections_opened).
   std::uint64_t connections_peak_open = 0;
+  // Request bodies left behind at the end of the run and sent again on a new connection (not
+  // retries: net/straggler_watch.hpp).
+  std::uint64_t stragglers_resent = 0;
   std::uint64_t peak_rss_bytes = 0;  // the process's peak resident memory at the end of the run
   std::string credentials;                // the provider that supplied them ("imds"...)
   // Credentials renewed after S3 refused them as expired, or before a request was signed with

@@ -413,6 +413,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   summary.tls_handshakes = transport.tls_handshakes();
   summary.tls_resumed = transport.tls_resumed();
   summary.connections_paced = transport.connections_paced();
+  summary.stragglers_resent = transport.stragglers_resent();
   return summary;
 }
 

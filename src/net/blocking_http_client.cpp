@@ -23,6 +23,7 @@
 
 #include "net/connection_policy.hpp"
 #include "net/http_common.hpp"
+#include "net/straggler_watch.hpp"
 
 namespace s3up::http {
 
@@ -138,7 +139,7 @@ class TimedSocket {
 template <class Stream>
 error_code exchange(Stream& stream, TimedSocket& timed, beast::flat_buffer& buffer,
                     Request& request, Response& response, const Timeouts& timeouts,
-                    std::atomic<std::uint64_t>& written) {
+                    detail::StragglerWatch::Exchange& watched) {
   std::optional<Clock::time_point> deadline;
   if (timeouts.request.count() > 0) deadline = Clock::now() + timeouts.request;
   timed.limit(timeouts.idle, deadline);
@@ -148,8 +149,9 @@ error_code exchange(Stream& stream, TimedSocket& timed, beast::flat_buffer& buff
   while (!serializer.is_done()) {
     const std::size_t n = bhttp::write_some(stream, serializer, ec);
     if (ec) return ec;
-    written.fetch_add(n, std::memory_order_relaxed);
+    if (!watched.wrote(n)) return asio::error::operation_aborted;  // sent again
   }
+  watched.written();
   // Interim replies (100 Continue, asked for or not) are read and skipped: the answer follows.
   for (int interim = 0;; ++interim) {
     if (interim > detail::kMaxInterimReplies) return bhttp::error::bad_status;
@@ -158,6 +160,7 @@ error_code exchange(Stream& stream, TimedSocket& timed, beast::flat_buffer& buff
     bhttp::read(stream, buffer, parser, ec);
     if (ec) return ec;
     if (detail::is_interim(parser.get().result_int())) continue;
+    watched.answered();
     response = parser.release();
     return {};
   }
@@ -192,7 +195,8 @@ struct BlockingTransport::Impl {
   std::atomic<std::uint64_t> opened{0};
   std::atomic<std::uint64_t> opened_ahead{0};
   detail::OpenGauge live;  // open connections (the clients' Connection counts itself)
-  std::atomic<std::uint64_t> written{0};  // request bytes written to connections
+  // Request bytes written, and bodies left behind and sent again (straggler_watch.hpp).
+  detail::StragglerWatch stragglers;
   detail::AddressBook addresses;
   detail::TlsSessions sessions;
   detail::OpenPacer pacer;
@@ -300,7 +304,10 @@ std::uint64_t BlockingTransport::connections_peak_open() const {
   return static_cast<std::uint64_t>(impl_->live.peak());
 }
 std::uint64_t BlockingTransport::bytes_written() const {
-  return impl_->written.load(std::memory_order_relaxed);
+  return impl_->stragglers.bytes_written();
+}
+std::uint64_t BlockingTransport::stragglers_resent() const {
+  return impl_->stragglers.resent();
 }
 std::uint64_t BlockingTransport::connections_opened_ahead() const {
   return impl_->opened_ahead.load();
@@ -337,6 +344,7 @@ std::unique_ptr<BlockingClient::Connection> open_connection(BlockingTransport::I
   else
     conn->plain.emplace(impl.ioc);
   TimedSocket& timed = conn->timed();
+  const Clock::time_point began = Clock::now();
   // (The connect timeout covers every address tried; one that fails is set aside.)
   timed.limit(impl.timeouts.connect, Clock::now() + impl.timeouts.connect);
   error_code cec = asio::error::host_not_found;
@@ -363,6 +371,7 @@ std::unique_ptr<BlockingClient::Connection> open_connection(BlockingTransport::I
     }
     impl.sessions.handshake_done(stream.native_handle());
   }
+  impl.stragglers.opened(Clock::now() - began);
   conn->live = &impl.live;
   conn->live->opened();
   return conn;
@@ -378,6 +387,7 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
   auto& impl = *transport_;
   const std::string key = target.to_string();
   detail::prepare_request(request, target);
+  bool resending = false;  // a straggler, sent again on a new connection
   for (int attempt = 0;; ++attempt) {
     Outcome outcome;
     std::unique_ptr<Connection> conn;
@@ -399,11 +409,12 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
       conn = open_connection(impl, target, key, outcome);
       if (!conn) return outcome;
     }
+    detail::StragglerWatch::Exchange watched(impl.stragglers, request.body().size(), !resending);
     const error_code ec =
         conn->secure ? exchange(*conn->secure, conn->timed(), conn->buffer, request,
-                                outcome.response, impl.timeouts, impl.written)
+                                outcome.response, impl.timeouts, watched)
                      : exchange(*conn->plain, conn->timed(), conn->buffer, request,
-                                outcome.response, impl.timeouts, impl.written);
+                                outcome.response, impl.timeouts, watched);
     if (!ec) {
       conn->used = true;
       if (conn->secure) impl.sessions.remember(conn->secure->native_handle(), key);
@@ -414,9 +425,10 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
         impl.keep(key, std::move(conn));
       return outcome;
     }
-    // A pooled connection the server closed while it sat idle: sent again at once on a fresh
-    // one (not a failure, no backoff).
-    if (reused && detail::is_reset(ec)) continue;
+    // A pooled connection the server closed while it sat idle, or a straggler's: sent again at
+    // once on a fresh one (not a failure, no backoff).
+    if (watched.abandoned()) resending = true;
+    if (watched.abandoned() || (reused && detail::is_reset(ec))) continue;
     return detail::exchange_failure(ec, key);
   }
 }

@@ -39,6 +39,8 @@ class BlockingTransport {
   std::uint64_t connections_awaited() const;
   // Request bytes written to connections so far (see Client::bytes_written). Thread-safe.
   std::uint64_t bytes_written() const;
+  // Request bodies sent again as stragglers (see Client::stragglers_resent).
+  std::uint64_t stragglers_resent() const;
   // New connections that waited for the open rate's bound (connection_policy.hpp).
   std::uint64_t connections_paced() const;
   // TLS handshakes done, and how many of them resumed an earlier session.
@@ -66,7 +68,8 @@ class BlockingClient {
 
   // Sends the request over an idle connection to target, or a new one, and reads the whole
   // response. A reused connection that the server closed while idle is replaced once,
-  // transparently. Never throws for network problems: they come back in Outcome.
+  // transparently, and so is one carrying a straggler (see Client::send). Never throws for
+  // network problems: they come back in Outcome.
   Outcome send(const Target& target, Request& request);
 
   // Opens a connection to `target` for the next send() of any client: handed to the oldest

@@ -1,6 +1,7 @@
 #include "net/http_client.hpp"
 #include "net/connection_policy.hpp"
 #include "net/http_common.hpp"
+#include "net/straggler_watch.hpp"
 #include "net/tls_direct_write.hpp"
 #include "coro/wait_group.hpp"
 
@@ -80,7 +81,7 @@ template <class Stream>
 asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
                                      beast::flat_buffer& buffer, Request& request,
                                      Response& response, Timeouts timeouts,
-                                     std::atomic<std::uint64_t>* written) {
+                                     detail::StragglerWatch::Exchange* watched) {
   std::optional<Clock::time_point> deadline;
   if (timeouts.request.count() > 0) deadline = Clock::now() + timeouts.request;
 
@@ -96,16 +97,17 @@ asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
     arm(lowest, timeouts, deadline);
     auto [ec, n] = co_await bhttp::async_write_some(stream, serializer, use_tuple);
     if (ec) co_return ec;
-    written->fetch_add(n, std::memory_order_relaxed);
+    if (!watched->wrote(n)) co_return asio::error::operation_aborted;  // sent again
   }
   if constexpr (tls) {
     if (direct) {
       lowest.expires_never();
       const error_code ec = co_await detail::write_body_tls_direct(
-          stream.native_handle(), lowest.socket(), request, timeouts.idle, deadline, written);
+          stream.native_handle(), lowest.socket(), request, timeouts.idle, deadline, watched);
       if (ec) co_return ec;
     }
   }
+  watched->written();
 
   // Interim replies (100 Continue, asked for or not) are read and skipped: the answer follows.
   for (int interim = 0;; ++interim) {
@@ -119,6 +121,7 @@ asio::awaitable<error_code> exchange(Stream& stream, beast::tcp_stream& lowest,
     }
     if (detail::is_interim(parser.get().result_int())) continue;
     lowest.expires_never();
+    watched->answered();
     response = parser.release();
     co_return error_code{};
   }
@@ -156,7 +159,8 @@ struct Client::Impl {
   TlsSettings tls;
   Timeouts timeouts;
   std::atomic<std::uint64_t> opened{0};
-  std::atomic<std::uint64_t> written{0};  // request bytes written to connections
+  // Request bytes written, and bodies left behind and sent again (straggler_watch.hpp).
+  detail::StragglerWatch stragglers;
   std::uint64_t borrowed = 0;  // connections lent by one lane to another (under mutex)
   detail::OpenPacer pacer;
   // Connections open (idle or carrying a request) and being opened, for open_ahead.
@@ -298,6 +302,7 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
     }
   } unlist{ahead ? &ahead_list : nullptr, conn.get()};
 
+  const Clock::time_point began = Clock::now();
   error_code cec = asio::error::host_not_found;
   for (const tcp::endpoint& endpoint : impl->addresses.order(key, Clock::now())) {
     conn->plain.reset();
@@ -333,6 +338,7 @@ asio::awaitable<std::unique_ptr<Connection>> open_connection(std::shared_ptr<Cli
     impl->sessions.handshake_done(stream.native_handle());
   }
   lowest.expires_never();
+  impl->stragglers.opened(Clock::now() - began);
   conn->live = impl->live;  // counted open from now on (until then: Impl::opening)
   conn->live->opened();
   co_return conn;
@@ -373,14 +379,15 @@ asio::awaitable<void> open_one_ahead(std::shared_ptr<Client::Impl> impl, std::si
 // thread.
 asio::awaitable<error_code> exchange_on(std::shared_ptr<Client::Impl> impl, std::size_t lane,
                                         std::string key, std::unique_ptr<Connection> conn,
-                                        Request* request, Response* response) {
+                                        Request* request, Response* response,
+                                        detail::StragglerWatch::Exchange* watched) {
   error_code ec;
   if (conn->secure)
     ec = co_await exchange(*conn->secure, conn->lowest(), conn->buffer, *request, *response,
-                           impl->timeouts, &impl->written);
+                           impl->timeouts, watched);
   else
     ec = co_await exchange(*conn->plain, conn->lowest(), conn->buffer, *request, *response,
-                           impl->timeouts, &impl->written);
+                           impl->timeouts, watched);
   if (ec) co_return ec;
   conn->used = true;
   if (conn->secure) impl->sessions.remember(conn->secure->native_handle(), key);
@@ -415,6 +422,7 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
   const std::size_t lane = impl->lane_of(co_await asio::this_coro::executor);
   const std::string key = target.to_string();
   detail::prepare_request(request, target);
+  bool resending = false;  // a straggler, sent again on a new connection
   for (int attempt = 0;; ++attempt) {
     Outcome outcome;
     std::unique_ptr<Connection> conn;
@@ -454,20 +462,23 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
       if (!conn) co_return outcome;
     }
     error_code ec;
+    detail::StragglerWatch::Exchange watched(impl->stragglers, request.body().size(), !resending);
     if (owner == lane) {
-      ec = co_await exchange_on(impl, lane, key, std::move(conn), &request, &outcome.response);
+      ec = co_await exchange_on(impl, lane, key, std::move(conn), &request, &outcome.response,
+                                &watched);
     } else {
       // A connection borrowed from another lane is used on that lane's thread.
-      asio::awaitable<error_code> task =
-          exchange_on(impl, owner, key, std::move(conn), &request, &outcome.response);
+      asio::awaitable<error_code> task = exchange_on(impl, owner, key, std::move(conn), &request,
+                                                     &outcome.response, &watched);
       asio::awaitable<error_code> there =
           asio::co_spawn(impl->lanes[owner], std::move(task), asio::use_awaitable);
       ec = co_await std::move(there);
     }
     if (!ec) co_return outcome;
-    // A pooled connection the server closed while it sat idle: sent again at once on a fresh
-    // one (not a failure, no backoff).
-    if (reused && is_reset(ec)) continue;
+    // A pooled connection the server closed while it sat idle, or a straggler's: sent again at
+    // once on a fresh one (not a failure, no backoff).
+    if (watched.abandoned()) resending = true;
+    if (watched.abandoned() || (reused && is_reset(ec))) continue;
     co_return detail::exchange_failure(ec, key);
   }
 }
@@ -500,9 +511,8 @@ std::uint64_t Client::connections_opened() const { return impl_->opened.load(); 
 std::uint64_t Client::connections_peak_open() const {
   return static_cast<std::uint64_t>(impl_->live->peak());
 }
-std::uint64_t Client::bytes_written() const {
-  return impl_->written.load(std::memory_order_relaxed);
-}
+std::uint64_t Client::stragglers_resent() const { return impl_->stragglers.resent(); }
+std::uint64_t Client::bytes_written() const { return impl_->stragglers.bytes_written(); }
 std::uint64_t Client::connections_borrowed() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->borrowed;

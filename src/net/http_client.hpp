@@ -76,7 +76,9 @@ class Client {
 
   // Sends the request over an idle pooled connection to target, or a new one, and reads the
   // whole response. A reused connection that the server closed while idle is replaced once,
-  // transparently. Never throws for network problems: they come back in Outcome. Thread-safe.
+  // transparently, and so is one carrying a body found a straggler at the end of a run (sent
+  // again whole on a new connection: straggler_watch.hpp). Never throws for network problems:
+  // they come back in Outcome. Thread-safe.
   // The connection belongs to the caller's lane (see the constructor).
   asio::awaitable<Outcome> send(Target target, Request& request);
 
@@ -101,6 +103,9 @@ class Client {
   // a body goes out: a measure of the send rate while requests take seconds (--concurrency auto
   // with multipart parts). Retried requests count again. Thread-safe.
   std::uint64_t bytes_written() const;
+  // Request bodies found left behind at the end of a run and sent again on a new connection
+  // (straggler_watch.hpp).
+  std::uint64_t stragglers_resent() const;
   // Connections opened by open_ahead.
   std::uint64_t connections_opened_ahead() const;
   // Requests that found no idle connection and waited for one being opened ahead rather than

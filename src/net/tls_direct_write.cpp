@@ -117,14 +117,14 @@ asio::awaitable<error_code> wait_writable(tcp::socket& socket, Clock::time_point
 asio::awaitable<error_code> write_records(SSL* ssl, tcp::socket& socket, const SendTarget* target,
                                           std::span<const char> data, Clock::duration idle,
                                           std::optional<Clock::time_point> deadline,
-                                          std::atomic<std::uint64_t>* written) {
+                                          StragglerWatch::Exchange* exchange) {
   for (std::size_t done = 0; done < data.size();) {
     ERR_clear_error();
     std::size_t n = 0;
     const int r = SSL_write_ex(ssl, data.data() + done, data.size() - done, &n);
     if (r == 1) {
       done += n;
-      written->fetch_add(n, std::memory_order_relaxed);
+      if (!exchange->wrote(n)) co_return asio::error::operation_aborted;  // sent again
       continue;
     }
     switch (SSL_get_error(ssl, r)) {
@@ -152,7 +152,7 @@ asio::awaitable<error_code> write_records(SSL* ssl, tcp::socket& socket, const S
 asio::awaitable<error_code> write_body_tls_direct(SSL* ssl, tcp::socket& socket,
                                                   const Request& request, Clock::duration idle,
                                                   std::optional<Clock::time_point> deadline,
-                                                  std::atomic<std::uint64_t>* written) {
+                                                  StragglerWatch::Exchange* exchange) {
   error_code ec;
   socket.non_blocking(true, ec);
   if (ec) co_return ec;
@@ -168,7 +168,7 @@ asio::awaitable<error_code> write_body_tls_direct(SSL* ssl, tcp::socket& socket,
     more = piece->second;
     const std::span<const char> bytes(static_cast<const char*>(piece->first.data()),
                                       piece->first.size());
-    ec = co_await write_records(ssl, socket, &target, bytes, idle, deadline, written);
+    ec = co_await write_records(ssl, socket, &target, bytes, idle, deadline, exchange);
     if (ec) co_return ec;
   }
   co_return error_code{};

@@ -16,8 +16,8 @@
 #include <openssl/ssl.h>
 
 #include "net/http_client.hpp"
+#include "net/straggler_watch.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -30,12 +30,13 @@ namespace s3up::http::detail {
 // operations, each of which completes only once its output is sent). The stream's own BIO is
 // back in place when this returns, so the stream carries on (the reply is read through it).
 // Waits at most `idle` each time the socket is full, and never past `deadline`:
-// beast::error::timeout then. Adds the bytes written to `written`. Other errors: the file's
-// (PayloadBody), the socket's (broken pipe, reset) or OpenSSL's.
+// beast::error::timeout then. Tells `exchange` of the bytes written, and stops with
+// asio::error::operation_aborted when it finds the body a straggler (straggler_watch.hpp). Other
+// errors: the file's (PayloadBody), the socket's (broken pipe, reset) or OpenSSL's.
 boost::asio::awaitable<boost::system::error_code> write_body_tls_direct(
     SSL* ssl, boost::asio::ip::tcp::socket& socket, const Request& request,
     std::chrono::steady_clock::duration idle,
     std::optional<std::chrono::steady_clock::time_point> deadline,
-    std::atomic<std::uint64_t>* written);
+    StragglerWatch::Exchange* exchange);
 
 }  // namespace s3up::http::detail

@@ -307,6 +307,7 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
   s.lost_uploads_aborted = 2;
   s.connections_opened = 70;
   s.connections_peak_open = 50;
+  s.stragglers_resent = 3;
   s.started = started_at();
   s.finished = started_at() + milliseconds(12'500);
   const json::object o = to_json(s);
@@ -337,9 +338,10 @@ BOOST_AUTO_TEST_CASE(json_report_holds_every_documented_field) {
   const json::object& c = o.at("connections").as_object();
   BOOST_TEST((keys(c) == std::set<std::string>{"opened", "peak_open", "opened_ahead",
                                                "awaited_ahead", "tls_handshakes", "tls_resumed",
-                                               "paced", "borrowed"}));
+                                               "paced", "borrowed", "stragglers_resent"}));
   BOOST_TEST(num(c.at("opened")) == 70u);
   BOOST_TEST(num(c.at("peak_open")) == 50u);
+  BOOST_TEST(num(c.at("stragglers_resent")) == 3u);
   const json::array& failed = o.at("failed").as_array();
   BOOST_TEST_REQUIRE(failed.size() == 2u);
   BOOST_TEST((keys(failed[0].as_object()) == std::set<std::string>{"path", "key", "reason"}));
