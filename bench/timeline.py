@@ -129,7 +129,7 @@ def percentile(values: list[float], q: float) -> float:
 def brief(names: list[str], source: Path | None) -> None:
     """One line per run, then the medians of each setting (runs named <setting>-<rep>)."""
     print("run                       last answer  largest body: start -> end   last alone  "
-          "small bodies done  queue drops")
+          "small bodies done  queue drops  re-sent")
     settings: dict[str, list[tuple[float, float, float, float]]] = {}
     for name in names:
         requests = load(Path(name), source)
@@ -142,9 +142,14 @@ def brief(names: list[str], source: Path | None) -> None:
         counters_file = Path(name).with_suffix(".proxy.json")
         drops = json.loads(counters_file.read_text()).get("losses_queue", -1) \
             if counters_file.exists() else -1
+        # Stragglers sent again on a new connection (net/straggler_watch.hpp); "-" for a binary
+        # without them.
+        report_file = Path(name).with_suffix(".json")
+        resent = json.loads(report_file.read_text()).get("connections", {}).get(
+            "stragglers_resent", "-") if report_file.exists() else "-"
         run_name = Path(name).stem
         print(f"{run_name:25s} {ends[-1]:9.2f} s  {size / 1e6:5.2f} MB {s:5.2f} -> {e:5.2f} s "
-              f"{alone:9.2f} s {small_done:14.2f} s {drops:12d}")
+              f"{alone:9.2f} s {small_done:14.2f} s {drops:12d} {resent:>8}")
         settings.setdefault(run_name.rsplit("-", 1)[0], []).append((ends[-1], s, e, alone))
     print("setting (medians)         last answer  largest body: start -> end   last alone")
     for name, runs in settings.items():

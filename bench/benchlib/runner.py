@@ -172,6 +172,7 @@ class Runner:
                                                  "concurrency_history")}
                 s3rep.update({k: r.get("totals", {}).get(k) for k in ("retries", "throttled",
                                                                       "multipart_uploads")})
+                s3rep["stragglers_resent"] = r.get("connections", {}).get("stragglers_resent")
             except (OSError, ValueError):
                 pass
         self.journal.write(json.dumps({"key": cfg.key, "rep": rep + 1, "ok": ok, "why": why,

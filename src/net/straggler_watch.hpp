@@ -10,7 +10,7 @@
 // tree at 80 ms: its one 8 MiB body spent 1.7-4.8 s alone at the end of runs at 256 in flight
 // and auto, against 1.22-1.24 s sent alone on a fresh connection; README, "Start order").
 //
-// The rule (worth_resending): a body is judged once per window (the larger of 0.5 s and four
+// The rule (worth_resending): a body is judged once per window (the larger of 0.25 s and four
 // round trips) while few requests are in flight and none has started for a window (nothing
 // waits); it is sent again when finishing it at the rate of its last window would take at
 // least `gain` times as long as sending it whole on a new connection (the connection's opening,
@@ -35,7 +35,7 @@ using WatchClock = std::chrono::steady_clock;
 
 struct StragglerRule {
   std::size_t last_few = 4;                    // at most this many requests in flight
-  std::chrono::milliseconds min_window{500};   // judged over windows of max(this, 4 RTT)
+  std::chrono::milliseconds min_window{250};   // judged over windows of max(this, 4 RTT)
   double gain = 1.5;                           // finishing takes >= gain x a fresh send
   std::chrono::milliseconds min_saving{200};   // and a fresh send saves at least this
   std::uint64_t min_body = 256 * 1024;         // smaller bodies are never judged

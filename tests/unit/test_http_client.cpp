@@ -26,6 +26,7 @@
 
 #include "net/blocking_http_client.hpp"
 #include "net/http_client.hpp"
+#include "socket_server.hpp"
 
 namespace {
 
@@ -41,36 +42,12 @@ class KeepAliveServer {
   explicit KeepAliveServer(std::string before = "", std::string after = "")
       : before_(std::move(before)),
         after_(std::move(after)),
-        acceptor_(ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
-    thread_ = std::thread([this] { accept_loop(); });
-  }
-  ~KeepAliveServer() {
-    stopping_ = true;
-    boost::system::error_code ec;
-    // Wake the blocking accept with one last connection.
-    tcp::socket poke(ioc_);
-    poke.connect(acceptor_.local_endpoint(), ec);
-    thread_.join();
-    for (auto& s : sockets_) s->shutdown(tcp::socket::shutdown_both, ec);
-    for (auto& t : connections_) t.join();
-  }
+        server_([this](tcp::socket& socket, int number) { serve(socket, number); }) {}
 
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  int accepted() const { return accepted_.load(); }
+  std::uint16_t port() const { return server_.port(); }
+  int accepted() const { return server_.accepted(); }
 
  private:
-  void accept_loop() {
-    for (;;) {
-      auto socket = std::make_shared<tcp::socket>(ioc_);
-      boost::system::error_code ec;
-      acceptor_.accept(*socket, ec);
-      if (ec || stopping_) return;
-      const int number = ++accepted_;
-      sockets_.push_back(socket);
-      connections_.emplace_back([this, socket, number] { serve(*socket, number); });
-    }
-  }
-
   void serve(tcp::socket& socket, int number) const {
     boost::beast::flat_buffer buffer;
     for (;;) {
@@ -90,13 +67,7 @@ class KeepAliveServer {
   }
 
   const std::string before_, after_;
-  net::io_context ioc_;
-  tcp::acceptor acceptor_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> accepted_{0};
-  std::thread thread_;
-  std::vector<std::shared_ptr<tcp::socket>> sockets_;
-  std::vector<std::thread> connections_;
+  s3up::test::SocketServer server_;  // last: its threads call serve()
 };
 
 // Sends one GET / and returns the body (the server's connection number), or "failed: ...".

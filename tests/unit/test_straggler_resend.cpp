@@ -6,9 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -21,9 +19,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <memory>
-#include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -31,6 +26,7 @@
 
 #include "net/blocking_http_client.hpp"
 #include "net/http_client.hpp"
+#include "socket_server.hpp"
 
 namespace {
 
@@ -44,50 +40,22 @@ using namespace std::chrono_literals;
 // the client drops the connection.
 class SlowFirstServer {
  public:
-  SlowFirstServer() : acceptor_(ioc_) {
-    const tcp::endpoint at(net::ip::make_address("127.0.0.1"), 0);
-    acceptor_.open(at.protocol());
-    acceptor_.set_option(net::socket_base::receive_buffer_size(64 << 10));
-    // A real path's MSS (as bench/wanproxy does), or loopback's 64 KiB segments let the client's
-    // send buffer grow to megabytes: its writes would then complete a megabyte at a time.
-    const int mss = 1448;
-    ::setsockopt(acceptor_.native_handle(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
-    acceptor_.bind(at);
-    acceptor_.listen();
-    thread_ = std::thread([this] { accept_loop(); });
-  }
-  ~SlowFirstServer() {
-    stopping_ = true;
-    boost::system::error_code ec;
-    tcp::socket poke(ioc_);
-    poke.connect(acceptor_.local_endpoint(), ec);
-    thread_.join();
-    {
-      std::lock_guard lock(mutex_);
-      for (auto& s : sockets_) s->shutdown(tcp::socket::shutdown_both, ec);
-    }
-    for (auto& t : connections_) t.join();
-  }
+  SlowFirstServer()
+      : server_([this](tcp::socket& socket, int number) { serve(socket, number); },
+                [](tcp::acceptor& acceptor) {
+                  acceptor.set_option(net::socket_base::receive_buffer_size(64 << 10));
+                  // A real path's MSS (as bench/wanproxy does), or loopback's 64 KiB segments let
+                  // the client's send buffer grow to megabytes: its writes would then complete a
+                  // megabyte at a time.
+                  const int mss = 1448;
+                  ::setsockopt(acceptor.native_handle(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+                }) {}
 
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  int accepted() const { return accepted_.load(); }
+  std::uint16_t port() const { return server_.port(); }
   // The connection that carried the slow read, 0 before.
   int slow_connection() const { return slow_connection_.load(); }
 
  private:
-  void accept_loop() {
-    for (;;) {
-      auto socket = std::make_shared<tcp::socket>(ioc_);
-      boost::system::error_code ec;
-      acceptor_.accept(*socket, ec);
-      if (ec || stopping_) return;
-      const int number = ++accepted_;
-      std::lock_guard lock(mutex_);
-      sockets_.push_back(socket);
-      connections_.emplace_back([this, socket, number] { serve(*socket, number); });
-    }
-  }
-
   void serve(tcp::socket& socket, int number) {
     boost::beast::flat_buffer buffer;
     for (;;) {
@@ -96,27 +64,22 @@ class SlowFirstServer {
       boost::system::error_code ec;
       bhttp::read_header(socket, buffer, parser, ec);
       if (ec) return;
-      std::size_t received = 0;
       int expected = 0;
       const bool slow = parser.get().target() == "/slow" &&
                         slow_connection_.compare_exchange_strong(expected, number);
       if (slow) {
         // Read slowly until the client gives up on this connection.
-        received = buffer.size();
-        buffer.consume(buffer.size());
         char piece[16384];
         for (;;) {
-          const std::size_t n = socket.read_some(net::buffer(piece), ec);
+          socket.read_some(net::buffer(piece), ec);
           if (ec) return;
-          received += n;
           std::this_thread::sleep_for(10ms);
         }
       }
       bhttp::read(socket, buffer, parser, ec);
       if (ec) return;
-      received = parser.get().body().size();
       bhttp::response<bhttp::string_body> res(bhttp::status::ok, 11);
-      res.body() = std::to_string(number) + " " + std::to_string(received);
+      res.body() = std::to_string(number) + " " + std::to_string(parser.get().body().size());
       res.keep_alive(true);
       res.prepare_payload();
       bhttp::write(socket, res, ec);
@@ -124,15 +87,8 @@ class SlowFirstServer {
     }
   }
 
-  net::io_context ioc_;
-  tcp::acceptor acceptor_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> accepted_{0};
   std::atomic<int> slow_connection_{0};
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::shared_ptr<tcp::socket>> sockets_;
-  std::vector<std::thread> connections_;
+  s3up::test::SocketServer server_;  // last: its threads call serve()
 };
 
 s3up::http::Request put(const std::string& path, const std::string& body) {
@@ -188,8 +144,8 @@ BOOST_AUTO_TEST_CASE(the_coroutine_client_sends_a_straggler_again_on_a_new_conne
   BOOST_TEST(got[2] == "2 8388608");
   BOOST_TEST(client.stragglers_resent() == 1u);
   BOOST_TEST(client.connections_opened() == 2u);
-  // A window (0.5 s) to enter the tail and one to judge it, each ended by a write that completes
-  // (1.8-1.9 s in all here); the slow read alone would take 5.2 s.
+  // A window (0.25 s) to enter the tail and one to judge it, each ended by a write that completes
+  // (1.2-1.4 s in all here); the slow read alone would take 5.2 s.
   BOOST_TEST(took < 4s);
   client.close_idle();
 }

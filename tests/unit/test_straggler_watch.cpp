@@ -141,15 +141,15 @@ BOOST_AUTO_TEST_CASE(a_slow_body_alone_is_sent_again_once_after_a_window_in_the_
   Measured m;
   const auto t1 = m.t0 + 2s;
   StragglerWatch::Exchange big(m.watch, 8'400'000, true, t1);
-  // Nothing started for a window (0.5 s: more than 4 x 80 ms) from t1: the tail. Its first
+  // Nothing started for a window (4 x 80 ms, more than 0.25 s) from t1: the tail. Its first
   // window starts there and is judged at its end.
   const auto when = Measured::feed(big, t1, 3s, 1e6);
   BOOST_TEST_REQUIRE(when.has_value());
-  BOOST_TEST((*when == 1000ms));
+  BOOST_TEST((*when == 640ms));
   BOOST_TEST(big.abandoned());
   BOOST_TEST(m.watch.resent() == 1u);
   // Never judged again.
-  BOOST_TEST(!Measured::feed(big, t1 + 1s, 5s, 1e5).has_value());
+  BOOST_TEST(!Measured::feed(big, t1 + 640ms, 5s, 1e5).has_value());
   BOOST_TEST(m.watch.resent() == 1u);
 }
 
@@ -158,10 +158,10 @@ BOOST_AUTO_TEST_CASE(a_body_is_not_judged_while_requests_start_or_many_are_in_fl
     Measured m;
     const auto t1 = m.t0 + 2s;
     StragglerWatch::Exchange big(m.watch, 8'400'000, true, t1);
-    // Another request starts every 0.4 s: never a window without one.
+    // Another request starts every 0.3 s: never a window (0.32 s) without one.
     for (int i = 1; i <= 10; ++i) {
-      StragglerWatch::Exchange other(m.watch, 100, true, t1 + i * 400ms);
-      BOOST_TEST(!Measured::feed(big, t1 + (i - 1) * 400ms, 400ms, 1e6).has_value());
+      StragglerWatch::Exchange other(m.watch, 100, true, t1 + i * 300ms);
+      BOOST_TEST(!Measured::feed(big, t1 + (i - 1) * 300ms, 300ms, 1e6).has_value());
     }
     BOOST_TEST(m.watch.resent() == 0u);
   }
@@ -178,7 +178,7 @@ BOOST_AUTO_TEST_CASE(a_body_is_not_judged_while_requests_start_or_many_are_in_fl
     others.pop_back();
     const auto when = Measured::feed(big, t1 + 3s, 3s, 1e6);
     BOOST_TEST_REQUIRE(when.has_value());
-    BOOST_TEST((*when == 510ms));
+    BOOST_TEST((*when == 330ms));
   }
 }
 
