@@ -18,3 +18,15 @@ python3 $T run --s3up /tmp/s3up-new2 --label thr-new2- --concurrency 256,auto --
   --out /tmp/tl -- --engine threaded
 python3 $T run --s3up /tmp/s3up-old --label thr-old- --concurrency 256,auto --reps 3 \
   --out /tmp/tl -- --engine threaded
+# Loopback (lan/brief.txt): nothing re-sent.
+python3 $T run --s3up /tmp/s3up-new2 --label lan- --network lan --concurrency 64,auto,256 --reps 2 \
+  --out /tmp/tll
+# Through bench/run.sh, old and new alternated (ab/: nginx, single PUTs; ab-parts/: s3-testserver,
+# parts; new-runs.txt: the last round's runs with the report's stragglers_resent):
+cd /work/main
+bench/ab.sh /tmp/ab 2 /tmp/s3up-old /tmp/s3up-new2 -- --network wan80 --datasets tree \
+  --transports nginx-https --only s3up --concurrency 64 --reps 2
+bench/ab.sh /tmp/ab3 1 /tmp/s3up-old /tmp/s3up-new2 -- --network wan80 --datasets wlarge,tree \
+  --transports ts-https --only s3up --concurrency 64 --reps 2
+python3 bench/results/auto-jump/medians.py /tmp/ab > bench/results/stragglers/ab/medians.txt
+python3 bench/results/auto-jump/medians.py /tmp/ab3 > bench/results/stragglers/ab-parts/medians.txt
