@@ -44,7 +44,7 @@ struct StragglerRule {
 // What a judgement looks at (seconds, bytes, bytes per second).
 struct StragglerView {
   std::uint64_t size = 0;  // the body's bytes on the wire
-  std::uint64_t left = 0;  // not yet written
+  std::uint64_t left = 0;  // not yet written (the header, written first, counts as body)
   double rate = 0;         // its rate over the last window
   std::size_t in_flight = 1;
   double peak_rate = 0;    // the run's
