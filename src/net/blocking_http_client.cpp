@@ -425,10 +425,8 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
         impl.keep(key, std::move(conn));
       return outcome;
     }
-    // A pooled connection the server closed while it sat idle, or a straggler's: sent again at
-    // once on a fresh one (not a failure, no backoff).
     if (watched.abandoned()) resending = true;
-    if (watched.abandoned() || (reused && detail::is_reset(ec))) continue;
+    if (detail::send_again_at_once(ec, reused, watched.abandoned())) continue;
     return detail::exchange_failure(ec, key);
   }
 }

@@ -40,7 +40,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-using detail::is_reset;
 using detail::kWriteChunk;
 
 struct Connection {
@@ -475,10 +474,8 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
       ec = co_await std::move(there);
     }
     if (!ec) co_return outcome;
-    // A pooled connection the server closed while it sat idle, or a straggler's: sent again at
-    // once on a fresh one (not a failure, no backoff).
     if (watched.abandoned()) resending = true;
-    if (watched.abandoned() || (reused && is_reset(ec))) continue;
+    if (detail::send_again_at_once(ec, reused, watched.abandoned())) continue;
     co_return detail::exchange_failure(ec, key);
   }
 }

@@ -83,6 +83,10 @@ std::string certificate_advice(long result) {
 
 }  // namespace
 
+bool send_again_at_once(const error_code& ec, bool reused, bool straggler) {
+  return straggler || (reused && is_reset(ec));
+}
+
 bool is_reset(const error_code& ec) {
   return ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == asio::error::eof || ec == bhttp::error::end_of_stream ||

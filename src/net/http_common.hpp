@@ -46,6 +46,11 @@ bool is_ip_literal(const std::string& host);
 // A connection the server closed or broke (worth one transparent retry on a reused connection).
 bool is_reset(const boost::system::error_code& ec);
 
+// Whether an exchange that failed with `ec` is sent again at once on a fresh connection (not a
+// failure, no backoff; both clients' send()): a pooled (`reused`) connection the server closed
+// while it sat idle, or a body abandoned as a straggler (straggler_watch.hpp).
+bool send_again_at_once(const boost::system::error_code& ec, bool reused, bool straggler);
+
 // The Failure of an exchange that ended with ec.
 Failure classify(const boost::system::error_code& ec);
 
