@@ -425,7 +425,10 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
         impl.keep(key, std::move(conn));
       return outcome;
     }
-    if (watched.abandoned()) resending = true;
+    if (watched.abandoned()) {
+      resending = true;
+      detail::discard_unsent_on_close(conn->timed().lowest_layer().native_handle());
+    }
     if (detail::send_again_at_once(ec, reused, watched.abandoned())) continue;
     return detail::exchange_failure(ec, key);
   }

@@ -387,7 +387,10 @@ asio::awaitable<error_code> exchange_on(std::shared_ptr<Client::Impl> impl, std:
   else
     ec = co_await exchange(*conn->plain, conn->lowest(), conn->buffer, *request, *response,
                            impl->timeouts, watched);
-  if (ec) co_return ec;
+  if (ec) {
+    if (watched->abandoned()) detail::discard_unsent_on_close(conn->lowest().socket().native_handle());
+    co_return ec;
+  }
   conn->used = true;
   if (conn->secure) impl->sessions.remember(conn->secure->native_handle(), key);
   // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here; so do bytes

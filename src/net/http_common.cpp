@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <stdexcept>
 
@@ -85,6 +86,11 @@ std::string certificate_advice(long result) {
 
 bool send_again_at_once(const error_code& ec, bool reused, bool straggler) {
   return straggler || (reused && is_reset(ec));
+}
+
+void discard_unsent_on_close(int fd) {
+  const ::linger abort{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);  // best effort
 }
 
 bool is_reset(const error_code& ec) {

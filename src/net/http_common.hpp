@@ -51,6 +51,12 @@ bool is_reset(const boost::system::error_code& ec);
 // while it sat idle, or a body abandoned as a straggler (straggler_watch.hpp).
 bool send_again_at_once(const boost::system::error_code& ec, bool reused, bool straggler);
 
+// Makes closing the socket `fd` reset the connection, discarding what is still queued to send:
+// for a straggler's abandoned connection, whose queued bytes the store would throw away and
+// which, sent, would take the congested path from the copy sent again (a plain close sends them
+// all before its FIN).
+void discard_unsent_on_close(int fd);
+
 // The Failure of an exchange that ended with ec.
 Failure classify(const boost::system::error_code& ec);
 

@@ -1,7 +1,8 @@
 """s3up against Ceph RGW 16.2 (Debian's radosgw, a production S3 server), started once for this
 file on 127.0.0.1 by rgw.RgwCluster: awkward names, multipart at the edges, every --checksum over
 HTTP and HTTPS, --sync twice, a wrong secret, SIGINT during a multipart upload. Every upload is
-read back with boto3 and compared byte for byte. ctest runs the file once per engine.
+read back with boto3 and compared byte for byte; a single PUT and a part abandoned mid-body as
+stragglers and sent again. ctest runs the file once per engine.
 
 What RGW 16 does that the tests rely on, pinned in RgwBehaviour below: it verifies SigV4,
 Content-MD5 (400 BadDigest) and the signed payload SHA-256 (400 XAmzContentSHA256Mismatch);
@@ -26,6 +27,7 @@ import botocore.credentials
 import requests
 
 import rgw
+from slow_relay import StragglerCases
 from feature_helpers import MiB, write_files
 from s3fixtures import (AWKWARD_NAMES, BUCKET, REGION, S3UP, engine_args, fresh_dir, make_tree,
                         rmtree, run_s3up)
@@ -161,6 +163,17 @@ class MultipartEdges(RgwCase):
                 self.assertNotIn("-", etag, rel)
         self.assert_no_open_upload()
         CLUSTER.delete_prefix(self.prefix)
+
+
+class Stragglers(StragglerCases, RgwCase):
+    """A single PUT and a part read slowly by a relay in front of RGW's HTTP port: abandoned
+    mid-body, sent again whole on a new connection, stored whole (slow_relay.StragglerCases)."""
+
+    def setUp(self):
+        super().setUp()
+        self.store = CLUSTER
+        self.store_port = CLUSTER.port
+        self.key_prefix = self.prefix
 
 
 class Checksums(RgwCase):
