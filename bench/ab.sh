@@ -1,6 +1,7 @@
 #!/bin/bash
-# A/B of two s3up binaries through bench/run.sh: OLD then NEW, ROUNDS times over, so that the
-# machine's drift during the sitting falls on both sides alike. Round r of each binary writes
+# A/B of two s3up binaries through bench/run.sh, ROUNDS times over in the order OLD NEW, NEW OLD,
+# OLD NEW, ... so that the machine's drift during the sitting, and whatever a run leaves behind
+# for the next (the sink's files, the page cache), fall on both sides alike. Round r of each binary writes
 # OUT/<old|new>-<r>/ (run.sh's results) and OUT/<old|new>-<r>.log; OUT/finished when all are done.
 # usage: bench/ab.sh OUT ROUNDS OLD_BIN NEW_BIN -- <bench/run.sh arguments>
 # medians of wall time (and auto's end limits) per setting: results/auto-jump/medians.py OUT
@@ -15,7 +16,9 @@ mkdir -p "$OUT"
 rm -f "$OUT/finished"
 status=0
 for round in $(seq "$ROUNDS"); do
-  for v in old new; do
+  order="old new"
+  [ $((round % 2)) -eq 0 ] && order="new old"
+  for v in $order; do
     if [ "$v" = old ]; then bin=$OLD; else bin=$NEW; fi
     S3UP_BIN=$bin "$RUN" --no-build "$@" --out "$OUT/$v-$round" > "$OUT/$v-$round.log" 2>&1 \
       || { echo "ab.sh: $v round $round failed (see $OUT/$v-$round.log)" >&2; status=1; }
