@@ -1,13 +1,14 @@
 #!/bin/bash
-# A/B of two s3up binaries through bench/run.sh, ROUNDS times over in the order OLD NEW, NEW OLD,
+# A/B of two s3up binaries through bench/run.sh, ROUNDS rounds in the order OLD NEW, NEW OLD,
 # OLD NEW, ... so that the machine's drift during the sitting, and whatever a run leaves behind
-# for the next (the sink's files, the page cache), fall on both sides alike. Round r of each binary writes
-# OUT/<old|new>-<r>/ (run.sh's results) and OUT/<old|new>-<r>.log; OUT/finished when all are done.
+# for the next (the sink's files, the page cache), fall on both sides alike. Round r of each
+# binary writes OUT/<old|new>-<r>/ (run.sh's results) and OUT/<old|new>-<r>.log; OUT/finished
+# when all are done.
 # usage: bench/ab.sh OUT ROUNDS OLD_BIN NEW_BIN -- <bench/run.sh arguments>
 # medians of wall time (and auto's end limits) per setting: results/auto-jump/medians.py OUT
 set -uo pipefail
 if [ $# -lt 5 ] || [ "$5" != "--" ]; then
-  sed -n '5p' "$0" >&2
+  sed -n '7p' "$0" >&2
   exit 2
 fi
 OUT=$1; ROUNDS=$2; OLD=$3; NEW=$4; shift 5

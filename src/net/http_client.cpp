@@ -388,7 +388,8 @@ asio::awaitable<error_code> exchange_on(std::shared_ptr<Client::Impl> impl, std:
     ec = co_await exchange(*conn->plain, conn->lowest(), conn->buffer, *request, *response,
                            impl->timeouts, watched);
   if (ec) {
-    if (watched->abandoned()) detail::discard_unsent_on_close(conn->lowest().socket().native_handle());
+    if (watched->abandoned())
+      detail::discard_unsent_on_close(conn->lowest().socket().native_handle());
     co_return ec;
   }
   conn->used = true;
