@@ -31,8 +31,9 @@ class SlowFirstRelay:
         self.matches = []          # connection number of each request the pattern matched
         self.slow_connection = 0   # the connection read slowly, 0 before
         self.slow_bytes = 0        # bytes it passed from the matching request line on
-        # How its client ended it: "reset" (what was still queued to send, discarded) or
-        # "closed" (everything sent first, then the close); None while it lasts.
+        # How its client ended it: "reset" (what was still queued to send, discarded),
+        # "closed" (everything sent first, then the close) or "failed" (another error); None
+        # while it lasts.
         self.slow_end = None
         self.slow_ended = threading.Event()
         self.connections = 0
@@ -112,17 +113,13 @@ class SlowFirstRelay:
                 window = carry + data
                 for match in self.pattern.finditer(window):
                     if match.end() > len(carry) and self._matched(number):
+                        # This read passes at once, the next ones slowly.
                         slow = True
-                        # What precedes the match passes at once, the rest slowly.
-                        start = max(match.start() - len(carry), 0)
-                        upstream.sendall(data[:start])
-                        data = data[start:]
+                        with self.lock:
+                            self.slow_bytes += len(window) - match.start()
                         break
                 carry = window[-1024:]
                 upstream.sendall(data)
-                if slow:
-                    with self.lock:
-                        self.slow_bytes += len(data)
         except ConnectionResetError:
             end = "reset"
         except OSError:
