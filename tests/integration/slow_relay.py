@@ -4,27 +4,36 @@ From that request on, that connection is read 16 KiB every 10 ms through a 64 Ki
 buffer and a real path's segment size, as a connection whose window a congested path cut,
 until the client drops it; the store then sees the connection end mid-body. The relay
 counts the requests the pattern matched and the bytes the slow connection passed, so that a
-test can tell a body abandoned and sent again from one sent once."""
+test can tell a body abandoned and sent again from one sent once. With a certificate the
+relay speaks HTTPS to the client (and plain HTTP to the store), so that it reads the request
+lines a TLS client sends."""
+import atexit
 import json
 import os
 import re
+import select
+import shutil
 import socket
+import ssl
+import tempfile
 import threading
 import time
 
 from feature_helpers import write_files
 from s3fixtures import BUCKET, run_s3up
+from testserver import make_self_signed_cert
 
 
 class SlowFirstRelay:
-    """Relays 127.0.0.1:self.port to 127.0.0.1:upstream_port (plain TCP: TLS passes through
-    unread, so match only plain HTTP). `pattern` is a regular expression (bytes) searched
-    in the client's bytes; the first connection where it matches is the slow one."""
+    """Relays 127.0.0.1:self.port to 127.0.0.1:upstream_port. `pattern` is a regular expression
+    (bytes) searched in the client's bytes (decrypted, with `tls`); the first connection where
+    it matches is the slow one. `tls`: (certificate, key) PEM files to serve HTTPS with;
+    without it TLS would pass through unread, so match only plain HTTP."""
 
     piece = 16384
     pause = 0.01
 
-    def __init__(self, upstream_port, pattern):
+    def __init__(self, upstream_port, pattern, tls=None):
         self.upstream_port = upstream_port
         self.pattern = re.compile(pattern)
         self.lock = threading.Lock()
@@ -37,6 +46,14 @@ class SlowFirstRelay:
         self.slow_end = None
         self.slow_ended = threading.Event()
         self.connections = 0
+        self.tls = None
+        if tls:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(*tls)
+            # No TLS 1.3 session tickets: a client that closes a socket with bytes it has not
+            # read (tickets sent after the handshake, unread while it writes a body) resets it
+            # whatever it asked for, and the tests could not tell s3up's reset from a close.
+            self.tls.num_tickets = 0
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Set before listen() so that accepted connections inherit them (the window scale is
@@ -47,7 +64,7 @@ class SlowFirstRelay:
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(128)
         self.port = self.listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -74,17 +91,7 @@ class SlowFirstRelay:
             with self.lock:
                 self.connections += 1
                 number = self.connections
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            except OSError:
-                client.close()
-                continue
-            # The store-to-client pump sets `done` when it ends; the other closes both sockets.
-            done = threading.Event()
-            threading.Thread(target=self._to_store, args=(client, upstream, number, done),
-                             daemon=True).start()
-            threading.Thread(target=self._to_client, args=(upstream, client, done),
-                             daemon=True).start()
+            threading.Thread(target=self._serve, args=(client, number), daemon=True).start()
 
     def _matched(self, number):
         """Records a match on connection `number`; True when it makes it the slow one."""
@@ -95,60 +102,140 @@ class SlowFirstRelay:
                 return True
             return False
 
-    def _to_store(self, client, upstream, number, done):
+    def _serve(self, client, number):
+        """One connection, both directions on this one thread."""
+        upstream = None
+        try:
+            tls = _ServerTls(self.tls, client) if self.tls else None
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            self._pump(client, tls, upstream, number)
+        except OSError:
+            pass
+        finally:
+            if upstream is not None:
+                upstream.close()
+            client.close()
+
+    def _pump(self, client, tls, upstream, number):
         carry = b""
         slow = False
         end = "closed"
-        try:
-            while True:
-                data = client.recv(self.piece if slow else 1 << 16)
+        # What the handshake's last read brought beyond it (a request sent with the Finished).
+        early = tls.receive(b"") if tls else b""
+        while True:
+            ready = [] if early else select.select([client, upstream], [], [])[0]
+            if upstream in ready:
+                try:
+                    data = upstream.recv(1 << 16)
+                except OSError:
+                    data = b""
+                if not data:
+                    break  # the store ended it (the client is closed with it, below)
+                if tls:
+                    tls.send(data)
+                else:
+                    client.sendall(data)
+            if early:
+                data, early = early, b""
+            elif client not in ready:
+                continue
+            else:
+                # Read from the TCP socket itself, TLS or not: it alone tells a reset from a
+                # close (Python's SSL sockets report both as the end of the stream).
+                try:
+                    data = client.recv(self.piece if slow else 1 << 16)
+                except ConnectionResetError:
+                    end = "reset"
+                    break
+                except OSError:
+                    end = "failed"
+                    break
                 if not data:
                     break
-                if slow:
-                    upstream.sendall(data)
-                    with self.lock:
-                        self.slow_bytes += len(data)
-                    time.sleep(self.pause)
-                    continue
-                window = carry + data
-                for match in self.pattern.finditer(window):
-                    if match.end() > len(carry) and self._matched(number):
-                        # This read passes at once, the next ones slowly.
-                        slow = True
-                        with self.lock:
-                            self.slow_bytes += len(window) - match.start()
-                        break
-                carry = window[-1024:]
+                if tls:
+                    data = tls.receive(data)
+            if slow:
                 upstream.sendall(data)
-        except ConnectionResetError:
-            end = "reset"
-        except OSError:
-            end = "failed"
+                with self.lock:
+                    self.slow_bytes += len(data)
+                time.sleep(self.pause)
+                continue
+            window = carry + data
+            for match in self.pattern.finditer(window):
+                if match.end() > len(carry) and self._matched(number):
+                    # This read passes at once, the next ones slowly.
+                    slow = True
+                    with self.lock:
+                        self.slow_bytes += len(window) - match.start()
+                    break
+            carry = window[-1024:]
+            upstream.sendall(data)
         if slow:
             with self.lock:
                 self.slow_end = end
             self.slow_ended.set()
             # The store sees the connection end mid-body, as when a client gives up on it.
             _shutdown(upstream, socket.SHUT_RDWR)
-        else:
-            _shutdown(upstream, socket.SHUT_WR)
-        _shutdown(client, socket.SHUT_RD)
-        done.wait()
-        upstream.close()
-        client.close()
-
-    @staticmethod
-    def _to_client(upstream, client, done):
+            return
+        # An orderly end: the store finishes what it was sent and answers; its answer still
+        # goes to the client, then both close.
+        _shutdown(upstream, socket.SHUT_WR)
         try:
             while True:
                 data = upstream.recv(1 << 16)
                 if not data:
                     break
-                client.sendall(data)
+                if tls:
+                    tls.send(data)
+                else:
+                    client.sendall(data)
         except OSError:
             pass
-        _shutdown(client, socket.SHUT_WR)
-        done.set()
+
+
+class _ServerTls:
+    """The server side of TLS over a TCP socket the caller reads itself: the handshake at
+    construction, then receive(ciphertext) -> plaintext and send(plaintext)."""
+
+    def __init__(self, context, sock):
+        self.sock = sock
+        self.incoming = ssl.MemoryBIO()
+        self.outgoing = ssl.MemoryBIO()
+        self.tls = context.wrap_bio(self.incoming, self.outgoing, server_side=True)
+        while True:
+            try:
+                self.tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = sock.recv(1 << 16)
+                if not data:
+                    raise ConnectionError("closed during the TLS handshake")
+                self.incoming.write(data)
+        self._flush()
+
+    def _flush(self):
+        data = self.outgoing.read()
+        if data:
+            self.sock.sendall(data)
+
+    def receive(self, data):
+        self.incoming.write(data)
+        plain = []
+        while True:
+            try:
+                piece = self.tls.read(1 << 16)
+            except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
+                break
+            if not piece:
+                break
+            plain.append(piece)
+        self._flush()  # what reading made TLS send (a key update's reply, an alert)
+        return b"".join(plain)
+
+    def send(self, data):
+        self.tls.write(data)
+        self._flush()
 
 
 def _shutdown(sock, how):
@@ -156,6 +243,19 @@ def _shutdown(sock, how):
         sock.shutdown(how)
     except OSError:
         pass
+
+
+_CERT = None
+
+
+def relay_certificate():
+    """(certificate, key) for 127.0.0.1, made once per process, removed at exit."""
+    global _CERT
+    if _CERT is None:
+        directory = tempfile.mkdtemp(prefix="s3up-relay-cert-")
+        atexit.register(shutil.rmtree, directory, True)
+        _CERT = make_self_signed_cert(directory)
+    return _CERT
 
 
 class StragglerCases:
@@ -167,11 +267,15 @@ class StragglerCases:
     fixture's env() and secret_key), self.store_port (its plain-HTTP port), self.src (an
     empty folder) and self.key_prefix (a prefix of its own)."""
 
-    def upload_with_a_straggler(self, files, pattern, *args):
+    def upload_with_a_straggler(self, files, pattern, *args, tls=False):
         """Uploads `files` ({relative path: bytes}, written to self.src) through the relay,
-        whose first connection matching `pattern` is read slowly; returns (report, relay)."""
+        whose first connection matching `pattern` is read slowly (over HTTPS with `tls`);
+        returns (report, relay)."""
         write_files(self.src, files)
-        with SlowFirstRelay(self.store_port, pattern) as relay:
+        cert = relay_certificate() if tls else None
+        with SlowFirstRelay(self.store_port, pattern, tls=cert) as relay:
+            if tls:
+                args = ("--ca-bundle", cert[0], *args)
             proc = run_s3up(["--endpoint-url", relay.url, "--progress", "none", "--json", "-",
                              *args, self.src, f"s3://{BUCKET}/{self.key_prefix}"],
                             self.store.env(), check_secret=self.store.secret_key)
@@ -206,23 +310,38 @@ class StragglerCases:
             self.assertTrue(got[self.key_prefix + rel] == data, f"{rel}: the bytes read back differ")
         self.assertEqual(self.store.open_multipart_uploads(), [])
 
-    def test_a_single_put_read_slowly_is_sent_again_whole(self):
+    def single_put_read_slowly(self, tls):
         # Small files (round trips measured), 32 MiB at the store's speed (the link's peak
         # rate), and 8 MiB read at 1.6 MB/s until s3up gives up on that connection.
         files = {f"small/{i:02}.txt": os.urandom(100 + i) for i in range(16)}
         files["fast.bin"] = os.urandom(32 << 20)
         files["slow.bin"] = os.urandom(8 << 20)
         pattern = self.put_request_line(rb"slow\.bin")
-        report, relay = self.upload_with_a_straggler(files, pattern, "--multipart-threshold", "64MiB")
+        report, relay = self.upload_with_a_straggler(files, pattern, "--multipart-threshold",
+                                                     "64MiB", tls=tls)
         self.assert_sent_again(report, relay, 8 << 20)
         self.assert_stored(files)
 
-    def test_a_part_read_slowly_is_sent_again_whole(self):
+    def part_read_slowly(self, tls):
         # Six parts of 8 MiB: the first five at the store's speed, the sixth slowly.
         files = {"parts.bin": os.urandom(48 << 20), "small.txt": b"small"}
         pattern = self.put_request_line(rb"parts\.bin\?partNumber=6&\S*")
         report, relay = self.upload_with_a_straggler(
-            files, pattern, "--multipart-threshold", "16MiB", "--part-size", "8MiB")
+            files, pattern, "--multipart-threshold", "16MiB", "--part-size", "8MiB", tls=tls)
         self.assertEqual(report["totals"]["multipart_uploads"], 1)
         self.assert_sent_again(report, relay, 8 << 20)
         self.assert_stored(files)
+
+    def test_a_single_put_read_slowly_is_sent_again_whole(self):
+        self.single_put_read_slowly(tls=False)
+
+    def test_a_part_read_slowly_is_sent_again_whole(self):
+        self.part_read_slowly(tls=False)
+
+    # Over HTTPS a body of 64 KiB or more is written record by record straight to the socket
+    # (net/tls_direct_write.*): the same reset, under the TLS stream.
+    def test_a_single_put_read_slowly_over_https_is_sent_again_whole(self):
+        self.single_put_read_slowly(tls=True)
+
+    def test_a_part_read_slowly_over_https_is_sent_again_whole(self):
+        self.part_read_slowly(tls=True)

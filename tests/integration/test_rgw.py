@@ -27,10 +27,10 @@ import botocore.credentials
 import requests
 
 import rgw
-from slow_relay import StragglerCases
 from feature_helpers import MiB, write_files
 from s3fixtures import (AWKWARD_NAMES, BUCKET, REGION, S3UP, engine_args, fresh_dir, make_tree,
                         rmtree, run_s3up)
+from slow_relay import StragglerCases
 
 CLUSTER = None
 
@@ -166,8 +166,9 @@ class MultipartEdges(RgwCase):
 
 
 class Stragglers(StragglerCases, RgwCase):
-    """A single PUT and a part read slowly by a relay in front of RGW's HTTP port: abandoned
-    mid-body, sent again whole on a new connection, stored whole (slow_relay.StragglerCases)."""
+    """A single PUT and a part read slowly by a relay in front of RGW's HTTP port (speaking HTTP
+    or HTTPS to s3up): abandoned mid-body, sent again whole on a new connection, stored whole
+    (slow_relay.StragglerCases)."""
 
     def setUp(self):
         super().setUp()

@@ -2,7 +2,8 @@
 as every file using the moto fixture, against s3-testserver; ctest runs it once per engine):
 a relay between s3up and the store reads one body slowly (slow_relay.SlowFirstRelay); s3up
 abandons that copy mid-body and sends the same request again whole on a new connection; the
-store keeps the complete object, read back byte for byte. A single PUT and a multipart part.
+store keeps the complete object, read back byte for byte. A single PUT and a multipart part,
+each over HTTP and over HTTPS (the relay then speaks TLS to s3up, plain HTTP to the store).
 The same cases run against Ceph RGW in test_rgw.py."""
 import unittest
 
