@@ -120,6 +120,7 @@ class SlowFirstRelay:
         carry = b""
         slow = False
         end = "closed"
+        store_ended = False
         # What the handshake's last read brought beyond it (a request sent with the Finished).
         early = tls.receive(b"") if tls else b""
         while True:
@@ -130,7 +131,8 @@ class SlowFirstRelay:
                 except OSError:
                     data = b""
                 if not data:
-                    break  # the store ended it (the client is closed with it, below)
+                    store_ended = True
+                    break
                 if tls:
                     tls.send(data)
                 else:
@@ -177,8 +179,21 @@ class SlowFirstRelay:
             # The store sees the connection end mid-body, as when a client gives up on it.
             _shutdown(upstream, socket.SHUT_RDWR)
             return
-        # An orderly end: the store finishes what it was sent and answers; its answer still
-        # goes to the client, then both close.
+        if store_ended:
+            # Passed on as the end of the stream; what the client still sends is read and
+            # dropped until it closes (a close with bytes unread would reset the connection).
+            try:
+                if tls:
+                    tls.close()
+                client.shutdown(socket.SHUT_WR)
+                client.settimeout(5)
+                while client.recv(1 << 16):
+                    pass
+            except OSError:
+                pass
+            return
+        # The client ended it: the store finishes what it was sent and answers; its answer
+        # still goes to the client, then both close.
         _shutdown(upstream, socket.SHUT_WR)
         try:
             while True:
@@ -235,6 +250,14 @@ class _ServerTls:
 
     def send(self, data):
         self.tls.write(data)
+        self._flush()
+
+    def close(self):
+        """Sends close_notify (without waiting for the client's)."""
+        try:
+            self.tls.unwrap()
+        except (ssl.SSLWantReadError, ssl.SSLError):
+            pass
         self._flush()
 
 
