@@ -121,6 +121,7 @@ class SlowFirstRelay:
         slow = False
         end = "closed"
         store_ended = False
+        to_client = tls.send if tls else client.sendall
         # What the handshake's last read brought beyond it (a request sent with the Finished).
         early = tls.receive(b"") if tls else b""
         while True:
@@ -133,10 +134,7 @@ class SlowFirstRelay:
                 if not data:
                     store_ended = True
                     break
-                if tls:
-                    tls.send(data)
-                else:
-                    client.sendall(data)
+                to_client(data)
             if early:
                 data, early = early, b""
             elif client not in ready:
@@ -200,10 +198,7 @@ class SlowFirstRelay:
                 data = upstream.recv(1 << 16)
                 if not data:
                     break
-                if tls:
-                    tls.send(data)
-                else:
-                    client.sendall(data)
+                to_client(data)
         except OSError:
             pass
 
