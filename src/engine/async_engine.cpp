@@ -226,6 +226,12 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
     controller.start();
     ctx.concurrency = &controller;
   }
+  ctx.parts_coming = [&http, &client, &ctx](std::uint64_t parts, std::uint64_t part_size) {
+    const std::size_t open = http.connections_open_or_opening();
+    const std::size_t more = connections_for_parts(parts, part_size, ctx.opt.max_memory,
+                                                   ctx.throttles.requests.capacity(), open);
+    if (more > 0) http.open_ahead(client.protocol().target(), open + more);
+  };
   ctx.attach_journal(journal.get());
   Channel channel(ioc, kWalkQueue);
   ctx.on_stop = [&channel] { channel.close(); };

@@ -46,6 +46,9 @@ struct AsyncIo {
   void part_size_hint(std::uint64_t bytes) const {
     if (ctx->concurrency) ctx->concurrency->request_size_hint(bytes);
   }
+  void parts_coming(std::uint64_t parts, std::uint64_t part_size) const {
+    if (ctx->parts_coming) ctx->parts_coming(parts, part_size);
+  }
 };
 
 }  // namespace s3up::engine

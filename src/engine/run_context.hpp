@@ -73,6 +73,9 @@ struct RunContext : RunControl {
   // Single-request uploads of large bodies in progress (start_order.hpp).
   std::atomic<std::size_t> large_uploads{0};
   ConcurrencyController* concurrency = nullptr;  // --concurrency auto's controller, else null
+  // Opens connections for `parts` parts of `part_size` bytes about to be sent (the shared steps'
+  // Io::parts_coming), set by the engine; empty: none opened ahead.
+  std::function<void(std::uint64_t parts, std::uint64_t part_size)> parts_coming;
 };
 
 // after_failure(ctx, r, attempt): see run_control.hpp.

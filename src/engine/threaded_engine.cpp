@@ -84,11 +84,14 @@ struct FileJob {
 };
 
 // A multipart upload in progress (the shared steps' state); its parts are the items of a batch of
-// the work queue. The worker that finishes the last part completes (or aborts) it.
+// the work queue. The worker that finishes the last part completes (or aborts) it. Or, with
+// `connections`, a batch whose items each open a connection ahead for the parts of an upload
+// being created (ThreadedRun::parts_coming).
 struct Upload {
   std::shared_ptr<steps::MultipartUpload> multipart;
   std::atomic<std::uint64_t> remaining{0};  // parts not finished (uploaded, failed or skipped)
   Hold slot;
+  bool connections = false;
 };
 
 using Queue = WorkQueue<FileJob, Upload>;
@@ -99,6 +102,7 @@ struct ThreadedRun : RunControl {
               std::size_t request_permits)
       : RunControl(options, protocol, report),
         transport(transport),
+        workers(workers),
         requests(static_cast<std::ptrdiff_t>(request_permits)),
         memory(options.max_memory),
         open_multipart(static_cast<std::ptrdiff_t>(std::max<std::size_t>(2, workers / 8))),
@@ -128,6 +132,20 @@ struct ThreadedRun : RunControl {
     return !stopping.load();
   }
 
+  // Io::parts_coming: queues, for the workers free meanwhile, the connections to open ahead for
+  // the parts of an upload being created (connections_for_parts, part_plan.hpp).
+  void parts_coming(std::uint64_t parts, std::uint64_t part_size) {
+    const PoolController* c = concurrency.load();
+    const std::size_t limit = c ? c->limit() : workers;
+    const std::size_t open = transport.connections_open_or_opening() + connections_queued.load();
+    const std::size_t more = connections_for_parts(parts, part_size, opt.max_memory, limit, open);
+    if (more == 0) return;
+    connections_queued.fetch_add(more);
+    auto batch = std::make_shared<Upload>();
+    batch->connections = true;
+    queue.push_batch(std::move(batch), more);
+  }
+
   // The retry step after failed attempt number `attempt` (0-based): decides with after_failure
   // and, for Next::Retry, sleeps the backoff (less if the run stops) before returning. The caller
   // attempts again when retrying(result); Fail and Stop are left to the caller to report.
@@ -140,6 +158,8 @@ struct ThreadedRun : RunControl {
   }
 
   http::BlockingTransport& transport;
+  const std::size_t workers;  // the limit on requests in flight without --concurrency auto
+  std::atomic<std::size_t> connections_queued{0};  // by parts_coming, no worker opening them yet
   Semaphore requests;        // requests in flight (--concurrency)
   ByteBudget memory;         // bytes of file data held in memory (--max-memory)
   Semaphore open_multipart;  // multipart uploads open at once
@@ -197,15 +217,24 @@ struct BlockingIo {
   void part_size_hint(std::uint64_t bytes) const {
     if (PoolController* c = threaded->concurrency.load()) c->request_size_hint(bytes);
   }
+  void parts_coming(std::uint64_t parts, std::uint64_t part_size) const {
+    threaded->parts_coming(parts, part_size);
+  }
 };
 
 // One pool thread's work: files from the walker and parts of open multipart uploads, each by
 // the shared steps over the transport's pooled connections.
 class Worker {
  public:
-  Worker(ThreadedRun& run, s3::S3BlockingClient& s3) : run_(run), io_{&run, &s3} {}
+  Worker(ThreadedRun& run, http::BlockingClient& http, s3::S3BlockingClient& s3)
+      : run_(run), http_(http), io_{&run, &s3} {}
 
   void work(Queue::Item item) {
+    if (item.batch && item.batch->connections) {
+      run_.connections_queued.fetch_sub(1);
+      if (!run_.stopping.load()) http_.open_ahead(run_.protocol.target());
+      return;
+    }
     if (item.batch) {
       part(std::move(item.batch), item.index);
       return;
@@ -249,13 +278,14 @@ class Worker {
   }
 
   ThreadedRun& run_;
+  http::BlockingClient& http_;
   BlockingIo io_;
 };
 
 void pool_thread(ThreadedRun& run, ElasticPool& pool, std::size_t index) {
   http::BlockingClient http(run.transport);
   s3::S3BlockingClient s3(http, run.protocol);
-  Worker worker(run, s3);
+  Worker worker(run, http, s3);
   // Started ahead of the limit (--concurrency auto on a WAN): the connection first.
   if (pool.ahead_of_limit(index)) http.open_ahead(run.protocol.target());
   while (pool.wait_turn(index)) {

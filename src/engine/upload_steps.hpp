@@ -23,6 +23,7 @@
 //     Task<bool> journal_durable(std::uint64_t seq);  // the journal's records up to seq synced
 //                                                     // (false: it failed, the run stops)
 //     void part_size_hint(std::uint64_t bytes);     // --concurrency auto
+//     void parts_coming(std::uint64_t parts, std::uint64_t part_size);  // connections readied
 //   };
 //
 // The rules, the same on both engines:
@@ -33,6 +34,7 @@
 //  - what is retried, and what counts as a retry, is after_failure's decision (run_control.hpp);
 //    renewing expired credentials and following a region redirect are not retries.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -682,6 +684,11 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
       if (complete) co_return false;
     }
   }
+  // The parts to send: their connections open while the upload is created (the engine opens
+  // what the part count, the memory and the limit allow; part_plan.hpp).
+  const auto unsent = std::count_if(u->parts.begin(), u->parts.end(),
+                                    [](const s3::CompletedPart& p) { return p.etag.empty(); });
+  io.parts_coming(static_cast<std::uint64_t>(unsent), u->plan.part_size);
   if (run.aborts_stale_uploads())
     co_await abort_leftover_uploads(io, u->key, continued, Leftover::EarlierRun, run.started);
   if (!continued.empty()) {

@@ -317,6 +317,12 @@ std::uint64_t BlockingTransport::connections_paced() const { return impl_->pacer
 std::uint64_t BlockingTransport::tls_handshakes() const { return impl_->sessions.handshakes(); }
 std::uint64_t BlockingTransport::tls_resumed() const { return impl_->sessions.resumed(); }
 const Timeouts& BlockingTransport::timeouts() const { return impl_->timeouts; }
+std::size_t BlockingTransport::connections_open_or_opening() const {
+  std::int64_t n = impl_->live.now();
+  const std::lock_guard lock(impl_->pools_mutex);
+  for (const auto& [key, pool] : impl_->pools) n += static_cast<std::int64_t>(pool.ahead.opening());
+  return static_cast<std::size_t>(std::max<std::int64_t>(0, n));
+}
 
 namespace {
 

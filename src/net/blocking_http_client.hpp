@@ -47,6 +47,8 @@ class BlockingTransport {
   std::uint64_t tls_handshakes() const;
   std::uint64_t tls_resumed() const;
   const Timeouts& timeouts() const;
+  // Connections open over all clients (idle or carrying a request) or being opened ahead.
+  std::size_t connections_open_or_opening() const;
 
   struct Impl;  // defined in blocking_http_client.cpp
 

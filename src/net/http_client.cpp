@@ -487,13 +487,17 @@ asio::awaitable<Outcome> Client::send(Target target, Request& request) {
 void Client::open_ahead(const Target& target, std::size_t total) {
   auto& impl = *impl_;
   if (impl.stopping.load()) return;
-  const std::int64_t have = impl.live->now() + impl.opening.load();
+  const auto have = static_cast<std::int64_t>(connections_open_or_opening());
   for (std::int64_t n = have; n < static_cast<std::int64_t>(total); ++n) {
     const std::size_t lane = impl.next_lane.fetch_add(1) % impl.lanes.size();
     impl.opening.fetch_add(1);  // until open_one_ahead ends
     impl.ahead_started(target.to_string());
     asio::co_spawn(impl.lanes[lane], open_one_ahead(impl_, lane, target), asio::detached);
   }
+}
+
+std::size_t Client::connections_open_or_opening() const {
+  return static_cast<std::size_t>(std::max<std::int64_t>(0, impl_->live->now() + impl_->opening.load()));
 }
 
 void Client::close_idle() {

@@ -91,6 +91,8 @@ class Client {
   // waits for the next of them to be ready instead of opening its own (one whose opening fails
   // opens its own), so that the connections stay those asked for.
   void open_ahead(const Target& target, std::size_t total);
+  // Connections open (idle or carrying a request) or being opened ahead: what open_ahead counts.
+  std::size_t connections_open_or_opening() const;
 
   // Drops every idle connection and cancels those being opened ahead (at the end of a run: no
   // open_ahead from then on).

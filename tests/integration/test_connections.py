@@ -222,6 +222,37 @@ class Connections(unittest.TestCase):
         finally:
             rmtree(small)
 
+    def test_parts_get_their_connections_while_the_upload_is_created(self):
+        # 60 ms of round trip; two files of 12 MiB in 5 MiB parts (3 each) at --concurrency 16:
+        # the parts' connections are opened while each CreateMultipartUpload is under way
+        # (opened ahead, the Creates themselves taking two of them), rather than after its
+        # reply and the part's read; no more connections than the parts need, and both objects
+        # arrive whole.
+        big = fresh_dir("s3up-connections-parts-")
+        try:
+            files = {name: os.urandom(12 << 20) for name in ("p1", "p2")}
+            for rel, data in files.items():
+                with open(os.path.join(big, rel), "wb") as f:
+                    f.write(data)
+            with TestServer(access_key="AKIDCONN", secret="conn-secret-never-shown",
+                            tls_cert=self.cert, tls_key=self.key) as server:
+                with WanProxy(server.port, "60ms") as proxy:
+                    doc = self.upload(server, f"https://127.0.0.1:{proxy.port}", "parts",
+                                      "--ca-bundle", self.cert, "--concurrency", "16",
+                                      "--part-size", "5MiB", src=big)
+                c = doc["connections"]
+                print(f"\n[parts] {c}", flush=True)
+                self.assertEqual(doc["totals"]["failed"], 0)
+                self.assertEqual(doc["totals"]["multipart_uploads"], 2)
+                self.assertEqual(c["opened_ahead"], 6)
+                self.assertLessEqual(c["opened"], 6 + 2)
+                client = server.client()
+                for rel, data in files.items():
+                    body = client.get_object(Bucket=server.bucket, Key=f"parts/{rel}")["Body"]
+                    self.assertEqual(body.read(), data)
+        finally:
+            rmtree(big)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -160,6 +160,10 @@ struct ScriptedIo {
     co_return control->wait_journal_durable(seq);
   }
   void part_size_hint(std::uint64_t) const {}
+  void parts_coming(std::uint64_t parts, std::uint64_t part_size) const {
+    script->events.push_back("parts coming " + std::to_string(parts) + " x " +
+                             std::to_string(part_size));
+  }
 };
 
 struct Fixture {
@@ -737,6 +741,12 @@ BOOST_FIXTURE_TEST_CASE(multipart_create_parts_complete, Fixture) {
   steps::finish_multipart(i, u).get();
   BOOST_TEST(ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart", "UploadPart",
                           "UploadPart", "CompleteMultipartUpload"}));
+  // The engine is told of the three parts before the Create goes, to ready their connections.
+  const auto coming = index_of(script.events, "parts coming 3 x 5242880");
+  BOOST_TEST(coming < index_of(script.events, "send CreateMultipartUpload"));
+  BOOST_TEST(std::count_if(script.events.begin(), script.events.end(), [](const std::string& e) {
+               return e.rfind("parts coming", 0) == 0;
+             }) == 1);
   BOOST_TEST(script.calls[1].query.find("partNumber=1") != std::string::npos);
   BOOST_TEST(script.calls[3].query.find("partNumber=2") != std::string::npos);  // the retry
   BOOST_TEST(script.calls[4].payload().size() == (2u << 20));
@@ -1075,11 +1085,36 @@ BOOST_FIXTURE_TEST_CASE(an_upload_completed_before_its_record_is_not_sent_again,
   script.replies = {reply(404, "NoSuchUpload"), head};
   BOOST_TEST(!steps::start_multipart(i, u).get());  // nothing more to do
   BOOST_TEST(ops() == (Ops{"ListParts", "HeadObject"}));
+  BOOST_TEST(index_of(script.events, "parts coming 0 x 5242880") == script.events.size());
   BOOST_TEST(journal.finished("big.bin", e.size, e.mtime_ns));
   BOOST_TEST(!journal.open_upload("big.bin").has_value());
   const auto s = report.finish();
   BOOST_TEST(s.files_unchanged == 1u);
   BOOST_TEST(s.files_uploaded == 0u);
+  control->attach_journal(nullptr);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_continued_upload_readies_connections_for_its_parts_left, Fixture) {
+  // The journal's upload holds part 1 of 3 on S3: only parts 2 and 3 are coming.
+  const auto e = file("big.bin", 12ull << 20);
+  auto u = multipart(e, "big.bin");
+  auto i = io();
+  Journal journal((dir / "j.jsonl").string(), "s3://bucket/ @ 127.0.0.1:9");
+  journal.record_upload_started(
+      {"big.bin", "OPEN-1", e.size, e.mtime_ns, 5ull << 20, {}, "none", ""});
+  const std::string etag1 = "\"0123456789abcdef0123456789abcdef\"";
+  journal.record_part("big.bin", "OPEN-1", {1, etag1, "", 5ull << 20});
+  control->attach_journal(&journal);
+  script.replies = {
+      reply(200, {},
+            "<ListPartsResult><IsTruncated>false</IsTruncated><Part><PartNumber>1</PartNumber>"
+            "<ETag>" + etag1 + "</ETag><Size>5242880</Size></Part></ListPartsResult>"),
+      reply(200, {}, kNoUploads)};
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  BOOST_TEST(u->upload_id == "OPEN-1");
+  BOOST_TEST(ops() == (Ops{"ListParts", "ListMultipartUploads"}));
+  BOOST_TEST(index_of(script.events, "parts coming 2 x 5242880") <
+             index_of(script.events, "send ListMultipartUploads"));
   control->attach_journal(nullptr);
 }
 
