@@ -102,7 +102,7 @@ struct ThreadedRun : RunControl {
               std::size_t request_permits)
       : RunControl(options, protocol, report),
         transport(transport),
-        workers(workers),
+        most_in_flight(request_permits),
         requests(static_cast<std::ptrdiff_t>(request_permits)),
         memory(options.max_memory),
         open_multipart(static_cast<std::ptrdiff_t>(std::max<std::size_t>(2, workers / 8))),
@@ -135,10 +135,9 @@ struct ThreadedRun : RunControl {
   // Io::parts_coming: queues, for the workers free meanwhile, the connections to open ahead for
   // the parts of an upload being created (connections_for_parts, part_plan.hpp).
   void parts_coming(std::uint64_t parts, std::uint64_t part_size) {
-    const PoolController* c = concurrency.load();
-    const std::size_t limit = c ? c->limit() : workers;
     const std::size_t open = transport.connections_open_or_opening() + connections_queued.load();
-    const std::size_t more = connections_for_parts(parts, part_size, opt.max_memory, limit, open);
+    const std::size_t more =
+        connections_for_parts(parts, part_size, opt.max_memory, most_in_flight, open);
     if (more == 0) return;
     connections_queued.fetch_add(more);
     auto batch = std::make_shared<Upload>();
@@ -158,7 +157,8 @@ struct ThreadedRun : RunControl {
   }
 
   http::BlockingTransport& transport;
-  const std::size_t workers;  // the limit on requests in flight without --concurrency auto
+  // --concurrency N, or auto's ceiling (Io::parts_coming opens connections up to it).
+  const std::size_t most_in_flight;
   std::atomic<std::size_t> connections_queued{0};  // by parts_coming, no worker opening them yet
   Semaphore requests;        // requests in flight (--concurrency)
   ByteBudget memory;         // bytes of file data held in memory (--max-memory)

@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(connections_for_parts_bounded_by_memory_limit_and_those_ope
   // 2 x 100 MiB in 16 MiB parts at the defaults: each upload's 7 parts get a connection.
   BOOST_TEST(connections_for_parts(7, 16 * kMiB, 512 * kMiB, 64, 0) == 7u);
   BOOST_TEST(connections_for_parts(7, 16 * kMiB, 512 * kMiB, 64, 7) == 7u);
-  // --concurrency auto starts at 8 such parts: the second upload gets what is left.
+  // --concurrency 8: the second upload gets what is left.
   BOOST_TEST(connections_for_parts(7, 16 * kMiB, 512 * kMiB, 8, 7) == 1u);
   BOOST_TEST(connections_for_parts(7, 16 * kMiB, 512 * kMiB, 8, 8) == 0u);
   BOOST_TEST(connections_for_parts(7, 16 * kMiB, 512 * kMiB, 8, 20) == 0u);
