@@ -137,6 +137,12 @@ class WorkQueue {
     return files_.size() + first_.size();
   }
 
+  // Items handed out and not done yet.
+  std::size_t items_active() const {
+    std::lock_guard lock(mutex_);
+    return active_;
+  }
+
   // Files and batch items waiting for a worker.
   std::size_t items_queued() const {
     std::lock_guard lock(mutex_);

@@ -36,11 +36,13 @@ BOOST_AUTO_TEST_CASE(batches_come_before_files_in_order) {
   std::vector<std::string> seen;
   q.close();
   while (auto item = q.pop(kLimit)) {
+    BOOST_TEST(q.items_active() == 1u);  // handed out, not done
     if (item->batch)
       seen.push_back(item->batch->name + std::to_string(item->index));
     else
       seen.push_back(std::to_string(*item->file));
     q.done(false);
+    BOOST_TEST(q.items_active() == 0u);
   }
   BOOST_TEST((seen == std::vector<std::string>{"a0", "a1", "b0", "1", "2"}));
 }
