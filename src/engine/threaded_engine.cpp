@@ -144,7 +144,8 @@ struct ThreadedRun : RunControl {
     const std::size_t busy = queue.items_active() + connections_queued.load();
     const std::size_t free_workers = limit > busy ? limit - busy : 0;
     const std::size_t more = std::min(
-        free_workers, connections_for_parts(parts, part_size, opt.max_memory, most_in_flight, open));
+        free_workers,
+        connections_for_parts(parts, part_size, opt.max_memory, most_in_flight, open));
     if (more == 0) return;
     connections_queued.fetch_add(more);
     auto batch = std::make_shared<Upload>();

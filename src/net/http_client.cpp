@@ -497,7 +497,8 @@ void Client::open_ahead(const Target& target, std::size_t total) {
 }
 
 std::size_t Client::connections_open_or_opening() const {
-  return static_cast<std::size_t>(std::max<std::int64_t>(0, impl_->live->now() + impl_->opening.load()));
+  const std::int64_t n = impl_->live->now() + impl_->opening.load();
+  return static_cast<std::size_t>(std::max<std::int64_t>(0, n));
 }
 
 void Client::close_idle() {
