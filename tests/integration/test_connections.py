@@ -16,6 +16,13 @@ from s3fixtures import BUILD, fresh_dir, rmtree, run_s3up
 from testserver import TestServer, make_self_signed_cert
 
 
+def write_files(root, files):
+    """Writes `files` ({relative name: bytes}) under `root`."""
+    for rel, data in files.items():
+        with open(os.path.join(root, rel), "wb") as f:
+            f.write(data)
+
+
 class WanProxy:
     """s3up-wanproxy (bench/wanproxy, built with the project) relaying to `port` with `rtt`
     of round trip added."""
@@ -53,9 +60,7 @@ class Connections(unittest.TestCase):
     def setUpClass(cls):
         cls.src = fresh_dir("s3up-connections-")
         cls.files = {f"f{i:04}": os.urandom(100 + i) for i in range(1500)}
-        for rel, data in cls.files.items():
-            with open(os.path.join(cls.src, rel), "wb") as f:
-                f.write(data)
+        write_files(cls.src, cls.files)
         cls.tls_dir = tempfile.mkdtemp(prefix="s3up-connections-tls-")
         cls.cert, cls.key = make_self_signed_cert(cls.tls_dir)
 
@@ -190,9 +195,7 @@ class Connections(unittest.TestCase):
         small = fresh_dir("s3up-connections-few-")
         try:
             files = {f"g{i:03}": os.urandom(64 + i) for i in range(200)}
-            for rel, data in files.items():
-                with open(os.path.join(small, rel), "wb") as f:
-                    f.write(data)
+            write_files(small, files)
             with TestServer(access_key="AKIDCONN", secret="conn-secret-never-shown",
                             tls_cert=self.cert, tls_key=self.key) as server:
                 with WanProxy(server.port, "100ms") as proxy:
@@ -231,9 +234,7 @@ class Connections(unittest.TestCase):
         big = fresh_dir("s3up-connections-parts-")
         try:
             files = {name: os.urandom(12 << 20) for name in ("p1", "p2")}
-            for rel, data in files.items():
-                with open(os.path.join(big, rel), "wb") as f:
-                    f.write(data)
+            write_files(big, files)
             with TestServer(access_key="AKIDCONN", secret="conn-secret-never-shown",
                             tls_cert=self.cert, tls_key=self.key) as server:
                 with WanProxy(server.port, "60ms") as proxy:
