@@ -138,10 +138,11 @@ struct ThreadedRun : RunControl {
   // and parts queued behind openings left for busy workers would wait for them (with auto's
   // first limit of 8 such parts, 2 x 100 MiB at 80 ms took 1-2 s longer).
   void parts_coming(std::uint64_t parts, std::uint64_t part_size) {
-    const std::size_t open = transport.connections_open_or_opening() + connections_queued.load();
+    const std::size_t queued = connections_queued.load();
+    const std::size_t open = transport.connections_open_or_opening() + queued;
     const PoolController* c = concurrency.load();
     const std::size_t limit = c ? c->limit() : most_in_flight;
-    const std::size_t busy = queue.items_active() + connections_queued.load();
+    const std::size_t busy = queue.items_active() + queued;
     const std::size_t free_workers = limit > busy ? limit - busy : 0;
     const std::size_t more = std::min(
         free_workers,

@@ -12,15 +12,9 @@ import tempfile
 import time
 import unittest
 
+from feature_helpers import write_files
 from s3fixtures import BUILD, fresh_dir, rmtree, run_s3up
 from testserver import TestServer, make_self_signed_cert
-
-
-def write_files(root, files):
-    """Writes `files` ({relative name: bytes}) under `root`."""
-    for rel, data in files.items():
-        with open(os.path.join(root, rel), "wb") as f:
-            f.write(data)
 
 
 class WanProxy:
