@@ -120,12 +120,16 @@ Decision AdaptiveConcurrency::observe(const Window& w) {
   if (!previous_ || !measured(*previous_) || !started_) {
     // The first measure: nothing to compare with yet. Its requests all opened connections, so
     // their latency is what a new connection's first request takes (warm_up_, from the first
-    // measure only: later requests find connections open). Start probing at once, from the
+    // completions only: later requests find connections open; for large requests a window with
+    // only bytes written may come before them, at 80 ms a CreateMultipartUpload's request in
+    // the window before its reply). Start probing at once, from the
     // first window in which the limit holds requests back (throughput at a steady limit is
     // flat, so waiting for a rise would never grow); that may be a later window than the first
     // measure, sampled the moment its first requests completed, before others took their place.
-    if ((!previous_ || !measured(*previous_)) && w.requests > 0)
+    if (!answered_ && w.requests > 0) {
+      answered_ = true;
       warm_up_ = std::min(w.p50_us / 1e6, config_.max_warm_up);
+    }
     previous_ = w;
     // On a WAN (as for connections ahead) the first growth is three doublings: the first
     // answers came after a new connection's first request (TCP, TLS, the request: 3.5 round
@@ -404,7 +408,7 @@ std::chrono::milliseconds window_floor(const AdaptiveConcurrency& policy) {
 
 std::chrono::milliseconds following_window(const AdaptiveConcurrency& policy, const Window& w,
                                            std::chrono::milliseconds current) {
-  if (policy.judges_by_written()) return kLargeRequestWindow;
+  if (policy.judges_by_written()) return policy.started() ? kLargeRequestWindow : kSlowStartWindow;
   return next_window(w, current, window_floor(policy));
 }
 

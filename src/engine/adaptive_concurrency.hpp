@@ -169,6 +169,8 @@ class AdaptiveConcurrency {
   std::size_t connections_ahead(
       std::uint64_t in_sight = std::numeric_limits<std::uint64_t>::max()) const;
   bool in_slow_start() const { return slow_start_; }
+  // Whether the start is over: the first growth (or a cut) was made.
+  bool started() const { return started_; }
   // The lowest median latency of the recent windows (seconds; 0: none yet).
   double base_latency() const { return base_latency_; }
   const AdaptiveConfig& config() const { return config_; }
@@ -197,7 +199,8 @@ class AdaptiveConcurrency {
   bool waited_ = false;  // the current slow-start doubling was given one more window already
   bool started_ = false;       // the first growth (or a cut) is done: the start is over
   bool first_growth_ = false;  // the first growth is still to be judged
-  double warm_up_ = 0;        // seconds a new connection's first request takes (first measure)
+  double warm_up_ = 0;        // seconds a new connection's first request takes (first answers)
+  bool answered_ = false;     // warm_up_ was measured
   double since_growth_ = 0;   // seconds of windows measured since the last growth
   double unmeasured_ = 0;     // seconds of windows before the first measure (nothing completed)
   bool held_back_ = false;    // the last window's limit held work back (Window::saturated)
@@ -250,11 +253,14 @@ std::chrono::milliseconds next_window(const Window& w, std::chrono::milliseconds
 inline constexpr std::chrono::milliseconds kSlowStartWindow{100};
 inline constexpr std::chrono::milliseconds kWindow{250};
 std::chrono::milliseconds window_floor(const AdaptiveConcurrency& policy);
-// Windows once large requests were announced: several round trips of a WAN, so that the bytes
-// written show what a change of the limit did, whatever the parts' latency.
+// Windows once large requests were announced and the first growth made: several round trips of
+// a WAN, so that the bytes written show what a change of the limit did, whatever the parts'
+// latency. Before it, kSlowStartWindow: the first growth compares nothing, it only needs a window
+// with bytes written while the limit held parts back (at 80 ms a 500 ms window made it wait
+// until 0.6 s, where the parts were under way by 0.3 s).
 inline constexpr std::chrono::milliseconds kLargeRequestWindow{500};
-// The window after `w`: kLargeRequestWindow when the policy judges by bytes written, else
-// next_window(w, current, window_floor(policy)).
+// The window after `w`: when the policy judges by bytes written, kLargeRequestWindow once
+// started, kSlowStartWindow before; else next_window(w, current, window_floor(policy)).
 std::chrono::milliseconds following_window(const AdaptiveConcurrency& policy, const Window& w,
                                            std::chrono::milliseconds current);
 

@@ -6,8 +6,8 @@ namespace s3up::engine {
 
 // ---- ElasticPool --------------------------------------------------------------------------
 
-ElasticPool::ElasticPool(std::size_t limit, Body body)
-    : body_(std::move(body)), limit_(std::max<std::size_t>(1, limit)) {
+ElasticPool::ElasticPool(std::size_t limit, Body body, std::function<void()> lowered)
+    : body_(std::move(body)), lowered_(std::move(lowered)), limit_(std::max<std::size_t>(1, limit)) {
   std::lock_guard lock(mutex_);
   start_up_to(limit_, false);
 }
@@ -24,15 +24,26 @@ void ElasticPool::start_up_to(std::size_t n, bool ahead) {
 }
 
 void ElasticPool::set_limit(std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  limit_ = std::max<std::size_t>(1, limit);
-  if (!closed_) start_up_to(limit_, false);  // a closed pool is winding down: no new threads
-  turn_.notify_all();
+  bool lowered = false;
+  {
+    std::lock_guard lock(mutex_);
+    lowered = std::max<std::size_t>(1, limit) < limit_;
+    limit_ = std::max<std::size_t>(1, limit);
+    if (!closed_) start_up_to(limit_, false);  // a closed pool is winding down: no new threads
+    turn_.notify_all();
+  }
+  // Outside the lock: the callee takes its own, under which it calls within_limit.
+  if (lowered && lowered_) lowered_();
 }
 
 std::size_t ElasticPool::limit() const {
   std::lock_guard lock(mutex_);
   return limit_;
+}
+
+bool ElasticPool::within_limit(std::size_t index) const {
+  std::lock_guard lock(mutex_);
+  return index < limit_;
 }
 
 std::size_t ElasticPool::started() const {
@@ -43,6 +54,11 @@ std::size_t ElasticPool::started() const {
 void ElasticPool::start_ahead(std::size_t n) {
   std::lock_guard lock(mutex_);
   if (!closed_) start_up_to(n, true);
+}
+
+void ElasticPool::add_ahead(std::size_t n) {
+  std::lock_guard lock(mutex_);
+  if (!closed_) start_up_to(threads_.size() + n, true);
 }
 
 bool ElasticPool::ahead_of_limit(std::size_t index) const {

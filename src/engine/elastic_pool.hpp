@@ -23,8 +23,10 @@ class ElasticPool {
  public:
   using Body = std::function<void(ElasticPool&, std::size_t index)>;
   // `body(pool, index)` is one worker's whole life; it calls pool.wait_turn(index) before each
-  // item. `limit` threads start at once.
-  ElasticPool(std::size_t limit, Body body);
+  // item. `limit` threads start at once. `lowered` is called (without the pool's lock) after each
+  // fall of the limit: workers waiting for an item elsewhere (WorkQueue::pop) check
+  // within_limit again, so that a worker above the new limit takes none.
+  ElasticPool(std::size_t limit, Body body, std::function<void()> lowered = {});
   ~ElasticPool();
   ElasticPool(const ElasticPool&) = delete;
   ElasticPool& operator=(const ElasticPool&) = delete;
@@ -32,6 +34,8 @@ class ElasticPool {
   // Moves the limit (at least 1), starting threads up to it unless closed. Thread-safe.
   void set_limit(std::size_t limit);
   std::size_t limit() const;
+  // Whether worker `index` is below the limit (may take an item).
+  bool within_limit(std::size_t index) const;
   std::size_t started() const;
   // Starts threads up to `n` (beyond the limit) unless closed: a worker started so, while still
   // at or above the limit, finds ahead_of_limit(index) true, readies what it will need (a
@@ -39,6 +43,8 @@ class ElasticPool {
   // AdaptiveConcurrency::connections_ahead) and parks until the limit reaches
   // it. Threads started by set_limit are never ahead, even when a cut left them above it.
   void start_ahead(std::size_t n);
+  // The same for `n` threads more than are started now.
+  void add_ahead(std::size_t n);
   bool ahead_of_limit(std::size_t index) const;
 
   // Parks worker `index` while it is at or above the limit. Returns false when the worker should
@@ -54,6 +60,7 @@ class ElasticPool {
   void start_up_to(std::size_t n, bool ahead);  // with mutex_ held
 
   Body body_;
+  std::function<void()> lowered_;
   mutable std::mutex mutex_;
   std::condition_variable turn_;
   std::size_t limit_;

@@ -69,10 +69,23 @@ class WorkQueue {
   // being worked on (it might add a batch): the worker can end. Call done(item.large) after
   // working on each item returned.
   std::optional<Item> pop(std::size_t limit) {
+    return pop(limit, [] { return true; });
+  }
+
+  // The same for a worker that may take an item only while `admitted()` (a pool whose limit can
+  // fall below it): called under the queue's lock, so whoever makes it false calls wake() after.
+  // Once it is false, returns an empty Item (neither file nor batch; nothing handed out, no
+  // done()) instead of waiting or taking one.
+  template <class Admitted>
+  std::optional<Item> pop(std::size_t limit, Admitted admitted) {
     std::unique_lock lock(mutex_);
+    bool refused = false;
     ready_.wait(lock, [&] {
-      return !batches_.empty() || !first_.empty() || !files_.empty() || (closed_ && active_ == 0);
+      refused = !admitted();
+      return refused || !batches_.empty() || !first_.empty() || !files_.empty() ||
+             (closed_ && active_ == 0);
     });
+    if (refused) return Item{};
     if (!batches_.empty()) {
       auto& head = batches_.front();
       Item item{std::nullopt, head.batch, head.next++, false};
@@ -104,6 +117,12 @@ class WorkQueue {
     std::lock_guard lock(mutex_);
     if (large) --large_active_;
     if (--active_ == 0 && closed_) ready_.notify_all();
+  }
+
+  // Wakes the workers waiting in pop() to check their admission again.
+  void wake() {
+    std::lock_guard lock(mutex_);
+    ready_.notify_all();
   }
 
   // Waits until the queue is closed and everything queued has been worked on.

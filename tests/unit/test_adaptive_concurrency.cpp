@@ -843,8 +843,49 @@ BOOST_AUTO_TEST_CASE(windows_stay_short_once_large_requests_are_announced) {
   w.p50_us = 5e6;  // parts taking 5 s
   BOOST_TEST(following_window(policy, w, milliseconds(400)).count() == 800);  // next_window's
   policy.request_size_hint(16 << 20);
+  // Before the first growth: slow start's windows, so that the first window with bytes written
+  // while parts wait grows the limit (nothing written yet: the CreateMultipartUpload under way).
+  Window nothing;
+  nothing.seconds = 0.1;
+  nothing.saturated = true;
+  BOOST_TEST(policy.observe(nothing) == Decision::Hold);
+  BOOST_TEST(!policy.started());
+  BOOST_TEST(following_window(policy, nothing, milliseconds(100)).count() ==
+             kSlowStartWindow.count());
+  Window sent = nothing;
+  sent.written = 4 << 20;
+  BOOST_TEST(policy.observe(sent) == Decision::Grow);
+  BOOST_TEST(policy.started());
+  // Once started: windows long enough for bytes written to judge a change of the limit.
   BOOST_TEST(following_window(policy, w, milliseconds(400)).count() ==
              kLargeRequestWindow.count());
+}
+
+BOOST_AUTO_TEST_CASE(parts_on_a_wan_grow_x8_once_written_while_held_back) {
+  // Multipart at 80 ms: the CreateMultipartUpload's request bytes are written in one window, its
+  // reply (251 ms: TCP, TLS, the request) comes in the next, the parts' bytes in a later one. The
+  // first growth is the WAN's x8, decided by the first answers' latency, even when a window with
+  // bytes written only came before them.
+  AdaptiveConfig config;
+  config.initial = 64;
+  AdaptiveConcurrency policy(config);
+  policy.request_size_hint(16 << 20);
+  BOOST_TEST(policy.limit() == 8u);
+  Window create_sent;
+  create_sent.seconds = 0.1;
+  create_sent.written = 1200;
+  BOOST_TEST(policy.observe(create_sent) == Decision::Hold);
+  Window create_answered;
+  create_answered.seconds = 0.1;
+  create_answered.requests = 2;
+  create_answered.p50_us = 251e3;
+  BOOST_TEST(policy.observe(create_answered) == Decision::Hold);
+  Window parts = create_sent;
+  parts.written = 5 << 20;
+  parts.saturated = true;
+  parts.cpu_busy = 0.95;  // the parts' handshakes
+  BOOST_TEST(policy.observe(parts) == Decision::Grow);
+  BOOST_TEST(policy.limit() == 64u);
 }
 
 BOOST_AUTO_TEST_CASE(the_sampler_takes_the_bytes_written_in_the_window) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "engine/elastic_pool.hpp"
+#include "engine/work_queue.hpp"
 
 using namespace s3up::engine;
 using namespace std::chrono_literals;
@@ -111,6 +112,45 @@ BOOST_AUTO_TEST_CASE(at_most_limit_workers_at_once_and_the_limit_moves_both_ways
   BOOST_TEST(work.active.load() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(workers_waiting_for_work_when_the_limit_falls_take_none) {
+  // The threaded engine's workers wait for items in its WorkQueue, not in wait_turn: when the
+  // limit falls (auto's first limit for large parts: 64 -> 8), those above it must not take the
+  // items that come next (before, all 14 parts of two 100 MiB files ran at a limit of 8).
+  WorkQueue<int, int> queue(100);
+  std::atomic<int> active{0};
+  std::atomic<int> most{0};
+  std::atomic<bool> release{false};
+  ElasticPool pool(
+      8,
+      [&](ElasticPool& self, std::size_t index) {
+        while (self.wait_turn(index)) {
+          auto item = queue.pop(64, [&self, index] { return self.within_limit(index); });
+          if (!item) break;
+          if (!item->file) continue;
+          const int now = ++active;
+          for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {
+          }
+          while (!release.load()) std::this_thread::sleep_for(1ms);
+          --active;
+          queue.done(false);
+        }
+      },
+      [&queue] { queue.wake(); });
+  std::this_thread::sleep_for(20ms);  // all 8 waiting in pop
+  pool.set_limit(2);
+  for (int i = 0; i < 6; ++i) queue.push_file(i, 0);
+  BOOST_TEST(eventually([&] { return active.load() == 2; }));
+  std::this_thread::sleep_for(50ms);
+  BOOST_TEST(most.load() == 2);
+  BOOST_TEST(queue.items_queued() == 4u);
+  pool.set_limit(8);  // back up: the parked workers take the rest
+  BOOST_TEST(eventually([&] { return active.load() == 6; }));
+  release = true;
+  queue.close();
+  pool.join();
+  BOOST_TEST(queue.items_queued() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(the_limit_is_at_least_one) {
   Work work(10);
   ElasticPool pool(0, [&](ElasticPool& self, std::size_t i) { work.run(self, i); });
@@ -130,7 +170,9 @@ BOOST_AUTO_TEST_CASE(workers_started_ahead_get_ready_and_park_until_the_limit_re
     if (self.ahead_of_limit(i)) ++readied;
     work.run(self, i);
   });
-  pool.start_ahead(5);
+  pool.start_ahead(4);
+  BOOST_TEST(pool.started() == 4u);
+  pool.add_ahead(1);  // one more than started (the threaded engine's parts coming)
   BOOST_TEST(pool.started() == 5u);
   BOOST_TEST(eventually([&] { return readied.load() == 3; }));
   work.most = 0;
@@ -142,6 +184,7 @@ BOOST_AUTO_TEST_CASE(workers_started_ahead_get_ready_and_park_until_the_limit_re
   BOOST_TEST(eventually([&] { return work.most.load() >= 3; }));
   pool.close();
   pool.start_ahead(8);  // closed: nothing starts
+  pool.add_ahead(2);
   BOOST_TEST(pool.started() == 5u);
   work.finish = true;
   pool.join();

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,6 +100,36 @@ BOOST_AUTO_TEST_CASE(workers_stay_while_an_item_in_work_may_add_a_batch) {
   other.join();
   BOOST_TEST(got.load() == 3);
   BOOST_TEST(!q.pop(kLimit));
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_no_longer_admitted_takes_nothing) {
+  Queue q(10);
+  std::atomic<bool> admitted{true};
+  std::atomic<bool> returned{false};
+  std::optional<Queue::Item> got;
+  std::thread worker([&] {
+    got = q.pop(kLimit, [&] { return admitted.load(); });
+    returned = true;
+  });
+  std::this_thread::sleep_for(20ms);
+  BOOST_TEST(!returned.load());  // waiting for an item
+  admitted = false;
+  q.wake();
+  worker.join();
+  BOOST_REQUIRE(got);
+  BOOST_TEST(!got->file);  // an empty item: nothing handed out
+  BOOST_TEST(!got->batch);
+  BOOST_TEST(q.items_active() == 0u);
+  // Queued items stay for an admitted worker, even when one is there at once.
+  q.push_file(5, 0);
+  const auto refused = q.pop(kLimit, [] { return false; });
+  BOOST_REQUIRE(refused);
+  BOOST_TEST(!refused->file);
+  BOOST_TEST(q.items_queued() == 1u);
+  const auto taken = q.pop(kLimit, [] { return true; });
+  BOOST_REQUIRE(taken);
+  BOOST_TEST(*taken->file == 5);
+  q.done(false);
 }
 
 BOOST_AUTO_TEST_CASE(the_producer_waits_for_room) {
