@@ -7,7 +7,9 @@ namespace s3up::engine {
 // ---- ElasticPool --------------------------------------------------------------------------
 
 ElasticPool::ElasticPool(std::size_t limit, Body body, std::function<void()> lowered)
-    : body_(std::move(body)), lowered_(std::move(lowered)), limit_(std::max<std::size_t>(1, limit)) {
+    : body_(std::move(body)),
+      lowered_(std::move(lowered)),
+      limit_(std::max<std::size_t>(1, limit)) {
   std::lock_guard lock(mutex_);
   start_up_to(limit_, false);
 }
