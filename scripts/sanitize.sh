@@ -38,7 +38,8 @@ jobs=${S3UP_SANITIZE_JOBS:-2}
 #   adaptive_moto   --concurrency auto (the adaptive limit, SlowDown back-off)
 #   testserver      s3-testserver itself, with its fault injection
 #   stragglers      a body abandoned mid-way (its connection reset) and sent again on another
-TSAN_CI_TESTS='^unit\.|^integration\.(threaded\.|testserver\.)?(faults|multipart_moto|resume|adaptive_moto|testserver|stragglers)$'
+#   connections     TLS sessions resumed across threads, connections opened ahead, idle expiry
+TSAN_CI_TESTS='^unit\.|^integration\.(threaded\.|testserver\.)?(faults|multipart_moto|resume|adaptive_moto|testserver|stragglers|connections)$'
 
 run_variant() {
   local variant=$1 sanitize dir

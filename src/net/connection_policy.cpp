@@ -89,13 +89,20 @@ std::uint64_t OpenPacer::paced() const {
   return paced_;
 }
 
-TlsSessions::~TlsSessions() {
-  for (auto& [key, session] : sessions_) SSL_SESSION_free(session);
-}
+TlsSessions::~TlsSessions() = default;
 
 void TlsSessions::offer(SSL* ssl, const std::string& key) {
-  std::lock_guard lock(mutex_);
-  if (auto it = sessions_.find(key); it != sessions_.end()) SSL_set_session(ssl, it->second);
+  SSL_SESSION* copy = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = sessions_.find(key);
+    if (it == sessions_.end()) return;
+    const unsigned char* p = it->second.der.data();
+    copy = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(it->second.der.size()));
+  }
+  if (!copy) return;
+  SSL_set_session(ssl, copy);  // takes its own reference
+  SSL_SESSION_free(copy);
 }
 
 void TlsSessions::handshake_done(SSL* ssl) {
@@ -111,14 +118,23 @@ void TlsSessions::remember(SSL* ssl, const std::string& key) {
     SSL_SESSION_free(session);
     return;
   }
-  std::lock_guard lock(mutex_);
-  SSL_SESSION*& slot = sessions_[key];
-  if (slot == session) {
-    SSL_SESSION_free(session);  // the one kept already
-    return;
+  {
+    std::lock_guard lock(mutex_);
+    if (const auto it = sessions_.find(key); it != sessions_.end() && it->second.from == session) {
+      SSL_SESSION_free(session);  // kept already (remember runs after every exchange)
+      return;
+    }
   }
-  if (slot) SSL_SESSION_free(slot);
-  slot = session;
+  // Serialized on this connection's thread, while no other uses its session.
+  const int size = i2d_SSL_SESSION(session, nullptr);
+  std::vector<unsigned char> der(size > 0 ? static_cast<std::size_t>(size) : 0);
+  unsigned char* out = der.data();
+  const bool encoded = size > 0 && i2d_SSL_SESSION(session, &out) == size;
+  if (encoded) {
+    std::lock_guard lock(mutex_);
+    sessions_[key] = Kept{session, std::move(der)};
+  }
+  SSL_SESSION_free(session);
 }
 
 std::uint64_t TlsSessions::handshakes() const {

@@ -128,7 +128,11 @@ class TlsSessions {
   TlsSessions(const TlsSessions&) = delete;
   TlsSessions& operator=(const TlsSessions&) = delete;
 
-  // Before a handshake: offers `key`'s last session, if any.
+  // Before a handshake: offers `key`'s last session, if any, as a copy of its own: OpenSSL
+  // changes a session while a connection uses it (a TLS 1.3 ticket read after the handshake),
+  // so one SSL_SESSION shared by connections on several threads is a data race (ThreadSanitizer
+  // saw an idle connection being freed on one thread while another read a ticket into the
+  // session they shared; curl keeps its sessions serialized for the same reason).
   void offer(SSL* ssl, const std::string& key);
   // After a handshake: counts it (full or resumed).
   void handshake_done(SSL* ssl);
@@ -140,8 +144,14 @@ class TlsSessions {
   std::uint64_t resumed() const;
 
  private:
+  struct Kept {
+    // The session it was serialized from: compared, never used (no reference is held, so that
+    // no session is freed on another thread than the one that used it last).
+    const SSL_SESSION* from = nullptr;
+    std::vector<unsigned char> der;  // the session serialized (i2d_SSL_SESSION)
+  };
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, SSL_SESSION*> sessions_;
+  std::unordered_map<std::string, Kept> sessions_;
   std::uint64_t handshakes_ = 0, resumed_ = 0;
 };
 

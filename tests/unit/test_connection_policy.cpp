@@ -4,6 +4,8 @@
 // ahead.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include <openssl/ssl.h>
 
 #include <memory>
@@ -88,6 +90,45 @@ BOOST_AUTO_TEST_CASE(tls_sessions_without_a_handshake_offer_nothing) {
   BOOST_TEST(sessions.handshakes() == 1u);
   BOOST_TEST(sessions.resumed() == 0u);
   SSL_free(ssl);
+  SSL_CTX_free(ctx);
+}
+
+BOOST_AUTO_TEST_CASE(tls_sessions_are_offered_as_copies_of_their_own) {
+  // A resumable session (as a handshake leaves it) on one connection ...
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_SESSION* made = SSL_SESSION_new();
+  const unsigned char id[] = {1, 2, 3, 4, 5, 6, 7, 8};
+  const unsigned char secret[48] = {9};
+  BOOST_REQUIRE(SSL_SESSION_set1_id(made, id, sizeof id) == 1);
+  BOOST_REQUIRE(SSL_SESSION_set1_master_key(made, secret, sizeof secret) == 1);
+  BOOST_REQUIRE(SSL_SESSION_set_protocol_version(made, TLS1_2_VERSION) == 1);
+  SSL* first = SSL_new(ctx);
+  const unsigned char aes128_gcm[] = {0xc0, 0x2f};  // ECDHE-RSA-AES128-GCM-SHA256
+  BOOST_REQUIRE(SSL_SESSION_set_cipher(made, SSL_CIPHER_find(first, aes128_gcm)) == 1);
+  BOOST_REQUIRE(SSL_SESSION_is_resumable(made) == 1);
+  SSL_set_session(first, made);
+  TlsSessions sessions;
+  sessions.remember(first, "k");
+  sessions.remember(first, "k");  // the same session again: kept once
+  // ... is offered to the next as a session of its own with the same identity: OpenSSL changes
+  // a session while its connection uses it, so connections on other threads must not share it.
+  SSL* second = SSL_new(ctx);
+  sessions.offer(second, "k");
+  SSL_SESSION* offered = SSL_get_session(second);
+  BOOST_REQUIRE(offered != nullptr);
+  BOOST_TEST(offered != made);
+  unsigned int length = 0;
+  const unsigned char* offered_id = SSL_SESSION_get_id(offered, &length);
+  BOOST_TEST(length == sizeof id);
+  BOOST_TEST(std::equal(id, id + sizeof id, offered_id));
+  SSL* third = SSL_new(ctx);
+  sessions.offer(third, "k");
+  BOOST_TEST(SSL_get_session(third) != offered);  // each its own
+  BOOST_TEST(SSL_get_session(third) != nullptr);
+  SSL_free(third);
+  SSL_free(second);
+  SSL_free(first);
+  SSL_SESSION_free(made);
   SSL_CTX_free(ctx);
 }
 
