@@ -130,9 +130,9 @@ class TlsSessions {
 
   // Before a handshake: offers `key`'s last session, if any, as a copy of its own: OpenSSL
   // changes a session while a connection uses it (a TLS 1.3 ticket read after the handshake),
-  // so one SSL_SESSION shared by connections on several threads is a data race (ThreadSanitizer
-  // saw an idle connection being freed on one thread while another read a ticket into the
-  // session they shared; curl keeps its sessions serialized for the same reason).
+  // so one SSL_SESSION shared by connections on several threads invites data races
+  // (ThreadSanitizer saw an idle connection freed on one thread while another, reading its
+  // reply, copied a stack the two shared; curl keeps its sessions serialized for this reason).
   void offer(SSL* ssl, const std::string& key);
   // After a handshake: counts it (full or resumed).
   void handshake_done(SSL* ssl);
