@@ -89,8 +89,6 @@ std::uint64_t OpenPacer::paced() const {
   return paced_;
 }
 
-TlsSessions::~TlsSessions() = default;
-
 void TlsSessions::offer(SSL* ssl, const std::string& key) {
   SSL_SESSION* copy = nullptr;
   {

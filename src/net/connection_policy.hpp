@@ -124,7 +124,6 @@ class AddressBook {
 class TlsSessions {
  public:
   TlsSessions() = default;
-  ~TlsSessions();
   TlsSessions(const TlsSessions&) = delete;
   TlsSessions& operator=(const TlsSessions&) = delete;
 

@@ -23,12 +23,17 @@ struct Work {
 
   explicit Work(int items) : left(items) {}
 
+  // An item begins: counted at once, and in `most`.
+  void begin() {
+    const int now = ++active;
+    for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {
+    }
+  }
+
   void run(ElasticPool& pool, std::size_t index) {
     while (pool.wait_turn(index)) {
       if (finish.load() || left.fetch_sub(1) <= 0) break;
-      const int now = ++active;
-      for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {
-      }
+      begin();
       std::this_thread::sleep_for(1ms);
       --active;
     }
@@ -117,8 +122,7 @@ BOOST_AUTO_TEST_CASE(workers_waiting_for_work_when_the_limit_falls_take_none) {
   // limit falls (auto's first limit for large parts: 64 -> 8), those above it must not take the
   // items that come next (before, all 14 parts of two 100 MiB files ran at a limit of 8).
   WorkQueue<int, int> queue(100);
-  std::atomic<int> active{0};
-  std::atomic<int> most{0};
+  Work counts(0);  // only its counts: the items come from the queue
   std::atomic<bool> release{false};
   ElasticPool pool(
       8,
@@ -127,11 +131,9 @@ BOOST_AUTO_TEST_CASE(workers_waiting_for_work_when_the_limit_falls_take_none) {
           auto item = queue.pop(64, [&self, index] { return self.within_limit(index); });
           if (!item) break;
           if (!item->file) continue;
-          const int now = ++active;
-          for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {
-          }
+          counts.begin();
           while (!release.load()) std::this_thread::sleep_for(1ms);
-          --active;
+          --counts.active;
           queue.done(false);
         }
       },
@@ -139,12 +141,12 @@ BOOST_AUTO_TEST_CASE(workers_waiting_for_work_when_the_limit_falls_take_none) {
   std::this_thread::sleep_for(20ms);  // all 8 waiting in pop
   pool.set_limit(2);
   for (int i = 0; i < 6; ++i) queue.push_file(i, 0);
-  BOOST_TEST(eventually([&] { return active.load() == 2; }));
+  BOOST_TEST(eventually([&] { return counts.active.load() == 2; }));
   std::this_thread::sleep_for(50ms);
-  BOOST_TEST(most.load() == 2);
+  BOOST_TEST(counts.most.load() == 2);
   BOOST_TEST(queue.items_queued() == 4u);
   pool.set_limit(8);  // back up: the parked workers take the rest
-  BOOST_TEST(eventually([&] { return active.load() == 6; }));
+  BOOST_TEST(eventually([&] { return counts.active.load() == 6; }));
   release = true;
   queue.close();
   pool.join();
