@@ -66,9 +66,13 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--s3up", default=str(ROOT / "build-release" / "s3up"))
     ap.add_argument("--sink", choices=["nginx", "ts-https"], default="nginx")
+    ap.add_argument("--data", default="/dev/shm/s3up-large-put",
+                    help="folder for the files (made and removed; default on tmpfs)")
+    ap.add_argument("--compare", metavar="S3UP",
+                    help="another s3up binary run beside, at its defaults on both engines (an A/B)")
     a = ap.parse_args()
     size = parse_size(a.size)
-    data = Path("/dev/shm/s3up-large-put")
+    data = Path(a.data)
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir()
     for i in range(a.files):
@@ -81,9 +85,9 @@ def main() -> None:
             else TestServerSink(Path(a.s3up).parent / "s3-testserver", True, cert, key))
     gib = a.files * size / (1 << 30)
 
-    def s3up(prefix: str, *extra: str) -> list[str]:
+    def s3up(prefix: str, *extra: str, binary: str = a.s3up) -> list[str]:
         """s3up uploading the files as single PUTs under `prefix`, with `extra` options."""
-        return [a.s3up, "--endpoint-url", sink.url, "--ca-bundle", str(cert), "--quiet", *extra,
+        return [binary, "--endpoint-url", sink.url, "--ca-bundle", str(cert), "--quiet", *extra,
                 "--multipart-threshold", str(size + 1), str(data), f"s3://{BUCKET}/{prefix}"]
 
     clients = {
@@ -105,6 +109,10 @@ def main() -> None:
             "s3up --trailing-checksum off": lambda p: s3up(p, "--trailing-checksum", "off"),
             "s3up --checksum none": clients["s3up --checksum none"],
         }
+    if a.compare:
+        clients["compared s3up"] = lambda p: s3up(p, binary=a.compare)
+        clients["compared s3up --engine threaded"] = \
+            lambda p: s3up(p, "--engine", "threaded", binary=a.compare)
     env_keys = {"AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench-secret",
                 "AWS_REGION": "us-east-1"}
     os.environ.update(env_keys)

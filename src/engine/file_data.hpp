@@ -44,11 +44,13 @@ ReadDigest read_and_digest(const walker::Entry& entry, std::uint64_t offset, std
 // Single PUTs larger than this are streamed from the file (a first pass computes their digests,
 // the body is read again as it is sent), so that memory holds pieces, not whole files.
 inline constexpr std::uint64_t kStreamFrom = 8ull << 20;
-// The memory a streamed PUT holds: its digest pass's buffer.
+// The memory a streamed PUT holds: its digest pass's window (a mapping, or a buffer where the
+// file cannot be mapped).
 inline constexpr std::uint64_t kStreamMemory = 1ull << 20;
 
-// The first pass of a streamed PUT: the digests of the whole file, read kStreamMemory at a time,
-// refusing torn data as read_range does.
+// The first pass of a streamed PUT: the digests of the whole file, looked at in place in the page
+// cache kStreamMemory at a time (walker::visit_mapped; read into a buffer where it cannot be
+// mapped), refusing torn data as read_range does.
 ReadDigest digest_file(const walker::Entry& entry, DigestNeeds needs);
 
 // Opens the entry's file to stream it, checking that it is still the file the walker listed.
