@@ -10,12 +10,15 @@
 #include <boost/optional.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "walker/mapped_view.hpp"
+
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -40,8 +43,12 @@ class BodyTrailer {
 };
 
 struct PayloadBody {
-  // The size of the pieces a file range is read in.
+  // The size of the pieces a file range is sent in.
   static constexpr std::size_t kPiece = 256 * 1024;
+  // A file range's pieces but the last are sent from the page cache, mapped this much at a time
+  // (walker::MappedRange; TLS encrypts them from there, a plain socket copies them once); the
+  // last is read into a buffer, which finds a file cut short anywhere before its end.
+  static constexpr std::size_t kWindow = 1024 * 1024;
 
   struct value_type {
     std::span<const char> memory;  // the body, when fd < 0
@@ -82,6 +89,7 @@ struct PayloadBody {
       ec = {};
       done_ = 0;
       finished_ = false;
+      window_.reset();
       if (body_.trailer) body_.trailer->restart();
     }
 
@@ -96,8 +104,19 @@ struct PayloadBody {
       }
       if (body_.trailer) return next_chunk(ec);
       if (done_ >= body_.length) return boost::none;
-      if (!piece_) piece_ = std::make_unique<char[]>(kPiece);
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, body_.length - done_));
+      if (window_ && window_->faulted()) {  // cut short under the piece just sent: torn
+        ec = boost::system::errc::make_error_code(boost::system::errc::io_error);
+        return boost::none;
+      }
+      if (done_ + want < body_.length) {
+        if (const char* mapped = map_piece(want)) {
+          done_ += want;
+          return {{boost::asio::const_buffer(mapped, want), true}};
+        }
+      }
+      window_.reset();
+      if (!piece_) piece_ = std::make_unique<char[]>(kPiece);
       const std::size_t got = read_at(piece_.get(), want, done_, ec);
       if (ec) return boost::none;
       done_ += got;
@@ -105,6 +124,24 @@ struct PayloadBody {
     }
 
    private:
+    // The range's `want` bytes from done_ where they lie in the page cache (a mapped window of
+    // kWindow bytes, mapped anew as the pieces pass its end), or null when the file cannot be
+    // mapped (the pieces are then read, as the last one always is).
+    const char* map_piece(std::size_t want) {
+      if (unmappable_) return nullptr;
+      if (!window_ || done_ + want > window_start_ + window_->bytes().size()) {
+        window_.reset();
+        const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(kWindow, body_.length - done_));
+        window_ = walker::MappedRange::map(body_.fd, body_.offset + done_, length);
+        if (!window_) {
+          unmappable_ = true;
+          return nullptr;
+        }
+        window_start_ = done_;
+      }
+      return window_->bytes().data() + (done_ - window_start_);
+    }
+
     // Some bytes (1 to `want`) of the range from `at` into `out`; 0 with `ec` set on an error or
     // at the end of the file (it shrank).
     std::size_t read_at(char* out, std::size_t want, std::uint64_t at,
@@ -159,6 +196,9 @@ struct PayloadBody {
     std::uint64_t done_ = 0;
     bool finished_ = false;
     std::unique_ptr<char[]> piece_;
+    std::optional<walker::MappedRange> window_;  // from window_start_ in the range
+    std::uint64_t window_start_ = 0;
+    bool unmappable_ = false;
   };
 
  private:

@@ -1,16 +1,19 @@
 """Single PUTs larger than 8 MiB are streamed from the file (digests in a first pass, the body
 read again as it is sent), against s3-testserver: read back byte for byte over HTTP (signed
 payload) and HTTPS, through resets and corrupted bodies, with --max-memory far below the file
-sizes, and a 300 MiB single PUT in well under 300 MiB of memory."""
+sizes, a 300 MiB single PUT in well under 300 MiB of memory, and a file cut short while it is
+sent (from its mapping in the page cache) reported failed, not a crash."""
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
 
-from s3fixtures import fresh_dir, rmtree, run_s3up
+from s3fixtures import S3UP, engine_args, fresh_dir, rmtree, run_s3up
 from testserver import TestServer, make_self_signed_cert
+from wanproxy import WanProxy
 
 MiB = 1024 * 1024
 SECRET = "streaming-secret-never-shown"
@@ -129,6 +132,41 @@ class Streaming(unittest.TestCase):
                 # below the 300 MiB body.
                 limit = 200 if os.environ.get("S3UP_SANITIZED") else 64
                 self.assertLess(peak_mib, limit)
+        finally:
+            rmtree(tmp)
+
+    def test_a_file_cut_short_while_sent_fails_with_a_reason(self):
+        # The body goes out from the file's pages mapped in memory (TLS encrypts from there);
+        # pages past a new end would raise SIGBUS. Through a 40 Mbit/s link the 24 MiB body takes
+        # about 5 s; the file is cut to 1 MiB a second in: s3up must report it failed (exit
+        # code 1, "file changed"), store nothing, and not die of the signal.
+        tmp = fresh_dir("s3up-streaming-cut-")
+        try:
+            src = os.path.join(tmp, "src")
+            os.makedirs(src)
+            path = os.path.join(src, "cut.bin")
+            with open(path, "wb") as f:
+                f.write(os.urandom(24 * MiB))
+            with TestServer(access_key="AKIDSTREAM", secret=SECRET, tls_cert=self.cert,
+                            tls_key=self.key) as server, \
+                    WanProxy(int(server.url.rsplit(":", 1)[1]), "2ms", rate="40mbit") as proxy:
+                args = [S3UP] + engine_args() + [
+                    "--ca-bundle", self.cert, "--endpoint-url", f"https://127.0.0.1:{proxy.port}",
+                    "--progress", "none", "--json", "-", "--retries", "2",
+                    "--multipart-threshold", "1GiB", src, f"s3://{server.bucket}/cut/"]
+                proc = subprocess.Popen(args, env=server.env(), stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True,
+                                        stdin=subprocess.DEVNULL)
+                time.sleep(1.0)
+                os.truncate(path, 1 * MiB)
+                out, err = proc.communicate(timeout=120)
+                self.assertNotIn(SECRET, out + err)
+                self.assertEqual(proc.returncode, 1, err[-2000:])  # some files failed
+                doc = json.loads(out)
+                self.assertEqual(doc["totals"]["failed"], 1)
+                self.assertRegex(err, r"failed: .*cut.bin -> .*: file changed")
+                self.assertFalse(os.path.exists(os.path.join(server.root, server.bucket,
+                                                             "cut%2Fcut.bin")))
         finally:
             rmtree(tmp)
 
