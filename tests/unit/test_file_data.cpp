@@ -5,6 +5,7 @@
 #include "engine/file_data.hpp"
 #include "s3/checksum.hpp"
 #include "util/crypto.hpp"
+#include "varied_bytes.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,14 +26,7 @@ struct ListedFile {
   explicit ListedFile(std::size_t size) {
     dir = fs::temp_directory_path() / ("s3up-file-data-" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    bytes.resize(size);
-    std::uint32_t x = 2463534242u;
-    for (auto& b : bytes) {  // xorshift32
-      x ^= x << 13;
-      x ^= x >> 17;
-      x ^= x << 5;
-      b = static_cast<char>(x);
-    }
+    bytes = test::varied_bytes(size);
     const fs::path path = dir / "f.bin";
     std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(size));
     entry.path = path.string();

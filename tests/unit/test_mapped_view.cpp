@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "temp_tree.hpp"
+#include "varied_bytes.hpp"
 #include "walker/mapped_view.hpp"
 
 namespace {
@@ -25,16 +26,9 @@ using s3up::walker::visit_mapped;
 
 constexpr std::size_t kMiB = std::size_t{1} << 20;
 
-// `size` varied bytes (no period a window boundary could hide), written to `path`.
+// `size` varied bytes, written to `path`.
 std::vector<char> write_varied(const std::string& path, std::size_t size) {
-  std::vector<char> bytes(size);
-  std::uint32_t x = 2463534242u;
-  for (auto& b : bytes) {  // xorshift32
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    b = static_cast<char>(x);
-  }
+  std::vector<char> bytes = s3up::test::varied_bytes(size);
   std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(size));
   return bytes;
 }
