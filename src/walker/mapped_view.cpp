@@ -27,7 +27,8 @@ struct Slot {
 
 std::array<Slot, kSlots> g_slots;
 std::atomic<std::size_t> g_next_slot{0};
-std::uintptr_t g_page = 4096;
+// Set before any handler is installed, read-only after.
+const std::uintptr_t g_page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
 struct sigaction g_previous;
 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
@@ -77,7 +78,6 @@ void install_handler() {
   struct sigaction current {};
   ::sigaction(SIGBUS, nullptr, &current);
   if ((current.sa_flags & SA_SIGINFO) != 0 && current.sa_sigaction == on_sigbus) return;
-  g_page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
   struct sigaction action {};
   action.sa_sigaction = on_sigbus;
   action.sa_flags = SA_SIGINFO;
@@ -116,7 +116,7 @@ std::optional<MappedRange> MappedRange::map(int fd, std::uint64_t offset, std::s
     ::munmap(base, mapped);
     return std::nullopt;
   }
-  return MappedRange(static_cast<char*>(base), mapped, skip, length, offset, slot);
+  return MappedRange(static_cast<char*>(base), mapped, skip, length, slot);
 }
 
 MappedRange::MappedRange(MappedRange&& other) noexcept
@@ -124,7 +124,6 @@ MappedRange::MappedRange(MappedRange&& other) noexcept
       mapped_(other.mapped_),
       skip_(other.skip_),
       length_(other.length_),
-      offset_(other.offset_),
       slot_(std::exchange(other.slot_, -1)) {}
 
 MappedRange& MappedRange::operator=(MappedRange&& other) noexcept {
@@ -134,7 +133,6 @@ MappedRange& MappedRange::operator=(MappedRange&& other) noexcept {
     mapped_ = other.mapped_;
     skip_ = other.skip_;
     length_ = other.length_;
-    offset_ = other.offset_;
     slot_ = std::exchange(other.slot_, -1);
   }
   return *this;

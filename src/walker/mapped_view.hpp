@@ -34,21 +34,18 @@ class MappedRange {
   ~MappedRange();
 
   std::span<const char> bytes() const { return {base_ + skip_, length_}; }
-  std::uint64_t offset() const { return offset_; }
   // Some page read past the file's end (it was cut short while mapped): read as zeros.
   bool faulted() const;
 
  private:
-  MappedRange(char* base, std::size_t mapped, std::size_t skip, std::size_t length,
-              std::uint64_t offset, int slot)
-      : base_(base), mapped_(mapped), skip_(skip), length_(length), offset_(offset), slot_(slot) {}
+  MappedRange(char* base, std::size_t mapped, std::size_t skip, std::size_t length, int slot)
+      : base_(base), mapped_(mapped), skip_(skip), length_(length), slot_(slot) {}
   void release() noexcept;
 
   char* base_ = nullptr;     // page-aligned
   std::size_t mapped_ = 0;   // bytes mapped from base_
   std::size_t skip_ = 0;     // from base_ to `offset`
   std::size_t length_ = 0;
-  std::uint64_t offset_ = 0;
   int slot_ = -1;            // in the guard's table
 };
 
