@@ -1,5 +1,5 @@
-// visit_mapped: a file's bytes seen in place, window by window; a file cut short under a mapping
-// reported (not a SIGBUS); a SIGBUS outside a visit still fatal.
+// visit_mapped and MappedRange: a file's bytes seen in place, window by window; a file cut short
+// under a mapping reported (not a SIGBUS); a SIGBUS outside any MappedRange still fatal.
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(a_file_cut_short_under_a_mapping_is_reported_not_fatal) {
   BOOST_TEST(calls == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(a_bus_error_outside_a_visit_is_still_fatal) {
+BOOST_AUTO_TEST_CASE(a_bus_error_outside_any_mapped_range_is_still_fatal) {
   TempTree tree;
   write_varied(tree.path("f"), 2 * kMiB);
   const FileReader file = FileReader::open(tree.path("f"));
@@ -121,7 +121,7 @@ BOOST_AUTO_TEST_CASE(a_bus_error_outside_a_visit_is_still_fatal) {
     visit_mapped(file, 0, 4096, 4096, [](std::span<const char>) {});  // installs the handler
     void* p = ::mmap(nullptr, 2 * kMiB, PROT_READ, MAP_PRIVATE, file.fd(), 0);
     if (p == MAP_FAILED || ::truncate(tree.path("f").c_str(), 4096) != 0) ::_exit(2);
-    volatile char c = static_cast<const char*>(p)[kMiB];  // past the end, outside any visit
+    volatile char c = static_cast<const char*>(p)[kMiB];  // past the end, in no MappedRange
     (void)c;
     ::_exit(0);  // survived: the handler swallowed a fault that was not its own
   }
