@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from s3fixtures import S3UP, engine_args, fresh_dir, rmtree, run_s3up
+from s3fixtures import S3UP, engine_args, fresh_dir, rmtree, run_s3up, save_sanitizer_stderr
 from testserver import TestServer, make_self_signed_cert
 from wanproxy import WanProxy
 
@@ -160,6 +160,7 @@ class Streaming(unittest.TestCase):
                 time.sleep(1.0)
                 os.truncate(path, 1 * MiB)
                 out, err = proc.communicate(timeout=120)
+                save_sanitizer_stderr(err)  # as run_s3up does: UBSan's reports reach stderr only
                 self.assertNotIn(SECRET, out + err)
                 self.assertEqual(proc.returncode, 1, err[-2000:])  # some files failed
                 doc = json.loads(out)
