@@ -226,13 +226,14 @@ int run(int argc, char** argv) {
       return usage_error("--multipart-threshold cannot exceed S3's 5 GiB single-upload limit");
     if (upload.part_size < engine::kMinPartSize || upload.part_size > engine::kMaxPartSize)
       return usage_error("--part-size must be between 5MiB and 5GiB (S3's part limits)");
-    // Parts are held in memory; single PUTs above engine::kStreamFrom are streamed from the
-    // file, so --multipart-threshold does not count here.
-    const std::uint64_t largest_buffer =
-        std::max(std::min(upload.multipart_threshold, engine::kStreamFrom), upload.part_size);
+    // Files sent whole in one PUT up to engine::kStreamFrom are held in memory; larger ones and
+    // every part are streamed from the file (kStreamMemory each), so neither --part-size nor a
+    // raised --multipart-threshold counts here.
+    const std::uint64_t largest_buffer = std::max(
+        std::min(upload.multipart_threshold, engine::kStreamFrom), engine::kStreamMemory);
     if (upload.max_memory < largest_buffer)
-      return usage_error("--max-memory must be at least --part-size (" +
-                         std::to_string(largest_buffer) + " bytes)");
+      return usage_error("--max-memory must be at least " + std::to_string(largest_buffer) +
+                         " bytes (the largest file held whole: --multipart-threshold, up to 8MiB)");
   } catch (const s3::UsageError& e) {
     return usage_error(e.what());
   } catch (const s3::ConfigError& e) {

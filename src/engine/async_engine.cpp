@@ -230,11 +230,10 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   // that wait for the limit's first growth (0.6 s at 80 ms) and then for their connections
   // start into a link the others fill (measured at 80 ms: the README's WAN section).
   const std::size_t most_in_flight = opt.adaptive_concurrency ? adaptive.max : opt.concurrency;
-  ctx.parts_coming = [&http, &client, &ctx, most_in_flight](std::uint64_t parts,
-                                                            std::uint64_t part_size) {
+  ctx.parts_coming = [&http, &client, &ctx, most_in_flight](std::uint64_t parts) {
     const std::size_t open = http.connections_open_or_opening();
     const std::size_t more =
-        connections_for_parts(parts, part_size, ctx.opt.max_memory, most_in_flight, open);
+        connections_for_parts(parts, kStreamMemory, ctx.opt.max_memory, most_in_flight, open);
     if (more > 0) http.open_ahead(client.protocol().target(), open + more);
   };
   ctx.attach_journal(journal.get());

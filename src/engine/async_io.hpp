@@ -34,8 +34,9 @@ struct AsyncIo {
                         DigestNeeds needs) const {
     return read_and_digest_async(ctx->lanes.file_io, needs, std::move(entry), offset, out);
   }
-  Task<ReadDigest> digest(walker::Entry entry, DigestNeeds needs) const {
-    return digest_file_async(ctx->lanes.file_io, needs, std::move(entry));
+  Task<ReadDigest> digest(walker::Entry entry, std::uint64_t offset, std::uint64_t length,
+                          DigestNeeds needs) const {
+    return digest_range_async(ctx->lanes.file_io, needs, std::move(entry), offset, length);
   }
   Task<Permit> request() const { return coro::acquire_permit(ctx->throttles.requests); }
   Task<s3::OpResult> send(s3::S3Call call) const { return ctx->s3.run(std::move(call)); }
@@ -46,8 +47,8 @@ struct AsyncIo {
   void part_size_hint(std::uint64_t bytes) const {
     if (ctx->concurrency) ctx->concurrency->request_size_hint(bytes);
   }
-  void parts_coming(std::uint64_t parts, std::uint64_t part_size) const {
-    if (ctx->parts_coming) ctx->parts_coming(parts, part_size);
+  void parts_coming(std::uint64_t parts) const {
+    if (ctx->parts_coming) ctx->parts_coming(parts);
   }
 };
 

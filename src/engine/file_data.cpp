@@ -245,31 +245,38 @@ std::optional<std::string> changed_since_open(const walker::Entry& entry,
   }
 }
 
-ReadDigest digest_file(const walker::Entry& entry, DigestNeeds needs) {
+ReadDigest digest_range(const walker::Entry& entry, std::uint64_t offset, std::uint64_t length,
+                        DigestNeeds needs) {
   ReadDigest r;
   auto reader = open_listed(entry, r.problem);
   if (!reader) return r;
+  const std::uint64_t end = offset + length;
+  if (offset > entry.size || length > entry.size - offset) {
+    r.problem = "internal error: bytes " + std::to_string(offset) + "-" + std::to_string(end) +
+                " asked of a file of " + std::to_string(entry.size);
+    return r;
+  }
   Digests digests(needs);
   try {
     // In place in the page cache (the copy pread makes cost as much CPU as the checksum here);
     // read, from where mapping stopped, when the file cannot be mapped.
     const walker::MappedVisit mapped = walker::visit_mapped(
-        *reader, 0, entry.size, kStreamMemory, [&](std::span<const char> w) { digests.update(w); });
+        *reader, offset, length, kStreamMemory, [&](std::span<const char> w) { digests.update(w); });
     if (mapped.cut_short) {
       r.problem = changed_since_open(entry, *reader)
                       .value_or("file changed while being read: it ended before byte " +
-                                std::to_string(entry.size) + " while mapped");
+                                std::to_string(end) + " while mapped");
       return r;
     }
-    DataBuffer buffer(mapped.visited < entry.size
-                          ? static_cast<std::size_t>(std::min<std::uint64_t>(kStreamMemory, entry.size))
+    DataBuffer buffer(mapped.visited < length
+                          ? static_cast<std::size_t>(std::min<std::uint64_t>(kStreamMemory, length))
                           : 0);
-    for (std::uint64_t done = mapped.visited; done < entry.size;) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size, entry.size - done));
+    for (std::uint64_t done = offset + mapped.visited; done < end;) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size, end - done));
       const std::size_t got = reader->pread(buffer.data.get(), want, done);
       if (got != want) {
         r.problem = "file changed while being read: expected " + std::to_string(entry.size) +
-                    " bytes, read " + std::to_string(done + got);
+                    " bytes, read up to byte " + std::to_string(done + got);
         return r;
       }
       digests.update({buffer.data.get(), got});
@@ -280,7 +287,7 @@ ReadDigest digest_file(const walker::Entry& entry, DigestNeeds needs) {
     return r;
   }
   if ((r.problem = changed_since_open(entry, *reader))) return r;
-  digests.finish(r, entry.size == 0);
+  digests.finish(r, length == 0);
   return r;
 }
 

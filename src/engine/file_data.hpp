@@ -41,17 +41,20 @@ struct ReadDigest {
 ReadDigest read_and_digest(const walker::Entry& entry, std::uint64_t offset, std::span<char> out,
                            DigestNeeds needs);
 
-// Single PUTs larger than this are streamed from the file (a first pass computes their digests,
-// the body is read again as it is sent), so that memory holds pieces, not whole files.
+// Single PUTs larger than this, and every multipart part, are streamed from the file (a first
+// pass computes their digests, the body is read again as it is sent), so that memory holds
+// pieces, not whole files or parts.
 inline constexpr std::uint64_t kStreamFrom = 8ull << 20;
-// The memory a streamed PUT holds: its digest pass's window (a mapping, or a buffer where the
+// The memory a streamed body holds: its digest pass's window (a mapping, or a buffer where the
 // file cannot be mapped).
 inline constexpr std::uint64_t kStreamMemory = 1ull << 20;
 
-// The first pass of a streamed PUT: the digests of the whole file, looked at in place in the page
-// cache kStreamMemory at a time (walker::visit_mapped; read into a buffer where it cannot be
-// mapped), refusing torn data as read_range does.
-ReadDigest digest_file(const walker::Entry& entry, DigestNeeds needs);
+// The first pass of a streamed body: the digests of the entry's bytes [offset, offset + length),
+// looked at in place in the page cache kStreamMemory at a time (walker::visit_mapped; read into a
+// buffer where it cannot be mapped), refusing torn data as read_range does (the file must still
+// be the one listed, and hold the whole range).
+ReadDigest digest_range(const walker::Entry& entry, std::uint64_t offset, std::uint64_t length,
+                        DigestNeeds needs);
 
 // Opens the entry's file to stream it, checking that it is still the file the walker listed.
 // Sets `problem` (and returns nullopt) otherwise.

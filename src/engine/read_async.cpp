@@ -17,17 +17,19 @@ asio::awaitable<ReadDigest> digest_on_pool(walker::Entry entry, std::uint64_t of
   co_return read_and_digest(entry, offset, out, needs);
 }
 
-asio::awaitable<ReadDigest> digest_whole_file(walker::Entry entry, DigestNeeds needs) {
-  co_return digest_file(entry, needs);
+asio::awaitable<ReadDigest> digest_in_place(walker::Entry entry, std::uint64_t offset,
+                                            std::uint64_t length, DigestNeeds needs) {
+  co_return digest_range(entry, offset, length, needs);
 }
 
 }  // namespace
 
-asio::awaitable<ReadDigest> digest_file_async(asio::any_io_executor file_io, DigestNeeds needs,
-                                              walker::Entry entry) {
-  if (!file_io) co_return digest_file(entry, needs);
-  ReadDigest r = co_await asio::co_spawn(file_io, digest_whole_file(std::move(entry), needs),
-                                         asio::use_awaitable);
+asio::awaitable<ReadDigest> digest_range_async(asio::any_io_executor file_io, DigestNeeds needs,
+                                               walker::Entry entry, std::uint64_t offset,
+                                               std::uint64_t length) {
+  if (!file_io) co_return digest_range(entry, offset, length, needs);
+  ReadDigest r = co_await asio::co_spawn(
+      file_io, digest_in_place(std::move(entry), offset, length, needs), asio::use_awaitable);
   co_return r;
 }
 

@@ -75,7 +75,7 @@ struct RunContext : RunControl {
   ConcurrencyController* concurrency = nullptr;  // --concurrency auto's controller, else null
   // Opens connections for `parts` parts of `part_size` bytes about to be sent (the shared steps'
   // Io::parts_coming), set by the engine; empty: none opened ahead.
-  std::function<void(std::uint64_t parts, std::uint64_t part_size)> parts_coming;
+  std::function<void(std::uint64_t parts)> parts_coming;
 };
 
 // after_failure(ctx, r, attempt): see run_control.hpp.
@@ -106,9 +106,11 @@ asio::awaitable<ReadDigest> read_and_digest_async(asio::any_io_executor file_io,
                                                   walker::Entry entry, std::uint64_t offset,
                                                   std::span<char> out);
 
-// digest_file (see file_data.hpp) on `file_io` (inline when null): a streamed PUT's first pass.
-asio::awaitable<ReadDigest> digest_file_async(asio::any_io_executor file_io, DigestNeeds needs,
-                                              walker::Entry entry);
+// digest_range (see file_data.hpp) on `file_io` (inline when null): a streamed body's first
+// pass (a large PutObject, a part).
+asio::awaitable<ReadDigest> digest_range_async(asio::any_io_executor file_io, DigestNeeds needs,
+                                               walker::Entry entry, std::uint64_t offset,
+                                               std::uint64_t length);
 
 // Uploads one file as a multipart upload: the shared steps (upload_steps.hpp), its parts
 // spread over the lanes. `slot` is its place among open multipart uploads.

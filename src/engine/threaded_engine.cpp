@@ -140,7 +140,7 @@ struct ThreadedRun : RunControl {
   // beyond the limit (workers_ahead), as the async engine opens them whatever its limit: parts
   // that wait for the limit's first growth then find their connections open (at 80 ms, parts
   // that opened theirs 0.3 s after the others finished 2-3 s after them).
-  void parts_coming(std::uint64_t parts, std::uint64_t part_size) {
+  void parts_coming(std::uint64_t parts) {
     const std::size_t queued = connections_queued.load();
     const std::size_t open = transport.connections_open_or_opening() + queued;
     const PoolController* c = concurrency.load();
@@ -148,7 +148,7 @@ struct ThreadedRun : RunControl {
     const std::size_t busy = queue.items_active() + queued;
     const std::size_t free_workers = limit > busy ? limit - busy : 0;
     const std::size_t wanted =
-        connections_for_parts(parts, part_size, opt.max_memory, most_in_flight, open);
+        connections_for_parts(parts, kStreamMemory, opt.max_memory, most_in_flight, open);
     const std::size_t more = std::min(free_workers, wanted);
     if (more > 0) {
       connections_queued.fetch_add(more);
@@ -212,8 +212,9 @@ struct BlockingIo {
                         DigestNeeds needs) const {
     co_return read_and_digest(entry, offset, out, needs);
   }
-  Task<ReadDigest> digest(walker::Entry entry, DigestNeeds needs) const {
-    co_return digest_file(entry, needs);
+  Task<ReadDigest> digest(walker::Entry entry, std::uint64_t offset, std::uint64_t length,
+                          DigestNeeds needs) const {
+    co_return digest_range(entry, offset, length, needs);
   }
   Task<Permit> request() const {
     ThreadedRun* r = threaded;
@@ -234,8 +235,8 @@ struct BlockingIo {
   void part_size_hint(std::uint64_t bytes) const {
     if (PoolController* c = threaded->concurrency.load()) c->request_size_hint(bytes);
   }
-  void parts_coming(std::uint64_t parts, std::uint64_t part_size) const {
-    threaded->parts_coming(parts, part_size);
+  void parts_coming(std::uint64_t parts) const {
+    threaded->parts_coming(parts);
   }
 };
 

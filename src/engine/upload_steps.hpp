@@ -16,14 +16,15 @@
 //     Task<bool> pace(std::uint64_t bytes);        // --limit-rate; false: the run stopped
 //     Task<ReadDigest> read(walker::Entry, std::uint64_t offset, std::span<char> out,
 //                           DigestNeeds needs);
-//     Task<ReadDigest> digest(walker::Entry, DigestNeeds needs);  // a streamed PUT's first pass
+//     Task<ReadDigest> digest(walker::Entry, std::uint64_t offset, std::uint64_t length,
+//                             DigestNeeds needs);  // a streamed body's first pass
 //     Task<Permit> request();                       // one request in flight (--concurrency)
 //     Task<s3::OpResult> send(s3::S3Call call);     // one signed exchange
 //     Task<Next> settle(s3::OpResult r, int attempt);  // after_failure, renewal, backoff
 //     Task<bool> journal_durable(std::uint64_t seq);  // the journal's records up to seq synced
 //                                                     // (false: it failed, the run stops)
 //     void part_size_hint(std::uint64_t bytes);     // --concurrency auto
-//     void parts_coming(std::uint64_t parts, std::uint64_t part_size);  // connections readied
+//     void parts_coming(std::uint64_t parts);       // connections readied for parts
 //   };
 //
 // The rules, the same on both engines:
@@ -213,6 +214,37 @@ Task<Io, bool> may_put(Io io, const walker::Entry* entry, const std::string* key
   co_return paced;
 }
 
+// ---- bodies streamed from the file (a large PutObject, every part) ------------------------------
+
+// A streamed body's bytes for one attempt: their digests, from a first pass over the file where
+// there is anything to compute, and the file opened to send them from (checked to be the file
+// the walker listed). `read.problem` set: the file cannot be sent (it changed, cannot be read).
+struct StreamedFile {
+  ReadDigest read;
+  std::optional<walker::FileReader> reader;
+};
+
+template <class Io>
+Task<Io, StreamedFile> open_streamed(Io io, walker::Entry entry, std::uint64_t offset,
+                                     std::uint64_t length, DigestNeeds needs) {
+  StreamedFile f;
+  if (needs.any()) f.read = co_await io.digest(entry, offset, length, needs);
+  if (!f.read.problem) f.reader = open_listed(entry, f.read.problem);
+  co_return f;
+}
+
+// The MD5 of a streamed body, deferred until its reply asked for it (defer_etag_md5), into
+// `read->md5`: read again from the page cache, off the I/O threads. Returns the problem when the
+// file can no longer be read as it was.
+template <class Io>
+Task<Io, std::optional<std::string>> etag_md5(Io io, walker::Entry entry, std::uint64_t offset,
+                                              std::uint64_t length, ReadDigest* read) {
+  const DigestNeeds md5_only{s3::ChecksumAlgorithm::None, true, false};
+  const ReadDigest md5 = co_await io.digest(std::move(entry), offset, length, md5_only);
+  if (!md5.problem) read->md5 = md5.md5;
+  co_return md5.problem;
+}
+
 // A file above kStreamFrom in one PutObject, streamed: its digests in a first pass (none when
 // there is nothing to compute), then its bytes read again as they are sent (one piece in memory
 // per request, whatever the file's size); every retry starts over. Where the store takes
@@ -236,10 +268,9 @@ Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
     const bool md5_after_reply = defer_etag_md5(needs, checks);
     // No first pass when it has nothing to compute (a trailing checksum, --checksum none, or a
     // store known to verify nothing, over HTTPS): the file is read once, as it is sent.
-    ReadDigest read;
-    if (needs.any()) read = co_await io.digest(entry, needs);
-    std::optional<walker::FileReader> reader;
-    if (!read.problem) reader = open_listed(entry, read.problem);
+    StreamedFile body = co_await open_streamed(io, entry, 0, entry.size, needs);
+    ReadDigest& read = body.read;
+    const std::optional<walker::FileReader>& reader = body.reader;
     if (read.problem) {
       run.report.failed({entry.path, key, *read.problem});
       co_return;
@@ -268,13 +299,11 @@ Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
       }
     }
     if (md5_after_reply && run.integrity.compares_etag(checks, r)) {
-      const DigestNeeds md5_only{s3::ChecksumAlgorithm::None, true, false};
-      const ReadDigest md5 = co_await io.digest(entry, md5_only);
-      if (md5.problem) {
-        run.report.failed({entry.path, key, *md5.problem});
+      const std::optional<std::string> problem = co_await etag_md5(io, entry, 0, entry.size, &read);
+      if (problem) {
+        run.report.failed({entry.path, key, *problem});
         co_return;
       }
-      read.md5 = md5.md5;
     }
     const PutNext next = co_await settle_put(io, &entry, &key, checks, &read, r, attempt);
     if (next == PutNext::Done) co_return;
@@ -688,7 +717,7 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   // what the part count, the memory and the limit allow; part_plan.hpp).
   const auto unsent = std::count_if(u->parts.begin(), u->parts.end(),
                                     [](const s3::CompletedPart& p) { return p.etag.empty(); });
-  io.parts_coming(static_cast<std::uint64_t>(unsent), u->plan.part_size);
+  io.parts_coming(static_cast<std::uint64_t>(unsent));
   if (run.aborts_stale_uploads())
     co_await abort_leftover_uploads(io, u->key, continued, Leftover::EarlierRun, run.started);
   if (!continued.empty()) {
@@ -735,14 +764,17 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
   co_return true;
 }
 
-// Part `index` of the upload (nothing to send when it was resumed). `memory` is the part's
-// memory permit when the caller took it already (the async engine does, so as not to start
-// more parts than memory allows), else empty.
+// Part `index` of the upload (nothing to send when it was resumed), streamed from the file as a
+// large PutObject is (a first pass for its digests, then its bytes as they are sent: the part's
+// size costs no memory). `memory` is the part's memory permit (kStreamMemory) when the caller
+// took it already (the async engine does, so as not to start more parts than memory allows),
+// else empty.
 template <class Io>
 Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint64_t index,
                            typename Io::Permit memory) {
   RunControl& run = io.run();
   const std::uint64_t length = u->plan.length(index);
+  const std::uint64_t offset = u->plan.offset(index);
   if (!u->parts[index].etag.empty()) {  // resumed: S3 holds this part already
     run.report.resumed(length);
     co_return;
@@ -750,8 +782,7 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
   // Parts not started when the upload failed or the run stopped are skipped.
   if (u->failed.load() || run.stopping.load()) co_return;
   const int number = static_cast<int>(index + 1);
-  if (!memory) memory = co_await io.memory(std::max<std::uint64_t>(length, 1));
-  DataBuffer buffer(length);
+  if (!memory) memory = co_await io.memory(kStreamMemory);
   for (int attempt = 0;; ++attempt) {
     if (u->failed.load() || (attempt > 0 && run.stopping.load())) co_return;
     const bool paced = co_await io.pace(length);
@@ -759,30 +790,33 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
     const BodyChecks checks = run.integrity.plan(BodyKind::Part);
     DigestNeeds needs = digest_needs(run, checks);
     const bool md5_after_reply = defer_etag_md5(needs, checks);  // as for a streamed PUT
-    ReadDigest read = co_await io.read(u->entry, u->plan.offset(index), buffer.span(), needs);
+    StreamedFile body = co_await open_streamed(io, u->entry, offset, length, needs);
+    ReadDigest& read = body.read;
     if (read.problem) {
       u->fail(*read.problem);
       co_return;
     }
     s3::Headers headers;
     add_checksum_headers(headers, checks, read, /*sdk_algorithm=*/false);
-    s3::S3Call call =
-        s3::S3Call::upload_part(u->key, u->upload_id, number,
-                                std::span<const char>(buffer.data.get(), buffer.size), headers);
+    s3::S3Call call = s3::S3Call::upload_part(u->key, u->upload_id, number, {}, headers);
+    call.file = {body.reader->fd(), offset, length};
     call.payload_sha256 = read.sha256;
     s3::OpResult r = co_await exchange(io, std::move(call));
+    // As for a streamed PUT: bytes changed while sent differ from the checksum sent before them;
+    // a file changed since it was opened is refused here.
+    if (auto changed = changed_since_open(u->entry, *body.reader)) {
+      u->fail(*changed);
+      co_return;
+    }
     require_part_etag(r, number);
     if (r.ok && md5_after_reply && run.integrity.compares_etag(checks, r)) {
-      // The part read again for its MD5 (from the page cache, off the I/O threads): bytes
-      // changed since they were sent differ from the ETag and are sent again.
-      const DigestNeeds md5_only{s3::ChecksumAlgorithm::None, true, false};
-      const ReadDigest md5 =
-          co_await io.read(u->entry, u->plan.offset(index), buffer.span(), md5_only);
-      if (md5.problem) {
-        u->fail(*md5.problem);
+      // Bytes changed since they were sent differ from the ETag and are sent again.
+      const std::optional<std::string> problem =
+          co_await etag_md5(io, u->entry, offset, length, &read);
+      if (problem) {
+        u->fail(*problem);
         co_return;
       }
-      read.md5 = md5.md5;
     }
     if (r.ok) {
       const Verdict verdict = run.integrity.judge(checks, {read.checksum, read.md5}, r);

@@ -80,11 +80,33 @@ BOOST_AUTO_TEST_CASE(a_range_read_in_pieces_has_the_digests_of_its_bytes) {
 
 BOOST_AUTO_TEST_CASE(the_whole_file_pass_has_the_same_digests) {
   const ListedFile f((1u << 20) * 2 + 99);
-  const ReadDigest r = digest_file(f.entry, kAll);
+  const ReadDigest r = digest_range(f.entry, 0, f.bytes.size(), kAll);
   BOOST_TEST(!r.problem.has_value());
   BOOST_TEST(r.checksum == s3::checksum_of(s3::ChecksumAlgorithm::Crc32c, f.range(0, f.bytes.size())));
   BOOST_TEST(r.md5 == s3::checksum_of(s3::ChecksumAlgorithm::Md5, f.range(0, f.bytes.size())));
   BOOST_TEST(r.sha256 == util::hex_lower(util::sha256(f.range(0, f.bytes.size()))));
+}
+
+// A part's pass: the digests of its range only, from any offset (not a page's or a window's
+// boundary), as reading it into memory gives.
+BOOST_AUTO_TEST_CASE(a_range_pass_has_the_digests_of_the_range_read) {
+  const ListedFile f((1u << 20) * 5 + 4321);
+  for (const auto& [offset, length] : std::vector<std::pair<std::size_t, std::size_t>>{
+           {0, 1u << 20}, {1234, (2u << 20) + 777}, {4096, 3u << 20},
+           {(1u << 20) * 5, 4321}, {(1u << 20) * 3 + 1, (2u << 20) + 4320}, {77, 0}}) {
+    std::vector<char> out(length);
+    const ReadDigest read = read_and_digest(f.entry, offset, out, kAll);
+    const ReadDigest pass = digest_range(f.entry, offset, length, kAll);
+    BOOST_TEST_REQUIRE(!pass.problem.has_value());
+    BOOST_TEST(pass.checksum == read.checksum);
+    BOOST_TEST(pass.md5 == read.md5);
+    BOOST_TEST(pass.sha256 == read.sha256);
+    BOOST_TEST(pass.checksum == s3::checksum_of(s3::ChecksumAlgorithm::Crc32c, f.range(offset, length)));
+  }
+  // A range past the file's end is refused, not read.
+  const ReadDigest past = digest_range(f.entry, f.bytes.size() - 10, 11, kAll);
+  BOOST_REQUIRE(past.problem.has_value());
+  BOOST_TEST(past.checksum.empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_file_cut_short_since_it_was_listed_is_refused) {
@@ -95,9 +117,13 @@ BOOST_AUTO_TEST_CASE(a_file_cut_short_since_it_was_listed_is_refused) {
   BOOST_REQUIRE(r.problem.has_value());
   BOOST_TEST(r.problem->find("file changed") != std::string::npos);
   BOOST_TEST(r.checksum.empty());
-  const ReadDigest whole = digest_file(f.entry, kAll);
+  const ReadDigest whole = digest_range(f.entry, 0, f.bytes.size(), kAll);
   BOOST_REQUIRE(whole.problem.has_value());
   BOOST_TEST(whole.problem->find("file changed") != std::string::npos);
+  // A part's range within what is left of the file: the file is no longer the one listed.
+  const ReadDigest part = digest_range(f.entry, 0, 500, kAll);
+  BOOST_REQUIRE(part.problem.has_value());
+  BOOST_TEST(part.problem->find("file changed") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -81,10 +81,13 @@ s3::OpResult with_etag(s3::OpResult r, std::string etag) {
 
 // What the sequence did, and the replies it gets, in order.
 struct Script {
-  std::vector<std::string> events;  // "memory", "pace", "read", "request", "release", "send X", "settle"
+  // "memory", "pace", "read", "digest", "request", "release", "send X", "settle"
+  std::vector<std::string> events;
+  std::vector<std::uint64_t> memory_asked;  // the bytes of each memory permit
   std::vector<s3::S3Call> calls;
-  std::vector<DigestNeeds> digests;  // what each streamed PUT's pass over the file computed
-  std::vector<DigestNeeds> read_needs;  // what each read of a body (a part, a small file) computed
+  // What each streamed body's pass over the file (a large PUT, a part) computed.
+  std::vector<DigestNeeds> digests;
+  std::vector<DigestNeeds> read_needs;  // what each read of a small file into memory computed
   std::deque<s3::OpResult> replies;
   int requests_held = 0;
   int most_requests_held = 0;
@@ -113,8 +116,9 @@ struct ScriptedIo {
   RunControl* control;
 
   RunControl& run() const { return *control; }
-  Task<Permit> memory(std::uint64_t) const {
+  Task<Permit> memory(std::uint64_t bytes) const {
     script->events.push_back("memory");
+    script->memory_asked.push_back(bytes);
     co_return Held([s = script] { s->events.push_back("memory released"); });
   }
   Task<bool> pace(std::uint64_t) const {
@@ -127,10 +131,11 @@ struct ScriptedIo {
     script->read_needs.push_back(needs);
     co_return read_and_digest(entry, offset, out, needs);
   }
-  Task<ReadDigest> digest(walker::Entry entry, DigestNeeds needs) const {
+  Task<ReadDigest> digest(walker::Entry entry, std::uint64_t offset, std::uint64_t length,
+                          DigestNeeds needs) const {
     script->events.push_back("digest");
     script->digests.push_back(needs);
-    co_return digest_file(entry, needs);
+    co_return digest_range(entry, offset, length, needs);
   }
   Task<Permit> request() const {
     script->events.push_back("request");
@@ -160,9 +165,8 @@ struct ScriptedIo {
     co_return control->wait_journal_durable(seq);
   }
   void part_size_hint(std::uint64_t) const {}
-  void parts_coming(std::uint64_t parts, std::uint64_t part_size) const {
-    script->events.push_back("parts coming " + std::to_string(parts) + " x " +
-                             std::to_string(part_size));
+  void parts_coming(std::uint64_t parts) const {
+    script->events.push_back("parts coming " + std::to_string(parts));
   }
 };
 
@@ -470,8 +474,8 @@ BOOST_AUTO_TEST_CASE(a_part_computes_the_md5_only_for_an_etag_to_compare) {
                                                       header_of(c, "x-amz-checksum-crc32c"));
     };
     auto u = upload(f, "aws.bin", part1, part2, 2);
-    BOOST_TEST_REQUIRE(f.script.read_needs.size() == 2u);
-    for (const auto& needs : f.script.read_needs) {
+    BOOST_TEST_REQUIRE(f.script.digests.size() == 2u);
+    for (const auto& needs : f.script.digests) {
       BOOST_TEST((needs.checksum == s3::ChecksumAlgorithm::Crc32c));
       BOOST_TEST(!needs.md5);
     }
@@ -484,11 +488,11 @@ BOOST_AUTO_TEST_CASE(a_part_computes_the_md5_only_for_an_etag_to_compare) {
     Fixture f;
     auto u = upload(f, "rgw.bin", part1, part2, 2);
     BOOST_TEST(f.ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart"}));
-    BOOST_TEST_REQUIRE(f.script.read_needs.size() == 3u);
-    BOOST_TEST(!f.script.read_needs[0].md5);
-    BOOST_TEST((f.script.read_needs[1].checksum == s3::ChecksumAlgorithm::None));
-    BOOST_TEST(f.script.read_needs[1].md5);
-    BOOST_TEST(f.script.read_needs[2].md5);
+    BOOST_TEST_REQUIRE(f.script.digests.size() == 3u);
+    BOOST_TEST(!f.script.digests[0].md5);
+    BOOST_TEST((f.script.digests[1].checksum == s3::ChecksumAlgorithm::None));
+    BOOST_TEST(f.script.digests[1].md5);
+    BOOST_TEST(f.script.digests[2].md5);
     BOOST_TEST(!has_header(f.script.calls[1], "Content-MD5"));
     BOOST_TEST(has_header(f.script.calls[2], "Content-MD5"));
     BOOST_TEST(!u->failed.load());
@@ -748,17 +752,77 @@ BOOST_FIXTURE_TEST_CASE(multipart_create_parts_complete, Fixture) {
   BOOST_TEST(ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart", "UploadPart",
                           "UploadPart", "CompleteMultipartUpload"}));
   // The engine is told of the three parts before the Create goes, to ready their connections.
-  const auto coming = index_of(script.events, "parts coming 3 x 5242880");
+  const auto coming = index_of(script.events, "parts coming 3");
   BOOST_TEST(coming < index_of(script.events, "send CreateMultipartUpload"));
   BOOST_TEST(parts_coming_told(script.events) == 1);
   BOOST_TEST(script.calls[1].query.find("partNumber=1") != std::string::npos);
   BOOST_TEST(script.calls[3].query.find("partNumber=2") != std::string::npos);  // the retry
-  BOOST_TEST(script.calls[4].payload().size() == (2u << 20));
+  // Each part streamed from the file (its range of it), holding a window's memory, not its size.
+  BOOST_TEST(script.calls[4].payload().empty());
+  BOOST_TEST(script.calls[4].file.fd >= 0);
+  BOOST_TEST(script.calls[4].file.offset == (10u << 20));
+  BOOST_TEST(script.calls[4].file.length == (2u << 20));
+  BOOST_TEST(script.calls[1].file.offset == 0u);
+  BOOST_TEST(script.calls[1].file.length == (5u << 20));
+  BOOST_TEST(std::count(script.memory_asked.begin(), script.memory_asked.end(), kStreamMemory) == 3);
+  BOOST_TEST(script.read_needs.empty());  // no part read into memory
+  // Nothing to compute (no checksum, over HTTPS): no first pass, the part read once, as sent.
+  BOOST_TEST(script.digests.empty());
   BOOST_TEST(!script.held_at_settle);
   const auto s = report.finish();
   BOOST_TEST(s.files_uploaded == 1u);
   BOOST_TEST(s.multipart_uploads == 1u);
   BOOST_TEST(s.retries == 1u);
+}
+
+// A part with a checksum: its first pass over its range of the file, then the request permit
+// around its send, in the permit order of a streamed PUT.
+BOOST_FIXTURE_TEST_CASE(a_part_is_digested_in_place_then_sent_from_the_file, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  const auto e = file("big.bin", 11ull << 20);  // parts of 5, 5 and 1 MiB
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kCreated), with_etag(reply(200), "\"e2\"")};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  const std::size_t before = script.events.size();
+  steps::upload_part(i, u, 1, Held()).get();
+  const std::vector<std::string> ev(script.events.begin() + static_cast<std::ptrdiff_t>(before),
+                                    script.events.end());
+  BOOST_TEST(index_of(ev, "memory") < index_of(ev, "pace"));
+  BOOST_TEST(index_of(ev, "pace") < index_of(ev, "digest"));
+  BOOST_TEST(index_of(ev, "digest") < index_of(ev, "request"));
+  BOOST_TEST(index_of(ev, "request") < index_of(ev, "send UploadPart"));
+  BOOST_TEST(index_of(ev, "send UploadPart") < index_of(ev, "release"));
+  BOOST_TEST_REQUIRE(script.digests.size() == 1u);
+  BOOST_TEST((script.digests[0].checksum == s3::ChecksumAlgorithm::Crc32c));
+  const s3::S3Call& part = script.calls.back();
+  BOOST_TEST(part.file.offset == (5u << 20));
+  BOOST_TEST(part.file.length == (5u << 20));
+  // The checksum sent is the part's own (its bytes read back from the file).
+  std::vector<char> bytes(5u << 20);
+  BOOST_TEST_REQUIRE(!read_range(e, 5u << 20, bytes).has_value());
+  BOOST_TEST(header_of(part, "x-amz-checksum-crc32c") ==
+             s3::checksum_of(s3::ChecksumAlgorithm::Crc32c,
+                             std::span<const unsigned char>(
+                                 reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size())));
+  BOOST_TEST(u->parts[1].etag == "\"e2\"");
+  BOOST_TEST(!u->failed.load());
+}
+
+// A file changed between its listing and a part's turn: the part is not sent and the upload
+// fails with the reason (the coordinator then aborts it).
+BOOST_FIXTURE_TEST_CASE(a_part_of_a_file_changed_since_listed_fails_the_upload, Fixture) {
+  opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+  const auto e = file("big.bin", 11ull << 20);
+  auto u = multipart(e, "big.bin");
+  script.replies = {reply(200, {}, kCreated)};
+  auto i = io();
+  BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+  fs::resize_file(e.path, 6ull << 20);
+  steps::upload_part(i, u, 0, Held()).get();
+  BOOST_TEST(ops() == (Ops{"CreateMultipartUpload"}));
+  BOOST_TEST(u->failed.load());
+  BOOST_TEST(u->failure().find("file changed") != std::string::npos);
 }
 
 // With a CRC the upload is FULL_OBJECT: each part still sends its own checksum, and the
@@ -1117,7 +1181,7 @@ BOOST_FIXTURE_TEST_CASE(a_continued_upload_readies_connections_for_its_parts_lef
   BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
   BOOST_TEST(u->upload_id == "OPEN-1");
   BOOST_TEST(ops() == (Ops{"ListParts", "ListMultipartUploads"}));
-  BOOST_TEST(index_of(script.events, "parts coming 2 x 5242880") <
+  BOOST_TEST(index_of(script.events, "parts coming 2") <
              index_of(script.events, "send ListMultipartUploads"));
   control->attach_journal(nullptr);
 }
