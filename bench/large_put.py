@@ -2,7 +2,7 @@
 """Loopback single PUTs of large files over HTTPS to nginx: s3up against curl -Z, side by side.
 
     bench/large_put.py [--files 2] [--size 256MiB] [--reps 5] [--s3up build-release/s3up]
-                       [--sink nginx|ts-https]
+                       [--sink nginx|ts-https] [--parts] [--data DIR] [--compare S3UP]
 
 Makes FILES random files of SIZE in /dev/shm, starts the bench's nginx sink (bench/benchlib),
 and runs, interleaved REPS times: curl -Z (no signature, no checksum: the transport's ceiling),
@@ -18,16 +18,21 @@ large bodies send their checksum in an aws-chunked trailer once the store echoed
 the first body with --trailing-checksum on, as on AWS's endpoints) and are read once; the runs
 compare the defaults, --trailing-checksum on and off, and --checksum none. The sink's own CPU
 (it verifies the checksum and computes the MD5 of its ETags) is not counted.
+
+With --parts (ts-https only: nginx takes no multipart uploads) s3up runs at its multipart
+defaults (16 MiB parts above 8 MiB) instead of single PUTs; curl -Z still sends each file in one
+PUT, the transport's ceiling. --compare S3UP runs another s3up binary beside, at the same
+settings on both engines (an A/B); --data puts the files on another file system than /dev/shm.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,16 +52,18 @@ def parse_size(text: str) -> int:
 
 
 def run(cmd: list[str]) -> tuple[float, float, int]:
-    """Runs cmd; returns wall seconds, CPU seconds and peak RSS (KiB) of the child."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-1000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss
+    """Runs cmd; returns wall seconds, CPU seconds and peak RSS (KiB) of that child alone
+    (os.wait4: RUSAGE_CHILDREN's peak would be the largest of every child so far)."""
+    with tempfile.TemporaryFile(mode="w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err.read()[-1000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def main() -> None:
@@ -68,9 +75,13 @@ def main() -> None:
     ap.add_argument("--sink", choices=["nginx", "ts-https"], default="nginx")
     ap.add_argument("--data", default="/dev/shm/s3up-large-put",
                     help="folder for the files (made and removed; default on tmpfs)")
+    ap.add_argument("--parts", action="store_true",
+                    help="s3up at its multipart defaults instead of single PUTs (ts-https)")
     ap.add_argument("--compare", metavar="S3UP",
                     help="another s3up binary run beside, at its defaults on both engines (an A/B)")
     a = ap.parse_args()
+    if a.parts and a.sink != "ts-https":
+        ap.error("--parts needs --sink ts-https (nginx takes no multipart uploads)")
     size = parse_size(a.size)
     data = Path(a.data)
     shutil.rmtree(data, ignore_errors=True)
@@ -85,10 +96,13 @@ def main() -> None:
             else TestServerSink(Path(a.s3up).parent / "s3-testserver", True, cert, key))
     gib = a.files * size / (1 << 30)
 
+    cut = [] if a.parts else ["--multipart-threshold", str(size + 1)]
+
     def s3up(prefix: str, *extra: str, binary: str = a.s3up) -> list[str]:
-        """s3up uploading the files as single PUTs under `prefix`, with `extra` options."""
+        """s3up uploading the files under `prefix` (single PUTs, or in parts with --parts), with
+        `extra` options."""
         return [binary, "--endpoint-url", sink.url, "--ca-bundle", str(cert), "--quiet", *extra,
-                "--multipart-threshold", str(size + 1), str(data), f"s3://{BUCKET}/{prefix}"]
+                *cut, str(data), f"s3://{BUCKET}/{prefix}"]
 
     clients = {
         "curl -Z": lambda p: ["curl", "-s", "-S", "--fail", "-Z", "--cacert", str(cert), "-H", "Expect:"]
@@ -99,7 +113,15 @@ def main() -> None:
         "s3up --checksum none --engine threaded":
             lambda p: s3up(p, "--checksum", "none", "--engine", "threaded"),
     }
-    if not nginx:
+    if a.parts:
+        clients = {
+            "curl -Z": clients["curl -Z"],
+            "s3up": clients["s3up"],
+            "s3up --engine threaded": clients["s3up --engine threaded"],
+            "s3up --trailing-checksum off": lambda p: s3up(p, "--trailing-checksum", "off"),
+            "s3up --checksum none": clients["s3up --checksum none"],
+        }
+    elif not nginx:
         clients = {
             "curl -Z": clients["curl -Z"],
             "s3up": clients["s3up"],
@@ -139,16 +161,18 @@ def main() -> None:
         if nginx:
             nginx.stop()
         shutil.rmtree(data, ignore_errors=True)
-    print(f"\n{a.files} x {a.size} over HTTPS to {a.sink} on loopback, medians of {a.reps}:")
-    print("| client | wall s | CPU s | CPU s per GiB | × curl (wall) | CPU / curl's |")
-    print("|---|---:|---:|---:|---:|---:|")
+    how = "s3up in parts (its defaults)" if a.parts else "single PUTs"
+    print(f"\n{a.files} x {a.size} over HTTPS to {a.sink} on loopback, {how}, medians of {a.reps}:")
+    print("| client | wall s | CPU s | CPU s per GiB | × curl (wall) | CPU / curl's | peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     curl_wall = statistics.median(r[0] for r in results["curl -Z"])
     curl_cpu = statistics.median(r[1] for r in results["curl -Z"])
     for name, rs in results.items():
         wall = statistics.median(r[0] for r in rs)
         cpu = statistics.median(r[1] for r in rs)
+        rss = statistics.median(r[2] for r in rs) / 1024
         print(f"| {name} | {wall:.3f} | {cpu:.3f} | {cpu / gib:.3f} | {curl_wall / wall:.2f} | "
-              f"{cpu / curl_cpu:.2f} |")
+              f"{cpu / curl_cpu:.2f} | {rss:.1f} |")
     print(f"(load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
 

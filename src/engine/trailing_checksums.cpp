@@ -8,7 +8,7 @@ TrailerNegotiator::TrailerNegotiator(TrailingChecksums when,
 
 bool TrailerNegotiator::use(const BodyChecks& checks, IntegrityNegotiator::Store store,
                             bool payload_signed) const {
-  if (when_ == TrailingChecksums::Never || payload_signed || checks.kind != BodyKind::Object ||
+  if (when_ == TrailingChecksums::Never || payload_signed ||
       checks.flexible == s3::ChecksumAlgorithm::None || checks.content_md5)
     return false;
   switch (state_.load(std::memory_order_acquire)) {

@@ -1,6 +1,7 @@
-// Whether a streamed PutObject carries its flexible checksum in an aws-chunked trailer
-// (s3/trailing_checksum.hpp: the file read once, the checksum sent after it) or in a header
-// computed by a first pass over the file, learned from the store's replies.
+// Whether a streamed body (a large PutObject, a part) carries its flexible checksum in an
+// aws-chunked trailer (s3/trailing_checksum.hpp: the file read once, the checksum sent after it)
+// or in a header computed by a first pass over the file, learned from the store's replies (to
+// either kind of body: one verdict for the run).
 //
 // AWS decodes trailers and verifies and echoes the checksum, as current MinIO does; moto 5.2
 // decodes them and echoes the value. Stores that do not know aws-chunked refuse the request
@@ -26,7 +27,7 @@ class TrailerNegotiator {
   // `note` receives the one-line note (may be empty).
   TrailerNegotiator(TrailingChecksums when, std::function<void(const std::string&)> note);
 
-  // Whether a streamed PutObject sent with `checks`, to a store whose PutObject checksums are
+  // Whether a streamed body sent with `checks`, to a store whose PutObject checksums are
   // `store`, carries its checksum in a trailer. Never for signed payloads (plain HTTP, whose
   // first pass computes the SHA-256 anyway) nor for Content-MD5. Thread-safe.
   bool use(const BodyChecks& checks, IntegrityNegotiator::Store store, bool payload_signed) const;

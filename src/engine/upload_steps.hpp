@@ -245,67 +245,93 @@ Task<Io, std::optional<std::string>> etag_md5(Io io, walker::Entry entry, std::u
   co_return md5.problem;
 }
 
-// A file above kStreamFrom in one PutObject, streamed: its digests in a first pass (none when
-// there is nothing to compute), then its bytes read again as they are sent (one piece in memory
-// per request, whatever the file's size); every retry starts over. Where the store takes
-// aws-chunked trailers (trailing_checksums.hpp) the checksum is computed as the bytes are sent
+// One attempt of a body streamed from the file: what its reply was, and the digests of what was
+// sent.
+struct StreamedAttempt {
+  // The file cannot be sent as listed (changed before or while sent, unreadable): it fails.
+  std::optional<std::string> problem;
+  // The store did not take the aws-chunked trailer: sent again at once (not a retry) with the
+  // checksum in a header, as every streamed body after it (trailing_checksums.hpp).
+  bool resend = false;
+  s3::OpResult reply;
+  ReadDigest read;  // the checksum a trailer carried included
+};
+
+// One attempt of the entry's bytes [offset, offset + length) as the body of `make(sent, read)`
+// (the call, its headers built for the checks `sent` sends in headers and the first pass's
+// digests `read`), planned with `checks`: a large PutObject, a part. The digests in a first
+// pass over the page cache (none when there is nothing to compute), then the bytes read again as
+// they are sent (a window of the file in memory per request, whatever the body's size). Where
+// the store takes aws-chunked trailers the flexible checksum is computed as the bytes are sent
 // and follows them: no first pass. An MD5 wanted only to compare with the ETag (the first
-// bodies, before the run knows what the store checks) is computed after the reply, and only
-// when the reply has such an ETag and no echo: on a store that echoes the checksum (AWS) or
-// keeps no ETag (a plain PUT server) a large body costs no MD5 pass.
+// bodies, before the run knows what the store checks) is computed after the reply, and only when
+// the reply has such an ETag and no echo: on a store that echoes the checksum (AWS) or keeps no
+// ETag (a plain PUT server) a large body costs no MD5 pass.
+template <class Io, class Make>
+Task<Io, StreamedAttempt> send_streamed(Io io, walker::Entry entry, std::uint64_t offset,
+                                        std::uint64_t length, BodyChecks checks, Make make) {
+  RunControl& run = io.run();
+  StreamedAttempt a;
+  const bool trailing =
+      run.trailers.use(checks, run.integrity.store(), run.protocol.sign_payload());
+  DigestNeeds needs = digest_needs(run, checks);
+  if (trailing) needs.checksum = s3::ChecksumAlgorithm::None;
+  const bool md5_after_reply = defer_etag_md5(needs, checks);
+  StreamedFile body = co_await open_streamed(io, entry, offset, length, needs);
+  a.read = std::move(body.read);
+  if (a.read.problem) {
+    a.problem = std::move(a.read.problem);
+    co_return a;
+  }
+  BodyChecks sent = checks;
+  if (trailing) sent.flexible = s3::ChecksumAlgorithm::None;  // in the trailer
+  s3::S3Call call = make(sent, a.read);
+  call.file = {body.reader->fd(), offset, length};
+  call.payload_sha256 = a.read.sha256;
+  std::shared_ptr<s3::TrailingChecksum> trailer;
+  if (trailing) call.trailing = trailer = std::make_shared<s3::TrailingChecksum>(checks.flexible);
+  a.reply = co_await exchange(io, std::move(call));
+  // Bytes changed while being sent differ from a checksum computed before, which the store (or
+  // its echo) catches (a trailer's checksum is of the bytes sent); a file changed since it was
+  // opened (size or modification time) is refused here either way.
+  a.problem = changed_since_open(entry, *body.reader);
+  if (a.problem) co_return a;
+  if (trailer) {
+    a.read.checksum = trailer->value();
+    a.resend = run.trailers.refused(checks.flexible, a.read.checksum, a.reply);
+    if (a.resend) co_return a;
+  }
+  if (md5_after_reply && run.integrity.compares_etag(checks, a.reply))
+    a.problem = co_await etag_md5(io, entry, offset, length, &a.read);
+  co_return a;
+}
+
+// A file above kStreamFrom in one PutObject, streamed (send_streamed); every retry starts over.
 template <class Io>
 Task<Io, void> put_streamed(Io io, walker::Entry entry, std::string key) {
   RunControl& run = io.run();
   [[maybe_unused]] typename Io::Permit memory = co_await io.memory(kStreamMemory);
+  const UploadOptions* opt = &run.opt;
+  const walker::Entry* listed = &entry;
+  const std::string* name = &key;
+  // (A local, not a temporary in the co_await: GCC 12 mishandles those.)
+  const auto make = [opt, listed, name](const BodyChecks& sent, const ReadDigest& read) {
+    return s3::S3Call::put_object(*name, {}, put_headers(*opt, *listed, sent, read));
+  };
   for (int attempt = 0;; ++attempt) {
     const bool go = co_await may_put(io, &entry, &key, attempt);
     if (!go) co_return;
     const BodyChecks checks = run.integrity.plan();
-    const bool trailing =
-        run.trailers.use(checks, run.integrity.store(), run.protocol.sign_payload());
-    DigestNeeds needs = digest_needs(run, checks);
-    if (trailing) needs.checksum = s3::ChecksumAlgorithm::None;
-    const bool md5_after_reply = defer_etag_md5(needs, checks);
-    // No first pass when it has nothing to compute (a trailing checksum, --checksum none, or a
-    // store known to verify nothing, over HTTPS): the file is read once, as it is sent.
-    StreamedFile body = co_await open_streamed(io, entry, 0, entry.size, needs);
-    ReadDigest& read = body.read;
-    const std::optional<walker::FileReader>& reader = body.reader;
-    if (read.problem) {
-      run.report.failed({entry.path, key, *read.problem});
+    StreamedAttempt a = co_await send_streamed(io, entry, 0, entry.size, checks, make);
+    if (a.problem) {
+      run.report.failed({entry.path, key, *a.problem});
       co_return;
     }
-    BodyChecks header_checks = checks;
-    if (trailing) header_checks.flexible = s3::ChecksumAlgorithm::None;  // in the trailer
-    s3::S3Call call =
-        s3::S3Call::put_object(key, {}, put_headers(run.opt, entry, header_checks, read));
-    call.file = {reader->fd(), 0, entry.size};
-    call.payload_sha256 = read.sha256;
-    std::shared_ptr<s3::TrailingChecksum> trailer;
-    if (trailing) call.trailing = trailer = std::make_shared<s3::TrailingChecksum>(checks.flexible);
-    s3::OpResult r = co_await exchange(io, std::move(call));
-    // Bytes changed while being sent differ from a checksum computed before, which the store (or
-    // its echo) catches (a trailer's checksum is of the bytes sent); a file changed since it was
-    // opened (size or modification time) is refused here either way.
-    if (auto changed = changed_since_open(entry, *reader)) {
-      run.report.failed({entry.path, key, *changed});
-      co_return;
+    if (a.resend) {
+      --attempt;  // sent again at once with the checksum in a header: not a retry
+      continue;
     }
-    if (trailer) {
-      read.checksum = trailer->value();
-      if (run.trailers.refused(checks.flexible, read.checksum, r)) {
-        --attempt;  // sent again at once with the checksum in a header: not a retry
-        continue;
-      }
-    }
-    if (md5_after_reply && run.integrity.compares_etag(checks, r)) {
-      const std::optional<std::string> problem = co_await etag_md5(io, entry, 0, entry.size, &read);
-      if (problem) {
-        run.report.failed({entry.path, key, *problem});
-        co_return;
-      }
-    }
-    const PutNext next = co_await settle_put(io, &entry, &key, checks, &read, r, attempt);
+    const PutNext next = co_await settle_put(io, &entry, &key, checks, &a.read, a.reply, attempt);
     if (next == PutNext::Done) co_return;
     if (next == PutNext::Resend) --attempt;  // without the refused headers: not a retry
   }
@@ -765,8 +791,8 @@ Task<Io, bool> start_multipart(Io io, std::shared_ptr<MultipartUpload> u) {
 }
 
 // Part `index` of the upload (nothing to send when it was resumed), streamed from the file as a
-// large PutObject is (a first pass for its digests, then its bytes as they are sent: the part's
-// size costs no memory). `memory` is the part's memory permit (kStreamMemory) when the caller
+// large PutObject is (send_streamed: the part's size costs no memory, and where the store takes
+// trailers it is read once). `memory` is the part's memory permit (kStreamMemory) when the caller
 // took it already (the async engine does, so as not to start more parts than memory allows),
 // else empty.
 template <class Io>
@@ -783,41 +809,28 @@ Task<Io, void> upload_part(Io io, std::shared_ptr<MultipartUpload> u, std::uint6
   if (u->failed.load() || run.stopping.load()) co_return;
   const int number = static_cast<int>(index + 1);
   if (!memory) memory = co_await io.memory(kStreamMemory);
+  const auto make = [u, number](const BodyChecks& sent, const ReadDigest& read) {
+    s3::Headers headers;
+    add_checksum_headers(headers, sent, read, /*sdk_algorithm=*/false);
+    return s3::S3Call::upload_part(u->key, u->upload_id, number, {}, std::move(headers));
+  };
   for (int attempt = 0;; ++attempt) {
     if (u->failed.load() || (attempt > 0 && run.stopping.load())) co_return;
     const bool paced = co_await io.pace(length);
     if (!paced) co_return;  // the run stopped while this part waited: the upload is aborted
     const BodyChecks checks = run.integrity.plan(BodyKind::Part);
-    DigestNeeds needs = digest_needs(run, checks);
-    const bool md5_after_reply = defer_etag_md5(needs, checks);  // as for a streamed PUT
-    StreamedFile body = co_await open_streamed(io, u->entry, offset, length, needs);
-    ReadDigest& read = body.read;
-    if (read.problem) {
-      u->fail(*read.problem);
+    StreamedAttempt a = co_await send_streamed(io, u->entry, offset, length, checks, make);
+    if (a.problem) {
+      u->fail(*a.problem);
       co_return;
     }
-    s3::Headers headers;
-    add_checksum_headers(headers, checks, read, /*sdk_algorithm=*/false);
-    s3::S3Call call = s3::S3Call::upload_part(u->key, u->upload_id, number, {}, headers);
-    call.file = {body.reader->fd(), offset, length};
-    call.payload_sha256 = read.sha256;
-    s3::OpResult r = co_await exchange(io, std::move(call));
-    // As for a streamed PUT: bytes changed while sent differ from the checksum sent before them;
-    // a file changed since it was opened is refused here.
-    if (auto changed = changed_since_open(u->entry, *body.reader)) {
-      u->fail(*changed);
-      co_return;
+    if (a.resend) {
+      --attempt;  // sent again at once with the checksum in a header: not a retry
+      continue;
     }
+    s3::OpResult& r = a.reply;
+    const ReadDigest& read = a.read;
     require_part_etag(r, number);
-    if (r.ok && md5_after_reply && run.integrity.compares_etag(checks, r)) {
-      // Bytes changed since they were sent differ from the ETag and are sent again.
-      const std::optional<std::string> problem =
-          co_await etag_md5(io, u->entry, offset, length, &read);
-      if (problem) {
-        u->fail(*problem);
-        co_return;
-      }
-    }
     if (r.ok) {
       const Verdict verdict = run.integrity.judge(checks, {read.checksum, read.md5}, r);
       if (!verdict.corrupted) {

@@ -574,6 +574,65 @@ BOOST_AUTO_TEST_CASE(a_streamed_put_to_a_store_that_echoes_sends_its_checksum_in
   BOOST_TEST(s.notes.empty());
 }
 
+// Parts go as large PutObjects do: with --trailing-checksum on (or once the store echoed), each
+// part's checksum follows its bytes in a trailer (no first pass), and the store's echo of it
+// verifies the part; a store that does not take the trailer on a part gets the part again at
+// once with the checksum in a header (not a retry), and every body after it too.
+BOOST_AUTO_TEST_CASE(parts_send_their_checksums_in_trailers_where_the_store_takes_them) {
+  for (const bool echoes : {true, false}) {
+    BOOST_TEST_CONTEXT("store echoes trailers: " << echoes) {
+      Fixture f;
+      f.opt.checksum = s3::ChecksumAlgorithm::Crc32c;
+      f.opt.trailing_checksums = TrailingChecksums::FromStart;
+      const auto e = f.file("big.bin", 11ull << 20);  // 5 + 5 + 1 MiB
+      auto u = f.multipart(e, "big.bin");
+      f.script.replies = {reply(200, {}, kCreated)};
+      for (int i = 0; i < 4; ++i) f.script.replies.push_back(with_etag(reply(200), "\"e\""));
+      f.script.on_send = [&f, echoes](const s3::S3Call& c) {
+        if (std::string_view(s3::to_string(c.op)) != "UploadPart") return;
+        if (c.trailing && !echoes) return;  // stored without reading the trailer: no echo
+        const std::string value =
+            c.trailing ? c.trailing->value() : header_of(c, "x-amz-checksum-crc32c");
+        f.script.replies.front().headers.emplace_back("x-amz-checksum-crc32c", value);
+      };
+      auto i = f.io();
+      BOOST_TEST_REQUIRE(steps::start_multipart(i, u).get());
+      for (std::uint64_t n = 0; n < 3; ++n) steps::upload_part(i, u, n, Held()).get();
+      BOOST_TEST(!u->failed.load());
+      std::vector<char> bytes(5u << 20);
+      BOOST_TEST_REQUIRE(!read_range(e, 5u << 20, bytes).has_value());
+      const std::string crc2 = s3::checksum_of(
+          s3::ChecksumAlgorithm::Crc32c,
+          std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(bytes.data()),
+                                         bytes.size()));
+      if (echoes) {
+        BOOST_TEST(f.ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart",
+                                   "UploadPart"}));
+        for (int c : {1, 2, 3}) {
+          BOOST_TEST(f.script.calls[c].trailing);
+          BOOST_TEST(!has_header(f.script.calls[c], "x-amz-checksum-crc32c"));
+        }
+        BOOST_TEST(f.script.digests.empty());  // each part read once, as sent
+        BOOST_TEST(u->parts[1].checksum_value == crc2);
+      } else {
+        // The first part twice (trailer, then header), the others with headers.
+        BOOST_TEST(f.ops() == (Ops{"CreateMultipartUpload", "UploadPart", "UploadPart",
+                                   "UploadPart", "UploadPart"}));
+        BOOST_TEST(f.script.calls[1].trailing);
+        for (int c : {2, 3, 4}) {
+          BOOST_TEST(!f.script.calls[c].trailing);
+          BOOST_TEST(has_header(f.script.calls[c], "x-amz-checksum-crc32c"));
+        }
+        BOOST_TEST(header_of(f.script.calls[3], "x-amz-checksum-crc32c") == crc2);
+        BOOST_TEST(u->parts[1].checksum_value == crc2);
+      }
+      const auto s = f.report.finish();
+      BOOST_TEST(s.retries == 0u);
+      BOOST_TEST(s.notes.size() == (echoes ? 0u : 1u));
+    }
+  }
+}
+
 // A store that does not take trailers (refuses the request, or stores it without echoing the
 // trailer's checksum): the body is sent again at once with the checksum in a header (not a
 // retry), and so is every streamed body after it; said once.
@@ -619,14 +678,15 @@ BOOST_AUTO_TEST_CASE(a_store_that_does_not_take_trailers_gets_the_checksum_in_a_
     BOOST_TEST(!f.script.calls[0].trailing);
     BOOST_TEST(f.report.finish().files_uploaded == 1u);
   }
-  // Nor over plain HTTP (signed payloads), for parts, or with Content-MD5.
+  // Nor over plain HTTP (signed payloads), or with Content-MD5; for parts as for objects.
   TrailerNegotiator trailers(TrailingChecksums::FromStart, {});
   BodyChecks checks;
   checks.flexible = s3::ChecksumAlgorithm::Crc32c;
   BOOST_TEST(trailers.use(checks, IntegrityNegotiator::Store::Unknown, false));
   BOOST_TEST(!trailers.use(checks, IntegrityNegotiator::Store::Unknown, true));
   checks.kind = BodyKind::Part;
-  BOOST_TEST(!trailers.use(checks, IntegrityNegotiator::Store::Echoes, false));
+  BOOST_TEST(trailers.use(checks, IntegrityNegotiator::Store::Echoes, false));
+  BOOST_TEST(!trailers.use(checks, IntegrityNegotiator::Store::Echoes, true));
   checks.kind = BodyKind::Object;
   checks.content_md5 = true;
   BOOST_TEST(!trailers.use(checks, IntegrityNegotiator::Store::Echoes, false));
