@@ -12,6 +12,7 @@
 
 #include "walker/mapped_view.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -46,8 +47,8 @@ struct PayloadBody {
   // The size of the pieces a file range is sent in.
   static constexpr std::size_t kPiece = 256 * 1024;
   // A file range's pieces but the last are sent from the page cache, mapped this much at a time
-  // (walker::MappedRange; TLS encrypts them from there, a plain socket copies them once); the
-  // last is read into a buffer, which finds a file cut short anywhere before its end.
+  // (walker::MappedRange; TLS encrypts them from there, a plain socket copies them once), framed
+  // or not; the last is read into a buffer, which finds a file cut short anywhere before its end.
   static constexpr std::size_t kWindow = 1024 * 1024;
 
   struct value_type {
@@ -79,7 +80,9 @@ struct PayloadBody {
 
   class writer {
    public:
-    using const_buffers_type = boost::asio::const_buffer;
+    // A piece: up to three buffers (a framed chunk's size line, its bytes and their CRLF, the
+    // bytes of a mapped window left where they are); those not used are empty.
+    using const_buffers_type = std::array<boost::asio::const_buffer, 3>;
 
     template <bool isRequest, class Fields>
     writer(const boost::beast::http::header<isRequest, Fields>&, const value_type& body)
@@ -100,19 +103,16 @@ struct PayloadBody {
       if (body_.fd < 0) {
         if (done_ > 0 || body_.memory.empty()) return boost::none;
         done_ = body_.memory.size();
-        return {{boost::asio::const_buffer(body_.memory.data(), body_.memory.size()), false}};
+        return {{one(body_.memory.data(), body_.memory.size()), false}};
       }
       if (body_.trailer) return next_chunk(ec);
       if (done_ >= body_.length) return boost::none;
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, body_.length - done_));
-      if (window_ && window_->faulted()) {  // cut short under the piece just sent: torn
-        ec = boost::system::errc::make_error_code(boost::system::errc::io_error);
-        return boost::none;
-      }
+      if (torn(ec)) return boost::none;
       if (done_ + want < body_.length) {
         if (const char* mapped = map_piece(want)) {
           done_ += want;
-          return {{boost::asio::const_buffer(mapped, want), true}};
+          return {{one(mapped, want), true}};
         }
       }
       window_.reset();
@@ -120,10 +120,22 @@ struct PayloadBody {
       const std::size_t got = read_at(piece_.get(), want, done_, ec);
       if (ec) return boost::none;
       done_ += got;
-      return {{boost::asio::const_buffer(piece_.get(), got), done_ < body_.length}};
+      return {{one(piece_.get(), got), done_ < body_.length}};
     }
 
    private:
+    static const_buffers_type one(const char* data, std::size_t size) {
+      return {boost::asio::const_buffer(data, size), {}, {}};
+    }
+
+    // Whether the file was cut short under the window the last piece came from (its pages past
+    // the new end read as zeros): the body is torn, `ec` says so, nothing more is sent.
+    bool torn(boost::system::error_code& ec) const {
+      if (!window_ || !window_->faulted()) return false;
+      ec = boost::system::errc::make_error_code(boost::system::errc::io_error);
+      return true;
+    }
+
     // The range's `want` bytes from done_ where they lie in the page cache (a mapped window of
     // kWindow bytes, mapped anew as the pieces pass its end), or null when the file cannot be
     // mapped (the pieces are then read, as the last one always is).
@@ -156,14 +168,28 @@ struct PayloadBody {
       return 0;
     }
 
-    // The next chunk of a framed body, read whole (its size line is written before its bytes);
-    // the last one carries the end of the body: the empty chunk and the trailer.
+    // The next chunk of a framed body: its size line, its bytes where they lie in a mapped window,
+    // and their CRLF; or, for the last (and where the file cannot be mapped), read whole into a
+    // buffer with its framing, the last carrying the end of the body: the empty chunk and the
+    // trailer. The trailer's checksum is computed from the bytes as they go.
     boost::optional<std::pair<const_buffers_type, bool>> next_chunk(boost::system::error_code& ec) {
       if (finished_) return boost::none;
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, body_.length - done_));
+      if (torn(ec)) return boost::none;
+      if (want > 0 && done_ + want < body_.length) {
+        if (const char* mapped = map_piece(want)) {
+          const int line = std::snprintf(size_line_.data(), size_line_.size(), "%zx\r\n", want);
+          body_.trailer->consume({mapped, want});
+          done_ += want;
+          return {{{boost::asio::const_buffer(size_line_.data(), static_cast<std::size_t>(line)),
+                    boost::asio::const_buffer(mapped, want), boost::asio::const_buffer("\r\n", 2)},
+                   true}};
+        }
+      }
+      window_.reset();
       if (!piece_) piece_ = std::make_unique<char[]>(kPiece + kFrameRoom + body_.trailer->size());
       char* const out = piece_.get();
       std::size_t n = 0;
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, body_.length - done_));
       if (want > 0) {
         n = static_cast<std::size_t>(std::snprintf(out, kFrameRoom, "%zx\r\n", want));
         for (std::size_t got = 0; got < want;) {
@@ -186,7 +212,7 @@ struct PayloadBody {
         out[n++] = '\n';
         finished_ = true;
       }
-      return {{boost::asio::const_buffer(out, n), !finished_}};
+      return {{one(out, n), !finished_}};
     }
 
     // A chunk's size line and CRLF, and the empty chunk with the final CRLF.
@@ -196,6 +222,7 @@ struct PayloadBody {
     std::uint64_t done_ = 0;
     bool finished_ = false;
     std::unique_ptr<char[]> piece_;
+    std::array<char, kFrameRoom> size_line_{};   // a mapped chunk's "<hex size>\r\n"
     std::optional<walker::MappedRange> window_;  // from window_start_ in the range
     std::uint64_t window_start_ = 0;
     bool unmappable_ = false;

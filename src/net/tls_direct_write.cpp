@@ -166,10 +166,13 @@ asio::awaitable<error_code> write_body_tls_direct(SSL* ssl, tcp::socket& socket,
     if (ec) co_return ec;
     if (!piece) break;
     more = piece->second;
-    const std::span<const char> bytes(static_cast<const char*>(piece->first.data()),
-                                      piece->first.size());
-    ec = co_await write_records(ssl, socket, &target, bytes, idle, deadline, exchange);
-    if (ec) co_return ec;
+    // A framed chunk from a mapping is three buffers (size line, bytes, CRLF): each its records.
+    for (const asio::const_buffer& buffer : piece->first) {
+      if (buffer.size() == 0) continue;
+      const std::span<const char> bytes(static_cast<const char*>(buffer.data()), buffer.size());
+      ec = co_await write_records(ssl, socket, &target, bytes, idle, deadline, exchange);
+      if (ec) co_return ec;
+    }
   }
   co_return error_code{};
 }

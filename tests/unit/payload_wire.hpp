@@ -21,7 +21,8 @@ inline std::string wire_of(const http::PayloadBody::value_type& body) {
     auto piece = w.get(ec);
     BOOST_REQUIRE(!ec);
     if (!piece) break;
-    out.append(static_cast<const char*>(piece->first.data()), piece->first.size());
+    for (const auto& buffer : piece->first)
+      out.append(static_cast<const char*>(buffer.data()), buffer.size());
     if (!piece->second) break;
   }
   return out;

@@ -70,8 +70,10 @@ BOOST_AUTO_TEST_SUITE(payload_body)
 
 BOOST_AUTO_TEST_CASE(a_framed_file_decodes_to_its_bytes_and_trailer_and_has_the_size_announced) {
   constexpr std::size_t kPiece = http::PayloadBody::kPiece;
+  // Up to 3 pieces and 17 bytes: within the first mapped window; 9 pieces and 5 bytes: across
+  // windows (their chunks sent from the mapping, the last read).
   for (const std::size_t size : {std::size_t{1}, std::size_t{4095}, kPiece, kPiece + 1,
-                                 3 * kPiece + 17}) {
+                                 3 * kPiece + 17, 9 * kPiece + 5}) {
     BOOST_TEST_CONTEXT("size " << size) {
       TempFile file(size + 100);
       s3::TrailingChecksum trailer(s3::ChecksumAlgorithm::Crc32c);
@@ -163,13 +165,51 @@ BOOST_AUTO_TEST_CASE(a_file_cut_short_under_a_mapped_piece_is_an_error_not_a_cra
   w.init(ec);
   const auto first = w.get(ec);
   BOOST_REQUIRE(first.has_value());
-  BOOST_REQUIRE(first->first.size() == http::PayloadBody::kPiece);
+  BOOST_REQUIRE(first->first[0].size() == http::PayloadBody::kPiece);
+  BOOST_REQUIRE(first->first[1].size() == 0u);
   BOOST_REQUIRE(::truncate(file.tree.path("file").c_str(), 128 * 1024) == 0);
   // What a socket would send: the bytes before the new end, zeros after (no SIGBUS).
-  const std::string sent(static_cast<const char*>(first->first.data()), first->first.size());
+  const std::string sent(static_cast<const char*>(first->first[0].data()), first->first[0].size());
   BOOST_TEST(sent.substr(0, 128 * 1024) == file.data.substr(0, 128 * 1024));
   BOOST_TEST(sent.substr(128 * 1024) == std::string(sent.size() - 128 * 1024, '\0'));
   const auto next = w.get(ec);  // the writer sees the torn piece before anything more is sent
+  BOOST_TEST(!next);
+  BOOST_TEST(ec.failed());
+}
+
+// A framed chunk but the last goes out as three buffers: its size line, its bytes where they lie
+// in the mapped window (not copied), its CRLF. A file cut short under it: the chunk reads zeros
+// past the new end, and the next get() is an error, before the trailer is ever sent.
+BOOST_AUTO_TEST_CASE(a_framed_chunk_is_sent_from_its_mapping_and_a_cut_under_it_is_an_error) {
+  constexpr std::size_t kPiece = http::PayloadBody::kPiece;
+  TempFile file(2 * http::PayloadBody::kWindow + 100);
+  s3::TrailingChecksum trailer(s3::ChecksumAlgorithm::Crc32c);
+  http::PayloadBody::value_type body;
+  body.fd = file.fd;
+  body.length = file.data.size();
+  body.trailer = &trailer;
+  http::Request req;
+  http::PayloadBody::writer w(req.base(), body);
+  boost::system::error_code ec;
+  w.init(ec);
+  const auto first = w.get(ec);
+  BOOST_REQUIRE(first.has_value());
+  BOOST_TEST(first->second);
+  const auto text = [](const boost::asio::const_buffer& b) {
+    return std::string(static_cast<const char*>(b.data()), b.size());
+  };
+  BOOST_TEST(text(first->first[0]) == "40000\r\n");
+  BOOST_REQUIRE(first->first[1].size() == kPiece);
+  BOOST_TEST(text(first->first[2]) == "\r\n");
+  BOOST_TEST(text(first->first[1]) == file.data.substr(0, kPiece));
+  BOOST_REQUIRE(::truncate(file.tree.path("file").c_str(), kPiece + 1000) == 0);
+  const auto second = w.get(ec);  // mapped still: reads zeros past the cut, no SIGBUS
+  BOOST_REQUIRE(second.has_value());
+  const std::string bytes = text(second->first[1]);
+  BOOST_REQUIRE(bytes.size() == kPiece);
+  BOOST_TEST(bytes.substr(0, 1000) == file.data.substr(kPiece, 1000));
+  BOOST_TEST(bytes.substr(1000) == std::string(kPiece - 1000, '\0'));
+  const auto next = w.get(ec);
   BOOST_TEST(!next);
   BOOST_TEST(ec.failed());
 }
