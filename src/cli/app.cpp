@@ -20,6 +20,7 @@
 #include "s3/aws_config.hpp"
 #include "s3/s3_error.hpp"
 #include "s3/location.hpp"
+#include "util/open_files.hpp"
 #include "util/version.hpp"
 #include "walker/walker.hpp"
 
@@ -156,6 +157,20 @@ int run(int argc, char** argv) {
     upload.concurrency = cli.concurrency_auto ? 64 : cli.concurrency;
     upload.adaptive_concurrency = cli.concurrency_auto;
     upload.threads = cli.threads ? cli.threads : std::max(1u, std::thread::hardware_concurrency());
+    // Each request in flight holds a connection, a streamed body its file too: the process may
+    // open as many files as its hard limit allows (many systems start it at a soft limit of
+    // 1,024), and no more requests go at once than that leaves room for.
+    const std::uint64_t open_files = util::raise_open_files_limit();
+    const std::size_t room = util::requests_for_open_files(open_files);
+    upload.concurrency_ceiling = std::min(upload.concurrency_ceiling, room);
+    if (upload.concurrency > room) {
+      if (!cli.concurrency_auto)
+        log_note(log, "note: --concurrency " + std::to_string(upload.concurrency) + " lowered to " +
+                          std::to_string(room) + ": this process may open " +
+                          std::to_string(open_files) +
+                          " files (ulimit -n), two for each request in flight");
+      upload.concurrency = room;
+    }
     upload.checksum = *checksum;
     upload.trailing_checksums =
         cli.trailing_checksum == "off" ? engine::TrailingChecksums::Never

@@ -209,6 +209,7 @@ RunSummary run_async(const ServiceOptions& service, const UploadOptions& opt) {
   WalkTotals totals;  // the walk's counts (walk_into), also read by the controller
   AdaptiveConfig adaptive;
   adaptive.initial = opt.concurrency;
+  adaptive.max = opt.concurrency_ceiling;
   ConcurrencyController controller(ioc.get_executor(), ctx.throttles.requests, report,
                                    [&http] { return http.bytes_written(); }, adaptive);
   if (opt.adaptive_concurrency) {

@@ -63,6 +63,7 @@ struct UploadOptions {
   std::string prefix;  // "" or ending in '/'
   std::size_t concurrency = 64;        // requests in flight (the starting point when adaptive)
   bool adaptive_concurrency = false;   // --concurrency auto
+  std::size_t concurrency_ceiling = 1024;  // the most --concurrency auto may reach
   std::size_t threads = 2;
   s3::ChecksumAlgorithm checksum = s3::ChecksumAlgorithm::Crc32c;
   TrailingChecksums trailing_checksums = TrailingChecksums::OnceEchoed;

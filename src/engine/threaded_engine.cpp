@@ -395,6 +395,7 @@ RunSummary run_threaded(const ServiceOptions& service, const UploadOptions& opt)
   const std::size_t workers = std::max<std::size_t>(1, opt.concurrency);
   AdaptiveConfig adaptive;
   adaptive.initial = workers;
+  adaptive.max = opt.concurrency_ceiling;
   http::BlockingTransport transport(service.tls, service.timeouts);
   s3::S3Protocol protocol(s3::SigV4Signer(*service.credentials->current().credentials,
                                           service.region, "s3"),
