@@ -40,7 +40,7 @@ jobs=${S3UP_SANITIZE_JOBS:-2}
 #   stragglers      a body abandoned mid-way (its connection reset) and sent again on another
 #   connections     TLS sessions resumed across threads, connections opened ahead, idle expiry
 #   streaming       large bodies sent from the file's mapped pages, one cut short while sent
-TSAN_CI_TESTS='^unit\.|^integration\.(threaded\.|testserver\.)?(faults|multipart_moto|resume|adaptive_moto|testserver|stragglers|connections|streaming)$'
+TSAN_CI_TESTS='^unit\.|^integration\.(threaded\.|testserver\.)?(faults|multipart_moto|resume|adaptive_moto|testserver|stragglers|connections|streaming|open_files)$'
 
 run_variant() {
   local variant=$1 sanitize dir
