@@ -70,18 +70,18 @@ struct BufferRelease {
   void operator()(char* p) const noexcept;
 };
 
-// Memory for file data, allocated without zero-filling. Buffers of kReusedFrom bytes or more
-// (multipart parts, whole files of a MiB or more) are taken from, and given back to, a
-// process-wide cache of freed ones, by size in whole MiB: a fresh buffer costs the kernel a page
-// fault and a zeroed page for every 4 KiB (and a zeroed 2 MiB for every huge page) each time, one
-// reused costs nothing (with 512 MiB of 16 MiB parts in flight on loopback, zeroing was half of
-// s3up's CPU while the cache held 64 MiB). The buffers in use and the cache together hold at most
-// hold_at_most's bytes (kHeldByDefault until a run sets its --max-memory, which also bounds the
-// buffers in use): a buffer freed beyond it is released, and a new one releases cached buffers of
-// other sizes to make room, so reuse costs no memory beyond what --max-memory allows.
+// Memory for file data, allocated without zero-filling. Buffers of kReusedFrom bytes or more (whole
+// files of a MiB or more; multipart parts too until they were streamed) are taken from, and given
+// back to, a process-wide cache of freed ones, by size in whole MiB: a fresh buffer costs the
+// kernel a page fault and a zeroed page for every 4 KiB (and a zeroed 2 MiB for every huge page)
+// each time, one reused costs nothing (with 512 MiB of 16 MiB parts in flight on loopback, zeroing
+// was half of s3up's CPU while the cache held 64 MiB). The buffers in use and the cache together
+// hold at most hold_at_most's bytes (kHeldByDefault until a run sets its --max-memory, which also
+// bounds the buffers in use): a buffer freed beyond it is released, and a new one releases cached
+// buffers of other sizes to make room, so reuse costs no memory beyond what --max-memory allows.
 // Buffers of kHugeFrom or more are mapped on a 2 MiB boundary and offered to the kernel for
-// transparent huge pages (madvise; where THP is off they are plain pages): a fresh 5 MiB part
-// then costs 2-3 faults, not 1,280 (a page fault costs several microseconds in a VM).
+// transparent huge pages (madvise; where THP is off they are plain pages): a fresh 5 MiB part then
+// costs 2-3 faults, not 1,280 (a page fault costs several microseconds in a VM).
 struct DataBuffer {
   static constexpr std::size_t kReusedFrom = std::size_t{1} << 20;
   static constexpr std::size_t kHeldByDefault = std::size_t{64} << 20;

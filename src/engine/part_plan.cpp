@@ -27,11 +27,11 @@ PartPlan plan_parts(std::uint64_t object_size, std::uint64_t requested_part_size
   return plan_parts(object_size, requested_part_size);
 }
 
-std::size_t connections_for_parts(std::uint64_t parts, std::uint64_t part_size,
+std::size_t connections_for_parts(std::uint64_t parts, std::uint64_t part_memory,
                                   std::uint64_t max_memory, std::size_t limit, std::size_t open) {
   if (open >= limit) return 0;
   const std::uint64_t fit =
-      std::max<std::uint64_t>(1, max_memory / std::max<std::uint64_t>(part_size, 1));
+      std::max<std::uint64_t>(1, max_memory / std::max<std::uint64_t>(part_memory, 1));
   return static_cast<std::size_t>(std::min<std::uint64_t>({parts, fit, limit - open}));
 }
 

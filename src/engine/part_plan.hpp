@@ -40,13 +40,14 @@ PartPlan plan_parts(std::uint64_t object_size, std::uint64_t requested_part_size
 inline constexpr std::uint64_t kSpreadParts = 4;
 PartPlan plan_parts(std::uint64_t object_size, std::uint64_t requested_part_size, bool spread);
 
-// How many connections to open ahead for `parts` parts of `part_size` bytes about to be sent
-// (opened while CreateMultipartUpload is under way, so that the parts, once read, do not then
-// wait for TCP's and TLS's round trips): as many parts as can be under way at once, those whose
-// bytes fit in `max_memory`, and no more than `limit` (the most requests in flight the run may
-// reach: --concurrency N, or auto's ceiling) leaves beyond the connections `open` already (open,
-// or being opened).
-std::size_t connections_for_parts(std::uint64_t parts, std::uint64_t part_size,
+// How many connections to open ahead for `parts` parts about to be sent, each holding
+// `part_memory` bytes while under way (a streamed part's window, kStreamMemory) (opened while
+// CreateMultipartUpload is under way, so that the parts do not then wait for TCP's and TLS's
+// round trips): as many parts as can be under way at once, those whose memory fits in
+// `max_memory`, and no more than `limit` (the most requests in flight the run may reach:
+// --concurrency N, or auto's ceiling) leaves beyond the connections `open` already (open, or
+// being opened).
+std::size_t connections_for_parts(std::uint64_t parts, std::uint64_t part_memory,
                                   std::uint64_t max_memory, std::size_t limit, std::size_t open);
 
 }  // namespace s3up::engine

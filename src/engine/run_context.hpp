@@ -35,8 +35,9 @@ struct AsyncThrottles {
         rate(options.limit_rate) {}
 
   coro::AsyncSemaphore requests;        // requests in flight (--concurrency)
-  // Single-request uploads in progress: as many as requests (with --concurrency auto the
-  // controller moves both), so no more files are read ahead than requests may be sent.
+  // Single-request bodies in progress (files in one request, multipart parts): as many as
+  // requests (with --concurrency auto the controller moves both), so no more bodies are read
+  // ahead than requests may be sent.
   coro::AsyncSemaphore uploads;
   coro::AsyncSemaphore memory;          // bytes of file data held in memory (--max-memory)
   coro::AsyncSemaphore open_multipart;  // multipart uploads open at once
@@ -73,8 +74,8 @@ struct RunContext : RunControl {
   // Single-request uploads of large bodies in progress (start_order.hpp).
   std::atomic<std::size_t> large_uploads{0};
   ConcurrencyController* concurrency = nullptr;  // --concurrency auto's controller, else null
-  // Opens connections for `parts` parts of `part_size` bytes about to be sent (the shared steps'
-  // Io::parts_coming), set by the engine; empty: none opened ahead.
+  // Opens connections for `parts` parts about to be sent (the shared steps' Io::parts_coming),
+  // set by the engine; empty: none opened ahead.
   std::function<void(std::uint64_t parts)> parts_coming;
 };
 

@@ -154,18 +154,20 @@ BOOST_AUTO_TEST_CASE(spread_cuts_smaller_objects_into_four_parts_of_at_least_5_m
 }
 
 BOOST_AUTO_TEST_CASE(connections_for_parts_bounded_by_memory_limit_and_those_open) {
-  // 2 x 100 MiB in 16 MiB parts at the defaults: each upload's 7 parts get a connection.
-  BOOST_TEST(connections_for_parts(7, 16 * kMiB, 512 * kMiB, 64, 0) == 7u);
-  BOOST_TEST(connections_for_parts(7, 16 * kMiB, 512 * kMiB, 64, 7) == 7u);
+  // Each part under way holds its streamed window (1 MiB). 2 x 100 MiB in 16 MiB parts at the
+  // defaults: each upload's 7 parts get a connection.
+  BOOST_TEST(connections_for_parts(7, 1 * kMiB, 512 * kMiB, 64, 0) == 7u);
+  BOOST_TEST(connections_for_parts(7, 1 * kMiB, 512 * kMiB, 64, 7) == 7u);
   // --concurrency 8: the second upload gets what is left.
-  BOOST_TEST(connections_for_parts(7, 16 * kMiB, 512 * kMiB, 8, 7) == 1u);
-  BOOST_TEST(connections_for_parts(7, 16 * kMiB, 512 * kMiB, 8, 8) == 0u);
-  BOOST_TEST(connections_for_parts(7, 16 * kMiB, 512 * kMiB, 8, 20) == 0u);
+  BOOST_TEST(connections_for_parts(7, 1 * kMiB, 512 * kMiB, 8, 7) == 1u);
+  BOOST_TEST(connections_for_parts(7, 1 * kMiB, 512 * kMiB, 8, 8) == 0u);
+  BOOST_TEST(connections_for_parts(7, 1 * kMiB, 512 * kMiB, 8, 20) == 0u);
   // Only the parts --max-memory holds at once start at once.
+  BOOST_TEST(connections_for_parts(100, 1 * kMiB, 4 * kMiB, 64, 0) == 4u);
   BOOST_TEST(connections_for_parts(100, 16 * kMiB, 64 * kMiB, 64, 0) == 4u);
-  // A part larger than --max-memory still goes (alone).
+  // A part holding more than --max-memory still goes (alone).
   BOOST_TEST(connections_for_parts(3, 1 * kGiB, 64 * kMiB, 64, 0) == 1u);
-  BOOST_TEST(connections_for_parts(0, 16 * kMiB, 512 * kMiB, 64, 0) == 0u);
+  BOOST_TEST(connections_for_parts(0, 1 * kMiB, 512 * kMiB, 64, 0) == 0u);
   BOOST_TEST(connections_for_parts(5, 0, 512 * kMiB, 64, 0) == 5u);
 }
 

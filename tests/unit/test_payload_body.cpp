@@ -36,6 +36,18 @@ struct TempFile {
   ~TempFile() { ::close(fd); }
 };
 
+// PayloadBody's writer over `body`, initialised, as a transport holds it, with the error code
+// its get() sets.
+struct Writer {
+  http::Request req;
+  boost::system::error_code ec;
+  http::PayloadBody::writer w;
+  explicit Writer(const http::PayloadBody::value_type& body) : w(req.base(), body) {
+    w.init(ec);
+    BOOST_REQUIRE(!ec);
+  }
+};
+
 // Decodes an aws-chunked body (RFC 9112's chunked grammar): its data and its trailer lines.
 struct Decoded {
   std::string data;
@@ -130,10 +142,9 @@ BOOST_AUTO_TEST_CASE(a_file_that_shrank_is_an_error_not_a_short_body) {
   body.fd = file.fd;
   body.length = 2000;  // more than the file holds
   body.trailer = &trailer;
-  http::Request req;
-  http::PayloadBody::writer w(req.base(), body);
-  boost::system::error_code ec;
-  w.init(ec);
+  Writer writer(body);
+  auto& w = writer.w;
+  auto& ec = writer.ec;
   const auto piece = w.get(ec);
   BOOST_TEST(!piece);
   BOOST_TEST(ec.failed());
@@ -159,10 +170,9 @@ BOOST_AUTO_TEST_CASE(a_file_cut_short_under_a_mapped_piece_is_an_error_not_a_cra
   http::PayloadBody::value_type body;
   body.fd = file.fd;
   body.length = file.data.size();
-  http::Request req;
-  http::PayloadBody::writer w(req.base(), body);
-  boost::system::error_code ec;
-  w.init(ec);
+  Writer writer(body);
+  auto& w = writer.w;
+  auto& ec = writer.ec;
   const auto first = w.get(ec);
   BOOST_REQUIRE(first.has_value());
   BOOST_REQUIRE(first->first[0].size() == http::PayloadBody::kPiece);
@@ -188,10 +198,9 @@ BOOST_AUTO_TEST_CASE(a_framed_chunk_is_sent_from_its_mapping_and_a_cut_under_it_
   body.fd = file.fd;
   body.length = file.data.size();
   body.trailer = &trailer;
-  http::Request req;
-  http::PayloadBody::writer w(req.base(), body);
-  boost::system::error_code ec;
-  w.init(ec);
+  Writer writer(body);
+  auto& w = writer.w;
+  auto& ec = writer.ec;
   const auto first = w.get(ec);
   BOOST_REQUIRE(first.has_value());
   BOOST_TEST(first->second);
