@@ -83,7 +83,8 @@ def main() -> None:
     ap.add_argument("--parts", action="store_true",
                     help="s3up at its multipart defaults instead of single PUTs (ts-https)")
     ap.add_argument("--compare", metavar="S3UP",
-                    help="another s3up binary run beside, at its defaults on both engines (an A/B)")
+                    help="another s3up binary run beside, at its defaults on both engines "
+                         "(and with --trailing-checksum on against ts-https): an A/B")
     a = ap.parse_args()
     if a.parts and a.sink != "ts-https":
         ap.error("--parts needs --sink ts-https (nginx takes no multipart uploads)")

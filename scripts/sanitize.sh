@@ -39,7 +39,8 @@ jobs=${S3UP_SANITIZE_JOBS:-2}
 #   testserver      s3-testserver itself, with its fault injection
 #   stragglers      a body abandoned mid-way (its connection reset) and sent again on another
 #   connections     TLS sessions resumed across threads, connections opened ahead, idle expiry
-#   streaming       large bodies sent from the file's mapped pages, one cut short while sent
+#   streaming       large bodies and parts sent from the file's mapped pages, one cut short
+#   open_files      requests in flight within the open-files limit, under low ulimits
 TSAN_CI_TESTS='^unit\.|^integration\.(threaded\.|testserver\.)?(faults|multipart_moto|resume|adaptive_moto|testserver|stragglers|connections|streaming|open_files)$'
 
 run_variant() {

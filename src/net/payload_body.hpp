@@ -80,8 +80,8 @@ struct PayloadBody {
 
   class writer {
    public:
-    // A piece: up to three buffers (a framed chunk's size line, its bytes and their CRLF, the
-    // bytes of a mapped window left where they are); those not used are empty.
+    // A piece: a framed chunk from a mapped window is three buffers (its size line, its bytes
+    // where they lie, their CRLF); any other piece is one, the others empty.
     using const_buffers_type = std::array<boost::asio::const_buffer, 3>;
 
     template <bool isRequest, class Fields>
