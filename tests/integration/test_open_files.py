@@ -8,6 +8,7 @@ import resource
 import subprocess
 import unittest
 
+from feature_helpers import write_files
 from s3fixtures import S3UP, engine_args, fresh_dir, rmtree, save_sanitizer_stderr
 from testserver import TestServer
 
@@ -19,14 +20,10 @@ class OpenFiles(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.src = fresh_dir("s3up-open-files-")
-        cls.files = {f"small/{i:04d}.txt": f"file {i}\n".encode() * (i % 7 + 1) for i in range(400)}
-        cls.files["big/a.bin"] = os.urandom(20 * MiB + 3)  # streamed parts: a file each in flight
-        cls.files["big/b.bin"] = os.urandom(12 * MiB)
-        for rel, data in cls.files.items():
-            path = os.path.join(cls.src, rel)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
+        files = {f"small/{i:04d}.txt": f"file {i}\n".encode() * (i % 7 + 1) for i in range(400)}
+        files["big/a.bin"] = os.urandom(20 * MiB + 3)  # streamed parts: a file each in flight
+        files["big/b.bin"] = os.urandom(12 * MiB)
+        cls.files = write_files(cls.src, files)
 
     @classmethod
     def tearDownClass(cls):

@@ -12,6 +12,7 @@ import tempfile
 import time
 import unittest
 
+from feature_helpers import write_files
 from s3fixtures import S3UP, engine_args, fresh_dir, rmtree, run_s3up, save_sanitizer_stderr
 from testserver import TestServer, make_self_signed_cert
 from wanproxy import WanProxy
@@ -25,12 +26,9 @@ class Streaming(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.src = fresh_dir("s3up-streaming-")
-        cls.files = {"a/nine.bin": os.urandom(9 * MiB + 7), "b/forty.bin": os.urandom(40 * MiB),
-                     "small.txt": b"small", "c/eight-exactly.bin": os.urandom(8 * MiB)}
-        for rel, data in cls.files.items():
-            os.makedirs(os.path.dirname(os.path.join(cls.src, rel)), exist_ok=True)
-            with open(os.path.join(cls.src, rel), "wb") as f:
-                f.write(data)
+        cls.files = write_files(cls.src, {
+            "a/nine.bin": os.urandom(9 * MiB + 7), "b/forty.bin": os.urandom(40 * MiB),
+            "small.txt": b"small", "c/eight-exactly.bin": os.urandom(8 * MiB)})
         cls.tls_dir = tempfile.mkdtemp(prefix="s3up-streaming-tls-")
         cls.cert, cls.key = make_self_signed_cert(cls.tls_dir)
 
