@@ -34,9 +34,9 @@ struct AsyncIo {
                         DigestNeeds needs) const {
     return read_and_digest_async(ctx->lanes.file_io, needs, std::move(entry), offset, out);
   }
-  Task<ReadDigest> digest(walker::Entry entry, std::uint64_t offset, std::uint64_t length,
-                          DigestNeeds needs) const {
-    return digest_range_async(ctx->lanes.file_io, needs, std::move(entry), offset, length);
+  Task<ReadDigest> digest(const walker::FileReader* file, walker::Entry entry, std::uint64_t offset,
+                          std::uint64_t length, DigestNeeds needs) const {
+    return digest_range_async(ctx->lanes.file_io, needs, file, std::move(entry), offset, length);
   }
   Task<Permit> request() const { return coro::acquire_permit(ctx->throttles.requests); }
   Task<s3::OpResult> send(s3::S3Call call) const { return ctx->s3.run(std::move(call)); }

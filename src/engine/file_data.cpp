@@ -245,11 +245,9 @@ std::optional<std::string> changed_since_open(const walker::Entry& entry,
   }
 }
 
-ReadDigest digest_range(const walker::Entry& entry, std::uint64_t offset, std::uint64_t length,
-                        DigestNeeds needs) {
+ReadDigest digest_range(const walker::Entry& entry, const walker::FileReader& file,
+                        std::uint64_t offset, std::uint64_t length, DigestNeeds needs) {
   ReadDigest r;
-  auto reader = open_listed(entry, r.problem);
-  if (!reader) return r;
   const std::uint64_t end = offset + length;
   if (offset > entry.size || length > entry.size - offset) {
     r.problem = "internal error: bytes " + std::to_string(offset) + "-" + std::to_string(end) +
@@ -261,9 +259,9 @@ ReadDigest digest_range(const walker::Entry& entry, std::uint64_t offset, std::u
     // In place in the page cache (the copy pread makes cost as much CPU as the checksum here);
     // read, from where mapping stopped, when the file cannot be mapped.
     const walker::MappedVisit mapped = walker::visit_mapped(
-        *reader, offset, length, kStreamMemory, [&](std::span<const char> w) { digests.update(w); });
+        file, offset, length, kStreamMemory, [&](std::span<const char> w) { digests.update(w); });
     if (mapped.cut_short) {
-      r.problem = changed_since_open(entry, *reader)
+      r.problem = changed_since_open(entry, file)
                       .value_or("file changed while being read: it ended before byte " +
                                 std::to_string(end) + " while mapped");
       return r;
@@ -273,7 +271,7 @@ ReadDigest digest_range(const walker::Entry& entry, std::uint64_t offset, std::u
                           : 0);
     for (std::uint64_t done = offset + mapped.visited; done < end;) {
       const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size, end - done));
-      const std::size_t got = reader->pread(buffer.data.get(), want, done);
+      const std::size_t got = file.pread(buffer.data.get(), want, done);
       if (got != want) {
         r.problem = "file changed while being read: expected " + std::to_string(entry.size) +
                     " bytes, read up to byte " + std::to_string(done + got);
@@ -286,7 +284,7 @@ ReadDigest digest_range(const walker::Entry& entry, std::uint64_t offset, std::u
     r.problem = e.what();
     return r;
   }
-  if ((r.problem = changed_since_open(entry, *reader))) return r;
+  if ((r.problem = changed_since_open(entry, file))) return r;
   digests.finish(r, length == 0);
   return r;
 }

@@ -49,12 +49,13 @@ inline constexpr std::uint64_t kStreamFrom = 8ull << 20;
 // file cannot be mapped).
 inline constexpr std::uint64_t kStreamMemory = 1ull << 20;
 
-// The first pass of a streamed body: the digests of the entry's bytes [offset, offset + length),
+// The first pass of a streamed body: the digests of the entry's bytes [offset, offset + length)
+// in `file` (the entry's file, opened with open_listed: the one the body is then sent from),
 // looked at in place in the page cache kStreamMemory at a time (walker::visit_mapped; read into a
 // buffer where it cannot be mapped), refusing torn data as read_range does (the file must still
 // be the one listed, and hold the whole range).
-ReadDigest digest_range(const walker::Entry& entry, std::uint64_t offset, std::uint64_t length,
-                        DigestNeeds needs);
+ReadDigest digest_range(const walker::Entry& entry, const walker::FileReader& file,
+                        std::uint64_t offset, std::uint64_t length, DigestNeeds needs);
 
 // Opens the entry's file to stream it, checking that it is still the file the walker listed.
 // Sets `problem` (and returns nullopt) otherwise.

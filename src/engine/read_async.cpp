@@ -17,19 +17,22 @@ asio::awaitable<ReadDigest> digest_on_pool(walker::Entry entry, std::uint64_t of
   co_return read_and_digest(entry, offset, out, needs);
 }
 
-asio::awaitable<ReadDigest> digest_in_place(walker::Entry entry, std::uint64_t offset,
-                                            std::uint64_t length, DigestNeeds needs) {
-  co_return digest_range(entry, offset, length, needs);
+asio::awaitable<ReadDigest> digest_in_place(const walker::FileReader* file, walker::Entry entry,
+                                            std::uint64_t offset, std::uint64_t length,
+                                            DigestNeeds needs) {
+  co_return digest_range(entry, *file, offset, length, needs);
 }
 
 }  // namespace
 
 asio::awaitable<ReadDigest> digest_range_async(asio::any_io_executor file_io, DigestNeeds needs,
+                                               const walker::FileReader* file,
                                                walker::Entry entry, std::uint64_t offset,
                                                std::uint64_t length) {
-  if (!file_io) co_return digest_range(entry, offset, length, needs);
+  if (!file_io) co_return digest_range(entry, *file, offset, length, needs);
   ReadDigest r = co_await asio::co_spawn(
-      file_io, digest_in_place(std::move(entry), offset, length, needs), asio::use_awaitable);
+      file_io, digest_in_place(file, std::move(entry), offset, length, needs),
+      asio::use_awaitable);
   co_return r;
 }
 

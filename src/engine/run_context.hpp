@@ -108,8 +108,9 @@ asio::awaitable<ReadDigest> read_and_digest_async(asio::any_io_executor file_io,
                                                   std::span<char> out);
 
 // digest_range (see file_data.hpp) on `file_io` (inline when null): a streamed body's first
-// pass (a large PutObject, a part).
+// pass (a large PutObject, a part) over `file`, which must outlive the call.
 asio::awaitable<ReadDigest> digest_range_async(asio::any_io_executor file_io, DigestNeeds needs,
+                                               const walker::FileReader* file,
                                                walker::Entry entry, std::uint64_t offset,
                                                std::uint64_t length);
 

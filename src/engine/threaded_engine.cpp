@@ -212,9 +212,9 @@ struct BlockingIo {
                         DigestNeeds needs) const {
     co_return read_and_digest(entry, offset, out, needs);
   }
-  Task<ReadDigest> digest(walker::Entry entry, std::uint64_t offset, std::uint64_t length,
-                          DigestNeeds needs) const {
-    co_return digest_range(entry, offset, length, needs);
+  Task<ReadDigest> digest(const walker::FileReader* file, walker::Entry entry, std::uint64_t offset,
+                          std::uint64_t length, DigestNeeds needs) const {
+    co_return digest_range(entry, *file, offset, length, needs);
   }
   Task<Permit> request() const {
     ThreadedRun* r = threaded;

@@ -16,8 +16,9 @@
 //     Task<bool> pace(std::uint64_t bytes);        // --limit-rate; false: the run stopped
 //     Task<ReadDigest> read(walker::Entry, std::uint64_t offset, std::span<char> out,
 //                           DigestNeeds needs);
-//     Task<ReadDigest> digest(walker::Entry, std::uint64_t offset, std::uint64_t length,
-//                             DigestNeeds needs);  // a streamed body's first pass
+//     Task<ReadDigest> digest(const walker::FileReader* file, walker::Entry,
+//                             std::uint64_t offset, std::uint64_t length,
+//                             DigestNeeds needs);  // a pass over a streamed body's open file
 //     Task<Permit> request();                       // one request in flight (--concurrency)
 //     Task<s3::OpResult> send(s3::S3Call call);     // one signed exchange
 //     Task<Next> settle(s3::OpResult r, int attempt);  // after_failure, renewal, backoff
@@ -216,9 +217,10 @@ Task<Io, bool> may_put(Io io, const walker::Entry* entry, const std::string* key
 
 // ---- bodies streamed from the file (a large PutObject, every part) ------------------------------
 
-// A streamed body's bytes for one attempt: their digests, from a first pass over the file where
-// there is anything to compute, and the file opened to send them from (checked to be the file
-// the walker listed). `read.problem` set: the file cannot be sent (it changed, cannot be read).
+// A streamed body's bytes for one attempt: the file opened once (checked to be the file the
+// walker listed), to make the first pass over where there is anything to compute and to send
+// them from, and their digests. `read.problem` set: the file cannot be sent (it changed, cannot
+// be read).
 struct StreamedFile {
   ReadDigest read;
   std::optional<walker::FileReader> reader;
@@ -228,19 +230,21 @@ template <class Io>
 Task<Io, StreamedFile> open_streamed(Io io, walker::Entry entry, std::uint64_t offset,
                                      std::uint64_t length, DigestNeeds needs) {
   StreamedFile f;
-  if (needs.any()) f.read = co_await io.digest(entry, offset, length, needs);
-  if (!f.read.problem) f.reader = open_listed(entry, f.read.problem);
+  f.reader = open_listed(entry, f.read.problem);
+  if (f.reader && needs.any())
+    f.read = co_await io.digest(&*f.reader, std::move(entry), offset, length, needs);
   co_return f;
 }
 
 // The MD5 of a streamed body, deferred until its reply asked for it (defer_etag_md5), into
-// `read->md5`: read again from the page cache, off the I/O threads. Returns the problem when the
-// file can no longer be read as it was.
+// `read->md5`: read again from the page cache of `file` (the one the body was sent from), off
+// the I/O threads. Returns the problem when the file can no longer be read as it was.
 template <class Io>
-Task<Io, std::optional<std::string>> etag_md5(Io io, walker::Entry entry, std::uint64_t offset,
+Task<Io, std::optional<std::string>> etag_md5(Io io, const walker::FileReader* file,
+                                              walker::Entry entry, std::uint64_t offset,
                                               std::uint64_t length, ReadDigest* read) {
   const DigestNeeds md5_only{s3::ChecksumAlgorithm::None, true, false};
-  const ReadDigest md5 = co_await io.digest(std::move(entry), offset, length, md5_only);
+  const ReadDigest md5 = co_await io.digest(file, std::move(entry), offset, length, md5_only);
   if (!md5.problem) read->md5 = md5.md5;
   co_return md5.problem;
 }
@@ -302,7 +306,7 @@ Task<Io, StreamedAttempt> send_streamed(Io io, walker::Entry entry, std::uint64_
     if (a.resend) co_return a;
   }
   if (md5_after_reply && run.integrity.compares_etag(checks, a.reply))
-    a.problem = co_await etag_md5(io, entry, offset, length, &a.read);
+    a.problem = co_await etag_md5(io, &*body.reader, entry, offset, length, &a.read);
   co_return a;
 }
 

@@ -31,6 +31,14 @@ def write_files(root, files):
     return files
 
 
+def assert_stored(test, client, bucket, prefix, files, every=1):
+    """Each of files ({relative path: bytes}; every `every`th of them) reads back from bucket
+    under prefix byte for byte."""
+    for rel in list(files)[::every]:
+        body = client.get_object(Bucket=bucket, Key=f"{prefix}/{rel}")["Body"].read()
+        test.assertEqual(body, files[rel], rel)
+
+
 def mtime_meta(path):
     """The x-amz-meta-mtime value s3up stores for the file: seconds with 9 decimals."""
     ns = os.stat(path).st_mtime_ns

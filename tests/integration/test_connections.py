@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import unittest
 
-from feature_helpers import write_files
+from feature_helpers import assert_stored, write_files
 from wanproxy import WanProxy
 from s3fixtures import fresh_dir, rmtree, run_s3up
 from testserver import TestServer, make_self_signed_cert
@@ -65,9 +65,7 @@ class Connections(unittest.TestCase):
                                                                       Prefix=prefix + "/"):
             keys |= {o["Key"] for o in page.get("Contents", [])}
         self.assertEqual(keys, {f"{prefix}/{rel}" for rel in self.files})
-        for rel in list(self.files)[::150]:
-            body = client.get_object(Bucket=server.bucket, Key=f"{prefix}/{rel}")["Body"].read()
-            self.assertEqual(body, self.files[rel])
+        assert_stored(self, client, server.bucket, prefix, self.files, every=150)
 
     def test_new_tls_connections_resume_the_session(self):
         # The connections opened at the start handshake in full (there is no session yet);

@@ -8,7 +8,7 @@ import resource
 import subprocess
 import unittest
 
-from feature_helpers import write_files
+from feature_helpers import assert_stored, write_files
 from s3fixtures import S3UP, engine_args, fresh_dir, rmtree, save_sanitizer_stderr
 from testserver import TestServer
 
@@ -43,10 +43,7 @@ class OpenFiles(unittest.TestCase):
         return proc
 
     def assert_arrived(self, server, prefix):
-        client = server.client()
-        for rel, data in self.files.items():
-            body = client.get_object(Bucket=server.bucket, Key=f"{prefix}/{rel}")["Body"].read()
-            self.assertEqual(body, data, rel)
+        assert_stored(self, server.client(), server.bucket, prefix, self.files)
 
     def check(self, prefix, soft, hard, extra, note):
         """Every file arrives under the limits (soft, hard); stderr says `note` about them, or

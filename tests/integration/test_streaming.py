@@ -12,7 +12,7 @@ import tempfile
 import time
 import unittest
 
-from feature_helpers import write_files
+from feature_helpers import assert_stored, write_files
 from s3fixtures import S3UP, engine_args, fresh_dir, rmtree, run_s3up, save_sanitizer_stderr
 from testserver import TestServer, make_self_signed_cert
 from wanproxy import WanProxy
@@ -50,10 +50,7 @@ class Streaming(unittest.TestCase):
         return json.loads(proc.stdout)
 
     def assert_arrived(self, server, prefix):
-        client = server.client()
-        for rel, data in self.files.items():
-            body = client.get_object(Bucket=server.bucket, Key=f"{prefix}/{rel}")["Body"].read()
-            self.assertEqual(body, data, rel)
+        assert_stored(self, server.client(), server.bucket, prefix, self.files)
 
     def test_streamed_over_http_and_https(self):
         for tls in (False, True):

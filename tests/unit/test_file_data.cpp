@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,15 @@ struct ListedFile {
 
 const DigestNeeds kAll{s3::ChecksumAlgorithm::Crc32c, true, true};
 
+// A streamed body's first pass as open_streamed makes it: the listed file opened, then its range
+// digested from that descriptor.
+ReadDigest first_pass(const walker::Entry& entry, std::uint64_t offset, std::uint64_t length) {
+  ReadDigest r;
+  const auto file = open_listed(entry, r.problem);
+  if (!file) return r;
+  return digest_range(entry, *file, offset, length, kAll);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(file_data)
@@ -80,7 +90,7 @@ BOOST_AUTO_TEST_CASE(a_range_read_in_pieces_has_the_digests_of_its_bytes) {
 
 BOOST_AUTO_TEST_CASE(the_whole_file_pass_has_the_same_digests) {
   const ListedFile f((1u << 20) * 2 + 99);
-  const ReadDigest r = digest_range(f.entry, 0, f.bytes.size(), kAll);
+  const ReadDigest r = first_pass(f.entry, 0, f.bytes.size());
   BOOST_TEST(!r.problem.has_value());
   BOOST_TEST(r.checksum == s3::checksum_of(s3::ChecksumAlgorithm::Crc32c, f.range(0, f.bytes.size())));
   BOOST_TEST(r.md5 == s3::checksum_of(s3::ChecksumAlgorithm::Md5, f.range(0, f.bytes.size())));
@@ -96,7 +106,7 @@ BOOST_AUTO_TEST_CASE(a_range_pass_has_the_digests_of_the_range_read) {
            {(1u << 20) * 5, 4321}, {(1u << 20) * 3 + 1, (2u << 20) + 4320}, {77, 0}}) {
     std::vector<char> out(length);
     const ReadDigest read = read_and_digest(f.entry, offset, out, kAll);
-    const ReadDigest pass = digest_range(f.entry, offset, length, kAll);
+    const ReadDigest pass = first_pass(f.entry, offset, length);
     BOOST_TEST_REQUIRE(!pass.problem.has_value());
     BOOST_TEST(pass.checksum == read.checksum);
     BOOST_TEST(pass.md5 == read.md5);
@@ -104,7 +114,7 @@ BOOST_AUTO_TEST_CASE(a_range_pass_has_the_digests_of_the_range_read) {
     BOOST_TEST(pass.checksum == s3::checksum_of(s3::ChecksumAlgorithm::Crc32c, f.range(offset, length)));
   }
   // A range past the file's end is refused, not read.
-  const ReadDigest past = digest_range(f.entry, f.bytes.size() - 10, 11, kAll);
+  const ReadDigest past = first_pass(f.entry, f.bytes.size() - 10, 11);
   BOOST_REQUIRE(past.problem.has_value());
   BOOST_TEST(past.checksum.empty());
 }
@@ -117,13 +127,30 @@ BOOST_AUTO_TEST_CASE(a_file_cut_short_since_it_was_listed_is_refused) {
   BOOST_REQUIRE(r.problem.has_value());
   BOOST_TEST(r.problem->find("file changed") != std::string::npos);
   BOOST_TEST(r.checksum.empty());
-  const ReadDigest whole = digest_range(f.entry, 0, f.bytes.size(), kAll);
+  const ReadDigest whole = first_pass(f.entry, 0, f.bytes.size());
   BOOST_REQUIRE(whole.problem.has_value());
   BOOST_TEST(whole.problem->find("file changed") != std::string::npos);
   // A part's range within what is left of the file: the file is no longer the one listed.
-  const ReadDigest part = digest_range(f.entry, 0, 500, kAll);
+  const ReadDigest part = first_pass(f.entry, 0, 500);
   BOOST_REQUIRE(part.problem.has_value());
   BOOST_TEST(part.problem->find("file changed") != std::string::npos);
+}
+
+// The pass reads the descriptor it is given: a file cut short after it was opened (while its
+// body waits to be sent) is refused by that pass, not read as the file was listed.
+BOOST_AUTO_TEST_CASE(a_file_cut_short_after_it_was_opened_is_refused_by_its_pass) {
+  ListedFile f((2u << 20) + 100);
+  std::optional<std::string> problem;
+  const auto file = open_listed(f.entry, problem);
+  BOOST_TEST_REQUIRE(file.has_value());
+  const ReadDigest before = digest_range(f.entry, *file, 0, f.bytes.size(), kAll);
+  BOOST_TEST_REQUIRE(!before.problem.has_value());
+  BOOST_TEST(before.checksum == s3::checksum_of(s3::ChecksumAlgorithm::Crc32c, f.range(0, f.bytes.size())));
+  fs::resize_file(f.entry.path, 1u << 20);
+  const ReadDigest after = digest_range(f.entry, *file, 0, f.bytes.size(), kAll);
+  BOOST_REQUIRE(after.problem.has_value());
+  BOOST_TEST(after.problem->find("file changed") != std::string::npos);
+  BOOST_TEST(after.checksum.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -87,6 +87,7 @@ struct Script {
   std::vector<s3::S3Call> calls;
   // What each streamed body's pass over the file (a large PUT, a part) computed.
   std::vector<DigestNeeds> digests;
+  std::vector<int> digested_fds;  // the descriptor each such pass read
   std::vector<DigestNeeds> read_needs;  // what each read of a small file into memory computed
   std::deque<s3::OpResult> replies;
   int requests_held = 0;
@@ -131,11 +132,12 @@ struct ScriptedIo {
     script->read_needs.push_back(needs);
     co_return read_and_digest(entry, offset, out, needs);
   }
-  Task<ReadDigest> digest(walker::Entry entry, std::uint64_t offset, std::uint64_t length,
-                          DigestNeeds needs) const {
+  Task<ReadDigest> digest(const walker::FileReader* file, walker::Entry entry, std::uint64_t offset,
+                          std::uint64_t length, DigestNeeds needs) const {
     script->events.push_back("digest");
     script->digests.push_back(needs);
-    co_return digest_range(entry, offset, length, needs);
+    script->digested_fds.push_back(file->fd());
+    co_return digest_range(entry, *file, offset, length, needs);
   }
   Task<Permit> request() const {
     script->events.push_back("request");
@@ -420,6 +422,10 @@ BOOST_AUTO_TEST_CASE(a_streamed_put_computes_the_md5_only_for_an_etag_to_compare
     BOOST_TEST(!f.script.digests[0].md5);
     BOOST_TEST((f.script.digests[1].checksum == s3::ChecksumAlgorithm::None));
     BOOST_TEST(f.script.digests[1].md5);
+    // Both passes read the descriptor the body was sent from: the file is opened once.
+    BOOST_TEST_REQUIRE(f.script.calls.size() == 1u);
+    BOOST_TEST(f.script.digested_fds == (std::vector<int>{f.script.calls[0].file.fd,
+                                                          f.script.calls[0].file.fd}));
     const auto s = f.report.finish();
     BOOST_TEST(s.integrity[static_cast<std::size_t>(Integrity::EtagCompared)] == 1u);
     // An ETag that is not the MD5 of the file: sent again, now with Content-MD5 (one pass).
