@@ -2,7 +2,7 @@
 """Loopback single PUTs of large files over HTTPS to nginx: s3up against curl -Z, side by side.
 
     bench/large_put.py [--files 2] [--size 256MiB] [--reps 5] [--s3up build-release/s3up]
-                       [--sink nginx|ts-https] [--parts] [--data DIR] [--compare S3UP]
+                       [--sink nginx|ts-https] [--plain] [--parts] [--data DIR] [--compare S3UP]
 
 Makes FILES random files of SIZE in /dev/shm, starts the bench's nginx sink (bench/benchlib),
 and runs, interleaved REPS times: curl -Z (no signature, no checksum: the transport's ceiling),
@@ -23,6 +23,9 @@ With --parts (ts-https only: nginx takes no multipart uploads) s3up runs at its 
 defaults (16 MiB parts above 8 MiB) instead of single PUTs; curl -Z still sends each file in one
 PUT, the transport's ceiling. --compare S3UP runs another s3up binary beside, at the same
 settings on both engines (an A/B); --data puts the files on another file system than /dev/shm.
+
+With --plain the sink listens on plain HTTP (nginx, or s3-testserver for --sink ts-https):
+there s3up signs each body's SHA-256 (as aws-cli does over HTTP), computed in its first pass.
 """
 from __future__ import annotations
 
@@ -80,6 +83,8 @@ def main() -> None:
     ap.add_argument("--sink", choices=["nginx", "ts-https"], default="nginx")
     ap.add_argument("--data", default="/dev/shm/s3up-large-put",
                     help="folder for the files (made and removed; default on tmpfs)")
+    ap.add_argument("--plain", action="store_true",
+                    help="the sink over plain HTTP instead of HTTPS")
     ap.add_argument("--parts", action="store_true",
                     help="s3up at its multipart defaults instead of single PUTs (ts-https)")
     ap.add_argument("--compare", metavar="S3UP",
@@ -98,8 +103,9 @@ def main() -> None:
                 f.write(os.urandom(1 << 20))
     cert, key = make_cert()
     nginx = Nginx(cert, key) if a.sink == "nginx" else None
-    sink = (NginxSink(nginx, True, cert) if nginx
-            else TestServerSink(Path(a.s3up).parent / "s3-testserver", True, cert, key))
+    tls = not a.plain
+    sink = (NginxSink(nginx, tls, cert) if nginx
+            else TestServerSink(Path(a.s3up).parent / "s3-testserver", tls, cert, key))
     gib = a.files * size / (1 << 30)
 
     cut = [] if a.parts else ["--multipart-threshold", str(size + 1)]
@@ -172,7 +178,8 @@ def main() -> None:
             nginx.stop()
         shutil.rmtree(data, ignore_errors=True)
     how = "s3up in parts (its defaults)" if a.parts else "single PUTs"
-    print(f"\n{a.files} x {a.size} over HTTPS to {a.sink} on loopback, {how}, medians of {a.reps}:")
+    scheme = "HTTP" if a.plain else "HTTPS"
+    print(f"\n{a.files} x {a.size} over {scheme} to {a.sink} on loopback, {how}, medians of {a.reps}:")
     print("| client | wall s | CPU s | CPU s per GiB | × curl (wall) | CPU / curl's | peak RSS MiB |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     curl_wall = statistics.median(r[0] for r in results["curl -Z"])
