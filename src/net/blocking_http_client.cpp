@@ -174,6 +174,7 @@ struct BlockingClient::Connection {
   beast::flat_buffer buffer;
   Clock::time_point idle_since;  // when it went back to the pool
   bool used = false;             // carried an exchange (else opened ahead: open_ahead)
+  const SSL_SESSION* session_kept = nullptr;  // the last of its TLS sessions kept for others
   detail::OpenGauge* live = nullptr;  // the transport's count of open connections, once open
 
   Connection() = default;
@@ -423,7 +424,8 @@ Outcome BlockingClient::send(const Target& target, Request& request) {
                                 outcome.response, impl.timeouts, watched);
     if (!ec) {
       conn->used = true;
-      if (conn->secure) impl.sessions.remember(conn->secure->native_handle(), key);
+      if (conn->secure)
+        impl.sessions.remember(conn->secure->native_handle(), key, conn->session_kept);
       // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here.)
       // (Bytes the server sent beyond its reply, which a next request would take for its own,
       // end it too.)

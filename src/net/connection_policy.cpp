@@ -95,8 +95,8 @@ void TlsSessions::offer(SSL* ssl, const std::string& key) {
     std::lock_guard lock(mutex_);
     const auto it = sessions_.find(key);
     if (it == sessions_.end()) return;
-    const unsigned char* p = it->second.der.data();
-    copy = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(it->second.der.size()));
+    const unsigned char* p = it->second.data();
+    copy = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(it->second.size()));
   }
   if (!copy) return;
   SSL_set_session(ssl, copy);  // takes its own reference
@@ -109,19 +109,15 @@ void TlsSessions::handshake_done(SSL* ssl) {
   if (SSL_session_reused(ssl)) ++resumed_;
 }
 
-void TlsSessions::remember(SSL* ssl, const std::string& key) {
+void TlsSessions::remember(SSL* ssl, const std::string& key, const SSL_SESSION*& kept) {
+  // (remember runs after every exchange: a session kept already is passed over at once.)
+  if (const SSL_SESSION* current = SSL_get_session(ssl); current == nullptr || current == kept)
+    return;
   SSL_SESSION* session = SSL_get1_session(ssl);
   if (!session) return;
   if (!SSL_SESSION_is_resumable(session)) {
-    SSL_SESSION_free(session);
+    SSL_SESSION_free(session);  // looked at again after the next exchange
     return;
-  }
-  {
-    std::lock_guard lock(mutex_);
-    if (const auto it = sessions_.find(key); it != sessions_.end() && it->second.from == session) {
-      SSL_SESSION_free(session);  // kept already (remember runs after every exchange)
-      return;
-    }
   }
   // Serialized on this connection's thread, while no other uses its session.
   const int size = i2d_SSL_SESSION(session, nullptr);
@@ -130,7 +126,8 @@ void TlsSessions::remember(SSL* ssl, const std::string& key) {
   const bool encoded = size > 0 && i2d_SSL_SESSION(session, &out) == size;
   if (encoded) {
     std::lock_guard lock(mutex_);
-    sessions_[key] = Kept{session, std::move(der)};
+    sessions_[key] = std::move(der);
+    kept = session;
   }
   SSL_SESSION_free(session);
 }

@@ -49,6 +49,7 @@ struct Connection {
   beast::flat_buffer buffer;
   Clock::time_point idle_since;  // when it went back to the pool
   bool used = false;             // carried an exchange (else opened ahead: open_ahead)
+  const SSL_SESSION* session_kept = nullptr;  // the last of its TLS sessions kept for others
   std::shared_ptr<detail::OpenGauge> live;  // the client's count of open connections
 
   Connection() = default;
@@ -393,7 +394,8 @@ asio::awaitable<error_code> exchange_on(std::shared_ptr<Client::Impl> impl, std:
     co_return ec;
   }
   conn->used = true;
-  if (conn->secure) impl->sessions.remember(conn->secure->native_handle(), key);
+  if (conn->secure)
+    impl->sessions.remember(conn->secure->native_handle(), key, conn->session_kept);
   // (A reply saying Connection: close, or HTTP/1.0 without keep-alive, ends it here; so do bytes
   // the server sent beyond its reply, which a next request would take for its own.)
   if (response->keep_alive() && conn->buffer.size() == 0)

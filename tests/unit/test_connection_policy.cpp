@@ -85,7 +85,9 @@ BOOST_AUTO_TEST_CASE(tls_sessions_without_a_handshake_offer_nothing) {
   TlsSessions sessions;
   sessions.offer(ssl, "k");  // nothing kept: nothing offered
   BOOST_TEST(SSL_get_session(ssl) == nullptr);
-  sessions.remember(ssl, "k");  // no session yet: nothing kept
+  const SSL_SESSION* kept = nullptr;
+  sessions.remember(ssl, "k", kept);  // no session yet: nothing kept
+  BOOST_TEST(kept == nullptr);
   sessions.handshake_done(ssl);
   BOOST_TEST(sessions.handshakes() == 1u);
   BOOST_TEST(sessions.resumed() == 0u);
@@ -93,23 +95,47 @@ BOOST_AUTO_TEST_CASE(tls_sessions_without_a_handshake_offer_nothing) {
   SSL_CTX_free(ctx);
 }
 
-BOOST_AUTO_TEST_CASE(tls_sessions_are_offered_as_copies_of_their_own) {
-  // A resumable session (as a handshake leaves it) on one connection ...
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+namespace {
+
+// A resumable session (as a handshake leaves it) with the identity `id`.
+SSL_SESSION* resumable_session(SSL* ssl, unsigned char id) {
   SSL_SESSION* made = SSL_SESSION_new();
-  const unsigned char id[] = {1, 2, 3, 4, 5, 6, 7, 8};
+  const unsigned char ids[] = {id, 2, 3, 4, 5, 6, 7, 8};
   const unsigned char secret[48] = {9};
-  BOOST_REQUIRE(SSL_SESSION_set1_id(made, id, sizeof id) == 1);
+  BOOST_REQUIRE(SSL_SESSION_set1_id(made, ids, sizeof ids) == 1);
   BOOST_REQUIRE(SSL_SESSION_set1_master_key(made, secret, sizeof secret) == 1);
   BOOST_REQUIRE(SSL_SESSION_set_protocol_version(made, TLS1_2_VERSION) == 1);
-  SSL* first = SSL_new(ctx);
   const unsigned char aes128_gcm[] = {0xc0, 0x2f};  // ECDHE-RSA-AES128-GCM-SHA256
-  BOOST_REQUIRE(SSL_SESSION_set_cipher(made, SSL_CIPHER_find(first, aes128_gcm)) == 1);
+  BOOST_REQUIRE(SSL_SESSION_set_cipher(made, SSL_CIPHER_find(ssl, aes128_gcm)) == 1);
   BOOST_REQUIRE(SSL_SESSION_is_resumable(made) == 1);
+  return made;
+}
+
+// The first byte of the identity of the session a new connection is offered (0: none).
+unsigned char offered_id(TlsSessions& sessions, SSL_CTX* ctx) {
+  SSL* next = SSL_new(ctx);
+  sessions.offer(next, "k");
+  unsigned char first = 0;
+  if (const SSL_SESSION* offered = SSL_get_session(next)) {
+    unsigned int length = 0;
+    first = SSL_SESSION_get_id(offered, &length)[0];
+  }
+  SSL_free(next);
+  return first;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(tls_sessions_are_offered_as_copies_of_their_own) {
+  // A resumable session on one connection ...
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* first = SSL_new(ctx);
+  SSL_SESSION* made = resumable_session(first, 1);
   SSL_set_session(first, made);
   TlsSessions sessions;
-  sessions.remember(first, "k");
-  sessions.remember(first, "k");  // the same session again: kept once
+  const SSL_SESSION* kept = nullptr;
+  sessions.remember(first, "k", kept);
+  BOOST_TEST(kept == SSL_get_session(first));
   // ... is offered to the next as a session of its own with the same identity: OpenSSL changes
   // a session while its connection uses it, so connections on other threads must not share it.
   SSL* second = SSL_new(ctx);
@@ -118,9 +144,9 @@ BOOST_AUTO_TEST_CASE(tls_sessions_are_offered_as_copies_of_their_own) {
   BOOST_REQUIRE(offered != nullptr);
   BOOST_TEST(offered != made);
   unsigned int length = 0;
-  const unsigned char* offered_id = SSL_SESSION_get_id(offered, &length);
-  BOOST_TEST(length == sizeof id);
-  BOOST_TEST(std::equal(id, id + sizeof id, offered_id));
+  const unsigned char* id = SSL_SESSION_get_id(offered, &length);
+  BOOST_TEST(length == 8u);
+  BOOST_TEST(id[0] == 1);
   SSL* third = SSL_new(ctx);
   sessions.offer(third, "k");
   BOOST_TEST(SSL_get_session(third) != offered);  // each its own
@@ -129,6 +155,39 @@ BOOST_AUTO_TEST_CASE(tls_sessions_are_offered_as_copies_of_their_own) {
   SSL_free(second);
   SSL_free(first);
   SSL_SESSION_free(made);
+  SSL_CTX_free(ctx);
+}
+
+// Each connection's session is kept once, after the exchange that brought it, not again after
+// each of its exchanges over what other connections kept since; a new session on a connection
+// (a new ticket) is kept again.
+BOOST_AUTO_TEST_CASE(a_connections_session_is_kept_once) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* a = SSL_new(ctx);
+  SSL* b = SSL_new(ctx);
+  SSL_SESSION* one = resumable_session(a, 1);
+  SSL_SESSION* two = resumable_session(b, 2);
+  SSL_set_session(a, one);
+  SSL_set_session(b, two);
+  TlsSessions sessions;
+  const SSL_SESSION* kept_a = nullptr;
+  const SSL_SESSION* kept_b = nullptr;
+  sessions.remember(a, "k", kept_a);
+  BOOST_TEST(offered_id(sessions, ctx) == 1);
+  sessions.remember(b, "k", kept_b);
+  BOOST_TEST(offered_id(sessions, ctx) == 2);
+  sessions.remember(a, "k", kept_a);  // a's next exchange, the same session: nothing to keep
+  BOOST_TEST(offered_id(sessions, ctx) == 2);
+  SSL_SESSION* three = resumable_session(a, 3);  // a new session on a
+  SSL_set_session(a, three);
+  sessions.remember(a, "k", kept_a);
+  BOOST_TEST(offered_id(sessions, ctx) == 3);
+  BOOST_TEST(kept_a == three);
+  SSL_free(a);
+  SSL_free(b);
+  SSL_SESSION_free(one);
+  SSL_SESSION_free(two);
+  SSL_SESSION_free(three);
   SSL_CTX_free(ctx);
 }
 
