@@ -33,10 +33,12 @@ def write_files(root, files):
 
 def assert_stored(test, client, bucket, prefix, files, every=1):
     """Each of files ({relative path: bytes}; every `every`th of them) reads back from bucket
-    under prefix byte for byte."""
+    under prefix byte for byte (compared whole; a failure names the file and both sizes, not
+    megabytes of bytes)."""
     for rel in list(files)[::every]:
         body = client.get_object(Bucket=bucket, Key=f"{prefix}/{rel}")["Body"].read()
-        test.assertEqual(body, files[rel], rel)
+        test.assertTrue(body == files[rel],
+                        f"{rel}: the bytes read back differ ({len(body)} read, {len(files[rel])} sent)")
 
 
 def mtime_meta(path):

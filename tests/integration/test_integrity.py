@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import unittest
 
+from feature_helpers import assert_stored
 from s3fixtures import fresh_dir, rmtree, run_s3up
 from testserver import TestServer, make_self_signed_cert
 
@@ -76,9 +77,7 @@ class Integrity(unittest.TestCase):
                                                                       Prefix=prefix + "/"):
             keys |= {o["Key"] for o in page.get("Contents", [])}
         self.assertEqual(keys, {f"{prefix}/{rel}" for rel in self.files})
-        for rel, data in self.files.items():
-            body = client.get_object(Bucket=server.bucket, Key=f"{prefix}/{rel}")["Body"].read()
-            self.assertEqual(body, data, rel)
+        assert_stored(self, client, server.bucket, prefix, self.files)
         self.assertEqual(client.list_multipart_uploads(Bucket=server.bucket).get("Uploads", []), [])
 
     def counts(self, doc):

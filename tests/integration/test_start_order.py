@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import unittest
 
+from feature_helpers import assert_stored
 from s3fixtures import fresh_dir, rmtree, run_s3up
 from testserver import TestServer
 
@@ -50,10 +51,7 @@ class StartOrder(unittest.TestCase):
                 doc = json.loads(proc.stdout)
                 self.assertEqual(doc["totals"]["files"], len(self.files))
                 self.assertEqual(doc["totals"]["failed"], 0)
-                client = server.client()
-                for rel, data in self.files.items():
-                    body = client.get_object(Bucket=server.bucket, Key=f"o/{rel}")["Body"].read()
-                    self.assertEqual(body, data, rel)
+                assert_stored(self, server.client(), server.bucket, "o", self.files)
             with open(log) as f:
                 puts = [line.split()[2] for line in f
                         if line.split()[1] == "PUT" and " PutObject " in line]

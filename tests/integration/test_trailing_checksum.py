@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 from crc_helpers import crc32c
-from feature_helpers import MiB, write_files
+from feature_helpers import MiB, assert_stored, write_files
 from s3fixtures import Moto, fresh_dir, rmtree, run_s3up, BUCKET
 from test_sigv4_botocore import botocore_sign
 from testserver import TestServer, make_self_signed_cert
@@ -160,10 +160,7 @@ class TestServerTrailers(unittest.TestCase):
             # BadDigest shows the store read the trailer: trailers stay on.
             self.assertNotIn("aws-chunked trailers", proc.stderr)
             self.assertEqual(doc["integrity_counts"]["crc32c-verified"], len(self.files))
-            client = server.client()
-            for rel, data in self.files.items():
-                body = client.get_object(Bucket=server.bucket, Key=f"ts/{rel}")["Body"].read()
-                self.assertTrue(body == data, rel)
+            assert_stored(self, server.client(), server.bucket, "ts", self.files)
 
 
 if __name__ == "__main__":
