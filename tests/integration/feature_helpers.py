@@ -33,10 +33,11 @@ def write_files(root, files):
 
 def assert_stored(test, client, bucket, prefix, files, every=1):
     """Each of files ({relative path: bytes}; every `every`th of them) reads back from bucket
-    under prefix byte for byte (compared whole; a failure names the file and both sizes, not
-    megabytes of bytes)."""
+    under prefix ("": at the bucket's top) byte for byte (compared whole; a failure names the file
+    and both sizes, not megabytes of bytes)."""
     for rel in list(files)[::every]:
-        body = client.get_object(Bucket=bucket, Key=f"{prefix}/{rel}")["Body"].read()
+        key = f"{prefix}/{rel}" if prefix else rel
+        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
         test.assertTrue(body == files[rel],
                         f"{rel}: the bytes read back differ ({len(body)} read, {len(files[rel])} sent)")
 

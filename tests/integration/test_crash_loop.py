@@ -5,7 +5,6 @@ signature checking and 5% injected faults (500, 503, resets mid-body), then reru
 open, no run sent again what the journal (as the killed run left it on disk) recorded as
 finished, and the bytes the server received over all runs stay within the bound stated in
 `bound()`."""
-import hashlib
 import json
 import os
 import random
@@ -15,6 +14,7 @@ import time
 import unittest
 import urllib.parse
 
+from feature_helpers import assert_stored
 from s3fixtures import ENGINE, engine_args, fresh_dir, rmtree, run_s3up, S3UP
 from testserver import TestServer
 
@@ -181,9 +181,7 @@ class CrashLoop(unittest.TestCase):
             client = server.client()
             self.assertEqual(client.list_multipart_uploads(Bucket=server.bucket).get("Uploads", []),
                              [], "multipart uploads were left open")
-            for rel, data in self.files.items():
-                body = client.get_object(Bucket=server.bucket, Key=f"c/{rel}")["Body"].read()
-                self.assertEqual(hashlib.sha256(body).digest(), hashlib.sha256(data).digest(), rel)
+            assert_stored(self, client, server.bucket, "c", self.files)
 
             body_ops = ("PutObject", "UploadPart")
             received = sum(l["bytes"] for l in all_lines)

@@ -8,7 +8,6 @@ checks every value, and that a wrong full-object checksum is refused with BadDig
 accepts FULL_OBJECT but checks nothing it is sent and computes the multipart value itself, as
 CRC32 for CRC32C and CRC64NVME when awscrt is missing (as here): CrcOnMoto asserts only what moto
 gets right, and runs against s3-testserver too (integration.testserver.crc_checksums)."""
-import hashlib
 import json
 import os
 import unittest
@@ -16,6 +15,7 @@ import unittest
 from botocore.exceptions import ClientError
 
 from crc_helpers import s3_checksum
+from feature_helpers import assert_stored
 from s3fixtures import MotoCase, fresh_dir, rmtree, run_s3up
 from testserver import TestServer
 
@@ -41,9 +41,7 @@ class Checks:
     """Assertions shared by both classes; self.files maps relative paths to their bytes."""
 
     def assert_read_back(self, client, bucket, prefix):
-        for rel, data in self.files.items():
-            body = client.get_object(Bucket=bucket, Key=prefix + rel)["Body"].read()
-            self.assertEqual(hashlib.sha256(body).digest(), hashlib.sha256(data).digest(), rel)
+        assert_stored(self, client, bucket, prefix.rstrip("/"), self.files)
 
     def stored(self, client, bucket, key, algorithm):
         head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")

@@ -2,7 +2,6 @@
 from its journal: finished files are not sent again, the open multipart upload continues from
 the parts S3 still holds (ListParts), and every object ends up complete and correct. The test
 server counts what each run sent."""
-import hashlib
 import json
 import os
 import signal
@@ -11,6 +10,7 @@ import time
 import unittest
 
 from crc_helpers import s3_checksum
+from feature_helpers import assert_stored
 from s3fixtures import engine_args, fresh_dir, rmtree, run_s3up, S3UP
 from testserver import TestServer
 
@@ -90,9 +90,7 @@ class Resume(unittest.TestCase):
             self.assertEqual(ops["CompleteMultipartUpload"], 1)
 
             client = server.client()
-            for rel, data in self.files.items():
-                body = client.get_object(Bucket=server.bucket, Key=f"r/{rel}")["Body"].read()
-                self.assertEqual(hashlib.sha256(body).digest(), hashlib.sha256(data).digest(), rel)
+            assert_stored(self, client, server.bucket, "r", self.files)
             self.assertEqual(client.list_multipart_uploads(Bucket=server.bucket).get("Uploads", []), [])
             # The full-object CRC32C the Complete named was combined from the parts of both
             # runs (the first run's from the journal): it is the file's own.
