@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Medians per setting of a bench/ab.sh folder (OUT/<old|new>-<round>/results.json): wall time,
-the connections the proxy saw, s3up's peak RSS and auto's peak limits, old against new.
-  bench/results/ahead-after-x8/summary.py OUT"""
+s3up's CPU time, the connections the proxy saw, s3up's peak RSS and auto's peak limits, old
+against new.
+  bench/ab_summary.py OUT"""
 import collections
 import glob
 import json
@@ -17,12 +18,12 @@ for f in glob.glob(f"{sys.argv[1]}/*-[0-9]*/results.json"):
                 continue
             s3up = rep.get("s3up") or {}
             rows[(r["network"], r["engine"], r["concurrency"], version)].append(
-                (rep["wall"], rep["net"]["connections"], rep["rss_kib"] / 1024,
+                (rep["wall"], rep["user"] + rep["sys"], rep["net"]["connections"], rep["rss_kib"] / 1024,
                  s3up.get("concurrency_peak")))
-print("network engine conc version  runs  wall s  connections  RSS MiB  peak limits")
+print("network engine conc version  runs  wall s   CPU s  connections  RSS MiB  peak limits")
 for key in sorted(rows):
     xs = rows[key]
-    med = [statistics.median(x[i] for x in xs) for i in range(3)]
-    peaks = sorted(x[3] for x in xs) if key[2] == "auto" else ""
-    print(f"{key[0]:7} {key[1]:8} {key[2]:4} {key[3]:4} {len(xs):5} {med[0]:7.2f} {med[1]:12.0f} "
-          f"{med[2]:8.0f}  {peaks}")
+    med = [statistics.median(x[i] for x in xs) for i in range(4)]
+    peaks = sorted(x[4] for x in xs) if key[2] == "auto" else ""
+    print(f"{key[0]:7} {key[1]:8} {key[2]:4} {key[3]:4} {len(xs):5} {med[0]:7.2f} {med[1]:7.2f} "
+          f"{med[2]:12.0f} {med[3]:8.0f}  {peaks}")
