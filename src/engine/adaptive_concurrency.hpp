@@ -162,10 +162,11 @@ class AdaptiveConcurrency {
   // open_ahead_from or more (a WAN: TCP's and TLS's round trips before the request's own; before
   // the first answer, the time waited so far), twice the limit, so that the next doubling's
   // requests find connections ready instead of paying those round trips inside the windows that
-  // judge it. Long without any answer (open_wide_unanswered), those of the first growth, x8.
-  // Never more than `in_sight`, the requests in flight and the files waiting (a run of a few
-  // hundred files does not open a thousand connections). Not for large requests (a part's
-  // handshake is small beside its transfer).
+  // judge it. Long without any answer (open_wide_unanswered), those of the first growth, x8;
+  // none while that growth is still to be judged (it was a guess, not a measure). Never more
+  // than `in_sight`, the requests in flight and the files waiting (a run of a few hundred files
+  // does not open a thousand connections). Not for large requests (a part's handshake is small
+  // beside its transfer).
   std::size_t connections_ahead(
       std::uint64_t in_sight = std::numeric_limits<std::uint64_t>::max()) const;
   bool in_slow_start() const { return slow_start_; }
