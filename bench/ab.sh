@@ -5,7 +5,7 @@
 # binary writes OUT/<old|new>-<r>/ (run.sh's results) and OUT/<old|new>-<r>.log; OUT/finished
 # when all are done.
 # usage: bench/ab.sh OUT ROUNDS OLD_BIN NEW_BIN -- <bench/run.sh arguments>
-# medians per setting (wall, CPU, connections, RSS, auto's peaks), old against new: bench/ab_summary.py OUT
+# medians per setting (wall, CPU, connections, RSS, auto's peaks): bench/ab_summary.py OUT
 # medians of wall time (and auto's end limits) per setting: results/auto-jump/medians.py OUT
 set -uo pipefail
 if [ $# -lt 5 ] || [ "$5" != "--" ]; then
